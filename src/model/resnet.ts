@@ -1,0 +1,283 @@
+/**
+ * The ResNet family (He et al., 2015), shaped like torchvision's `models/resnet.py`: attribute names
+ * are the state-dict keys (`layer1.0.downsample.0.weight`), so torchvision, timm and (after a key
+ * remap) Hugging Face checkpoints load unchanged.
+ *
+ *   stem:   conv1 7×7/2 → bn1 → relu → maxpool 3×3/2
+ *   stages: layer1..layer4 of BasicBlock or Bottleneck, the first block of a stage projecting the shortcut
+ *   head:   global average pool → fc
+ */
+import { ShapeError, UserError } from '../errors.js';
+import { Rng } from '../tensor/random.js';
+import { formatShape, Tensor } from '../tensor/tensor.js';
+import { fans, fill, kaimingNormalFanOut, uniform } from '../nn/init.js';
+import {
+  AdaptiveAvgPool2d,
+  AdaptiveMaxPool2d,
+  BatchNorm2d,
+  Conv2d,
+  Linear,
+  MaxPool2d,
+  ReLU,
+  ZeroPadShortcut,
+} from '../nn/layers.js';
+import { Module, Sequential } from '../nn/module.js';
+import * as ops from '../ops/index.js';
+
+/** 'v1.5' puts a bottleneck's stride on the 3×3 conv (torchvision); 'v1' on the first 1×1 (Caffe, Keras). */
+export type ResNetVariant = 'v1' | 'v1.5';
+/** How a block's shortcut changes shape: 1×1 conv + BN ('projection', option B) or strided identity with zero channels ('zero-pad', option A). */
+export type ShortcutKind = 'projection' | 'zero-pad';
+export type Pooling = 'avg' | 'max' | 'none';
+
+export interface ResNetOptions {
+  numClasses?: number;
+  variant?: ResNetVariant;
+  shortcut?: ShortcutKind;
+  /** Zero-init the last BN of each residual branch so every block starts as identity (Goyal et al.). */
+  zeroInitResidual?: boolean;
+  /** Keep the fully connected head. Without it, forward returns the pooled features (or layer4 maps with pooling 'none'). */
+  includeTop?: boolean;
+  pooling?: Pooling;
+  /** Seed for the random initialization. */
+  seed?: number;
+}
+
+export const MIN_INPUT_SIZE = 32;
+
+const conv3x3 = (inPlanes: number, outPlanes: number, stride = 1): Conv2d =>
+  new Conv2d(inPlanes, outPlanes, 3, { stride, padding: 1, bias: false });
+const conv1x1 = (inPlanes: number, outPlanes: number, stride = 1): Conv2d =>
+  new Conv2d(inPlanes, outPlanes, 1, { stride, bias: false });
+
+interface BlockConfig {
+  inPlanes: number;
+  planes: number;
+  stride: number;
+  downsample: Module | null;
+  variant: ResNetVariant;
+}
+
+/** Two 3×3 convs (resnet18/34). */
+export class BasicBlock extends Module {
+  static readonly expansion = 1;
+  readonly conv1: Conv2d;
+  readonly bn1: BatchNorm2d;
+  readonly relu = new ReLU();
+  readonly conv2: Conv2d;
+  readonly bn2: BatchNorm2d;
+  readonly downsample: Module | null;
+
+  constructor({ inPlanes, planes, stride, downsample }: BlockConfig) {
+    super();
+    this.conv1 = conv3x3(inPlanes, planes, stride);
+    this.bn1 = new BatchNorm2d(planes);
+    this.conv2 = conv3x3(planes, planes);
+    this.bn2 = new BatchNorm2d(planes);
+    this.downsample = downsample;
+  }
+
+  get lastBn(): BatchNorm2d {
+    return this.bn2;
+  }
+
+  protected forward(x: Tensor): Tensor {
+    let out = this.relu.call(this.bn1.call(this.conv1.call(x)));
+    out = this.bn2.call(this.conv2.call(out));
+    const identity = this.downsample === null ? x : this.downsample.call(x);
+    return this.relu.call(ops.add(out, identity));
+  }
+}
+
+/** 1×1 reduce → 3×3 → 1×1 expand (×4), the block of resnet50/101/152. */
+export class Bottleneck extends Module {
+  static readonly expansion = 4;
+  readonly conv1: Conv2d;
+  readonly bn1: BatchNorm2d;
+  readonly conv2: Conv2d;
+  readonly bn2: BatchNorm2d;
+  readonly conv3: Conv2d;
+  readonly bn3: BatchNorm2d;
+  readonly relu = new ReLU();
+  readonly downsample: Module | null;
+
+  constructor({ inPlanes, planes, stride, downsample, variant }: BlockConfig) {
+    super();
+    // v1.5 strides the 3×3 (better accuracy, torchvision); v1 strides the first 1×1 as in the paper.
+    const [stride1, stride2] = variant === 'v1' ? [stride, 1] : [1, stride];
+    this.conv1 = conv1x1(inPlanes, planes, stride1);
+    this.bn1 = new BatchNorm2d(planes);
+    this.conv2 = conv3x3(planes, planes, stride2);
+    this.bn2 = new BatchNorm2d(planes);
+    this.conv3 = conv1x1(planes, planes * Bottleneck.expansion);
+    this.bn3 = new BatchNorm2d(planes * Bottleneck.expansion);
+    this.downsample = downsample;
+  }
+
+  get lastBn(): BatchNorm2d {
+    return this.bn3;
+  }
+
+  protected forward(x: Tensor): Tensor {
+    let out = this.relu.call(this.bn1.call(this.conv1.call(x)));
+    out = this.relu.call(this.bn2.call(this.conv2.call(out)));
+    out = this.bn3.call(this.conv3.call(out));
+    const identity = this.downsample === null ? x : this.downsample.call(x);
+    return this.relu.call(ops.add(out, identity));
+  }
+}
+
+type BlockClass = typeof BasicBlock | typeof Bottleneck;
+
+/** Architectures as data: block type and blocks per stage. */
+export const ARCHITECTURES = {
+  resnet18: { block: BasicBlock, layers: [2, 2, 2, 2] },
+  resnet34: { block: BasicBlock, layers: [3, 4, 6, 3] },
+  resnet50: { block: Bottleneck, layers: [3, 4, 6, 3] },
+  resnet101: { block: Bottleneck, layers: [3, 4, 23, 3] },
+  resnet152: { block: Bottleneck, layers: [3, 8, 36, 3] },
+} as const satisfies Record<string, { block: BlockClass; layers: readonly number[] }>;
+
+export type ArchName = keyof typeof ARCHITECTURES;
+
+export function isArchName(name: string): name is ArchName {
+  return Object.hasOwn(ARCHITECTURES, name);
+}
+
+/** Intermediate outputs of one forward pass. */
+export interface ResNetFeatures {
+  stem: Tensor;
+  layer1: Tensor;
+  layer2: Tensor;
+  layer3: Tensor;
+  layer4: Tensor;
+  /** Globally pooled layer4, (N, C). Absent with pooling 'none'. */
+  pool?: Tensor;
+}
+
+export class ResNet extends Module {
+  readonly conv1: Conv2d;
+  readonly bn1: BatchNorm2d;
+  readonly relu = new ReLU();
+  readonly maxpool = new MaxPool2d(3, 2, 1);
+  readonly layer1: Sequential;
+  readonly layer2: Sequential;
+  readonly layer3: Sequential;
+  readonly layer4: Sequential;
+  readonly avgpool: Module | null;
+  readonly fc: Linear | null;
+  readonly numFeatures: number;
+  readonly options: Required<Omit<ResNetOptions, 'seed'>>;
+
+  constructor(block: BlockClass, layers: readonly number[], options: ResNetOptions = {}) {
+    super();
+    const opts = {
+      numClasses: options.numClasses ?? 1000,
+      variant: options.variant ?? 'v1.5',
+      shortcut: options.shortcut ?? 'projection',
+      zeroInitResidual: options.zeroInitResidual ?? false,
+      includeTop: options.includeTop ?? true,
+      pooling: options.pooling ?? 'avg',
+    } as const;
+    if (opts.includeTop && opts.pooling === 'none') {
+      throw new UserError("pooling 'none' needs includeTop false: the fc head needs pooled features.");
+    }
+    if (!Number.isInteger(opts.numClasses) || opts.numClasses < 1) {
+      throw new UserError(`numClasses must be a positive integer, got ${opts.numClasses}.`);
+    }
+    this.options = opts;
+    let inPlanes = 64;
+    const makeLayer = (planes: number, blocks: number, stride: number): Sequential => {
+      const outPlanes = planes * block.expansion;
+      let downsample: Module | null = null;
+      if (stride !== 1 || inPlanes !== outPlanes) {
+        downsample =
+          opts.shortcut === 'projection'
+            ? new Sequential(conv1x1(inPlanes, outPlanes, stride), new BatchNorm2d(outPlanes))
+            : new ZeroPadShortcut(outPlanes, stride);
+      }
+      const first = new block({ inPlanes, planes, stride, downsample, variant: opts.variant });
+      inPlanes = outPlanes;
+      const rest = Array.from(
+        { length: blocks - 1 },
+        () => new block({ inPlanes, planes, stride: 1, downsample: null, variant: opts.variant }),
+      );
+      return new Sequential(first, ...rest);
+    };
+    this.conv1 = new Conv2d(3, 64, 7, { stride: 2, padding: 3, bias: false });
+    this.bn1 = new BatchNorm2d(64);
+    this.layer1 = makeLayer(64, layers[0], 1);
+    this.layer2 = makeLayer(128, layers[1], 2);
+    this.layer3 = makeLayer(256, layers[2], 2);
+    this.layer4 = makeLayer(512, layers[3], 2);
+    this.numFeatures = inPlanes;
+    this.avgpool =
+      opts.pooling === 'avg' ? new AdaptiveAvgPool2d() : opts.pooling === 'max' ? new AdaptiveMaxPool2d() : null;
+    this.fc = opts.includeTop ? new Linear(this.numFeatures, opts.numClasses) : null;
+    this.initialize(new Rng(options.seed ?? 0));
+  }
+
+  /** torchvision's initialization: Kaiming-normal convs, BN (1, 0), PyTorch-default Linear. */
+  private initialize(rng: Rng): void {
+    for (const [, m] of this.namedModules()) {
+      if (m instanceof Conv2d) kaimingNormalFanOut(m.weight, rng);
+      else if (m instanceof BatchNorm2d) {
+        fill(m.weight, 1);
+        fill(m.bias, 0);
+      } else if (m instanceof Linear) {
+        const bound = 1 / Math.sqrt(fans(m.weight).fanIn);
+        uniform(m.weight, bound, rng);
+        if (m.bias !== null) uniform(m.bias, bound, rng);
+      }
+    }
+    if (this.options.zeroInitResidual) {
+      for (const [, m] of this.namedModules()) {
+        if (m instanceof Bottleneck || m instanceof BasicBlock) fill(m.lastBn.weight, 0);
+      }
+    }
+  }
+
+  private checkInput(x: Tensor): void {
+    if (x.rank !== 4 || x.shape[1] !== 3) {
+      throw new ShapeError(`ResNet expects input of shape [N, 3, H, W], got ${formatShape(x.shape)}.`);
+    }
+    const [, , H, W] = x.shape;
+    if (H < MIN_INPUT_SIZE || W < MIN_INPUT_SIZE) {
+      throw new ShapeError(`Input ${H}×${W} is smaller than the ${MIN_INPUT_SIZE}×${MIN_INPUT_SIZE} minimum of ResNet.`);
+    }
+  }
+
+  /** Runs the network and returns every stage's output (stem = after max-pool). */
+  forwardFeatures(x: Tensor): ResNetFeatures {
+    this.checkInput(x);
+    const stem = this.maxpool.call(this.relu.call(this.bn1.call(this.conv1.call(x))));
+    const layer1 = this.layer1.call(stem);
+    const layer2 = this.layer2.call(layer1);
+    const layer3 = this.layer3.call(layer2);
+    const layer4 = this.layer4.call(layer3);
+    const features: ResNetFeatures = { stem, layer1, layer2, layer3, layer4 };
+    if (this.avgpool !== null) {
+      const pooled = this.avgpool.call(layer4);
+      features.pool = pooled.reshape([pooled.shape[0], pooled.shape[1]]);
+    }
+    return features;
+  }
+
+  /** Logits (N, numClasses); without the top, pooled features (N, C) or layer4 maps. */
+  protected forward(x: Tensor): Tensor {
+    const features = this.forwardFeatures(x);
+    if (features.pool === undefined) return features.layer4;
+    return this.fc === null ? features.pool : this.fc.call(features.pool);
+  }
+}
+
+export function resnet(arch: ArchName, options: ResNetOptions = {}): ResNet {
+  const { block, layers } = ARCHITECTURES[arch];
+  return new ResNet(block, layers, options);
+}
+
+export const resnet18 = (options?: ResNetOptions): ResNet => resnet('resnet18', options);
+export const resnet34 = (options?: ResNetOptions): ResNet => resnet('resnet34', options);
+export const resnet50 = (options?: ResNetOptions): ResNet => resnet('resnet50', options);
+export const resnet101 = (options?: ResNetOptions): ResNet => resnet('resnet101', options);
+export const resnet152 = (options?: ResNetOptions): ResNet => resnet('resnet152', options);

@@ -1,0 +1,186 @@
+/**
+ * Module: the base of every layer. As in PyTorch, attribute names are state-dict keys: a child module
+ * stored in `this.layer1` contributes keys `layer1.…`, a parameter in `this.weight` the key `weight`.
+ * Modules start in eval mode (this is an inference-first library); `train()` switches.
+ */
+import { ShapeError, StateDictError } from '../errors.js';
+import { formatShape, sameShape, Tensor } from '../tensor/tensor.js';
+
+/** One leaf-module call, as recorded while tracing (see `traceLayers`). */
+export interface LayerRecord {
+  name: string;
+  type: string;
+  input: readonly number[];
+  output: readonly number[];
+  params: number;
+  macs: number;
+}
+
+let recorder: ((record: LayerRecord) => void) | null = null;
+
+export abstract class Module {
+  training = false;
+  /** Full dotted path in the model, set by `assignPaths`. */
+  path = '';
+
+  /** Names of own parameters (trainable tensors), in registration order. */
+  protected parameterNames(): readonly string[] {
+    return [];
+  }
+
+  /** Names of own buffers (running statistics, counters), in registration order. */
+  protected bufferNames(): readonly string[] {
+    return [];
+  }
+
+  protected abstract forward(x: Tensor): Tensor;
+
+  /** Multiply-accumulates of one call, for summaries. */
+  protected countMacs(_input: readonly number[], _output: readonly number[]): number {
+    return 0;
+  }
+
+  call(x: Tensor): Tensor {
+    const y = this.forward(x);
+    if (recorder !== null && this.children().length === 0) {
+      recorder({
+        name: this.path,
+        type: this.constructor.name,
+        input: x.shape,
+        output: y.shape,
+        params: this.ownParameters().reduce((sum, [, t]) => sum + t.size, 0),
+        macs: this.countMacs(x.shape, y.shape),
+      });
+    }
+    return y;
+  }
+
+  children(): [string, Module][] {
+    return Object.entries(this).filter((entry): entry is [string, Module] => entry[1] instanceof Module);
+  }
+
+  private ownTensor(name: string): Tensor {
+    const value: unknown = (this as Record<string, unknown>)[name];
+    if (!(value instanceof Tensor)) throw new Error(`${this.constructor.name}.${name} is not a tensor`);
+    return value;
+  }
+
+  ownParameters(): [string, Tensor][] {
+    return this.parameterNames().map((name) => [name, this.ownTensor(name)]);
+  }
+
+  /** Every (path, module) pair below and including this one, depth first. */
+  namedModules(prefix = ''): [string, Module][] {
+    const result: [string, Module][] = [[prefix, this]];
+    for (const [name, child] of this.children()) {
+      result.push(...child.namedModules(prefix === '' ? name : `${prefix}.${name}`));
+    }
+    return result;
+  }
+
+  namedParameters(): [string, Tensor][] {
+    return this.namedModules().flatMap(([path, m]) =>
+      m.ownParameters().map(([name, t]): [string, Tensor] => [path === '' ? name : `${path}.${name}`, t]),
+    );
+  }
+
+  /** Parameters and buffers by full key, in PyTorch's order. */
+  stateDict(): Map<string, Tensor> {
+    const result = new Map<string, Tensor>();
+    for (const [path, m] of this.namedModules()) {
+      for (const name of [...m.parameterNames(), ...m.bufferNames()]) {
+        result.set(path === '' ? name : `${path}.${name}`, m.ownTensor(name));
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Copies tensors into the model. Strict: every key of the model must be present with the same shape,
+   * and no other key may be; all problems are reported together with full key paths and both shapes.
+   */
+  loadStateDict(tensors: ReadonlyMap<string, Tensor>, options: { strict?: boolean; source?: string } = {}): void {
+    const strict = options.strict ?? true;
+    const own = this.stateDict();
+    const missing = [...own.keys()].filter((k) => !tensors.has(k));
+    const unexpected = [...tensors.keys()].filter((k) => !own.has(k));
+    const mismatched: string[] = [];
+    for (const [key, target] of own) {
+      const source = tensors.get(key);
+      if (source !== undefined && !sameShape(source.shape, target.shape)) {
+        mismatched.push(`${key} is ${formatShape(source.shape)} in the file but ${formatShape(target.shape)} in the model`);
+      }
+    }
+    const problems: string[] = [];
+    if (mismatched.length > 0) problems.push(`shape mismatch: ${listSome(mismatched)}`);
+    if (strict && missing.length > 0) problems.push(`missing keys: ${listSome(missing)}`);
+    if (strict && unexpected.length > 0) problems.push(`unexpected keys: ${listSome(unexpected)}`);
+    if (problems.length > 0) {
+      const what = options.source === undefined ? 'The state dict' : options.source;
+      throw new StateDictError(`${what} does not fit the model: ${problems.join('; ')}.`);
+    }
+    for (const [key, target] of own) {
+      const source = tensors.get(key);
+      if (source !== undefined) target.data.set(source.data);
+    }
+  }
+
+  train(mode = true): this {
+    for (const [, m] of this.namedModules()) m.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+}
+
+function listSome(items: string[], limit = 6): string {
+  const shown = items.slice(0, limit).join(', ');
+  return items.length > limit ? `${shown} and ${items.length - limit} more` : shown;
+}
+
+/** Sets `path` on every module below root to its dotted state-dict prefix. */
+export function assignPaths(root: Module): void {
+  for (const [path, m] of root.namedModules()) m.path = path;
+}
+
+/** Runs fn while recording every leaf-module call. */
+export function traceLayers(root: Module, fn: () => void): LayerRecord[] {
+  assignPaths(root);
+  const records: LayerRecord[] = [];
+  const previous = recorder;
+  recorder = (r) => records.push(r);
+  try {
+    fn();
+  } finally {
+    recorder = previous;
+  }
+  return records;
+}
+
+/** Children named '0', '1', … called in order, as torch.nn.Sequential. */
+export class Sequential extends Module {
+  [index: number]: Module;
+  readonly length: number;
+
+  constructor(...modules: Module[]) {
+    super();
+    modules.forEach((m, i) => {
+      this[i] = m;
+    });
+    this.length = modules.length;
+  }
+
+  protected forward(x: Tensor): Tensor {
+    let y = x;
+    for (let i = 0; i < this.length; i++) y = this[i].call(y);
+    return y;
+  }
+}
+
+export function expectInputRank(module: string, x: Tensor, rank: number): void {
+  if (x.rank !== rank) {
+    throw new ShapeError(`${module} expects a ${rank}-D input, got shape ${formatShape(x.shape)}.`);
+  }
+}

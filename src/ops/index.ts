@@ -1,0 +1,7 @@
+/** Ops: validate arguments, then dispatch to the current backend's kernel. No math lives here. */
+export { conv2d } from './conv2d.js';
+export { batchNorm2d } from './batch_norm.js';
+export { relu, add, softmax } from './elementwise.js';
+export { maxPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d, zeroPadShortcut } from './pooling.js';
+export { linear } from './linear.js';
+export { convOutputSize, adaptiveBin } from './shapes.js';

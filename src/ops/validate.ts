@@ -1,0 +1,21 @@
+/** Shape checks shared by ops; each failure is a ShapeError naming the op and both shapes. */
+import { ShapeError } from '../errors.js';
+import { formatShape, sameShape, type Tensor } from '../tensor/tensor.js';
+
+export function expectRank(op: string, name: string, t: Tensor, rank: number): void {
+  if (t.rank !== rank) {
+    throw new ShapeError(`${op}: ${name} must have ${rank} dimensions, got shape ${formatShape(t.shape)}.`);
+  }
+}
+
+export function expectShape(op: string, name: string, t: Tensor, shape: readonly number[]): void {
+  if (!sameShape(t.shape, shape)) {
+    throw new ShapeError(`${op}: ${name} must have shape ${formatShape(shape)}, got ${formatShape(t.shape)}.`);
+  }
+}
+
+export function expectPositiveInt(op: string, name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ShapeError(`${op}: ${name} must be a positive integer, got ${value}.`);
+  }
+}
