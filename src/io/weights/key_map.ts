@@ -1,0 +1,127 @@
+/**
+ * The one table of state-dict key remaps. Our models use torchvision's names. Hugging Face
+ * `microsoft/resnet-50` (transformers' ResNetForImageClassification) uses its own module tree,
+ * mapped below rule by rule; the same rules run in both directions. timm's resnet50 already uses
+ * torchvision's names (conv1, bn1, layerN.M.convK/bnK/downsample.0/1, fc), so it needs no rule.
+ * DataParallel's `module.` and wrapper `model.` prefixes are stripped when every key carries them.
+ */
+import { FileFormatError } from '../../errors.js';
+
+/**
+ * [Hugging Face, torchvision] templates. `{p}` is a parameter/buffer name (weight, running_mean, ...);
+ * `{s}`, `{b}`, `{i}` are indices, and `{s+1}` writes index s plus one (HF stages count from 0).
+ */
+const RULES: ReadonlyArray<readonly [string, string]> = [
+  ['resnet.embedder.embedder.convolution.weight', 'conv1.weight'],
+  ['resnet.embedder.embedder.normalization.{p}', 'bn1.{p}'],
+  ['resnet.encoder.stages.{s}.layers.{b}.shortcut.convolution.weight', 'layer{s+1}.{b}.downsample.0.weight'],
+  ['resnet.encoder.stages.{s}.layers.{b}.shortcut.normalization.{p}', 'layer{s+1}.{b}.downsample.1.{p}'],
+  ['resnet.encoder.stages.{s}.layers.{b}.layer.{i}.convolution.weight', 'layer{s+1}.{b}.conv{i+1}.weight'],
+  ['resnet.encoder.stages.{s}.layers.{b}.layer.{i}.normalization.{p}', 'layer{s+1}.{b}.bn{i+1}.{p}'],
+  ['classifier.1.{p}', 'fc.{p}'],
+];
+
+const STRIPPED_PREFIXES = ['module.', 'model.'];
+const PLACEHOLDER = /\{(\w)(?:\+(\d+))?\}/g;
+
+interface Template {
+  regex: RegExp;
+  /** Placeholder names in match-group order, with their offsets. */
+  slots: { name: string; offset: number }[];
+  text: string;
+}
+
+function compile(text: string): Template {
+  const slots: Template['slots'] = [];
+  let source = '';
+  let last = 0;
+  for (const m of text.matchAll(PLACEHOLDER)) {
+    source += escape(text.slice(last, m.index));
+    source += m[1] === 'p' ? '([A-Za-z_]+)' : '(\\d+)';
+    slots.push({ name: m[1]!, offset: Number(m[2] ?? 0) });
+    last = m.index! + m[0].length;
+  }
+  source += escape(text.slice(last));
+  return { regex: new RegExp(`^${source}$`), slots, text };
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function match(t: Template, key: string): Map<string, string | number> | null {
+  const m = t.regex.exec(key);
+  if (!m) return null;
+  const values = new Map<string, string | number>();
+  for (const [i, slot] of t.slots.entries()) {
+    const raw = m[i + 1]!;
+    if (slot.name === 'p') {
+      values.set('p', raw);
+    } else {
+      const v = Number(raw) - slot.offset;
+      if (v < 0) return null;
+      values.set(slot.name, v);
+    }
+  }
+  return values;
+}
+
+function format(t: Template, values: Map<string, string | number>): string {
+  return t.text.replace(PLACEHOLDER, (_m, name: string, off?: string) => {
+    const v = values.get(name)!;
+    return typeof v === 'number' ? String(v + Number(off ?? 0)) : v;
+  });
+}
+
+const COMPILED = RULES.map(([hf, tv]) => ({ hf: compile(hf), tv: compile(tv) }));
+
+function renameKey(key: string, from: 'hf' | 'tv'): string {
+  for (const rule of COMPILED) {
+    const values = match(rule[from], key);
+    if (values) return format(rule[from === 'hf' ? 'tv' : 'hf'], values);
+  }
+  return key;
+}
+
+function rename<T>(map: Map<string, T>, fn: (key: string) => string, source: string): Map<string, T> {
+  const out = new Map<string, T>();
+  const origin = new Map<string, string>();
+  for (const [key, value] of map) {
+    const to = fn(key);
+    if (origin.has(to)) {
+      throw new FileFormatError(`${source}: keys '${origin.get(to)}' and '${key}' both map to '${to}'.`);
+    }
+    origin.set(to, key);
+    out.set(to, value);
+  }
+  return out;
+}
+
+function stripPrefixes<T>(map: Map<string, T>): Map<string, T> {
+  const keys = [...map.keys()];
+  const prefix = STRIPPED_PREFIXES.find((p) => keys.length > 0 && keys.every((k) => k.startsWith(p)));
+  if (!prefix) return map;
+  return stripPrefixes(new Map([...map].map(([k, v]) => [k.slice(prefix.length), v])));
+}
+
+/** True when the keys follow transformers' ResNet layout (with or without the `resnet.` prefix). */
+export function isHuggingFaceLayout(keys: Iterable<string>): boolean {
+  for (const k of keys) if (/^(resnet\.)?(embedder\.embedder|encoder\.stages)\./.test(k)) return true;
+  return false;
+}
+
+/**
+ * Renames a state dict to torchvision keys: strips `module.`/`model.` prefixes and, for the Hugging
+ * Face layout, applies RULES. Other keys pass through unchanged. `source` names the file in errors.
+ */
+export function toTorchvisionKeys<T>(map: Map<string, T>, source = 'weights'): Map<string, T> {
+  const stripped = stripPrefixes(map);
+  if (!isHuggingFaceLayout(stripped.keys())) return stripped;
+  const withModelPrefix = (k: string): string => (/^(embedder|encoder)\./.test(k) ? `resnet.${k}` : k);
+  return rename(stripped, (k) => renameKey(withModelPrefix(k), 'hf'), source);
+}
+
+/** Renames torchvision keys to the Hugging Face ResNetForImageClassification layout. */
+export function toHuggingFaceKeys<T>(map: Map<string, T>, source = 'weights'): Map<string, T> {
+  return rename(map, (k) => renameKey(k, 'tv'), source);
+}
