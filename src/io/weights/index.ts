@@ -1,0 +1,76 @@
+/**
+ * Entry point for weight files: detects the format from magic bytes (zip → PyTorch checkpoint,
+ * 8-byte length + `{` or a .safetensors name → safetensors, pickle → legacy torch.save), loads tensors and renames keys
+ * to torchvision's. Saving always writes safetensors.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
+import { FileFormatError } from '../../errors.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { toTorchvisionKeys } from './key_map.js';
+import { parseSafetensors, writeSafetensors } from './safetensors.js';
+import { legacyCheckpointError, parseTorchCheckpoint } from './torch_checkpoint.js';
+
+export { isHuggingFaceLayout, toHuggingFaceKeys, toTorchvisionKeys } from './key_map.js';
+export {
+  parseSafetensors,
+  readSafetensors,
+  readSafetensorsMetadata,
+  writeSafetensors,
+} from './safetensors.js';
+export { readTorchCheckpoint } from './torch_checkpoint.js';
+
+export type WeightsFormat = 'safetensors' | 'torch';
+
+/** Identifies the format from the first bytes; throws FileFormatError for anything else. */
+export function detectWeightsFormat(head: Uint8Array, path: string): WeightsFormat {
+  if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 0x03 || head[2] === 0x05)) return 'torch';
+  if (head[0] === 0x80) throw legacyCheckpointError(path);
+  if ((head.length > 8 && head[8] === 0x7b) || extname(path).toLowerCase() === '.safetensors')
+    return 'safetensors';
+  throw new FileFormatError(
+    `${path}: unknown weights format (expected a .safetensors file or a PyTorch .pth/.pt checkpoint).`,
+  );
+}
+
+function readWeightsBytes(path: string): Uint8Array {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FileFormatError(`${path}: no such file.`);
+    throw new FileFormatError(`${path}: cannot read (${(e as Error).message}).`);
+  }
+  if (isDir) throw new FileFormatError(`${path}: is a directory, not a weights file.`);
+  let buf: Uint8Array;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw new FileFormatError(`${path}: cannot read (${(e as Error).message}).`);
+  }
+  if (buf.length === 0) throw new FileFormatError(`${path}: file is empty.`);
+  return buf;
+}
+
+/** Loads a .safetensors or PyTorch checkpoint file as torchvision-named tensors. */
+export function loadWeightsFile(path: string): Map<string, Tensor> {
+  const buf = readWeightsBytes(path);
+  const format = detectWeightsFormat(buf.subarray(0, 16), path);
+  const tensors = format === 'torch' ? parseTorchCheckpoint(buf, path) : parseSafetensors(buf, path);
+  return toTorchvisionKeys(tensors, path);
+}
+
+/** Saves tensors as safetensors; the path must end in `.safetensors`. */
+export function saveWeightsFile(
+  path: string,
+  tensors: Map<string, Tensor>,
+  metadata?: Record<string, string>,
+): void {
+  if (extname(path).toLowerCase() !== '.safetensors') {
+    throw new FileFormatError(
+      `${path}: weights can only be saved as .safetensors (use a .safetensors file name).`,
+    );
+  }
+  writeSafetensors(path, tensors, metadata);
+}
