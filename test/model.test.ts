@@ -20,7 +20,10 @@ interface LogitsGolden {
 }
 
 const fixtures = fileURLToPath(new URL('../../test/fixtures/model/', import.meta.url));
-const goldens = JSON.parse(readFileSync(`${fixtures}goldens.json`, 'utf8')) as Record<string, LogitsGolden> & {
+const goldens = JSON.parse(readFileSync(`${fixtures}goldens.json`, 'utf8')) as Record<
+  string,
+  LogitsGolden
+> & {
   params: Record<ArchName, number>;
   resnet50_keys: [string, number[]][];
 };
@@ -53,11 +56,16 @@ test('parameter counts equal torchvision for the whole family', () => {
 test('resnet50 logits at 224×224 on a real photo (chelsea.png, torchvision preprocessing)', async (t) => {
   const { preprocess } = await import('../src/data/transforms.js');
   const { readImage } = await import('../src/io/image.js');
-  const x = preprocess(readImage(fileURLToPath(new URL('../../examples/images/chelsea.png', import.meta.url))), 'imagenet-v1');
+  const x = preprocess(
+    readImage(fileURLToPath(new URL('../../examples/images/chelsea.png', import.meta.url))),
+    'imagenet-v1',
+  );
   const model = ruleModel('resnet50');
   const features = model.forwardFeatures(x);
   const golden = goldens.resnet50_224 as LogitsGolden & { pool: number[] };
-  t.diagnostic(JSON.stringify(assertClose(features.pool!.data, golden.pool, RTOL, 'pooled 2048-d embedding')));
+  t.diagnostic(
+    JSON.stringify(assertClose(features.pool!.data, golden.pool, RTOL, 'pooled 2048-d embedding')),
+  );
   t.diagnostic(JSON.stringify(assertClose(model.call(x).data, golden.logits, RTOL, 'resnet50 logits 224')));
 });
 

@@ -30,6 +30,7 @@ export function createMetaBackend(): Backend {
     add: (a) => Tensor.zeros(a.shape),
     linear: (x, w) => Tensor.zeros([x.shape[0], w.shape[0]]),
     softmax: (x) => Tensor.zeros(x.shape),
-    zeroPadShortcut: (x, c, s) => Tensor.zeros([x.shape[0], c, Math.ceil(x.shape[2] / s), Math.ceil(x.shape[3] / s)]),
+    zeroPadShortcut: (x, c, s) =>
+      Tensor.zeros([x.shape[0], c, Math.ceil(x.shape[2] / s), Math.ceil(x.shape[3] / s)]),
   };
 }

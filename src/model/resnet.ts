@@ -212,7 +212,11 @@ export class ResNet extends Module {
     this.layer4 = makeLayer(512, layers[3], 2);
     this.numFeatures = inPlanes;
     this.avgpool =
-      opts.pooling === 'avg' ? new AdaptiveAvgPool2d() : opts.pooling === 'max' ? new AdaptiveMaxPool2d() : null;
+      opts.pooling === 'avg'
+        ? new AdaptiveAvgPool2d()
+        : opts.pooling === 'max'
+          ? new AdaptiveMaxPool2d()
+          : null;
     this.fc = opts.includeTop ? new Linear(this.numFeatures, opts.numClasses) : null;
     this.initialize(new Rng(options.seed ?? 0));
   }
@@ -243,7 +247,9 @@ export class ResNet extends Module {
     }
     const [, , H, W] = x.shape;
     if (H < MIN_INPUT_SIZE || W < MIN_INPUT_SIZE) {
-      throw new ShapeError(`Input ${H}×${W} is smaller than the ${MIN_INPUT_SIZE}×${MIN_INPUT_SIZE} minimum of ResNet.`);
+      throw new ShapeError(
+        `Input ${H}×${W} is smaller than the ${MIN_INPUT_SIZE}×${MIN_INPUT_SIZE} minimum of ResNet.`,
+      );
     }
   }
 

@@ -38,7 +38,9 @@ export function summarize(model: Module, arch: string, height: number, width: nu
   }));
   const weightedLayers = model
     .namedModules()
-    .filter(([path, m]) => (m instanceof Conv2d || m instanceof Linear) && !path.includes('downsample')).length;
+    .filter(
+      ([path, m]) => (m instanceof Conv2d || m instanceof Linear) && !path.includes('downsample'),
+    ).length;
   return {
     arch,
     input: [3, height, width],

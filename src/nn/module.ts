@@ -99,7 +99,10 @@ export abstract class Module {
    * Copies tensors into the model. Strict: every key of the model must be present with the same shape,
    * and no other key may be; all problems are reported together with full key paths and both shapes.
    */
-  loadStateDict(tensors: ReadonlyMap<string, Tensor>, options: { strict?: boolean; source?: string } = {}): void {
+  loadStateDict(
+    tensors: ReadonlyMap<string, Tensor>,
+    options: { strict?: boolean; source?: string } = {},
+  ): void {
     const strict = options.strict ?? true;
     const own = this.stateDict();
     const missing = [...own.keys()].filter((k) => !tensors.has(k));
@@ -108,7 +111,9 @@ export abstract class Module {
     for (const [key, target] of own) {
       const source = tensors.get(key);
       if (source !== undefined && !sameShape(source.shape, target.shape)) {
-        mismatched.push(`${key} is ${formatShape(source.shape)} in the file but ${formatShape(target.shape)} in the model`);
+        mismatched.push(
+          `${key} is ${formatShape(source.shape)} in the file but ${formatShape(target.shape)} in the model`,
+        );
       }
     }
     const problems: string[] = [];

@@ -23,7 +23,9 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, params: C
   const OH = convOutputSize(H, KH, stride[0], padding[0], dilation[0]);
   const OW = convOutputSize(W, KW, stride[1], padding[1], dilation[1]);
   if (OH < 1 || OW < 1) {
-    throw new ShapeError(`conv2d: input ${H}×${W} is too small for a ${KH}×${KW} kernel (output ${OH}×${OW}).`);
+    throw new ShapeError(
+      `conv2d: input ${H}×${W} is too small for a ${KH}×${KW} kernel (output ${OH}×${OW}).`,
+    );
   }
   return getBackend().conv2d(x, weight, bias, params);
 }

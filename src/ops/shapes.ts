@@ -1,6 +1,12 @@
 /** Output-size arithmetic shared by ops, kernels and shape inference (PyTorch's formulas, floor mode). */
 
-export function convOutputSize(size: number, kernel: number, stride: number, padding: number, dilation = 1): number {
+export function convOutputSize(
+  size: number,
+  kernel: number,
+  stride: number,
+  padding: number,
+  dilation = 1,
+): number {
   return Math.floor((size + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
 }
 

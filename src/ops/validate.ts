@@ -10,7 +10,9 @@ export function expectRank(op: string, name: string, t: Tensor, rank: number): v
 
 export function expectShape(op: string, name: string, t: Tensor, shape: readonly number[]): void {
   if (!sameShape(t.shape, shape)) {
-    throw new ShapeError(`${op}: ${name} must have shape ${formatShape(shape)}, got ${formatShape(t.shape)}.`);
+    throw new ShapeError(
+      `${op}: ${name} must have shape ${formatShape(shape)}, got ${formatShape(t.shape)}.`,
+    );
   }
 }
 

@@ -16,7 +16,9 @@ export class Tensor {
   constructor(data: Float32Array, shape: readonly number[], dtype: DType = 'float32') {
     const size = shapeSize(shape);
     if (data.length !== size) {
-      throw new ShapeError(`Tensor data has ${data.length} elements but shape [${shape.join(', ')}] needs ${size}.`);
+      throw new ShapeError(
+        `Tensor data has ${data.length} elements but shape [${shape.join(', ')}] needs ${size}.`,
+      );
     }
     this.data = data;
     this.shape = Object.freeze([...shape]);
@@ -52,7 +54,8 @@ export class Tensor {
 export function shapeSize(shape: readonly number[]): number {
   let size = 1;
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`Invalid dimension ${d} in shape [${shape.join(', ')}].`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new ShapeError(`Invalid dimension ${d} in shape [${shape.join(', ')}].`);
     size *= d;
   }
   return size;

@@ -5,7 +5,13 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { adaptiveBin } from '../../ops/shapes.js';
 
-type Reduce = (data: Float32Array, plane: number, W: number, h: [number, number], w: [number, number]) => number;
+type Reduce = (
+  data: Float32Array,
+  plane: number,
+  W: number,
+  h: [number, number],
+  w: [number, number],
+) => number;
 
 function adaptivePool2d(x: Tensor, outH: number, outW: number, reduce: Reduce): Tensor {
   const [N, C, H, W] = x.shape as [number, number, number, number];

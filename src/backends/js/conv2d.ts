@@ -17,7 +17,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, params: C
   const K = CG * KH * KW;
   const OCG = OC / groups;
   const out = new Float32Array(N * OC * P);
-  const direct = KH === 1 && KW === 1 && stride[0] === 1 && stride[1] === 1 && padding[0] === 0 && padding[1] === 0;
+  const direct =
+    KH === 1 && KW === 1 && stride[0] === 1 && stride[1] === 1 && padding[0] === 0 && padding[1] === 0;
   const col = direct ? null : new Float32Array(K * P);
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < groups; g++) {

@@ -1,0 +1,82 @@
+/** Flag parsing for the CLI on top of node:util parseArgs: unknown flags and bad values are UserErrors. */
+import { parseArgs } from 'node:util';
+import { UserError } from '../errors.js';
+
+export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** Full --help text. */
+  help: string;
+  flags: FlagSpec;
+  run(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<void>;
+}
+
+/** A usage mistake: printed with a pointer to --help, exit code 2. */
+export class UsageError extends UserError {
+  override readonly name = 'UsageError';
+}
+
+export function parseCommandArgs(
+  command: Command,
+  argv: string[],
+): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { ...command.flags, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values, positionals };
+  } catch (e) {
+    const message = (e as Error).message
+      .replace(/\.? To specify a positional argument.*$/s, '')
+      .replace(/\.$/, '');
+    throw new UsageError(`${command.name}: ${message} (see 'resnet50 ${command.name} --help').`);
+  }
+}
+
+export function stringFlag(values: Record<string, unknown>, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function intFlag(values: Record<string, unknown>, name: string, fallback: number, min = 1): number {
+  const raw = stringFlag(values, name);
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min)
+    throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${raw}'.`);
+  return v;
+}
+
+export function choiceFlag<T extends string>(
+  values: Record<string, unknown>,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const raw = stringFlag(values, name);
+  if (raw === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got '${raw}'.`);
+  }
+  return raw as T;
+}
+
+/** `224` or `HxW` (e.g. `231x257`). */
+export function sizeFlag(values: Record<string, unknown>, name: string, fallback: number): [number, number] {
+  const raw = stringFlag(values, name);
+  if (raw === undefined) return [fallback, fallback];
+  const m = /^(\d+)(?:[x×](\d+))?$/.exec(raw);
+  if (m === null) throw new UsageError(`--${name} must be a size like 224 or 231x257, got '${raw}'.`);
+  return [Number(m[1]), Number(m[2] ?? m[1])];
+}
+
+export function requirePositionals(command: string, positionals: string[], min: number, what: string): void {
+  if (positionals.length < min) {
+    throw new UsageError(`${command}: missing ${what} (see 'resnet50 ${command} --help').`);
+  }
+}

@@ -1,0 +1,29 @@
+/** Flags shared by the commands that load weights and read images. */
+import { PRESETS, type PresetName } from '../data/transforms.js';
+import { loadModel, type LoadedModel } from '../tasks/pretrained.js';
+import { choiceFlag, stringFlag, type FlagSpec } from './args.js';
+
+export const MODEL_FLAGS: FlagSpec = {
+  weights: { type: 'string' },
+  arch: { type: 'string' },
+  preset: { type: 'string' },
+};
+
+export const MODEL_HELP = `  --weights W    a .safetensors/.pth/.pt file (torchvision, timm or Hugging Face names) or
+                 IMAGENET1K_V1 / IMAGENET1K_V2 (downloaded once into $RESNET50_CACHE,
+                 default ~/.cache/resnet50)
+  --arch A       resnet18, resnet34, resnet50 (default), resnet101, resnet152
+  --preset P     imagenet-v1 (resize 256, crop 224), imagenet-v2 (resize 232, crop 224) or none;
+                 default: the one the weights were trained with (imagenet-v1 for unknown files)`;
+
+export async function loadFromFlags(
+  values: Record<string, unknown>,
+  defaultWeights?: string,
+): Promise<LoadedModel & { preset: PresetName }> {
+  const loaded = await loadModel({
+    arch: stringFlag(values, 'arch'),
+    weights: stringFlag(values, 'weights') ?? defaultWeights,
+  });
+  const preset = choiceFlag(values, 'preset', Object.keys(PRESETS) as PresetName[], loaded.preset);
+  return { ...loaded, preset };
+}

@@ -1,0 +1,81 @@
+/**
+ * resnet50: the ResNet family in TypeScript with torchvision-exact numbers.
+ * Importing this module has no side effects; backends are created on first use.
+ */
+export { Tensor, type DType } from './tensor/tensor.js';
+export { UserError, FileFormatError, StateDictError, ShapeError } from './errors.js';
+export type { Backend, Conv2dParams, MaxPool2dParams } from './backends/backend.js';
+export { getBackend, setBackend, registerBackend, listBackends, withBackend } from './backends/registry.js';
+export * as ops from './ops/index.js';
+export { Module, Sequential, type LayerRecord } from './nn/module.js';
+export {
+  Conv2d,
+  BatchNorm2d,
+  ReLU,
+  MaxPool2d,
+  AdaptiveAvgPool2d,
+  AdaptiveMaxPool2d,
+  Linear,
+  ZeroPadShortcut,
+} from './nn/layers.js';
+export {
+  ResNet,
+  BasicBlock,
+  Bottleneck,
+  ARCHITECTURES,
+  MIN_INPUT_SIZE,
+  resnet,
+  resnet18,
+  resnet34,
+  resnet50,
+  resnet101,
+  resnet152,
+  isArchName,
+  type ArchName,
+  type ResNetOptions,
+  type ResNetVariant,
+  type ShortcutKind,
+  type Pooling,
+  type ResNetFeatures,
+} from './model/resnet.js';
+export { summarize, type ModelSummary, type SummaryLayer } from './model/summary.js';
+export {
+  getWeightsEntry,
+  listWeights,
+  defaultWeightsName,
+  type WeightsEntry,
+  type WeightsName,
+} from './model/weights_registry.js';
+export { fetchWeights, cacheDir, type FetchOptions } from './io/download.js';
+export {
+  loadWeightsFile,
+  saveWeightsFile,
+  readSafetensors,
+  writeSafetensors,
+  readTorchCheckpoint,
+  toTorchvisionKeys,
+  toHuggingFaceKeys,
+} from './io/weights/index.js';
+export { readImage, decodeImage, encodePng, writePng, type RgbImage } from './io/image.js';
+export {
+  preprocess,
+  resizePil,
+  resizeShorter,
+  centerCrop,
+  toNormalizedTensor,
+  batchTensors,
+  PRESETS,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  type PresetName,
+} from './data/transforms.js';
+export { loadModel, type LoadModelOptions, type LoadedModel } from './tasks/pretrained.js';
+export {
+  classifyFiles,
+  topK,
+  type Classification,
+  type Prediction,
+  type ClassifyOptions,
+} from './tasks/classify.js';
+export { embedFiles, type Embedding, type EmbedLayer } from './tasks/embed.js';
+export { imagenetLabels, readLabelsFile } from './tasks/labels.js';

@@ -1,0 +1,52 @@
+/** Image classification: preprocess, forward, softmax, top-k with labels. */
+import { preprocess, type PresetName } from '../data/transforms.js';
+import { readImage } from '../io/image.js';
+import type { ResNet } from '../model/resnet.js';
+import { softmax } from '../ops/index.js';
+import { UserError } from '../errors.js';
+
+export interface Prediction {
+  index: number;
+  label: string;
+  /** Softmax probability. */
+  score: number;
+}
+
+export interface Classification {
+  file: string;
+  top: Prediction[];
+  logits?: number[];
+}
+
+export interface ClassifyOptions {
+  preset: PresetName;
+  topK?: number;
+  labels: readonly string[];
+  logits?: boolean;
+}
+
+/** Top-k of one row of probabilities. */
+export function topK(probabilities: ArrayLike<number>, k: number, labels: readonly string[]): Prediction[] {
+  const order = Array.from({ length: probabilities.length }, (_, i) => i);
+  order.sort((a, b) => probabilities[b] - probabilities[a] || a - b);
+  return order.slice(0, k).map((index) => ({ index, label: labels[index], score: probabilities[index] }));
+}
+
+export function classifyFiles(
+  model: ResNet,
+  files: readonly string[],
+  options: ClassifyOptions,
+): Classification[] {
+  const k = options.topK ?? 5;
+  if (!Number.isInteger(k) || k < 1) throw new UserError(`--top must be a positive integer, got ${k}.`);
+  return files.map((file) => {
+    const logits = model.call(preprocess(readImage(file), options.preset));
+    const probabilities = softmax(logits).data;
+    const result: Classification = {
+      file,
+      top: topK(probabilities, Math.min(k, probabilities.length), options.labels),
+    };
+    if (options.logits === true) result.logits = Array.from(logits.data);
+    return result;
+  });
+}
