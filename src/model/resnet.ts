@@ -41,6 +41,8 @@ export interface ResNetOptions {
   pooling?: Pooling;
   /** Seed for the random initialization. */
   seed?: number;
+  /** 'random' (torchvision's init, default) or 'none' (all zeros/ones: weights are loaded next). */
+  init?: 'random' | 'none';
 }
 
 export const MIN_INPUT_SIZE = 32;
@@ -167,7 +169,7 @@ export class ResNet extends Module {
   readonly avgpool: Module | null;
   readonly fc: Linear | null;
   readonly numFeatures: number;
-  readonly options: Required<Omit<ResNetOptions, 'seed'>>;
+  readonly options: Required<Omit<ResNetOptions, 'seed' | 'init'>>;
 
   constructor(block: BlockClass, layers: readonly number[], options: ResNetOptions = {}) {
     super();
@@ -218,7 +220,7 @@ export class ResNet extends Module {
           ? new AdaptiveMaxPool2d()
           : null;
     this.fc = opts.includeTop ? new Linear(this.numFeatures, opts.numClasses) : null;
-    this.initialize(new Rng(options.seed ?? 0));
+    if (options.init !== 'none') this.initialize(new Rng(options.seed ?? 0));
   }
 
   /** torchvision's initialization: Kaiming-normal convs, BN (1, 0), PyTorch-default Linear. */

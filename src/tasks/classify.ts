@@ -1,6 +1,6 @@
 /** Image classification: preprocess, forward, softmax, top-k with labels. */
-import { preprocess, type PresetName } from '../data/transforms.js';
-import { readImage } from '../io/image.js';
+import type { PresetName } from '../data/transforms.js';
+import { imageTensor } from './input.js';
 import type { ResNet } from '../model/resnet.js';
 import { softmax } from '../ops/index.js';
 import { UserError } from '../errors.js';
@@ -40,7 +40,7 @@ export function classifyFiles(
   const k = options.topK ?? 5;
   if (!Number.isInteger(k) || k < 1) throw new UserError(`--top must be a positive integer, got ${k}.`);
   return files.map((file) => {
-    const logits = model.call(preprocess(readImage(file), options.preset));
+    const logits = model.call(imageTensor(file, options.preset));
     const probabilities = softmax(logits).data;
     const result: Classification = {
       file,

@@ -1,6 +1,6 @@
 /** Embeddings: the pooled 2048-d vector or a stage's feature maps for each image. */
-import { preprocess, type PresetName } from '../data/transforms.js';
-import { readImage } from '../io/image.js';
+import type { PresetName } from '../data/transforms.js';
+import { imageTensor } from './input.js';
 import type { ResNet, ResNetFeatures } from '../model/resnet.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { UserError } from '../errors.js';
@@ -27,7 +27,7 @@ export function embedFiles(
   preset: PresetName,
 ): Embedding[] {
   return files.map((file) => {
-    const features: ResNetFeatures = model.forwardFeatures(preprocess(readImage(file), preset));
+    const features: ResNetFeatures = model.forwardFeatures(imageTensor(file, preset));
     const t: Tensor | undefined = features[layer];
     if (t === undefined) throw new UserError(`--layer ${layer} is not available with pooling 'none'.`);
     return { file, layer, shape: t.shape.slice(1), data: t.data };
