@@ -121,7 +121,7 @@ test('summary --json matches the issue: params, MACs, weighted layers, 300 px sh
   assert.match(text, /resnet18 at 224×224: 11,689,512 parameters/);
 });
 
-test('convert: HF safetensors → torchvision-named safetensors', () => {
+test('convert: HF safetensors → torchvision safetensors → .pth → safetensors, values unchanged', () => {
   const hf = join(dir, 'hf2.safetensors');
   saveWeightsFile(hf, toHuggingFaceKeys(readSafetensors(r50)));
   const out = join(dir, 'tv.safetensors');
@@ -129,6 +129,15 @@ test('convert: HF safetensors → torchvision-named safetensors', () => {
   assert.equal(r.status, 0, r.stderr);
   const keys = [...readSafetensors(out).keys()].sort();
   assert.deepEqual(keys, goldens.resnet50_keys.map(([k]) => k).sort());
+  const pth = join(dir, 'tv.pth');
+  assert.equal(runCli(['convert', out, pth]).status, 0);
+  const back = join(dir, 'back.safetensors');
+  assert.equal(runCli(['convert', pth, back]).status, 0);
+  const original = readSafetensors(r50);
+  for (const [key, t] of readSafetensors(back)) {
+    assert.deepEqual(t.data, original.get(key)!.data, key);
+    assert.equal(t.dtype, original.get(key)!.dtype, key);
+  }
 });
 
 test('every command has --help; unknown commands and flags are usage errors', () => {

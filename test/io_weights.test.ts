@@ -381,7 +381,7 @@ test('writes are atomic: failures leave no file behind and name the path', () =>
   mkdirSync(join(blocked, 'child'), { recursive: true });
   assertFileError(() => writeSafetensors(blocked, t), blocked, /cannot write/);
   assert.deepEqual(readdirSync(dir), ['blocked.safetensors']);
-  const wrongExt = join(dir, 'w.pth');
+  const wrongExt = join(dir, 'w.bin');
   assertFileError(() => saveWeightsFile(wrongExt, t), wrongExt, /only be saved as \.safetensors/);
   assert.deepEqual(readdirSync(dir), ['blocked.safetensors']);
 });

@@ -1,7 +1,7 @@
 /**
  * Entry point for weight files: detects the format from magic bytes (zip → PyTorch checkpoint,
  * 8-byte length + `{` or a .safetensors name → safetensors, pickle → legacy torch.save), loads tensors and renames keys
- * to torchvision's. Saving always writes safetensors.
+ * to torchvision's. Saving picks the format from the extension: .safetensors, or .pth/.pt (torch.save's zip).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -10,6 +10,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { toTorchvisionKeys } from './key_map.js';
 import { parseSafetensors, writeSafetensors } from './safetensors.js';
 import { legacyCheckpointError, parseTorchCheckpoint } from './torch_checkpoint.js';
+import { writeTorchCheckpoint } from './torch_writer.js';
 
 export { isHuggingFaceLayout, toHuggingFaceKeys, toTorchvisionKeys } from './key_map.js';
 export {
@@ -19,6 +20,7 @@ export {
   writeSafetensors,
 } from './safetensors.js';
 export { readTorchCheckpoint } from './torch_checkpoint.js';
+export { writeTorchCheckpoint } from './torch_writer.js';
 
 export type WeightsFormat = 'safetensors' | 'torch';
 
@@ -61,16 +63,21 @@ export function loadWeightsFile(path: string): Map<string, Tensor> {
   return toTorchvisionKeys(tensors, path);
 }
 
-/** Saves tensors as safetensors; the path must end in `.safetensors`. */
+/**
+ * Saves tensors in the format the extension names: `.safetensors` (with `metadata`) or `.pth`/`.pt`
+ * (a torch.save checkpoint; `metadata` has no place there and is not written).
+ */
 export function saveWeightsFile(
   path: string,
   tensors: Map<string, Tensor>,
   metadata?: Record<string, string>,
 ): void {
-  if (extname(path).toLowerCase() !== '.safetensors') {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.safetensors') writeSafetensors(path, tensors, metadata);
+  else if (ext === '.pth' || ext === '.pt') writeTorchCheckpoint(path, tensors);
+  else
     throw new FileFormatError(
-      `${path}: weights can only be saved as .safetensors (use a .safetensors file name).`,
+      `${path}: weights can only be saved as .safetensors or as a PyTorch .pth/.pt checkpoint ` +
+        `(got ${ext === '' ? 'no extension' : `'${ext}'`}).`,
     );
-  }
-  writeSafetensors(path, tensors, metadata);
 }
