@@ -1,0 +1,393 @@
+/**
+ * ONNX export of a ResNet: walks the model's structure (stem, layer1..layer4, blocks, head) the way
+ * its forward runs and writes an ONNX ModelProto that mirrors torchvision's `torch.onnx.export`:
+ * BatchNormalization kept unfolded, node names from module scopes (`/layer1/layer1.0/conv1/Conv`),
+ * initializers named by state-dict keys (`layer1.0.conv1.weight`) with float32 raw_data.
+ *
+ *   input  `input`  [batch, 3, height, width]  (symbolic dims unless `dynamic: false`)
+ *   output `logits` [batch, numClasses]; without the top `pool` [batch, C] or `layer4` [batch, C, h, w]
+ */
+import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { endianness } from 'node:os';
+import { UserError } from '../../errors.js';
+import {
+  AdaptiveAvgPool2d,
+  AdaptiveMaxPool2d,
+  BatchNorm2d,
+  Conv2d,
+  Linear,
+  MaxPool2d,
+  ReLU,
+  ZeroPadShortcut,
+} from '../../nn/layers.js';
+import { Module, Sequential } from '../../nn/module.js';
+import { BasicBlock, Bottleneck, MIN_INPUT_SIZE, type ResNet } from '../../model/resnet.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { ProtoWriter } from './protobuf.js';
+
+export const MIN_OPSET = 13;
+export const MAX_OPSET = 18;
+export const DEFAULT_OPSET = 13;
+
+export interface OnnxExportOptions {
+  /** ai.onnx opset version, 13..18 (default 13). */
+  opset?: number;
+  /** Symbolic batch and spatial dims (default true); false fixes them to batch/height/width. */
+  dynamic?: boolean;
+  /** Static input size when `dynamic` is false (default 1 × 224 × 224). */
+  batch?: number;
+  height?: number;
+  width?: number;
+  /** Stored in the model's doc_string. */
+  docString?: string;
+}
+
+const PRODUCER_NAME = 'resnet50';
+const PRODUCER_VERSION = '0.1.0';
+const INT64_MAX = (1n << 63n) - 1n;
+
+/** TensorProto.DataType */
+const FLOAT = 1;
+const INT64 = 7;
+/** AttributeProto.AttributeType */
+const ATTR_FLOAT = 1;
+const ATTR_INT = 2;
+const ATTR_TENSOR = 4;
+const ATTR_INTS = 7;
+
+/** Throws a UserError unless opset is an integer in [MIN_OPSET, MAX_OPSET]. */
+export function checkOpset(opset: number): number {
+  if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
+    throw new UserError(
+      `--opset must be an integer from ${MIN_OPSET} to ${MAX_OPSET} (ONNX export needs Pad/Slice with tensor inputs), got ${opset}.`,
+    );
+  }
+  return opset;
+}
+
+/** The IR version that introduced an opset: 7 for opsets 13–14, 8 for 15–18. */
+const irVersionFor = (opset: number): number => (opset <= 14 ? 7 : 8);
+
+type AttrValue = number | readonly number[] | { float: number } | { tensor: ProtoWriter };
+
+function attribute(name: string, value: AttrValue): ProtoWriter {
+  const w = new ProtoWriter().string(1, name);
+  if (typeof value === 'number') return w.int(3, value).int(20, ATTR_INT);
+  if ('float' in value) return w.float(2, value.float).int(20, ATTR_FLOAT);
+  if ('tensor' in value) return w.message(5, value.tensor).int(20, ATTR_TENSOR);
+  return w.packedInts(8, value).int(20, ATTR_INTS);
+}
+
+function littleEndianBytes(data: Float32Array): Uint8Array {
+  if (endianness() === 'LE') return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const bytes = new Uint8Array(data.byteLength);
+  const view = new DataView(bytes.buffer);
+  data.forEach((v, i) => view.setFloat32(4 * i, v, true));
+  return bytes;
+}
+
+function floatTensor(name: string, tensor: Tensor): ProtoWriter {
+  return new ProtoWriter()
+    .packedInts(1, tensor.shape)
+    .int(2, FLOAT)
+    .string(8, name)
+    .bytes(9, littleEndianBytes(tensor.data));
+}
+
+function int64Tensor(values: readonly (number | bigint)[]): ProtoWriter {
+  const bytes = new Uint8Array(8 * values.length);
+  const view = new DataView(bytes.buffer);
+  values.forEach((v, i) => view.setBigInt64(8 * i, BigInt(v), true));
+  return new ProtoWriter().packedInts(1, [values.length]).int(2, INT64).bytes(9, bytes);
+}
+
+type Dim = number | string;
+
+function valueInfo(name: string, dims: readonly Dim[]): ProtoWriter {
+  const shape = new ProtoWriter();
+  for (const d of dims) {
+    shape.message(1, typeof d === 'number' ? new ProtoWriter().int(1, d) : new ProtoWriter().string(2, d));
+  }
+  const tensorType = new ProtoWriter().int(1, FLOAT).message(2, shape);
+  return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
+}
+
+/** Scope segments of a module, as torch.onnx names them: attribute names, `parent.i` inside a Sequential. */
+type Scope = readonly string[];
+
+class GraphBuilder {
+  readonly nodes: ProtoWriter[] = [];
+  readonly initializers: ProtoWriter[] = [];
+  private readonly usedNames = new Map<string, number>();
+  private readonly scopeUses = new Map<string, number>();
+
+  private unique(name: string): string {
+    const n = this.usedNames.get(name) ?? 0;
+    this.usedNames.set(name, n + 1);
+    return n === 0 ? name : `${name}_${n}`;
+  }
+
+  /** Scope for a module called repeatedly (a block's `relu`): relu, relu_1, relu_2 as torch does. */
+  reuse(scope: Scope): Scope {
+    const key = scope.join('/');
+    const n = this.scopeUses.get(key) ?? 0;
+    this.scopeUses.set(key, n + 1);
+    if (n === 0) return scope;
+    return [...scope.slice(0, -1), `${scope[scope.length - 1]}_${n}`];
+  }
+
+  node(
+    opType: string,
+    scope: Scope,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue> = {},
+    output?: string,
+  ): string {
+    const name = this.unique(`/${[...scope, opType].join('/')}`);
+    const out = output ?? `${name}_output_0`;
+    const w = new ProtoWriter();
+    for (const input of inputs) w.string(1, input);
+    w.string(2, out).string(3, name).string(4, opType);
+    for (const [key, value] of Object.entries(attrs)) w.message(5, attribute(key, value));
+    this.nodes.push(w);
+    return out;
+  }
+
+  constant(scope: Scope, values: readonly (number | bigint)[]): string {
+    return this.node('Constant', scope, [], { value: { tensor: int64Tensor(values) } });
+  }
+
+  initializer(name: string, tensor: Tensor): string {
+    this.initializers.push(floatTensor(name, tensor));
+    return name;
+  }
+}
+
+/** State-dict key of a module's tensor from its scope: ['layer1', 'layer1.0', 'conv1'] → layer1.0.conv1.weight. */
+function keyOf(scope: Scope, tensor: string): string {
+  const parts: string[] = [];
+  for (const segment of scope) {
+    const last = parts[parts.length - 1];
+    if (last !== undefined && segment.startsWith(`${last}.`)) parts[parts.length - 1] = segment;
+    else parts.push(segment);
+  }
+  return [...parts, tensor].join('.');
+}
+
+class ResNetExporter {
+  readonly g = new GraphBuilder();
+
+  conv(m: Conv2d, scope: Scope, x: string): string {
+    const inputs = [x, this.g.initializer(keyOf(scope, 'weight'), m.weight)];
+    if (m.bias !== null) inputs.push(this.g.initializer(keyOf(scope, 'bias'), m.bias));
+    const [, , KH, KW] = m.weight.shape;
+    return this.g.node('Conv', scope, inputs, {
+      dilations: m.dilation,
+      group: m.groups,
+      kernel_shape: [KH, KW],
+      pads: [m.padding[0], m.padding[1], m.padding[0], m.padding[1]],
+      strides: m.stride,
+    });
+  }
+
+  batchNorm(m: BatchNorm2d, scope: Scope, x: string): string {
+    const inputs = [
+      x,
+      ...(['weight', 'bias', 'running_mean', 'running_var'] as const).map((name) =>
+        this.g.initializer(keyOf(scope, name), m[name]),
+      ),
+    ];
+    return this.g.node('BatchNormalization', scope, inputs, {
+      epsilon: { float: m.eps },
+      momentum: { float: 1 - m.momentum },
+    });
+  }
+
+  maxPool(m: MaxPool2d, scope: Scope, x: string): string {
+    return this.g.node('MaxPool', scope, [x], {
+      ceil_mode: 0,
+      kernel_shape: m.kernelSize,
+      pads: [m.padding[0], m.padding[1], m.padding[0], m.padding[1]],
+      strides: m.stride,
+    });
+  }
+
+  relu(scope: Scope, x: string): string {
+    return this.g.node('Relu', this.g.reuse(scope), [x]);
+  }
+
+  /** Option-A shortcut: every stride-th pixel (Slice with steps), then zero channels (Pad). */
+  zeroPad(m: ZeroPadShortcut, inChannels: number, scope: Scope, x: string): string {
+    let y = x;
+    if (m.stride !== 1) {
+      const starts = this.g.constant(scope, [0, 0]);
+      const ends = this.g.constant(scope, [INT64_MAX, INT64_MAX]);
+      const axes = this.g.constant(scope, [2, 3]);
+      const steps = this.g.constant(scope, [m.stride, m.stride]);
+      y = this.g.node('Slice', scope, [y, starts, ends, axes, steps]);
+    }
+    if (m.outChannels !== inChannels) {
+      const pads = this.g.constant(scope, [0, 0, 0, 0, 0, m.outChannels - inChannels, 0, 0]);
+      y = this.g.node('Pad', scope, [y, pads], {});
+    }
+    return y;
+  }
+
+  /** A leaf or Sequential in a block's shortcut or elsewhere; inChannels is only used by ZeroPadShortcut. */
+  module(m: Module, scope: Scope, x: string, inChannels: number): string {
+    if (m instanceof Conv2d) return this.conv(m, scope, x);
+    if (m instanceof BatchNorm2d) return this.batchNorm(m, scope, x);
+    if (m instanceof ReLU) return this.relu(scope, x);
+    if (m instanceof MaxPool2d) return this.maxPool(m, scope, x);
+    if (m instanceof ZeroPadShortcut) return this.zeroPad(m, inChannels, scope, x);
+    if (m instanceof Sequential) {
+      const name = scope[scope.length - 1];
+      let y = x;
+      let channels = inChannels;
+      for (let i = 0; i < m.length; i++) {
+        y = this.module(m[i], [...scope, `${name}.${i}`], y, channels);
+        if (m[i] instanceof Conv2d) channels = (m[i] as Conv2d).outChannels;
+      }
+      return y;
+    }
+    throw new Error(`ONNX export: no mapping for ${m.constructor.name} at ${scope.join('/')}`);
+  }
+
+  block(b: Module, scope: Scope, x: string): string {
+    const at = (name: string): Scope => [...scope, name];
+    let out: string;
+    let inChannels: number;
+    if (b instanceof Bottleneck) {
+      inChannels = b.conv1.inChannels;
+      out = this.relu(at('relu'), this.batchNorm(b.bn1, at('bn1'), this.conv(b.conv1, at('conv1'), x)));
+      out = this.relu(at('relu'), this.batchNorm(b.bn2, at('bn2'), this.conv(b.conv2, at('conv2'), out)));
+      out = this.batchNorm(b.bn3, at('bn3'), this.conv(b.conv3, at('conv3'), out));
+    } else if (b instanceof BasicBlock) {
+      inChannels = b.conv1.inChannels;
+      out = this.relu(at('relu'), this.batchNorm(b.bn1, at('bn1'), this.conv(b.conv1, at('conv1'), x)));
+      out = this.batchNorm(b.bn2, at('bn2'), this.conv(b.conv2, at('conv2'), out));
+    } else {
+      throw new Error(`ONNX export: ${scope.join('/')} is a ${b.constructor.name}, not a ResNet block`);
+    }
+    const identity = b.downsample === null ? x : this.module(b.downsample, at('downsample'), x, inChannels);
+    const sum = this.g.node('Add', scope, [out, identity]);
+    return this.relu(at('relu'), sum);
+  }
+
+  /** Emits the whole network; its last node writes `outputName`. */
+  network(model: ResNet, input: string, outputName: string): void {
+    let x = this.conv(model.conv1, ['conv1'], input);
+    x = this.batchNorm(model.bn1, ['bn1'], x);
+    x = this.relu(['relu'], x);
+    x = this.maxPool(model.maxpool, ['maxpool'], x);
+    const stages = [model.layer1, model.layer2, model.layer3, model.layer4];
+    stages.forEach((stage, s) => {
+      const name = `layer${s + 1}`;
+      for (let i = 0; i < stage.length; i++) x = this.block(stage[i], [name, `${name}.${i}`], x);
+    });
+    if (model.avgpool === null) {
+      this.g.node('Identity', [], [x], {}, outputName);
+      return;
+    }
+    const pool = model.avgpool;
+    const isOne = (p: AdaptiveAvgPool2d | AdaptiveMaxPool2d): boolean =>
+      p.outputSize[0] === 1 && p.outputSize[1] === 1;
+    if (pool instanceof AdaptiveAvgPool2d && isOne(pool)) {
+      x = this.g.node('GlobalAveragePool', ['avgpool'], [x]);
+    } else if (pool instanceof AdaptiveMaxPool2d && isOne(pool)) {
+      x = this.g.node('GlobalMaxPool', ['avgpool'], [x]);
+    } else {
+      throw new UserError(
+        `ONNX export supports global pooling only (output size 1), not ${pool.constructor.name}.`,
+      );
+    }
+    const fc = model.fc;
+    x = this.g.node('Flatten', [], [x], { axis: 1 }, fc === null ? outputName : undefined);
+    if (fc !== null) this.linear(fc, ['fc'], x, outputName);
+  }
+
+  linear(m: Linear, scope: Scope, x: string, output: string): string {
+    const inputs = [x, this.g.initializer(keyOf(scope, 'weight'), m.weight)];
+    if (m.bias !== null) inputs.push(this.g.initializer(keyOf(scope, 'bias'), m.bias));
+    return this.g.node('Gemm', scope, inputs, { alpha: { float: 1 }, beta: { float: 1 }, transB: 1 }, output);
+  }
+}
+
+/** Spatial size after the stem and three stride-2 stages (the layer4 feature-map size). */
+function layer4Size(size: number): number {
+  let s = Math.floor((size + 2 * 3 - 7) / 2) + 1;
+  s = Math.floor((s + 2 * 1 - 3) / 2) + 1;
+  for (let i = 0; i < 3; i++) s = Math.floor((s - 1) / 2) + 1;
+  return s;
+}
+
+function checkStaticSize(name: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min) {
+    throw new UserError(`ONNX export: ${name} must be an integer ≥ ${min}, got ${value}.`);
+  }
+  return value;
+}
+
+/** The model as an ONNX ModelProto (bytes of a .onnx file). */
+export function exportOnnx(model: ResNet, options: OnnxExportOptions = {}): Uint8Array {
+  const opset = checkOpset(options.opset ?? DEFAULT_OPSET);
+  const dynamic = options.dynamic ?? true;
+  let batch: Dim = 'batch';
+  let height: Dim = 'height';
+  let width: Dim = 'width';
+  if (!dynamic) {
+    batch = checkStaticSize('batch', options.batch ?? 1, 1);
+    height = checkStaticSize('height', options.height ?? 224, MIN_INPUT_SIZE);
+    width = checkStaticSize('width', options.width ?? 224, MIN_INPUT_SIZE);
+  }
+  let outputName: string;
+  let outputDims: Dim[];
+  if (model.fc !== null) {
+    outputName = 'logits';
+    outputDims = [batch, model.fc.outFeatures];
+  } else if (model.avgpool !== null) {
+    outputName = 'pool';
+    outputDims = [batch, model.numFeatures];
+  } else {
+    outputName = 'layer4';
+    outputDims = [
+      batch,
+      model.numFeatures,
+      typeof height === 'number' ? layer4Size(height) : 'layer4_height',
+      typeof width === 'number' ? layer4Size(width) : 'layer4_width',
+    ];
+  }
+
+  const exporter = new ResNetExporter();
+  exporter.network(model, 'input', outputName);
+  const graph = new ProtoWriter();
+  for (const node of exporter.g.nodes) graph.message(1, node);
+  graph.string(2, 'main_graph');
+  for (const init of exporter.g.initializers) graph.message(5, init);
+  graph.message(11, valueInfo('input', [batch, 3, height, width]));
+  graph.message(12, valueInfo(outputName, outputDims));
+
+  const modelProto = new ProtoWriter()
+    .int(1, irVersionFor(opset))
+    .string(2, PRODUCER_NAME)
+    .string(3, PRODUCER_VERSION);
+  if (options.docString !== undefined) modelProto.string(6, options.docString);
+  modelProto.message(7, graph).message(8, new ProtoWriter().string(1, '').int(2, opset));
+  return modelProto.finish();
+}
+
+/** Writes `exportOnnx(model, options)` to path atomically (a temp file next to it, then rename). */
+export function writeOnnx(path: string, model: ResNet, options: OnnxExportOptions = {}): Uint8Array {
+  const bytes = exportOnnx(model, options);
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  return bytes;
+}
