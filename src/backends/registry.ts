@@ -5,10 +5,12 @@
 import type { Backend } from './backend.js';
 import { createJsBackend } from './js/index.js';
 import { createMetaBackend } from './meta.js';
+import { createNativeBackend } from './native/kernels.js';
 import { UserError } from '../errors.js';
 
 const factories = new Map<string, () => Backend>([
   ['js', createJsBackend],
+  ['native', createNativeBackend],
   ['meta', createMetaBackend],
 ]);
 const instances = new Map<string, Backend>();

@@ -2,7 +2,7 @@
 import { classifyFiles } from '../tasks/classify.js';
 import { labelsFor, readLabelsFile } from '../tasks/labels.js';
 import { intFlag, requirePositionals, stringFlag, type Command } from './args.js';
-import { loadFromFlags, MODEL_FLAGS, MODEL_HELP } from './common.js';
+import { loadFromFlags, MODEL_FLAGS, MODEL_HELP, runnerFromFlags } from './common.js';
 
 export const classifyCommand: Command = {
   name: 'classify',
@@ -30,8 +30,14 @@ ${MODEL_HELP}
     const labelsPath = stringFlag(values, 'labels');
     const userLabels = labelsPath === undefined ? undefined : readLabelsFile(labelsPath);
     const { model, preset } = await loadFromFlags(values);
+    const runner = runnerFromFlags(values, model);
     const labels = labelsFor(model.options.numClasses, userLabels, labelsPath);
-    const results = classifyFiles(model, files, { preset, topK, labels, logits: values.logits === true });
+    const results = await classifyFiles(runner, files, {
+      preset,
+      topK,
+      labels,
+      logits: values.logits === true,
+    });
     if (values.json === true) {
       process.stdout.write(`${JSON.stringify(results)}\n`);
       return;

@@ -1,12 +1,15 @@
 /** Flags shared by the commands that load weights and read images. */
 import { PRESETS, type PresetName } from '../data/transforms.js';
 import { loadModel, type LoadedModel } from '../tasks/pretrained.js';
+import { createRunner, resolveBackend, type Runner } from '../tasks/runner.js';
+import type { ResNet } from '../model/resnet.js';
 import { choiceFlag, stringFlag, type FlagSpec } from './args.js';
 
 export const MODEL_FLAGS: FlagSpec = {
   weights: { type: 'string' },
   arch: { type: 'string' },
   preset: { type: 'string' },
+  backend: { type: 'string' },
 };
 
 export const MODEL_HELP = `  --weights W    a .safetensors/.pth/.pt file (torchvision, timm or Hugging Face names) or
@@ -14,16 +17,24 @@ export const MODEL_HELP = `  --weights W    a .safetensors/.pth/.pt file (torchv
                  default ~/.cache/resnet50)
   --arch A       resnet18, resnet34, resnet50 (default), resnet101, resnet152
   --preset P     imagenet-v1 (resize 256, crop 224), imagenet-v2 (resize 232, crop 224) or none;
-                 default: the one the weights were trained with (imagenet-v1 for unknown files)`;
+                 default: the one the weights were trained with (imagenet-v1 for unknown files)
+  --backend B    native (default when the addon is built) or js (the TypeScript reference);
+                 also $RESNET50_BACKEND. $RESNET50_THREADS sets the native engine's threads`;
 
 export async function loadFromFlags(
   values: Record<string, unknown>,
   defaultWeights?: string,
 ): Promise<LoadedModel & { preset: PresetName }> {
+  if (values.backend !== undefined) resolveBackend(stringFlag(values, 'backend'));
   const loaded = await loadModel({
     arch: stringFlag(values, 'arch'),
     weights: stringFlag(values, 'weights') ?? defaultWeights,
   });
   const preset = choiceFlag(values, 'preset', Object.keys(PRESETS) as PresetName[], loaded.preset);
   return { ...loaded, preset };
+}
+
+/** The runner for --backend (validated before the weights are read). */
+export function runnerFromFlags(values: Record<string, unknown>, model: ResNet): Runner {
+  return createRunner(model, stringFlag(values, 'backend'));
 }

@@ -3,7 +3,7 @@ import { embedFiles, EMBED_LAYERS, type EmbedLayer } from '../tasks/embed.js';
 import { saveWeightsFile } from '../io/weights/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { choiceFlag, requirePositionals, stringFlag, UsageError, type Command } from './args.js';
-import { loadFromFlags, MODEL_FLAGS, MODEL_HELP } from './common.js';
+import { loadFromFlags, MODEL_FLAGS, MODEL_HELP, runnerFromFlags } from './common.js';
 
 export const embedCommand: Command = {
   name: 'embed',
@@ -32,7 +32,8 @@ ${MODEL_HELP}
       throw new UsageError('embed: use either --json or --out, not both.');
     const layer: EmbedLayer = choiceFlag(values, 'layer', EMBED_LAYERS, 'pool');
     const { model, preset } = await loadFromFlags(values);
-    const embeddings = embedFiles(model, files, layer, preset);
+    const runner = runnerFromFlags(values, model);
+    const embeddings = await embedFiles(runner, files, layer, preset);
     if (out !== undefined) {
       const shape = embeddings[0].shape;
       if (embeddings.some((e) => e.shape.join() !== shape.join())) {

@@ -2,12 +2,21 @@
 /** The `resnet50` command: dispatches to one file per command; user errors print one sentence. */
 import { UserError } from '../errors.js';
 import { parseCommandArgs, UsageError, type Command } from './args.js';
+import { benchCommand } from './bench.js';
 import { classifyCommand } from './classify.js';
 import { convertCommand } from './convert.js';
 import { embedCommand } from './embed.js';
+import { exportCommand } from './export.js';
 import { summaryCommand } from './summary.js';
 
-const COMMANDS: Command[] = [classifyCommand, embedCommand, summaryCommand, convertCommand];
+const COMMANDS: Command[] = [
+  classifyCommand,
+  embedCommand,
+  summaryCommand,
+  convertCommand,
+  exportCommand,
+  benchCommand,
+];
 
 const USAGE = `Usage: resnet50 <command> [options]
 

@@ -1,7 +1,7 @@
 /** Image classification: preprocess, forward, softmax, top-k with labels. */
 import type { PresetName } from '../data/transforms.js';
 import { imageTensor } from './input.js';
-import type { ResNet } from '../model/resnet.js';
+import type { Runner } from './runner.js';
 import { softmax } from '../ops/index.js';
 import { UserError } from '../errors.js';
 
@@ -32,21 +32,23 @@ export function topK(probabilities: ArrayLike<number>, k: number, labels: readon
   return order.slice(0, k).map((index) => ({ index, label: labels[index], score: probabilities[index] }));
 }
 
-export function classifyFiles(
-  model: ResNet,
+export async function classifyFiles(
+  runner: Runner,
   files: readonly string[],
   options: ClassifyOptions,
-): Classification[] {
+): Promise<Classification[]> {
   const k = options.topK ?? 5;
   if (!Number.isInteger(k) || k < 1) throw new UserError(`--top must be a positive integer, got ${k}.`);
-  return files.map((file) => {
-    const logits = model.call(imageTensor(file, options.preset));
+  const results: Classification[] = [];
+  for (const file of files) {
+    const logits = await runner.forward(imageTensor(file, options.preset));
     const probabilities = softmax(logits).data;
     const result: Classification = {
       file,
       top: topK(probabilities, Math.min(k, probabilities.length), options.labels),
     };
     if (options.logits === true) result.logits = Array.from(logits.data);
-    return result;
-  });
+    results.push(result);
+  }
+  return results;
 }

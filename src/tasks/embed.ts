@@ -1,9 +1,7 @@
 /** Embeddings: the pooled 2048-d vector or a stage's feature maps for each image. */
 import type { PresetName } from '../data/transforms.js';
 import { imageTensor } from './input.js';
-import type { ResNet, ResNetFeatures } from '../model/resnet.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { UserError } from '../errors.js';
+import type { Runner } from './runner.js';
 
 export const EMBED_LAYERS = ['pool', 'stem', 'layer1', 'layer2', 'layer3', 'layer4'] as const;
 export type EmbedLayer = (typeof EMBED_LAYERS)[number];
@@ -20,16 +18,16 @@ export interface Embedding {
   data: Float32Array;
 }
 
-export function embedFiles(
-  model: ResNet,
+export async function embedFiles(
+  runner: Runner,
   files: readonly string[],
   layer: EmbedLayer,
   preset: PresetName,
-): Embedding[] {
-  return files.map((file) => {
-    const features: ResNetFeatures = model.forwardFeatures(imageTensor(file, preset));
-    const t: Tensor | undefined = features[layer];
-    if (t === undefined) throw new UserError(`--layer ${layer} is not available with pooling 'none'.`);
-    return { file, layer, shape: t.shape.slice(1), data: t.data };
-  });
+): Promise<Embedding[]> {
+  const embeddings: Embedding[] = [];
+  for (const file of files) {
+    const t = await runner.features(imageTensor(file, preset), layer);
+    embeddings.push({ file, layer, shape: t.shape.slice(1), data: t.data });
+  }
+  return embeddings;
 }

@@ -1,0 +1,281 @@
+// N-API glue of the native engine: CPU dispatch, the shared thread pool, and the Plan class with
+// run() (async, on libuv's worker pool, so the event loop stays free) and runSync().
+#include <napi.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "plan.h"
+
+namespace {
+
+using rn::Layout;
+using rn::OpKind;
+
+const rn::Kernels* select_kernels(const std::string& wanted) {
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (wanted == "avx512" && avx512) return rn::kernels_avx512();
+  if (wanted == "avx2" && avx2) return rn::kernels_avx2();
+  if (wanted == "portable") return rn::kernels_portable();
+  if (!wanted.empty() && wanted != "auto") return nullptr;
+  if (avx512) return rn::kernels_avx512();
+  if (avx2) return rn::kernels_avx2();
+  return rn::kernels_portable();
+}
+
+const rn::Kernels* g_kernels = nullptr;
+std::unique_ptr<rn::ThreadPool> g_pool;
+std::mutex g_run_mutex;  // one plan runs on the pool at a time
+
+int default_threads() {
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : int(hw);
+}
+
+rn::ThreadPool& pool() {
+  if (!g_pool) g_pool = std::make_unique<rn::ThreadPool>(default_threads());
+  return *g_pool;
+}
+
+const float* floats(const Napi::Object& o, const char* key, size_t expected, bool optional = false) {
+  Napi::Value v = o.Get(key);
+  if (optional && (v.IsUndefined() || v.IsNull())) return nullptr;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(o.Env(), std::string("expected Float32Array '") + key + "'");
+  }
+  auto a = v.As<Napi::Float32Array>();
+  if (expected != 0 && a.ElementLength() != expected) {
+    throw Napi::RangeError::New(o.Env(), std::string("'") + key + "' has " + std::to_string(a.ElementLength()) +
+                                             " elements, expected " + std::to_string(expected));
+  }
+  return a.Data();
+}
+
+int num(const Napi::Object& o, const char* key, int fallback = -1) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : fallback;
+}
+
+class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Plan",
+                       {InstanceMethod("run", &PlanWrap::Run), InstanceMethod("runSync", &PlanWrap::RunSync),
+                        InstanceMethod("weightBytes", &PlanWrap::WeightBytes)});
+  }
+
+  // new Plan(ops: object[], outputs: number[])
+  PlanWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PlanWrap>(info) {
+    Napi::Env env = info.Env();
+    plan_ = std::make_shared<rn::Plan>(g_kernels);
+    auto ops = info[0].As<Napi::Array>();
+    std::vector<rn::Layout> layouts;
+    auto layout_of = [&](int t) { return t >= 0 && t < int(layouts.size()) ? layouts[t] : Layout::Blocked; };
+    auto set_layout = [&](int t, Layout l) {
+      if (t >= int(layouts.size())) layouts.resize(t + 1, Layout::Blocked);
+      layouts[t] = l;
+    };
+    for (uint32_t i = 0; i < ops.Length(); i++) {
+      Napi::Object o = ops.Get(i).As<Napi::Object>();
+      const std::string kind = o.Get("op").As<Napi::String>();
+      const int in = num(o, "input"), out = num(o, "output");
+      if (kind == "input") {
+        const std::string layout = o.Get("layout").As<Napi::String>();
+        const Layout l = layout == "plain" ? Layout::PlainInput : layout == "flat" ? Layout::Flat : Layout::Blocked;
+        plan_->add_input(out, l, num(o, "channels"), num(o, "border", 0));
+        set_layout(out, l);
+      } else if (kind == "conv") {
+        rn::ConvSpec s;
+        s.in = in;
+        s.out = out;
+        s.residual = num(o, "residual");
+        s.relu = o.Get("relu").ToBoolean();
+        s.c = num(o, "inChannels");
+        s.oc = num(o, "outChannels");
+        s.kh = num(o, "kernelH");
+        s.kw = num(o, "kernelW");
+        s.sh = num(o, "strideH");
+        s.sw = num(o, "strideW");
+        s.ph = num(o, "padH");
+        s.pw = num(o, "padW");
+        s.weight = floats(o, "weight", size_t(s.oc) * s.c * s.kh * s.kw);
+        s.bias = floats(o, "bias", s.oc, true);
+        s.bn_weight = floats(o, "bnWeight", s.oc, true);
+        if (s.bn_weight != nullptr) {
+          s.bn_bias = floats(o, "bnBias", s.oc);
+          s.bn_mean = floats(o, "bnMean", s.oc);
+          s.bn_var = floats(o, "bnVar", s.oc);
+          s.bn_eps = o.Get("bnEps").As<Napi::Number>().DoubleValue();
+        }
+        plan_->add_conv(s, layout_of(in) == Layout::PlainInput);
+        set_layout(out, Layout::Blocked);
+      } else if (kind == "maxpool") {
+        plan_->add_pool(OpKind::MaxPool, in, out, num(o, "kernelH"), num(o, "kernelW"), num(o, "strideH"),
+                        num(o, "strideW"), num(o, "padH"), num(o, "padW"));
+        set_layout(out, Layout::Blocked);
+      } else if (kind == "globalavgpool" || kind == "globalmaxpool") {
+        plan_->add_pool(kind == "globalavgpool" ? OpKind::GlobalAvgPool : OpKind::GlobalMaxPool, in, out, 0, 0, 1, 1, 0,
+                        0);
+        set_layout(out, Layout::Flat);
+      } else if (kind == "linear") {
+        const int inf = num(o, "inFeatures"), outf = num(o, "outFeatures");
+        plan_->add_linear(in, out, inf, outf, floats(o, "weight", size_t(inf) * outf), floats(o, "bias", outf, true));
+        set_layout(out, Layout::Flat);
+      } else if (kind == "zeropad") {
+        plan_->add_zero_pad(in, out, num(o, "outChannels"), num(o, "stride"));
+        set_layout(out, Layout::Blocked);
+      } else if (kind == "add") {
+        plan_->add_add(in, num(o, "input2"), out, o.Get("relu").ToBoolean());
+        set_layout(out, layout_of(in));
+      } else if (kind == "relu") {
+        plan_->add_relu(in, out);
+        set_layout(out, layout_of(in));
+      } else if (kind == "affine") {
+        const int c = num(o, "channels");
+        plan_->add_affine(in, out, c, floats(o, "scale", c), floats(o, "shift", c));
+        set_layout(out, Layout::Blocked);
+      } else if (kind == "toplain") {
+        plan_->add_to_plain(in, out);
+        set_layout(out, Layout::Plain);
+      } else {
+        throw Napi::TypeError::New(env, "unknown op '" + kind + "'");
+      }
+    }
+    auto outs = info[1].As<Napi::Array>();
+    std::vector<int> outputs;
+    for (uint32_t i = 0; i < outs.Length(); i++) outputs.push_back(outs.Get(i).As<Napi::Number>().Int32Value());
+    plan_->set_outputs(outputs);
+  }
+
+ private:
+  struct Result {
+    std::vector<std::vector<float>> outputs;
+    std::vector<rn::TensorDims> dims;
+  };
+
+  static Napi::Value ToJs(Napi::Env env, const Result& r) {
+    Napi::Array list = Napi::Array::New(env, r.outputs.size());
+    for (size_t i = 0; i < r.outputs.size(); i++) {
+      auto data = Napi::Float32Array::New(env, r.outputs[i].size());
+      std::copy(r.outputs[i].begin(), r.outputs[i].end(), data.Data());
+      Napi::Object item = Napi::Object::New(env);
+      const rn::TensorDims& d = r.dims[i];
+      Napi::Array shape = Napi::Array::New(env);
+      shape.Set(0u, d.n);
+      shape.Set(1u, d.c);
+      if (d.layout != Layout::Flat) {
+        shape.Set(2u, d.h);
+        shape.Set(3u, d.w);
+      }
+      item.Set("data", data);
+      item.Set("shape", shape);
+      list.Set(uint32_t(i), item);
+    }
+    return list;
+  }
+
+  class RunWorker : public Napi::AsyncWorker {
+   public:
+    RunWorker(Napi::Env env, std::shared_ptr<rn::Plan> plan, Napi::Float32Array input, int n, int c, int h, int w)
+        : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), plan_(std::move(plan)),
+          input_(Napi::Persistent(input)), data_(input.Data()), n_(n), c_(c), h_(h), w_(w) {}
+    Napi::Promise Promise() { return deferred_.Promise(); }
+    void Execute() override {
+      try {
+        std::lock_guard<std::mutex> lock(g_run_mutex);
+        plan_->run(pool(), data_, n_, c_, h_, w_, result_.outputs, result_.dims);
+      } catch (const std::exception& e) {
+        SetError(e.what());
+      }
+    }
+    void OnOK() override { deferred_.Resolve(ToJs(Env(), result_)); }
+    void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+   private:
+    Napi::Promise::Deferred deferred_;
+    std::shared_ptr<rn::Plan> plan_;
+    Napi::Reference<Napi::Float32Array> input_;
+    const float* data_;
+    int n_, c_, h_, w_;
+    Result result_;
+  };
+
+  static void CheckInput(const Napi::CallbackInfo& info, int& n, int& c, int& h, int& w) {
+    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+      throw Napi::TypeError::New(info.Env(), "input must be a Float32Array");
+    }
+    n = info[1].As<Napi::Number>().Int32Value();
+    c = info[2].As<Napi::Number>().Int32Value();
+    h = info[3].As<Napi::Number>().Int32Value();
+    w = info[4].As<Napi::Number>().Int32Value();
+    if (info[0].As<Napi::Float32Array>().ElementLength() != size_t(n) * c * h * w) {
+      throw Napi::RangeError::New(info.Env(), "input length does not match its shape");
+    }
+  }
+
+  // run(input: Float32Array, n, c, h, w): Promise<{data, shape}[]>
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    int n, c, h, w;
+    CheckInput(info, n, c, h, w);
+    auto* worker = new RunWorker(info.Env(), plan_, info[0].As<Napi::Float32Array>(), n, c, h, w);
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
+  }
+
+  Napi::Value RunSync(const Napi::CallbackInfo& info) {
+    int n, c, h, w;
+    CheckInput(info, n, c, h, w);
+    Result r;
+    try {
+      std::lock_guard<std::mutex> lock(g_run_mutex);
+      plan_->run(pool(), info[0].As<Napi::Float32Array>().Data(), n, c, h, w, r.outputs, r.dims);
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(info.Env(), e.what());
+    }
+    return ToJs(info.Env(), r);
+  }
+
+  Napi::Value WeightBytes(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), double(plan_->weight_bytes()));
+  }
+
+  std::shared_ptr<rn::Plan> plan_;
+};
+
+// configure({ isa?: 'auto'|'avx512'|'avx2'|'portable', threads?: number }) → { isa, threads }
+Napi::Value Configure(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::lock_guard<std::mutex> lock(g_run_mutex);
+  if (info.Length() > 0 && info[0].IsObject()) {
+    Napi::Object o = info[0].As<Napi::Object>();
+    if (o.Get("isa").IsString()) {
+      const rn::Kernels* k = select_kernels(o.Get("isa").As<Napi::String>());
+      if (k == nullptr) throw Napi::Error::New(env, "this CPU does not support the requested instruction set");
+      g_kernels = k;
+    }
+    if (o.Get("threads").IsNumber()) {
+      const int t = o.Get("threads").As<Napi::Number>().Int32Value();
+      g_pool = std::make_unique<rn::ThreadPool>(t < 1 ? default_threads() : t);
+    }
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("isa", g_kernels->name);
+  r.Set("threads", pool().threads());
+  return r;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  g_kernels = select_kernels("auto");
+  exports.Set("Plan", PlanWrap::Init(env));
+  exports.Set("configure", Napi::Function::New(env, Configure));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(resnet50_native, Init)

@@ -1,0 +1,80 @@
+// Shared types of the native engine: tensor layouts, op arguments, and the per-ISA kernel table.
+//
+// Activations live in a "blocked" layout, NCHW16c with a zero border: (N, C/16, H+2B, W+2B, 16),
+// B = kBorder. The border lets 3x3 convolutions and pools read their padding without bounds checks.
+// The network input is "plain": (N, C, H+2P, W+2P) with P = the stem's padding.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace rn {
+
+constexpr int kBlock = 16;   // channels per block (one AVX-512 vector)
+constexpr int kBorder = 1;   // zero border around blocked activations
+
+struct Dims {
+  int n = 0, c = 0, h = 0, w = 0;
+};
+
+// A view of a blocked activation tensor (border included in hp/wp).
+struct Blocked {
+  float* data = nullptr;
+  int n = 0, c = 0, h = 0, w = 0;  // logical sizes, c is padded to a multiple of 16
+  int cb() const { return c / kBlock; }
+  int hp() const { return h + 2 * kBorder; }
+  int wp() const { return w + 2 * kBorder; }
+  size_t block_stride() const { return size_t(hp()) * wp() * kBlock; }
+  size_t image_stride() const { return block_stride() * cb(); }
+  // Pointer to (n, block, y, x) in logical coordinates (x, y may be -kBorder .. size).
+  float* at(int img, int block, int y, int x) const {
+    return data + img * image_stride() + block * block_stride() +
+           (size_t(y + kBorder) * wp() + (x + kBorder)) * kBlock;
+  }
+};
+
+// Convolution over blocked input (or plain input when plain_in is set), blocked output.
+struct ConvArgs {
+  // input
+  const float* in = nullptr;
+  bool plain_in = false;  // plain (N, C, H+2P, W+2P) with P = pad (stem)
+  int n = 0, c = 0, h = 0, w = 0;
+  size_t in_image_stride = 0, in_block_stride = 0, in_row_stride = 0;
+  int in_pix = 0;      // elements between horizontally adjacent input pixels (16 blocked, 1 plain)
+  int in_ch = 0;       // elements between input channels inside a block (1 blocked, plane plain)
+  int in_origin = 0;   // border of the input buffer minus the conv padding (>= 0)
+  int in_cb = 0;       // input channel blocks (plain: 1)
+  int in_icb = 0;      // channels per block (16 blocked; C plain)
+  // weights packed as [OC/16][in_cb][KH][KW][in_icb][16], bias [OC]
+  const float* weight = nullptr;
+  const float* bias = nullptr;
+  int oc = 0, kh = 0, kw = 0, sh = 1, sw = 1;
+  // output (blocked) and optional residual (blocked, same shape as output)
+  Blocked out;
+  const float* residual = nullptr;
+  bool relu = false;
+};
+
+struct PoolArgs {
+  Blocked in, out;
+  int kh = 0, kw = 0, sh = 1, sw = 1, ph = 0, pw = 0;
+};
+
+struct Kernels {
+  const char* name;
+  // One output row `oh` of image `img` for output-channel group `group` (see conv_groups).
+  void (*conv_row)(const ConvArgs& a, int img, int group, int oh);
+  // How many output-channel groups conv_row splits OC into, for this output width.
+  int (*conv_groups)(const ConvArgs& a);
+  void (*max_pool_row)(const PoolArgs& a, int img, int block, int oh);
+  // out[n][c] = mean or max over the spatial extent of blocked input.
+  void (*global_pool)(const Blocked& in, float* out, bool max, int img, int block);
+  // out[n][o] = bias[o] + sum_i in[n][i] * weight[o][i] for o in [o0, o1)
+  void (*linear)(const float* in, const float* weight, const float* bias, float* out, int n, int in_features,
+                 int out_features, int o0, int o1);
+};
+
+const Kernels* kernels_avx512();
+const Kernels* kernels_avx2();
+const Kernels* kernels_portable();
+
+}  // namespace rn

@@ -1,0 +1,192 @@
+// Kernels of the native engine, written once with GCC vector extensions and compiled three times
+// (kernels_avx512.cc, kernels_avx2.cc, kernels_portable.cc) with different -m flags and tile sizes.
+// Include with RN_NS (namespace), RN_NAME, RN_NV_WIDE/RN_PX_WIDE (tile for wide rows) and
+// RN_NV_NARROW/RN_PX_NARROW (tile for rows of at most RN_PX_NARROW pixels) defined.
+#include <algorithm>
+#include <cstring>
+
+#include "engine.h"
+
+namespace rn {
+namespace RN_NS {
+
+typedef float v16 __attribute__((vector_size(64)));
+
+static inline v16 load(const float* p) {
+  v16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline void store(float* p, v16 v) { std::memcpy(p, &v, sizeof v); }
+static inline v16 vmax(v16 a, v16 b) { return a > b ? a : b; }
+
+// Output-channel blocks computed together (NV) for a convolution; both conv_groups and conv_row use it.
+static inline int choose_nv(const ConvArgs& a) {
+  const int ocb = a.oc / kBlock;
+  const int nv = a.out.w <= RN_PX_NARROW ? RN_NV_NARROW : RN_NV_WIDE;
+  if (ocb % nv == 0) return nv;
+  return ocb % 2 == 0 && nv > 2 ? 2 : 1;
+}
+
+// acc[PX][NV] over all input channels and taps, then bias (+ residual) (+ ReLU), for PX pixels of
+// one output row starting at ow0. ICB: channels per input block (0 = runtime a.in_icb).
+template <int PX, int NV, int ICB>
+static inline void conv_tile(const ConvArgs& a, int img, int ocb0, int oh, int ow0) {
+  v16 acc[PX][NV];
+  for (int v = 0; v < NV; v++) {
+    const v16 b = load(a.bias + (ocb0 + v) * kBlock);
+    for (int p = 0; p < PX; p++) acc[p][v] = b;
+  }
+  const int icb = ICB > 0 ? ICB : a.in_icb;
+  const size_t w_ocb_stride = size_t(a.in_cb) * a.kh * a.kw * icb * kBlock;
+  const float* in0 = a.in + img * a.in_image_stride + size_t(oh * a.sh + a.in_origin) * a.in_row_stride +
+                     size_t(ow0 * a.sw + a.in_origin) * a.in_pix;
+  const int pix_step = a.sw * a.in_pix;
+  const float* w0 = a.weight + ocb0 * w_ocb_stride;
+  for (int cb = 0; cb < a.in_cb; cb++) {
+    for (int ky = 0; ky < a.kh; ky++) {
+      for (int kx = 0; kx < a.kw; kx++) {
+        const float* ip = in0 + cb * a.in_block_stride + ky * a.in_row_stride + kx * a.in_pix;
+        const float* wp = w0 + ((size_t(cb) * a.kh + ky) * a.kw + kx) * icb * kBlock;
+        for (int ic = 0; ic < icb; ic++) {
+          v16 w[NV];
+          for (int v = 0; v < NV; v++) w[v] = load(wp + v * w_ocb_stride + ic * kBlock);
+          const float* x = ip + ic * a.in_ch;
+          for (int p = 0; p < PX; p++) {
+            const float xv = x[p * pix_step];
+            for (int v = 0; v < NV; v++) acc[p][v] += w[v] * xv;
+          }
+        }
+      }
+    }
+  }
+  const v16 zero = {};
+  for (int v = 0; v < NV; v++) {
+    float* out = a.out.at(img, ocb0 + v, oh, ow0);
+    const float* res = a.residual == nullptr ? nullptr : a.residual + (out - a.out.data);
+    for (int p = 0; p < PX; p++) {
+      v16 r = acc[p][v];
+      if (res != nullptr) r += load(res + p * kBlock);
+      if (a.relu) r = vmax(r, zero);
+      store(out + p * kBlock, r);
+    }
+  }
+}
+
+template <int NV, int ICB>
+static void conv_tile_any(const ConvArgs& a, int img, int ocb0, int oh, int ow0, int px) {
+#define RN_CASE(P) \
+  case P:          \
+    return conv_tile<P, NV, ICB>(a, img, ocb0, oh, ow0);
+  switch (px) {
+    RN_CASE(1) RN_CASE(2) RN_CASE(3) RN_CASE(4) RN_CASE(5) RN_CASE(6) RN_CASE(7)
+#if RN_PX_WIDE > 7
+    RN_CASE(8) RN_CASE(9) RN_CASE(10) RN_CASE(11) RN_CASE(12) RN_CASE(13) RN_CASE(14)
+#endif
+    default: return;
+  }
+#undef RN_CASE
+}
+
+template <int NV, int PXMAX, int ICB>
+static void conv_row_nv(const ConvArgs& a, int img, int group, int oh) {
+  const int ocb0 = group * NV;
+  for (int ow0 = 0; ow0 < a.out.w; ow0 += PXMAX) {
+    conv_tile_any<NV, ICB>(a, img, ocb0, oh, ow0, std::min(PXMAX, a.out.w - ow0));
+  }
+}
+
+// Zeroes this row's left/right border pixels (and the top/bottom border rows at the edges) so that
+// the output can feed a padded convolution or pool whatever the arena slot held before.
+static void zero_border_row(const Blocked& out, int img, int block0, int nblocks, int oh) {
+  for (int b = block0; b < block0 + nblocks; b++) {
+    std::memset(out.at(img, b, oh, -kBorder), 0, kBorder * kBlock * sizeof(float));
+    std::memset(out.at(img, b, oh, out.w), 0, kBorder * kBlock * sizeof(float));
+    if (oh == 0) {
+      for (int y = -kBorder; y < 0; y++) std::memset(out.at(img, b, y, -kBorder), 0, out.wp() * kBlock * sizeof(float));
+    }
+    if (oh == out.h - 1) {
+      for (int y = out.h; y < out.h + kBorder; y++) {
+        std::memset(out.at(img, b, y, -kBorder), 0, out.wp() * kBlock * sizeof(float));
+      }
+    }
+  }
+}
+
+template <int ICB>
+static void conv_row_icb(const ConvArgs& a, int img, int group, int oh) {
+  const int nv = choose_nv(a);
+  const bool narrow = a.out.w <= RN_PX_NARROW;
+  if (nv == RN_NV_NARROW && narrow) {
+    conv_row_nv<RN_NV_NARROW, RN_PX_NARROW, ICB>(a, img, group, oh);
+  } else if (nv == RN_NV_WIDE) {
+    conv_row_nv<RN_NV_WIDE, RN_PX_WIDE, ICB>(a, img, group, oh);
+  } else if (nv == 2) {
+    conv_row_nv<2, RN_PX_NARROW, ICB>(a, img, group, oh);
+  } else {
+    conv_row_nv<1, RN_PX_WIDE, ICB>(a, img, group, oh);
+  }
+  zero_border_row(a.out, img, group * nv, nv, oh);
+}
+
+static void conv_row(const ConvArgs& a, int img, int group, int oh) {
+  if (a.in_icb == kBlock) return conv_row_icb<kBlock>(a, img, group, oh);
+  if (a.in_icb == 3) return conv_row_icb<3>(a, img, group, oh);
+  conv_row_icb<0>(a, img, group, oh);
+}
+
+static int conv_groups(const ConvArgs& a) { return a.oc / kBlock / choose_nv(a); }
+
+static void max_pool_row(const PoolArgs& a, int img, int block, int oh) {
+  const v16 ninf = v16{} - __builtin_inff();
+  for (int ow = 0; ow < a.out.w; ow++) {
+    v16 m = ninf;
+    const int y0 = oh * a.sh - a.ph, x0 = ow * a.sw - a.pw;
+    for (int y = std::max(y0, 0); y < std::min(y0 + a.kh, a.in.h); y++) {
+      for (int x = std::max(x0, 0); x < std::min(x0 + a.kw, a.in.w); x++) m = vmax(m, load(a.in.at(img, block, y, x)));
+    }
+    store(a.out.at(img, block, oh, ow), m);
+  }
+  zero_border_row(a.out, img, block, 1, oh);
+}
+
+static void global_pool(const Blocked& in, float* out, bool max, int img, int block) {
+  v16 acc = max ? v16{} - __builtin_inff() : v16{};
+  for (int y = 0; y < in.h; y++) {
+    const float* row = in.at(img, block, y, 0);
+    for (int x = 0; x < in.w; x++) acc = max ? vmax(acc, load(row + x * kBlock)) : acc + load(row + x * kBlock);
+  }
+  if (!max) acc = acc / float(in.h * in.w);
+  float tmp[kBlock];
+  store(tmp, acc);
+  std::memcpy(out + size_t(img) * in.c + block * kBlock, tmp, sizeof tmp);
+}
+
+static void linear(const float* in, const float* weight, const float* bias, float* out, int n, int in_features,
+                   int out_features, int o0, int o1) {
+  for (int o = o0; o < o1; o++) {
+    const float* w = weight + size_t(o) * in_features;
+    for (int img = 0; img < n; img++) {
+      const float* x = in + size_t(img) * in_features;
+      v16 acc = {};
+      int i = 0;
+      for (; i + kBlock <= in_features; i += kBlock) acc += load(w + i) * load(x + i);
+      float sum = 0;
+      for (int j = 0; j < kBlock; j++) sum += acc[j];
+      for (; i < in_features; i++) sum += w[i] * x[i];
+      out[size_t(img) * out_features + o] = sum + (bias != nullptr ? bias[o] : 0.0f);
+    }
+  }
+}
+
+}  // namespace RN_NS
+
+#define RN_STR2(x) #x
+#define RN_STR(x) RN_STR2(x)
+const Kernels* RN_NAME() {
+  static const Kernels table = {RN_STR(RN_NS), RN_NS::conv_row, RN_NS::conv_groups, RN_NS::max_pool_row,
+                                RN_NS::global_pool, RN_NS::linear};
+  return &table;
+}
+
+}  // namespace rn

@@ -1,0 +1,440 @@
+// Building (fold, pack) and running (shape inference, arena placement, op dispatch) of a Plan.
+#include "plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <chrono>
+#include <cstdio>
+
+namespace rn {
+
+namespace {
+
+int round_up(int v, int m) { return (v + m - 1) / m * m; }
+
+int out_size(int in, int k, int s, int p) { return (in + 2 * p - k) / s + 1; }
+
+}  // namespace
+
+size_t TensorDims::size() const {
+  switch (layout) {
+    case Layout::PlainInput:
+      return size_t(n) * c * (h + 2 * border) * (w + 2 * border);
+    case Layout::Blocked:
+      return size_t(n) * c * (h + 2 * kBorder) * (w + 2 * kBorder);
+    case Layout::Flat:
+      return size_t(n) * c;
+    case Layout::Plain:
+      return size_t(n) * c * h * w;
+  }
+  return 0;
+}
+
+void Plan::add_input(int out, Layout layout, int channels, int border) {
+  Op op(OpKind::Input);
+  op.out = out;
+  op.input_layout = layout;
+  op.c = channels;
+  op.border = border;
+  ops_.push_back(std::move(op));
+  tensors_ = std::max(tensors_, out + 1);
+}
+
+void Plan::add_conv(const ConvSpec& s, bool plain_in) {
+  Op op(OpKind::Conv);
+  op.in = s.in;
+  op.out = s.out;
+  op.residual = s.residual;
+  op.relu = s.relu;
+  op.c = s.c;
+  op.oc_logical = s.oc;
+  op.oc = round_up(s.oc, kBlock);
+  op.kh = s.kh;
+  op.kw = s.kw;
+  op.sh = s.sh;
+  op.sw = s.sw;
+  op.ph = s.ph;
+  op.pw = s.pw;
+  // Fold batch norm: scale_o = gamma / sqrt(var + eps), w' = w * scale_o, b' = (b - mean) * scale_o + beta.
+  std::vector<double> scale(s.oc, 1.0), shift(s.oc, 0.0);
+  for (int o = 0; o < s.oc; o++) {
+    const double b = s.bias != nullptr ? s.bias[o] : 0.0;
+    if (s.bn_weight != nullptr) {
+      scale[o] = double(s.bn_weight[o]) / std::sqrt(double(s.bn_var[o]) + s.bn_eps);
+      shift[o] = (b - s.bn_mean[o]) * scale[o] + s.bn_bias[o];
+    } else {
+      shift[o] = b;
+    }
+  }
+  const int icb = plain_in ? s.c : kBlock;
+  const int in_cb = plain_in ? 1 : round_up(s.c, kBlock) / kBlock;
+  op.weight.assign(size_t(op.oc) * in_cb * icb * s.kh * s.kw, 0.0f);
+  for (int o = 0; o < s.oc; o++) {
+    for (int ci = 0; ci < s.c; ci++) {
+      const int cb = ci / icb, ic = ci % icb;
+      for (int y = 0; y < s.kh; y++) {
+        for (int x = 0; x < s.kw; x++) {
+          const size_t dst =
+              ((((size_t(o / kBlock) * in_cb + cb) * s.kh + y) * s.kw + x) * icb + ic) * kBlock + o % kBlock;
+          op.weight[dst] = float(s.weight[((size_t(o) * s.c + ci) * s.kh + y) * s.kw + x] * scale[o]);
+        }
+      }
+    }
+  }
+  op.bias.assign(op.oc, 0.0f);
+  for (int o = 0; o < s.oc; o++) op.bias[o] = float(shift[o]);
+  ops_.push_back(std::move(op));
+  tensors_ = std::max(tensors_, s.out + 1);
+}
+
+void Plan::add_pool(OpKind kind, int in, int out, int kh, int kw, int sh, int sw, int ph, int pw) {
+  Op op(kind);
+  op.in = in;
+  op.out = out;
+  op.kh = kh;
+  op.kw = kw;
+  op.sh = sh;
+  op.sw = sw;
+  op.ph = ph;
+  op.pw = pw;
+  ops_.push_back(std::move(op));
+  tensors_ = std::max(tensors_, out + 1);
+}
+
+void Plan::add_linear(int in, int out, int in_features, int out_features, const float* weight, const float* bias) {
+  Op op(OpKind::Linear);
+  op.in = in;
+  op.out = out;
+  op.c = in_features;
+  op.oc = out_features;
+  op.weight.assign(weight, weight + size_t(in_features) * out_features);
+  if (bias != nullptr) op.bias.assign(bias, bias + out_features);
+  ops_.push_back(std::move(op));
+  tensors_ = std::max(tensors_, out + 1);
+}
+
+void Plan::add_zero_pad(int in, int out, int out_channels, int stride) {
+  Op op(OpKind::ZeroPad);
+  op.in = in;
+  op.out = out;
+  op.oc_logical = out_channels;
+  op.oc = round_up(out_channels, kBlock);
+  op.sh = op.sw = stride;
+  ops_.push_back(std::move(op));
+  tensors_ = std::max(tensors_, out + 1);
+}
+
+void Plan::add_add(int a, int b, int out, bool relu) {
+  Op op(OpKind::Add);
+  op.in = a;
+  op.in2 = b;
+  op.out = out;
+  op.relu = relu;
+  ops_.push_back(std::move(op));
+  tensors_ = std::max(tensors_, out + 1);
+}
+
+void Plan::add_relu(int in, int out) {
+  Op op(OpKind::Relu);
+  op.in = in;
+  op.out = out;
+  ops_.push_back(std::move(op));
+  tensors_ = std::max(tensors_, out + 1);
+}
+
+void Plan::add_affine(int in, int out, int c, const float* scale, const float* shift) {
+  Op op(OpKind::Affine);
+  op.in = in;
+  op.out = out;
+  op.c = c;
+  op.scale.assign(round_up(c, kBlock), 0.0f);
+  op.shift.assign(round_up(c, kBlock), 0.0f);
+  std::copy(scale, scale + c, op.scale.begin());
+  std::copy(shift, shift + c, op.shift.begin());
+  ops_.push_back(std::move(op));
+  tensors_ = std::max(tensors_, out + 1);
+}
+
+void Plan::add_to_plain(int in, int out) {
+  Op op(OpKind::ToPlain);
+  op.in = in;
+  op.out = out;
+  ops_.push_back(std::move(op));
+  tensors_ = std::max(tensors_, out + 1);
+}
+
+size_t Plan::weight_bytes() const {
+  size_t total = 0;
+  for (const Op& op : ops_) total += (op.weight.size() + op.bias.size() + op.scale.size() + op.shift.size()) * 4;
+  return total;
+}
+
+// Shape inference for one input size, then first-fit placement of every tensor in the arena by
+// liveness (a tensor's slot is free again after its last reader), outputs kept to the end.
+const Plan::Placement& Plan::place(int n, int c, int h, int w) {
+  auto key = std::make_tuple(n, c, h, w);
+  auto found = placements_.find(key);
+  if (found != placements_.end()) return found->second;
+  Placement p;
+  p.dims.assign(tensors_, TensorDims{});
+  p.offset.assign(tensors_, 0);
+  std::vector<int> first(tensors_, -1), last(tensors_, -1);
+  for (size_t i = 0; i < ops_.size(); i++) {
+    const Op& op = ops_[i];
+    TensorDims d;
+    const TensorDims& in = op.in >= 0 ? p.dims[op.in] : d;
+    switch (op.kind) {
+      case OpKind::Input:
+        if (c != op.c) throw std::invalid_argument("input has " + std::to_string(c) + " channels, expected " + std::to_string(op.c));
+        if (op.input_layout == Layout::PlainInput) d = {Layout::PlainInput, n, c, h, w, op.border};
+        else if (op.input_layout == Layout::Flat) d = {Layout::Flat, n, c * h * w, 1, 1, 0};
+        else d = {Layout::Blocked, n, round_up(c, kBlock), h, w, 0};
+        break;
+      case OpKind::Conv:
+        d = {Layout::Blocked, in.n, op.oc, out_size(in.h, op.kh, op.sh, op.ph), out_size(in.w, op.kw, op.sw, op.pw), 0};
+        if (d.h < 1 || d.w < 1) throw std::invalid_argument("input is too small for a convolution");
+        break;
+      case OpKind::MaxPool:
+        d = {Layout::Blocked, in.n, in.c, out_size(in.h, op.kh, op.sh, op.ph), out_size(in.w, op.kw, op.sw, op.pw), 0};
+        if (d.h < 1 || d.w < 1) throw std::invalid_argument("input is too small for max pooling");
+        break;
+      case OpKind::GlobalAvgPool:
+      case OpKind::GlobalMaxPool:
+        d = {Layout::Flat, in.n, in.c, 1, 1, 0};
+        break;
+      case OpKind::Linear:
+        if (in.c != op.c) throw std::invalid_argument("linear layer expects " + std::to_string(op.c) + " features");
+        d = {Layout::Flat, in.n, op.oc, 1, 1, 0};
+        break;
+      case OpKind::ZeroPad:
+        d = {Layout::Blocked, in.n, op.oc, (in.h + op.sh - 1) / op.sh, (in.w + op.sw - 1) / op.sw, 0};
+        break;
+      case OpKind::Add:
+      case OpKind::Relu:
+      case OpKind::Affine:
+        d = in;
+        break;
+      case OpKind::ToPlain:
+        d = {Layout::Plain, in.n, in.c, in.h, in.w, 0};
+        break;
+    }
+    p.dims[op.out] = d;
+    first[op.out] = int(i);
+    for (int t : {op.in, op.in2, op.residual}) {
+      if (t >= 0) last[t] = int(i);
+    }
+  }
+  for (int t : outputs_) last[t] = int(ops_.size());
+  struct Slot {
+    size_t offset, size;
+    int free_after;
+  };
+  std::vector<Slot> slots;
+  for (size_t i = 0; i < ops_.size(); i++) {
+    const int t = ops_[i].out;
+    const size_t need = (p.dims[t].size() + 15) / 16 * 16;
+    Slot* best = nullptr;
+    for (Slot& s : slots) {
+      if (s.free_after < int(i) && s.size >= need && (best == nullptr || s.size < best->size)) best = &s;
+    }
+    if (best == nullptr) {
+      slots.push_back({p.total, need, -1});
+      p.total += need;
+      best = &slots.back();
+    }
+    best->free_after = std::max(last[t], int(i));
+    p.offset[t] = best->offset;
+  }
+  return placements_.emplace(key, std::move(p)).first->second;
+}
+
+Blocked Plan::blocked(const Placement& p, int id) {
+  const TensorDims& d = p.dims[id];
+  Blocked b;
+  b.data = arena_.data() + p.offset[id];
+  b.n = d.n;
+  b.c = d.c;
+  b.h = d.h;
+  b.w = d.w;
+  return b;
+}
+
+void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
+               std::vector<std::vector<float>>& outputs, std::vector<TensorDims>& dims) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Placement& p = place(n, c, h, w);
+  if (arena_.size() < p.total) arena_.resize(p.total);
+  const Kernels& k = *kernels_;
+  static const bool profile = std::getenv("RESNET50_PROFILE") != nullptr;
+  for (const Op& op : ops_) {
+    const auto started = std::chrono::steady_clock::now();
+    switch (op.kind) {
+      case OpKind::Input: {
+        float* dst = arena_.data() + p.offset[op.out];
+        const TensorDims& d = p.dims[op.out];
+        std::memset(dst, 0, d.size() * sizeof(float));
+        if (op.input_layout == Layout::Flat) {
+          std::memcpy(dst, input, d.size() * sizeof(float));
+        } else if (op.input_layout == Layout::PlainInput) {
+          const int hp = h + 2 * d.border, wp = w + 2 * d.border;
+          for (int img = 0; img < n * c; img++) {
+            for (int y = 0; y < h; y++) {
+              std::memcpy(dst + (size_t(img) * hp + y + d.border) * wp + d.border, input + (size_t(img) * h + y) * w,
+                          w * sizeof(float));
+            }
+          }
+        } else {
+          Blocked b = blocked(p, op.out);
+          for (int img = 0; img < n; img++)
+            for (int ch = 0; ch < c; ch++)
+              for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                  b.at(img, ch / kBlock, y, x)[ch % kBlock] = input[((size_t(img) * c + ch) * h + y) * w + x];
+        }
+        break;
+      }
+      case OpKind::Conv: {
+        const TensorDims& in = p.dims[op.in];
+        ConvArgs a;
+        a.in = arena_.data() + p.offset[op.in];
+        a.n = in.n;
+        a.c = in.c;
+        a.h = in.h;
+        a.w = in.w;
+        if (in.layout == Layout::PlainInput) {
+          const int hp = in.h + 2 * in.border, wp = in.w + 2 * in.border;
+          a.plain_in = true;
+          a.in_pix = 1;
+          a.in_ch = hp * wp;
+          a.in_row_stride = wp;
+          a.in_block_stride = 0;
+          a.in_image_stride = size_t(in.c) * hp * wp;
+          a.in_origin = in.border - op.ph;
+          a.in_cb = 1;
+          a.in_icb = in.c;
+        } else {
+          Blocked b = blocked(p, op.in);
+          a.in_pix = kBlock;
+          a.in_ch = 1;
+          a.in_row_stride = size_t(b.wp()) * kBlock;
+          a.in_block_stride = b.block_stride();
+          a.in_image_stride = b.image_stride();
+          a.in_origin = kBorder - op.ph;
+          a.in_cb = b.cb();
+          a.in_icb = kBlock;
+        }
+        if (a.in_origin < 0 || op.ph != op.pw) throw std::invalid_argument("convolution padding larger than the border");
+        a.weight = op.weight.data();
+        a.bias = op.bias.data();
+        a.oc = op.oc;
+        a.kh = op.kh;
+        a.kw = op.kw;
+        a.sh = op.sh;
+        a.sw = op.sw;
+        a.out = blocked(p, op.out);
+        a.residual = op.residual >= 0 ? arena_.data() + p.offset[op.residual] : nullptr;
+        a.relu = op.relu;
+        const int groups = k.conv_groups(a), oh = a.out.h;
+        pool.parallel_for(a.out.n * groups * oh, [&](int i) {
+          k.conv_row(a, i / (groups * oh), i / oh % groups, i % oh);
+        });
+        break;
+      }
+      case OpKind::MaxPool: {
+        PoolArgs a{blocked(p, op.in), blocked(p, op.out), op.kh, op.kw, op.sh, op.sw, op.ph, op.pw};
+        const int blocks = a.in.cb(), oh = a.out.h;
+        pool.parallel_for(a.in.n * blocks * oh, [&](int i) {
+          k.max_pool_row(a, i / (blocks * oh), i / oh % blocks, i % oh);
+        });
+        break;
+      }
+      case OpKind::GlobalAvgPool:
+      case OpKind::GlobalMaxPool: {
+        Blocked in = blocked(p, op.in);
+        float* out = arena_.data() + p.offset[op.out];
+        const bool max = op.kind == OpKind::GlobalMaxPool;
+        pool.parallel_for(in.n * in.cb(), [&](int i) { k.global_pool(in, out, max, i / in.cb(), i % in.cb()); });
+        break;
+      }
+      case OpKind::Linear: {
+        const float* in = arena_.data() + p.offset[op.in];
+        float* out = arena_.data() + p.offset[op.out];
+        const int chunks = std::min(op.oc, 64), nimg = p.dims[op.in].n;
+        pool.parallel_for(chunks, [&](int i) {
+          k.linear(in, op.weight.data(), op.bias.empty() ? nullptr : op.bias.data(), out, nimg, op.c, op.oc,
+                   int(int64_t(op.oc) * i / chunks), int(int64_t(op.oc) * (i + 1) / chunks));
+        });
+        break;
+      }
+      case OpKind::ZeroPad: {
+        Blocked in = blocked(p, op.in), out = blocked(p, op.out);
+        std::memset(out.data, 0, p.dims[op.out].size() * sizeof(float));
+        for (int img = 0; img < in.n; img++)
+          for (int b = 0; b < in.cb(); b++)
+            for (int y = 0; y < out.h; y++)
+              for (int x = 0; x < out.w; x++)
+                std::memcpy(out.at(img, b, y, x), in.at(img, b, y * op.sh, x * op.sw), kBlock * sizeof(float));
+        break;
+      }
+      case OpKind::Add:
+      case OpKind::Relu:
+      case OpKind::Affine: {
+        // Element-wise over the whole buffer, borders included (they stay zero: 0+0, relu(0), and the
+        // affine border is re-zeroed below).
+        const float* a = arena_.data() + p.offset[op.in];
+        const float* b = op.kind == OpKind::Add ? arena_.data() + p.offset[op.in2] : nullptr;
+        float* out = arena_.data() + p.offset[op.out];
+        const TensorDims& d = p.dims[op.out];
+        const size_t total = d.size();
+        const size_t plane = size_t(d.h + 2 * kBorder) * (d.w + 2 * kBorder) * kBlock;
+        for (size_t i = 0; i < total; i++) {
+          float v = a[i];
+          if (op.kind == OpKind::Add) v += b[i];
+          if (op.kind == OpKind::Affine) {
+            const size_t ch = (i / plane) % (d.c / kBlock) * kBlock + i % kBlock;
+            v = v * op.scale[ch] + op.shift[ch];
+          }
+          if (op.relu || op.kind == OpKind::Relu) v = std::max(v, 0.0f);
+          out[i] = v;
+        }
+        if (op.kind == OpKind::Affine) {
+          Blocked o = blocked(p, op.out);
+          for (int img = 0; img < o.n; img++)
+            for (int bl = 0; bl < o.cb(); bl++)
+              for (int y = -kBorder; y < o.h + kBorder; y++)
+                for (int x = -kBorder; x < o.w + kBorder; x++)
+                  if (y < 0 || y >= o.h || x < 0 || x >= o.w) std::memset(o.at(img, bl, y, x), 0, kBlock * sizeof(float));
+        }
+        break;
+      }
+      case OpKind::ToPlain: {
+        Blocked in = blocked(p, op.in);
+        float* out = arena_.data() + p.offset[op.out];
+        for (int img = 0; img < in.n; img++)
+          for (int ch = 0; ch < in.c; ch++)
+            for (int y = 0; y < in.h; y++)
+              for (int x = 0; x < in.w; x++)
+                out[((size_t(img) * in.c + ch) * in.h + y) * in.w + x] = in.at(img, ch / kBlock, y, x)[ch % kBlock];
+        break;
+      }
+    }
+    if (profile) {
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+      const TensorDims& d = p.dims[op.out];
+      std::fprintf(stderr, "op %d c%d->%d k%dx%d s%d out %dx%dx%d: %.3f ms\n", int(op.kind), op.c, op.oc, op.kh, op.kw,
+                   op.sh, d.c, d.h, d.w, ms);
+    }
+  }
+  outputs.clear();
+  dims.clear();
+  for (int t : outputs_) {
+    const float* src = arena_.data() + p.offset[t];
+    outputs.emplace_back(src, src + p.dims[t].size());
+    dims.push_back(p.dims[t]);
+  }
+}
+
+}  // namespace rn

@@ -1,0 +1,89 @@
+// An inference plan: a list of fused ops over numbered tensors, with weights folded and packed once at
+// build time and activations placed in a reused arena planned once per input size.
+#pragma once
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "engine.h"
+#include "thread_pool.h"
+
+namespace rn {
+
+enum class OpKind { Input, Conv, MaxPool, GlobalAvgPool, GlobalMaxPool, Linear, ZeroPad, Add, Relu, Affine, ToPlain };
+
+enum class Layout { PlainInput, Blocked, Flat, Plain };
+
+struct Op {
+  explicit Op(OpKind k) : kind(k) {}
+  OpKind kind;
+  int in = -1, in2 = -1, out = -1, residual = -1;
+  bool relu = false;
+  int c = 0, oc = 0;        // channels (oc padded to 16 for convs)
+  int oc_logical = 0;       // zero-pad shortcut / conv: real output channels
+  int kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
+  int border = 0;                        // Input: zero border of a plain input
+  Layout input_layout = Layout::Blocked; // Input: PlainInput (stem), Blocked or Flat (N, C)
+  std::vector<float> weight, bias, scale, shift;
+};
+
+// Raw conv parameters as they arrive from JavaScript, torch layout.
+struct ConvSpec {
+  int in = -1, out = -1, residual = -1;
+  bool relu = false;
+  int c = 0, oc = 0, kh = 0, kw = 0, sh = 1, sw = 1, ph = 0, pw = 0;
+  const float* weight = nullptr;  // (OC, C, KH, KW)
+  const float* bias = nullptr;    // (OC) or null
+  // Optional inference batch norm folded into the conv: y = (conv - mean) / sqrt(var + eps) * gamma + beta
+  const float *bn_weight = nullptr, *bn_bias = nullptr, *bn_mean = nullptr, *bn_var = nullptr;
+  double bn_eps = 1e-5;
+};
+
+struct TensorDims {
+  Layout layout = Layout::Blocked;
+  int n = 0, c = 0, h = 0, w = 0, border = 0;
+  size_t size() const;
+};
+
+class Plan {
+ public:
+  explicit Plan(const Kernels* kernels) : kernels_(kernels) {}
+
+  void add_input(int out, Layout layout, int channels, int border);
+  void add_conv(const ConvSpec& spec, bool plain_in);
+  void add_pool(OpKind kind, int in, int out, int kh, int kw, int sh, int sw, int ph, int pw);
+  void add_linear(int in, int out, int in_features, int out_features, const float* weight, const float* bias);
+  void add_zero_pad(int in, int out, int out_channels, int stride);
+  void add_add(int a, int b, int out, bool relu);
+  void add_relu(int in, int out);
+  void add_affine(int in, int out, int c, const float* scale, const float* shift);
+  void add_to_plain(int in, int out);
+  void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
+
+  // Runs the plan on a plain NCHW input; outputs in the order of set_outputs, with their dims.
+  void run(ThreadPool& pool, const float* input, int n, int c, int h, int w, std::vector<std::vector<float>>& outputs,
+           std::vector<TensorDims>& dims);
+
+  size_t weight_bytes() const;
+
+ private:
+  struct Placement {
+    std::vector<TensorDims> dims;
+    std::vector<size_t> offset;
+    size_t total = 0;
+  };
+  const Placement& place(int n, int c, int h, int w);
+  Blocked blocked(const Placement& p, int id);
+
+  const Kernels* kernels_;
+  std::vector<Op> ops_;
+  std::vector<int> outputs_;
+  int tensors_ = 0;
+  std::map<std::tuple<int, int, int, int>, Placement> placements_;
+  std::vector<float> arena_;
+  std::mutex mutex_;
+};
+
+}  // namespace rn

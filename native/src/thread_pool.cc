@@ -1,0 +1,69 @@
+// Persistent thread pool: see thread_pool.h.
+#include "thread_pool.h"
+
+#include <chrono>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define RN_PAUSE() __builtin_ia32_pause()
+#else
+#define RN_PAUSE() ((void)0)
+#endif
+
+namespace rn {
+
+ThreadPool::ThreadPool(int threads) {
+  for (int i = 1; i < threads; i++) workers_.emplace_back([this] { worker_loop(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+    generation_.fetch_add(1);
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+void ThreadPool::run_items() {
+  for (int i = next_.fetch_add(1); i < count_; i = next_.fetch_add(1)) (*fn_)(i);
+}
+
+void ThreadPool::worker_loop() {
+  uint64_t seen = 0;
+  for (;;) {
+    // Spin for a short while: the next layer usually starts within microseconds.
+    auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+    while (generation_.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < spin_until) {
+      RN_PAUSE();
+    }
+    if (generation_.load(std::memory_order_acquire) == seen) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return generation_.load() != seen; });
+    }
+    seen = generation_.load(std::memory_order_acquire);
+    if (stop_) return;
+    run_items();
+    active_.fetch_sub(1, std::memory_order_acq_rel);
+  }
+}
+
+void ThreadPool::parallel_for(int count, const std::function<void(int)>& fn) {
+  if (workers_.empty() || count <= 1) {
+    for (int i = 0; i < count; i++) fn(i);
+    return;
+  }
+  fn_ = &fn;
+  count_ = count;
+  next_.store(0);
+  active_.store(int(workers_.size()));
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  wake_.notify_all();
+  run_items();
+  while (active_.load(std::memory_order_acquire) != 0) RN_PAUSE();
+}
+
+}  // namespace rn

@@ -1,0 +1,61 @@
+/**
+ * Loads the native engine (native/build/Release/resnet50_native.node, built by node-gyp during
+ * `npm install`). If it is missing or fails to load, everything keeps working on the TypeScript
+ * backend and `nativeStatus()` says why; the CLI says so once.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export type NativeOp = Record<string, string | number | boolean | Float32Array | null | undefined>;
+
+export interface NativeOutput {
+  data: Float32Array;
+  shape: number[];
+}
+
+export interface NativePlan {
+  run(input: Float32Array, n: number, c: number, h: number, w: number): Promise<NativeOutput[]>;
+  runSync(input: Float32Array, n: number, c: number, h: number, w: number): NativeOutput[];
+  weightBytes(): number;
+}
+
+export type Isa = 'avx512' | 'avx2' | 'portable';
+
+export interface NativeAddon {
+  Plan: new (ops: NativeOp[], outputs: number[]) => NativePlan;
+  configure(options?: { isa?: Isa | 'auto'; threads?: number }): { isa: Isa; threads: number };
+}
+
+const ADDON_PATH = fileURLToPath(
+  new URL('../../../../native/build/Release/resnet50_native.node', import.meta.url),
+);
+
+let addon: NativeAddon | null | undefined;
+let loadError = '';
+
+/** The addon, or null when it is not built or cannot load on this machine. */
+export function nativeAddon(): NativeAddon | null {
+  if (addon === undefined) {
+    if (process.env.RESNET50_DISABLE_NATIVE === '1') {
+      addon = null;
+      loadError = 'disabled by RESNET50_DISABLE_NATIVE=1';
+      return addon;
+    }
+    try {
+      addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+      const threads = Number(process.env.RESNET50_THREADS ?? 0);
+      const isa = process.env.RESNET50_ISA as Isa | undefined;
+      if (threads > 0 || isa !== undefined) addon.configure({ threads, isa });
+    } catch (e) {
+      addon = null;
+      loadError = (e as Error).message.split('\n')[0];
+    }
+  }
+  return addon;
+}
+
+export function nativeStatus(): { available: boolean; isa?: Isa; threads?: number; reason?: string } {
+  const a = nativeAddon();
+  if (a === null) return { available: false, reason: loadError };
+  return { available: true, ...a.configure() };
+}

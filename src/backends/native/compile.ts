@@ -1,0 +1,183 @@
+/**
+ * Compiles a ResNet into a native inference plan: BN folded into conv weights, bias + ReLU and the
+ * residual add fused into conv epilogues, weights packed once; activations in a planned arena.
+ * The plan runs off the event loop (libuv worker + the engine's own thread pool).
+ */
+import { BatchNorm2d, Conv2d, ZeroPadShortcut } from '../../nn/layers.js';
+import { Sequential, type Module } from '../../nn/module.js';
+import { BasicBlock, Bottleneck, type ResNet } from '../../model/resnet.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { UserError } from '../../errors.js';
+import { nativeAddon, type NativeOp, type NativePlan } from './addon.js';
+
+/** What a compiled plan returns: the model's output, or a stage's feature maps. */
+export type PlanOutput = 'output' | 'pool' | 'stem' | 'layer1' | 'layer2' | 'layer3' | 'layer4';
+
+export class NativeResNet {
+  private readonly plans = new Map<PlanOutput, NativePlan>();
+
+  constructor(private readonly model: ResNet) {
+    if (nativeAddon() === null) throw new UserError('The native engine is not available on this machine.');
+  }
+
+  /** Same result as `model.call(x)`, computed by the native engine without blocking the event loop. */
+  async forward(x: Tensor): Promise<Tensor> {
+    return this.run(x, 'output');
+  }
+
+  async features(x: Tensor, layer: Exclude<PlanOutput, 'output'>): Promise<Tensor> {
+    return this.run(x, layer);
+  }
+
+  /** Bytes of packed weights held by the compiled plans. */
+  weightBytes(): number {
+    return [...this.plans.values()].reduce((sum, p) => sum + p.weightBytes(), 0);
+  }
+
+  private async run(x: Tensor, output: PlanOutput): Promise<Tensor> {
+    const [N, C, H, W] = x.shape;
+    const [result] = await this.plan(output).run(x.data, N, C, H, W);
+    return new Tensor(result.data, result.shape);
+  }
+
+  private plan(output: PlanOutput): NativePlan {
+    let plan = this.plans.get(output);
+    if (plan === undefined) {
+      const { ops, outputs } = buildOps(this.model, output);
+      plan = new (nativeAddon()!.Plan)(ops, outputs);
+      this.plans.set(output, plan);
+    }
+    return plan;
+  }
+}
+
+function convOp(
+  conv: Conv2d,
+  bn: BatchNorm2d | null,
+  input: number,
+  output: number,
+  relu: boolean,
+  residual = -1,
+): NativeOp {
+  if (conv.groups !== 1 || conv.dilation[0] !== 1 || conv.dilation[1] !== 1) {
+    throw new UserError('The native engine supports only convolutions with groups 1 and dilation 1.');
+  }
+  return {
+    op: 'conv',
+    input,
+    output,
+    residual,
+    relu,
+    inChannels: conv.inChannels,
+    outChannels: conv.outChannels,
+    kernelH: conv.weight.shape[2],
+    kernelW: conv.weight.shape[3],
+    strideH: conv.stride[0],
+    strideW: conv.stride[1],
+    padH: conv.padding[0],
+    padW: conv.padding[1],
+    weight: conv.weight.data,
+    bias: conv.bias?.data ?? null,
+    bnWeight: bn?.weight.data ?? null,
+    bnBias: bn?.bias.data ?? null,
+    bnMean: bn?.running_mean.data ?? null,
+    bnVar: bn?.running_var.data ?? null,
+    bnEps: bn?.eps ?? 0,
+  };
+}
+
+/** The op list of a ResNet forward pass, ending at `output`. */
+export function buildOps(model: ResNet, output: PlanOutput): { ops: NativeOp[]; outputs: number[] } {
+  const ops: NativeOp[] = [];
+  let next = 1;
+  const conv = (c: Conv2d, bn: BatchNorm2d | null, input: number, relu: boolean, residual = -1): number => {
+    const id = next++;
+    ops.push(convOp(c, bn, input, id, relu, residual));
+    return id;
+  };
+  const shortcut = (downsample: Module | null, x: number): number => {
+    if (downsample === null) return x;
+    if (downsample instanceof ZeroPadShortcut) {
+      const id = next++;
+      ops.push({
+        op: 'zeropad',
+        input: x,
+        output: id,
+        outChannels: downsample.outChannels,
+        stride: downsample.stride,
+      });
+      return id;
+    }
+    if (
+      downsample instanceof Sequential &&
+      downsample[0] instanceof Conv2d &&
+      downsample[1] instanceof BatchNorm2d
+    ) {
+      return conv(downsample[0], downsample[1], x, false);
+    }
+    throw new UserError('The native engine does not support this shortcut module.');
+  };
+  const finish = (id: number, flat: boolean): { ops: NativeOp[]; outputs: number[] } => {
+    if (flat) return { ops, outputs: [id] };
+    const plain = next++;
+    ops.push({ op: 'toplain', input: id, output: plain });
+    return { ops, outputs: [plain] };
+  };
+
+  ops.push({ op: 'input', output: 0, layout: 'plain', channels: 3, border: model.conv1.padding[0] });
+  let x = conv(model.conv1, model.bn1, 0, true);
+  const pool = model.maxpool;
+  ops.push({
+    op: 'maxpool',
+    input: x,
+    output: next,
+    kernelH: pool.kernelSize[0],
+    kernelW: pool.kernelSize[1],
+    strideH: pool.stride[0],
+    strideW: pool.stride[1],
+    padH: pool.padding[0],
+    padW: pool.padding[1],
+  });
+  x = next++;
+  if (output === 'stem') return finish(x, false);
+  const stages = [model.layer1, model.layer2, model.layer3, model.layer4];
+  for (let s = 0; s < stages.length; s++) {
+    const stage = stages[s];
+    for (let i = 0; i < stage.length; i++) {
+      const block = stage[i];
+      if (block instanceof Bottleneck) {
+        const a = conv(block.conv1, block.bn1, x, true);
+        const b = conv(block.conv2, block.bn2, a, true);
+        x = conv(block.conv3, block.bn3, b, true, shortcut(block.downsample, x));
+      } else if (block instanceof BasicBlock) {
+        const a = conv(block.conv1, block.bn1, x, true);
+        x = conv(block.conv2, block.bn2, a, true, shortcut(block.downsample, x));
+      } else {
+        throw new UserError('The native engine supports BasicBlock and Bottleneck blocks only.');
+      }
+    }
+    if (output === `layer${s + 1}`) return finish(x, false);
+  }
+  if (model.avgpool === null) {
+    if (output === 'output') return finish(x, false);
+    throw new UserError("--layer pool is not available with pooling 'none'.");
+  }
+  const pooled = next++;
+  ops.push({
+    op: model.options.pooling === 'max' ? 'globalmaxpool' : 'globalavgpool',
+    input: x,
+    output: pooled,
+  });
+  if (output === 'pool' || model.fc === null) return finish(pooled, true);
+  const logits = next++;
+  ops.push({
+    op: 'linear',
+    input: pooled,
+    output: logits,
+    inFeatures: model.fc.inFeatures,
+    outFeatures: model.fc.outFeatures,
+    weight: model.fc.weight.data,
+    bias: model.fc.bias?.data ?? null,
+  });
+  return finish(logits, true);
+}

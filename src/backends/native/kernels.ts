@@ -1,0 +1,159 @@
+/**
+ * The native engine behind the kernel interface: each call runs a one-op plan (weights packed per
+ * call), so it is for parity tests and odd uses; models run through compiled plans (compile.ts).
+ * Cases the engine does not cover (grouped/dilated convs, non-global adaptive pools, add, softmax,
+ * the zero-pad shortcut alone) use the reference kernels.
+ */
+import type { Backend, Conv2dParams, MaxPool2dParams } from '../backend.js';
+import { createJsBackend } from '../js/index.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { UserError } from '../../errors.js';
+import { nativeAddon, nativeStatus, type NativeAddon, type NativeOp } from './addon.js';
+
+function runOne(addon: NativeAddon, ops: NativeOp[], output: number, x: Tensor, flat = false): Tensor {
+  const plan = new addon.Plan(ops, [output]);
+  const [N, C, H, W] = flat ? [x.shape[0], x.size / x.shape[0], 1, 1] : x.shape;
+  const [result] = plan.runSync(x.data, N, C, H, W);
+  return new Tensor(result.data, result.shape);
+}
+
+/** Drops the zero channels the blocked layout padded up to a multiple of 16. */
+function sliceChannels(t: Tensor, channels: number): Tensor {
+  const [N, C, H, W] = t.shape;
+  if (C === channels) return t;
+  const out = new Float32Array(N * channels * H * W);
+  for (let n = 0; n < N; n++)
+    out.set(t.data.subarray(n * C * H * W, (n * C + channels) * H * W), n * channels * H * W);
+  return new Tensor(out, [N, channels, H, W]);
+}
+
+const blockedInput = (channels: number): NativeOp => ({
+  op: 'input',
+  output: 0,
+  layout: 'blocked',
+  channels,
+});
+
+export function createNativeBackend(): Backend {
+  const addon = nativeAddon();
+  if (addon === null) throw new UserError(`The native backend is not available: ${nativeStatus().reason}.`);
+  const js = createJsBackend();
+
+  const conv2d = (x: Tensor, weight: Tensor, bias: Tensor | null, p: Conv2dParams): Tensor => {
+    const [OC, C, KH, KW] = weight.shape;
+    const plain = C <= 4;
+    const uniformPad = p.padding[0] === p.padding[1];
+    if (
+      p.groups !== 1 ||
+      p.dilation[0] !== 1 ||
+      p.dilation[1] !== 1 ||
+      !uniformPad ||
+      (!plain && p.padding[0] > 1)
+    ) {
+      return js.conv2d(x, weight, bias, p);
+    }
+    const input: NativeOp = plain
+      ? { op: 'input', output: 0, layout: 'plain', channels: C, border: p.padding[0] }
+      : blockedInput(C);
+    const ops: NativeOp[] = [
+      input,
+      {
+        op: 'conv',
+        input: 0,
+        output: 1,
+        residual: -1,
+        relu: false,
+        inChannels: C,
+        outChannels: OC,
+        kernelH: KH,
+        kernelW: KW,
+        strideH: p.stride[0],
+        strideW: p.stride[1],
+        padH: p.padding[0],
+        padW: p.padding[1],
+        weight: weight.data,
+        bias: bias?.data ?? null,
+      },
+      { op: 'toplain', input: 1, output: 2 },
+    ];
+    return sliceChannels(runOne(addon, ops, 2, x), OC);
+  };
+
+  const maxPool2d = (x: Tensor, p: MaxPool2dParams): Tensor => {
+    const ops: NativeOp[] = [
+      blockedInput(x.shape[1]),
+      {
+        op: 'maxpool',
+        input: 0,
+        output: 1,
+        kernelH: p.kernelSize[0],
+        kernelW: p.kernelSize[1],
+        strideH: p.stride[0],
+        strideW: p.stride[1],
+        padH: p.padding[0],
+        padW: p.padding[1],
+      },
+      { op: 'toplain', input: 1, output: 2 },
+    ];
+    return sliceChannels(runOne(addon, ops, 2, x), x.shape[1]);
+  };
+
+  const globalPool = (kind: 'globalavgpool' | 'globalmaxpool', x: Tensor): Tensor => {
+    const [N, C] = x.shape;
+    const ops: NativeOp[] = [blockedInput(C), { op: kind, input: 0, output: 1 }];
+    const pooled = runOne(addon, ops, 1, x);
+    const out = new Float32Array(N * C);
+    const CP = pooled.shape[1];
+    for (let n = 0; n < N; n++) out.set(pooled.data.subarray(n * CP, n * CP + C), n * C);
+    return new Tensor(out, [N, C, 1, 1]);
+  };
+
+  return {
+    ...js,
+    name: 'native',
+    conv2d,
+    batchNorm2d(x, mean, variance, weight, bias, eps) {
+      const C = x.shape[1];
+      const scale = new Float32Array(C);
+      const shift = new Float32Array(C);
+      for (let c = 0; c < C; c++) {
+        scale[c] = weight.data[c] / Math.sqrt(variance.data[c] + eps);
+        shift[c] = bias.data[c] - mean.data[c] * scale[c];
+      }
+      const ops: NativeOp[] = [
+        blockedInput(C),
+        { op: 'affine', input: 0, output: 1, channels: C, scale, shift },
+        { op: 'toplain', input: 1, output: 2 },
+      ];
+      return sliceChannels(runOne(addon, ops, 2, x), C);
+    },
+    relu(x) {
+      const ops: NativeOp[] = [
+        { op: 'input', output: 0, layout: 'flat', channels: x.size / x.shape[0] },
+        { op: 'relu', input: 0, output: 1 },
+      ];
+      return runOne(addon, ops, 1, x, true).reshape(x.shape);
+    },
+    maxPool2d,
+    adaptiveAvgPool2d: (x, h, w) =>
+      h === 1 && w === 1 ? globalPool('globalavgpool', x) : js.adaptiveAvgPool2d(x, h, w),
+    adaptiveMaxPool2d: (x, h, w) =>
+      h === 1 && w === 1 ? globalPool('globalmaxpool', x) : js.adaptiveMaxPool2d(x, h, w),
+    linear(x, weight, bias) {
+      const [OUT, IN] = weight.shape;
+      const ops: NativeOp[] = [
+        { op: 'input', output: 0, layout: 'flat', channels: IN },
+        {
+          op: 'linear',
+          input: 0,
+          output: 1,
+          inFeatures: IN,
+          outFeatures: OUT,
+          weight: weight.data,
+          bias: bias?.data ?? null,
+        },
+      ];
+      return runOne(addon, ops, 1, x, true);
+    },
+  };
+}

@@ -1,0 +1,232 @@
+/**
+ * The native engine against the TypeScript reference: full models (fused plans) at 224 and odd sizes,
+ * batch 1 and 3, v1 and zero-pad variants, every instruction set this CPU has; each native kernel
+ * behind the Backend interface; the torchvision goldens; the event loop stays free; the fallback.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { nativeAddon, type Isa } from '../src/backends/native/addon.js';
+import { NativeResNet } from '../src/backends/native/compile.js';
+import { withBackend } from '../src/backends/registry.js';
+import { resnet, type ArchName, type ResNetOptions } from '../src/model/resnet.js';
+import * as ops from '../src/ops/index.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { preprocess } from '../src/data/transforms.js';
+import { readImage } from '../src/io/image.js';
+import { assertClose } from './helpers/compare.js';
+import { runCli } from './helpers/cli.js';
+import { ruleStateDict, ruleTensor } from './helpers/rule_weights.js';
+
+const RTOL = 1e-4;
+const addon = nativeAddon();
+
+test('the native addon is built and loads', () => {
+  assert.ok(addon !== null, 'native/build/Release/resnet50_native.node did not load');
+  const { isa, threads } = addon.configure();
+  assert.ok(['avx512', 'avx2', 'portable'].includes(isa));
+  assert.ok(threads >= 1);
+});
+
+function ruleModel(arch: ArchName, options: ResNetOptions = {}) {
+  const model = resnet(arch, { ...options, init: 'none' });
+  model.loadStateDict(ruleStateDict(model));
+  return model;
+}
+
+const cases: [string, ArchName, ResNetOptions, number[]][] = [
+  ['resnet50 224 batch 1', 'resnet50', {}, [1, 3, 224, 224]],
+  ['resnet50 231×257 batch 3', 'resnet50', {}, [3, 3, 231, 257]],
+  ['resnet50 v1 97×64', 'resnet50', { variant: 'v1' }, [1, 3, 97, 64]],
+  ['resnet50 zero-pad 64×80 batch 2', 'resnet50', { shortcut: 'zero-pad' }, [2, 3, 64, 80]],
+  ['resnet18 10 classes 33×45', 'resnet18', { numClasses: 10 }, [1, 3, 33, 45]],
+  ['resnet50 max pooling, no top', 'resnet50', { includeTop: false, pooling: 'max' }, [1, 3, 64, 64]],
+];
+
+for (const [name, arch, options, shape] of cases) {
+  test(`fused native plan matches the reference: ${name}`, async (t) => {
+    const model = ruleModel(arch, options);
+    const x = ruleTensor('input', shape);
+    const expected = model.call(x);
+    const actual = await new NativeResNet(model).forward(x);
+    assert.deepEqual(actual.shape, expected.shape);
+    t.diagnostic(JSON.stringify(assertClose(actual.data, expected.data, RTOL, name)));
+  });
+}
+
+test('every instruction set this CPU supports gives the reference numbers', async (t) => {
+  const model = ruleModel('resnet18');
+  const x = ruleTensor('input', [2, 3, 64, 72]);
+  const expected = model.call(x);
+  const original = addon!.configure();
+  try {
+    for (const isa of ['avx512', 'avx2', 'portable'] as Isa[]) {
+      try {
+        addon!.configure({ isa });
+      } catch {
+        t.diagnostic(`${isa}: not supported by this CPU`);
+        continue;
+      }
+      const actual = await new NativeResNet(model).forward(x);
+      t.diagnostic(JSON.stringify(assertClose(actual.data, expected.data, RTOL, `resnet18 on ${isa}`)));
+    }
+  } finally {
+    addon!.configure({ isa: original.isa });
+  }
+});
+
+test('one and two threads give the reference numbers', async (t) => {
+  const model = ruleModel('resnet50');
+  const x = ruleTensor('input', [2, 3, 96, 64]);
+  const expected = model.call(x);
+  const original = addon!.configure();
+  try {
+    for (const threads of [1, 2]) {
+      addon!.configure({ threads });
+      const actual = await new NativeResNet(model).forward(x);
+      t.diagnostic(JSON.stringify(assertClose(actual.data, expected.data, RTOL, `${threads} threads`)));
+    }
+  } finally {
+    addon!.configure({ threads: original.threads });
+  }
+});
+
+test('torchvision goldens pass on the native engine (logits and pooled features)', async (t) => {
+  const goldens = JSON.parse(
+    readFileSync(fileURLToPath(new URL('../../test/fixtures/model/goldens.json', import.meta.url)), 'utf8'),
+  ) as Record<string, { logits: number[]; pool: number[]; inputShape: number[] }>;
+  const model = ruleModel('resnet50');
+  const native = new NativeResNet(model);
+  const cat = preprocess(
+    readImage(fileURLToPath(new URL('../../examples/images/chelsea.png', import.meta.url))),
+    'imagenet-v1',
+  );
+  const g = goldens.resnet50_224;
+  t.diagnostic(JSON.stringify(assertClose((await native.forward(cat)).data, g.logits, RTOL, 'logits 224')));
+  t.diagnostic(
+    JSON.stringify(assertClose((await native.features(cat, 'pool')).data, g.pool, RTOL, 'pool 224')),
+  );
+  const ns = goldens.resnet50_nonsquare;
+  const y = await native.forward(ruleTensor('input', ns.inputShape));
+  t.diagnostic(JSON.stringify(assertClose(y.data, ns.logits, RTOL, 'logits 193×257 batch 2')));
+});
+
+test('feature maps of every stage match the reference', async (t) => {
+  const model = ruleModel('resnet50');
+  const x = ruleTensor('input', [1, 3, 80, 96]);
+  const reference = model.forwardFeatures(x);
+  const native = new NativeResNet(model);
+  for (const layer of ['stem', 'layer1', 'layer2', 'layer3', 'layer4'] as const) {
+    const actual = await native.features(x, layer);
+    assert.deepEqual(actual.shape, reference[layer].shape, layer);
+    t.diagnostic(JSON.stringify(assertClose(actual.data, reference[layer].data, RTOL, layer)));
+  }
+});
+
+function randomTensor(shape: number[], seed: number): Tensor {
+  const t = Tensor.zeros(shape);
+  for (let i = 0; i < t.size; i++) t.data[i] = Math.sin(i * 12.9898 + seed * 78.233) * 0.8;
+  return t;
+}
+
+test('each native kernel matches its reference kernel', (t) => {
+  const both = <T extends Tensor>(fn: () => T): [T, T] => [withBackend('native', fn), withBackend('js', fn)];
+  const convCases: [number[], number[], number, number, boolean][] = [
+    [[2, 3, 23, 19], [16, 3, 7, 7], 2, 3, true],
+    [[1, 20, 9, 11], [24, 20, 3, 3], 1, 1, true],
+    [[2, 64, 14, 14], [32, 64, 1, 1], 2, 0, false],
+    [[1, 5, 8, 8], [7, 5, 3, 3], 2, 1, true],
+  ];
+  for (const [xs, ws, stride, padding, bias] of convCases) {
+    const x = randomTensor(xs, 1);
+    const w = randomTensor(ws, 2);
+    const b = bias ? randomTensor([ws[0]], 3) : null;
+    const params = {
+      stride: [stride, stride],
+      padding: [padding, padding],
+      dilation: [1, 1],
+      groups: 1,
+    } as const;
+    const [n, r] = both(() => ops.conv2d(x, w, b, params));
+    assert.deepEqual(n.shape, r.shape);
+    t.diagnostic(
+      JSON.stringify(assertClose(n.data, r.data, RTOL, `conv2d ${xs} * ${ws} s${stride} p${padding}`)),
+    );
+  }
+  const x = randomTensor([2, 24, 9, 7], 4);
+  const c = 24;
+  const variance = randomTensor([c], 5);
+  variance.data.forEach((v, i) => (variance.data[i] = 0.5 + Math.abs(v)));
+  const bn = both(() =>
+    ops.batchNorm2d(x, randomTensor([c], 6), variance, randomTensor([c], 7), randomTensor([c], 8), 1e-5),
+  );
+  t.diagnostic(JSON.stringify(assertClose(bn[0].data, bn[1].data, RTOL, 'batchNorm2d')));
+  const relu = both(() => ops.relu(x));
+  t.diagnostic(JSON.stringify(assertClose(relu[0].data, relu[1].data, 0, 'relu')));
+  const pool = both(() => ops.maxPool2d(x, { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }));
+  t.diagnostic(JSON.stringify(assertClose(pool[0].data, pool[1].data, 0, 'maxPool2d')));
+  const avg = both(() => ops.adaptiveAvgPool2d(x, 1, 1));
+  t.diagnostic(JSON.stringify(assertClose(avg[0].data, avg[1].data, RTOL, 'adaptiveAvgPool2d')));
+  const max = both(() => ops.adaptiveMaxPool2d(x, 1, 1));
+  t.diagnostic(JSON.stringify(assertClose(max[0].data, max[1].data, 0, 'adaptiveMaxPool2d')));
+  const fcIn = randomTensor([3, 37], 9);
+  const fc = both(() => ops.linear(fcIn, randomTensor([11, 37], 10), randomTensor([11], 11)));
+  t.diagnostic(JSON.stringify(assertClose(fc[0].data, fc[1].data, RTOL, 'linear')));
+});
+
+test('inference does not block the event loop: a timer fires during a long batch', async () => {
+  const model = ruleModel('resnet50');
+  const native = new NativeResNet(model);
+  const x = ruleTensor('input', [8, 3, 224, 224]);
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 5);
+  const started = performance.now();
+  await native.forward(x);
+  const elapsed = performance.now() - started;
+  clearInterval(timer);
+  assert.ok(ticks >= 3, `only ${ticks} timer ticks during a ${elapsed.toFixed(0)} ms batch`);
+});
+
+test('without the addon the CLI says so once and runs on the TypeScript backend', () => {
+  const r = runCli(['summary', '--arch', 'resnet18'], { RESNET50_DISABLE_NATIVE: '1' });
+  assert.equal(r.status, 0);
+  const bench = runCli(
+    ['bench', '--arch', 'resnet18', '--input', '64', '--iters', '1', '--warmup', '0', '--json'],
+    {
+      RESNET50_DISABLE_NATIVE: '1',
+    },
+  );
+  assert.equal(bench.status, 0, bench.stderr);
+  assert.equal(JSON.parse(bench.stdout).backend, 'js');
+  const notices = bench.stderr.trim().split('\n');
+  assert.equal(notices.length, 1);
+  assert.match(
+    notices[0],
+    /native engine unavailable \(disabled by RESNET50_DISABLE_NATIVE=1\); using the TypeScript backend/,
+  );
+  const forced = runCli(['bench', '--backend', 'native', '--iters', '1'], { RESNET50_DISABLE_NATIVE: '1' });
+  assert.equal(forced.status, 1);
+  assert.match(forced.stderr, /^resnet50: The native backend is not available/);
+});
+
+test('bench --json reports the documented fields', () => {
+  const r = runCli([
+    'bench',
+    '--arch',
+    'resnet18',
+    '--input',
+    '64',
+    '--batch',
+    '2',
+    '--iters',
+    '2',
+    '--json',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout) as Record<string, unknown>;
+  for (const key of ['backend', 'batch', 'input', 'medianMs', 'imgPerSec', 'gflops'])
+    assert.ok(key in j, key);
+  assert.equal(j.backend, 'native');
+  assert.equal(j.batch, 2);
+});
