@@ -2,6 +2,8 @@
 // run() (async, on libuv's worker pool, so the event loop stays free) and runSync().
 #include <napi.h>
 
+#include <cstdio>
+
 #include <memory>
 #include <string>
 #include <thread>
@@ -41,9 +43,31 @@ rn::ThreadPool& pool() {
   return *g_pool;
 }
 
-const float* floats(const Napi::Object& o, const char* key, size_t expected, bool optional = false) {
+// Tensor data of an op: a Float32Array, or { file, offset, length } naming little-endian float32
+// values inside a weights file, read here one tensor at a time so that JavaScript never holds a
+// second copy of the weights. `storage` keeps file data alive until the op is built.
+const float* floats(const Napi::Object& o, const char* key, size_t expected, std::vector<std::vector<float>>& storage,
+                    bool optional = false) {
   Napi::Value v = o.Get(key);
   if (optional && (v.IsUndefined() || v.IsNull())) return nullptr;
+  if (v.IsObject() && !v.IsTypedArray() && v.As<Napi::Object>().Has("file")) {
+    Napi::Object ref = v.As<Napi::Object>();
+    const std::string file = ref.Get("file").As<Napi::String>();
+    const double offset = ref.Get("offset").As<Napi::Number>().DoubleValue();
+    const size_t length = size_t(ref.Get("length").As<Napi::Number>().DoubleValue());
+    if (expected != 0 && length != expected) {
+      throw Napi::RangeError::New(o.Env(), std::string("'") + key + "' has " + std::to_string(length) +
+                                               " elements, expected " + std::to_string(expected));
+    }
+    std::vector<float> data(length);
+    std::FILE* f = std::fopen(file.c_str(), "rb");
+    const bool ok = f != nullptr && std::fseek(f, long(offset), SEEK_SET) == 0 &&
+                    std::fread(data.data(), sizeof(float), length, f) == length;
+    if (f != nullptr) std::fclose(f);
+    if (!ok) throw Napi::Error::New(o.Env(), file + ": cannot read tensor data for '" + key + "'");
+    storage.push_back(std::move(data));
+    return storage.back().data();
+  }
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
     throw Napi::TypeError::New(o.Env(), std::string("expected Float32Array '") + key + "'");
   }
@@ -81,6 +105,7 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
     };
     for (uint32_t i = 0; i < ops.Length(); i++) {
       Napi::Object o = ops.Get(i).As<Napi::Object>();
+      std::vector<std::vector<float>> storage;
       const std::string kind = o.Get("op").As<Napi::String>();
       const int in = num(o, "input"), out = num(o, "output");
       if (kind == "input") {
@@ -102,13 +127,13 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
         s.sw = num(o, "strideW");
         s.ph = num(o, "padH");
         s.pw = num(o, "padW");
-        s.weight = floats(o, "weight", size_t(s.oc) * s.c * s.kh * s.kw);
-        s.bias = floats(o, "bias", s.oc, true);
-        s.bn_weight = floats(o, "bnWeight", s.oc, true);
+        s.weight = floats(o, "weight", size_t(s.oc) * s.c * s.kh * s.kw, storage);
+        s.bias = floats(o, "bias", s.oc, storage, true);
+        s.bn_weight = floats(o, "bnWeight", s.oc, storage, true);
         if (s.bn_weight != nullptr) {
-          s.bn_bias = floats(o, "bnBias", s.oc);
-          s.bn_mean = floats(o, "bnMean", s.oc);
-          s.bn_var = floats(o, "bnVar", s.oc);
+          s.bn_bias = floats(o, "bnBias", s.oc, storage);
+          s.bn_mean = floats(o, "bnMean", s.oc, storage);
+          s.bn_var = floats(o, "bnVar", s.oc, storage);
           s.bn_eps = o.Get("bnEps").As<Napi::Number>().DoubleValue();
         }
         plan_->add_conv(s, layout_of(in) == Layout::PlainInput);
@@ -123,7 +148,7 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
         set_layout(out, Layout::Flat);
       } else if (kind == "linear") {
         const int inf = num(o, "inFeatures"), outf = num(o, "outFeatures");
-        plan_->add_linear(in, out, inf, outf, floats(o, "weight", size_t(inf) * outf), floats(o, "bias", outf, true));
+        plan_->add_linear(in, out, inf, outf, floats(o, "weight", size_t(inf) * outf, storage), floats(o, "bias", outf, storage, true));
         set_layout(out, Layout::Flat);
       } else if (kind == "zeropad") {
         plan_->add_zero_pad(in, out, num(o, "outChannels"), num(o, "stride"));
@@ -136,7 +161,7 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
         set_layout(out, layout_of(in));
       } else if (kind == "affine") {
         const int c = num(o, "channels");
-        plan_->add_affine(in, out, c, floats(o, "scale", c), floats(o, "shift", c));
+        plan_->add_affine(in, out, c, floats(o, "scale", c, storage), floats(o, "shift", c, storage));
         set_layout(out, Layout::Blocked);
       } else if (kind == "toplain") {
         plan_->add_to_plain(in, out);

@@ -11,6 +11,7 @@ namespace rn {
 
 constexpr int kBlock = 16;   // channels per block (one AVX-512 vector)
 constexpr int kBorder = 1;   // zero border around blocked activations
+constexpr int kWinogradMaxTiles = 56;
 
 struct Dims {
   int n = 0, c = 0, h = 0, w = 0;
@@ -59,6 +60,17 @@ struct PoolArgs {
   int kh = 0, kw = 0, sh = 1, sw = 1, ph = 0, pw = 0;
 };
 
+// Winograd F(4x4, 3x3) convolution (stride 1, padding 1) over blocked input and output.
+// u: transformed weights [36][OC/16][C][16]; tiles of 4x4 outputs numbered row-major per image.
+struct WinogradArgs {
+  Blocked in, out;
+  const float* u = nullptr;
+  const float* bias = nullptr;
+  const float* residual = nullptr;
+  bool relu = false;
+  int tiles_h = 0, tiles_w = 0;
+};
+
 struct Kernels {
   const char* name;
   // One output row `oh` of image `img` for output-channel group `group` (see conv_groups).
@@ -69,6 +81,10 @@ struct Kernels {
   // out[n][c] = mean or max over the spatial extent of blocked input.
   void (*global_pool)(const Blocked& in, float* out, bool max, int img, int block);
   // out[n][o] = bias[o] + sum_i in[n][i] * weight[o][i] for o in [o0, o1)
+  // Tiles [tile0, tile0 + count) of image img (count <= kWinogradMaxTiles).
+  void (*winograd)(const WinogradArgs& a, int img, int tile0, int count);
+  // Zeroes the border of one block of one image.
+  void (*zero_border)(const Blocked& t, int img, int block);
   void (*linear)(const float* in, const float* weight, const float* bias, float* out, int n, int in_features,
                  int out_features, int o0, int o1);
 };

@@ -4,6 +4,7 @@
 // RN_NV_NARROW/RN_PX_NARROW (tile for rows of at most RN_PX_NARROW pixels) defined.
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "engine.h"
 
@@ -162,6 +163,143 @@ static void global_pool(const Blocked& in, float* out, bool max, int img, int bl
   std::memcpy(out + size_t(img) * in.c + block * kBlock, tmp, sizeof tmp);
 }
 
+
+// ---- Winograd F(4x4, 3x3) (Lavin & Gray, 2016): V = Bᵀ d B, M = Σ_c U ⊙ V, Y = Aᵀ M A ----
+
+// One 6-point input transform Bᵀ x.
+static inline void winograd_bt(const v16* x, v16* y) {
+  y[0] = 4.0f * x[0] - 5.0f * x[2] + x[4];
+  y[1] = -4.0f * x[1] - 4.0f * x[2] + x[3] + x[4];
+  y[2] = 4.0f * x[1] - 4.0f * x[2] - x[3] + x[4];
+  y[3] = -2.0f * x[1] - x[2] + 2.0f * x[3] + x[4];
+  y[4] = 2.0f * x[1] - x[2] - 2.0f * x[3] + x[4];
+  y[5] = 4.0f * x[1] - 5.0f * x[3] + x[5];
+}
+
+// One 6-point output transform Aᵀ x (4 outputs).
+static inline void winograd_at(const v16* x, v16* y) {
+  const v16 a = x[1] + x[2], b = x[1] - x[2], c = x[3] + x[4], d = x[3] - x[4];
+  y[0] = x[0] + a + c;
+  y[1] = b + 2.0f * d;
+  y[2] = a + 4.0f * c;
+  y[3] = b + 8.0f * d + x[5];
+}
+
+// M[ocb0..ocb0+NV)[p] (scratch m: [36][NV][PX][16]) for PX tiles: the 36 small GEMMs over C.
+template <int PX, int NV>
+static inline void winograd_gemm(const float* v, int count, int t0, int c, const float* u, int ocb_total, int ocb0,
+                                 float* m) {
+  for (int xi = 0; xi < 36; xi++) {
+    v16 acc[PX][NV] = {};
+    const float* vx = v + (size_t(xi) * count + t0) * c;
+    const float* ux = u + (size_t(xi) * ocb_total + ocb0) * c * kBlock;
+    for (int ic = 0; ic < c; ic++) {
+      v16 w[NV];
+      for (int k = 0; k < NV; k++) w[k] = load(ux + (size_t(k) * c + ic) * kBlock);
+      for (int p = 0; p < PX; p++) {
+        const float x = vx[p * c + ic];
+        for (int k = 0; k < NV; k++) acc[p][k] += w[k] * x;
+      }
+    }
+    for (int k = 0; k < NV; k++)
+      for (int p = 0; p < PX; p++) store(m + ((size_t(xi) * NV + k) * kWinogradMaxTiles + t0 + p) * kBlock, acc[p][k]);
+  }
+}
+
+template <int NV>
+static void winograd_gemm_any(const float* v, int count, int t0, int px, int c, const float* u, int ocb_total,
+                              int ocb0, float* m) {
+#define RN_CASE(P) \
+  case P:          \
+    return winograd_gemm<P, NV>(v, count, t0, c, u, ocb_total, ocb0, m);
+  switch (px) {
+    RN_CASE(1) RN_CASE(2) RN_CASE(3) RN_CASE(4) RN_CASE(5) RN_CASE(6) RN_CASE(7)
+#if RN_PX_WIDE > 7
+    RN_CASE(8) RN_CASE(9) RN_CASE(10) RN_CASE(11) RN_CASE(12) RN_CASE(13) RN_CASE(14)
+#endif
+    default: return;
+  }
+#undef RN_CASE
+}
+
+static void winograd(const WinogradArgs& a, int img, int tile0, int count) {
+  const int c = a.in.c, ocb_total = a.out.c / kBlock;
+  thread_local std::vector<float> scratch;
+  const size_t v_size = size_t(36) * count * c, m_size = size_t(36) * 4 * kWinogradMaxTiles * kBlock;
+  if (scratch.size() < v_size + m_size) scratch.resize(v_size + m_size);
+  float* v = scratch.data();
+  float* m = v + v_size;
+  const v16 zero = {};
+  // Input transform of every tile and channel block: v[xi][t][c].
+  for (int t = 0; t < count; t++) {
+    const int ty = (tile0 + t) / a.tiles_w, tx = (tile0 + t) % a.tiles_w;
+    for (int cb = 0; cb < a.in.cb(); cb++) {
+      v16 d[6][6], r[6][6];
+      for (int i = 0; i < 6; i++) {
+        const int y = ty * 4 - 1 + i;
+        for (int j = 0; j < 6; j++) {
+          const int x = tx * 4 - 1 + j;
+          d[j][i] = y <= a.in.h && x <= a.in.w ? load(a.in.at(img, cb, y, x)) : zero;
+        }
+      }
+      for (int j = 0; j < 6; j++) winograd_bt(d[j], r[j]);  // r[j][i] = (Bᵀ d)[i][j]
+      for (int i = 0; i < 6; i++) {
+        v16 col[6], out[6];
+        for (int j = 0; j < 6; j++) col[j] = r[j][i];
+        winograd_bt(col, out);
+        for (int j = 0; j < 6; j++) store(v + (size_t(i * 6 + j) * count + t) * c + cb * kBlock, out[j]);
+      }
+    }
+  }
+  const int nv = ocb_total % RN_NV_WIDE == 0 ? RN_NV_WIDE : 1;
+  for (int ocb0 = 0; ocb0 < ocb_total; ocb0 += nv) {
+    for (int t0 = 0; t0 < count; t0 += RN_PX_WIDE) {
+      const int px = std::min(RN_PX_WIDE, count - t0);
+      if (nv == RN_NV_WIDE) winograd_gemm_any<RN_NV_WIDE>(v, count, t0, px, c, a.u, ocb_total, ocb0, m);
+      else winograd_gemm_any<1>(v, count, t0, px, c, a.u, ocb_total, ocb0, m);
+    }
+    // Output transform, bias, residual, ReLU for these nv blocks.
+    for (int k = 0; k < nv; k++) {
+      const int ob = ocb0 + k;
+      const v16 bias = load(a.bias + ob * kBlock);
+      for (int t = 0; t < count; t++) {
+        const int ty = (tile0 + t) / a.tiles_w, tx = (tile0 + t) % a.tiles_w;
+        v16 r[6][4];
+        for (int i = 0; i < 6; i++) {
+          v16 row[6];
+          for (int j = 0; j < 6; j++) row[j] = load(m + ((size_t(i * 6 + j) * nv + k) * kWinogradMaxTiles + t) * kBlock);
+          winograd_at(row, r[i]);  // r[i][jj] = (M Aᵀ... per row)
+        }
+        for (int jj = 0; jj < 4; jj++) {
+          v16 col[6], y[4];
+          for (int i = 0; i < 6; i++) col[i] = r[i][jj];
+          winograd_at(col, y);
+          for (int ii = 0; ii < 4; ii++) {
+            const int oy = ty * 4 + ii, ox = tx * 4 + jj;
+            if (oy >= a.out.h || ox >= a.out.w) continue;
+            float* o = a.out.at(img, ob, oy, ox);
+            v16 val = y[ii] + bias;
+            if (a.residual != nullptr) val += load(a.residual + (o - a.out.data));
+            if (a.relu) val = vmax(val, zero);
+            store(o, val);
+          }
+        }
+      }
+    }
+  }
+}
+
+static void zero_border(const Blocked& t, int img, int block) {
+  for (int y = -kBorder; y < t.h + kBorder; y++) {
+    if (y < 0 || y >= t.h) {
+      std::memset(t.at(img, block, y, -kBorder), 0, t.wp() * kBlock * sizeof(float));
+    } else {
+      std::memset(t.at(img, block, y, -kBorder), 0, kBorder * kBlock * sizeof(float));
+      std::memset(t.at(img, block, y, t.w), 0, kBorder * kBlock * sizeof(float));
+    }
+  }
+}
+
 static void linear(const float* in, const float* weight, const float* bias, float* out, int n, int in_features,
                    int out_features, int o0, int o1) {
   for (int o = o0; o < o1; o++) {
@@ -185,7 +323,8 @@ static void linear(const float* in, const float* weight, const float* bias, floa
 #define RN_STR(x) RN_STR2(x)
 const Kernels* RN_NAME() {
   static const Kernels table = {RN_STR(RN_NS), RN_NS::conv_row, RN_NS::conv_groups, RN_NS::max_pool_row,
-                                RN_NS::global_pool, RN_NS::linear};
+                                RN_NS::global_pool, RN_NS::winograd,
+                                RN_NS::zero_border, RN_NS::linear};
   return &table;
 }
 

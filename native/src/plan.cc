@@ -2,6 +2,7 @@
 #include "plan.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -86,8 +87,43 @@ void Plan::add_conv(const ConvSpec& s, bool plain_in) {
   }
   op.bias.assign(op.oc, 0.0f);
   for (int o = 0; o < s.oc; o++) op.bias[o] = float(shift[o]);
+  op.winograd_eligible = !plain_in && s.kh == 3 && s.kw == 3 && s.sh == 1 && s.sw == 1 && s.ph == 1 && s.pw == 1;
   ops_.push_back(std::move(op));
   tensors_ = std::max(tensors_, s.out + 1);
+}
+
+// U = G g Gᵀ for every (output, input) channel pair of a packed 3x3 conv (BN already folded),
+// laid out [36][OC/16][C][16]. Built on first use: it is 4x the size of the direct weights.
+static bool uses_winograd(const Op& op, int out_h, int out_w) {
+  // Worth it when there are enough 4x4 tiles to amortize the 4x larger transformed weights.
+  return op.winograd_eligible && ((out_h + 3) / 4) * ((out_w + 3) / 4) >= 40;
+}
+
+static void build_winograd_weights(Op& op) {
+  static const double G[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                 {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+  const int ocb = op.oc / kBlock;
+  const int cpad = int(op.weight.size() / (size_t(op.oc) * 9));
+  const int in_cb = cpad / kBlock;
+  op.winograd.assign(size_t(36) * op.oc * cpad, 0.0f);
+  for (int o = 0; o < op.oc; o++) {
+    for (int ci = 0; ci < cpad; ci++) {
+      double g[9];
+      for (int t = 0; t < 9; t++) {
+        g[t] = op.weight[((size_t(o / kBlock) * in_cb + ci / kBlock) * 9 + t) * kBlock * kBlock + (ci % kBlock) * kBlock +
+                         o % kBlock];
+      }
+      double gg[6][3];
+      for (int i = 0; i < 6; i++)
+        for (int x = 0; x < 3; x++) gg[i][x] = G[i][0] * g[x] + G[i][1] * g[3 + x] + G[i][2] * g[6 + x];
+      for (int i = 0; i < 6; i++) {
+        for (int j = 0; j < 6; j++) {
+          const double u = gg[i][0] * G[j][0] + gg[i][1] * G[j][1] + gg[i][2] * G[j][2];
+          op.winograd[((size_t(i * 6 + j) * ocb + o / kBlock) * cpad + ci) * kBlock + o % kBlock] = float(u);
+        }
+      }
+    }
+  }
 }
 
 void Plan::add_pool(OpKind kind, int in, int out, int kh, int kw, int sh, int sw, int ph, int pw) {
@@ -168,7 +204,8 @@ void Plan::add_to_plain(int in, int out) {
 
 size_t Plan::weight_bytes() const {
   size_t total = 0;
-  for (const Op& op : ops_) total += (op.weight.size() + op.bias.size() + op.scale.size() + op.shift.size()) * 4;
+  for (const Op& op : ops_)
+    total += (op.weight.size() + op.bias.size() + op.scale.size() + op.shift.size() + op.winograd.size()) * 4;
   return total;
 }
 
@@ -251,31 +288,79 @@ const Plan::Placement& Plan::place(int n, int c, int h, int w) {
   return placements_.emplace(key, std::move(p)).first->second;
 }
 
-Blocked Plan::blocked(const Placement& p, int id) {
-  const TensorDims& d = p.dims[id];
-  Blocked b;
-  b.data = arena_.data() + p.offset[id];
-  b.n = d.n;
-  b.c = d.c;
-  b.h = d.h;
-  b.w = d.w;
-  return b;
-}
-
 void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
                std::vector<std::vector<float>>& outputs, std::vector<TensorDims>& dims) {
   std::lock_guard<std::mutex> lock(mutex_);
-  const Placement& p = place(n, c, h, w);
-  if (arena_.size() < p.total) arena_.resize(p.total);
+  const int threads = pool.threads();
+  const bool by_image = n > 1 && threads > 1;
+  const Placement& p = place(by_image ? 1 : n, c, h, w);
+  for (Op& op : ops_) {
+    const TensorDims& d = p.dims[op.out];
+    if (uses_winograd(op, d.h, d.w) && op.winograd.empty()) build_winograd_weights(op);
+  }
+  const int arenas = by_image ? threads : 1;
+  if (int(arenas_.size()) < arenas) arenas_.resize(arenas);
+  for (int a = 0; a < arenas; a++) {
+    if (arenas_[a].size() < p.total) arenas_[a].resize(p.total);
+  }
+  outputs.assign(outputs_.size(), {});
+  dims.clear();
+  for (int t : outputs_) {
+    TensorDims d = p.dims[t];
+    d.n = n;
+    outputs[dims.size()].resize(d.size());
+    dims.push_back(d);
+  }
+  const size_t image_in = size_t(c) * h * w;
+  auto copy_out = [&](const float* arena, int img, int count) {
+    for (size_t i = 0; i < outputs_.size(); i++) {
+      const size_t each = dims[i].size() / n;
+      std::memcpy(outputs[i].data() + img * each, arena + p.offset[outputs_[i]], each * count * sizeof(float));
+    }
+  };
+  if (!by_image) {
+    execute(p, arenas_[0].data(), input, threads,
+            [&pool](int count, const std::function<void(int)>& fn) { pool.parallel_for(count, fn); });
+    copy_out(arenas_[0].data(), 0, n);
+    return;
+  }
+  const ParallelFor serial = [](int count, const std::function<void(int)>& fn) {
+    for (int i = 0; i < count; i++) fn(i);
+  };
+  std::atomic<int> next{0};
+  pool.parallel_for(threads, [&](int worker) {
+    float* arena = arenas_[worker].data();
+    for (int img = next.fetch_add(1); img < n; img = next.fetch_add(1)) {
+      execute(p, arena, input + img * image_in, 1, serial);
+      copy_out(arena, img, 1);
+    }
+  });
+}
+
+void Plan::execute(const Placement& p, float* arena, const float* input, int threads,
+                   const ParallelFor& parallel_for) {
   const Kernels& k = *kernels_;
+  auto blocked = [&](int id) {
+    const TensorDims& d = p.dims[id];
+    Blocked b;
+    b.data = arena + p.offset[id];
+    b.n = d.n;
+    b.c = d.c;
+    b.h = d.h;
+    b.w = d.w;
+    return b;
+  };
+  const TensorDims& input_dims = p.dims[ops_.front().out];
+  const int n = input_dims.n, h = input_dims.h, w = input_dims.w;
   static const bool profile = std::getenv("RESNET50_PROFILE") != nullptr;
   for (const Op& op : ops_) {
     const auto started = std::chrono::steady_clock::now();
     switch (op.kind) {
       case OpKind::Input: {
-        float* dst = arena_.data() + p.offset[op.out];
+        float* dst = arena + p.offset[op.out];
         const TensorDims& d = p.dims[op.out];
         std::memset(dst, 0, d.size() * sizeof(float));
+        const int c = op.c;
         if (op.input_layout == Layout::Flat) {
           std::memcpy(dst, input, d.size() * sizeof(float));
         } else if (op.input_layout == Layout::PlainInput) {
@@ -287,7 +372,7 @@ void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
             }
           }
         } else {
-          Blocked b = blocked(p, op.out);
+          Blocked b = blocked(op.out);
           for (int img = 0; img < n; img++)
             for (int ch = 0; ch < c; ch++)
               for (int y = 0; y < h; y++)
@@ -299,7 +384,7 @@ void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
       case OpKind::Conv: {
         const TensorDims& in = p.dims[op.in];
         ConvArgs a;
-        a.in = arena_.data() + p.offset[op.in];
+        a.in = arena + p.offset[op.in];
         a.n = in.n;
         a.c = in.c;
         a.h = in.h;
@@ -316,7 +401,7 @@ void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
           a.in_cb = 1;
           a.in_icb = in.c;
         } else {
-          Blocked b = blocked(p, op.in);
+          Blocked b = blocked(op.in);
           a.in_pix = kBlock;
           a.in_ch = 1;
           a.in_row_stride = size_t(b.wp()) * kBlock;
@@ -334,43 +419,67 @@ void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
         a.kw = op.kw;
         a.sh = op.sh;
         a.sw = op.sw;
-        a.out = blocked(p, op.out);
-        a.residual = op.residual >= 0 ? arena_.data() + p.offset[op.residual] : nullptr;
+        a.out = blocked(op.out);
+        a.residual = op.residual >= 0 ? arena + p.offset[op.residual] : nullptr;
         a.relu = op.relu;
+        if (uses_winograd(op, a.out.h, a.out.w)) {
+          WinogradArgs wa;
+          wa.in = blocked(op.in);
+          wa.out = a.out;
+          wa.u = op.winograd.data();
+          wa.bias = a.bias;
+          wa.residual = a.residual;
+          wa.relu = a.relu;
+          wa.tiles_h = (a.out.h + 3) / 4;
+          wa.tiles_w = (a.out.w + 3) / 4;
+          const int tiles = wa.tiles_h * wa.tiles_w;
+          // Tasks of at most 14 tiles when threads share an image (balance), 56 when one thread
+          // owns the image (reuse of the transformed weights).
+          int chunks = (tiles + (threads > 1 ? 13 : kWinogradMaxTiles - 1)) / (threads > 1 ? 14 : kWinogradMaxTiles);
+          if (chunks * a.out.n < threads) chunks = std::min(tiles, threads);
+          const int per = (tiles + chunks - 1) / chunks;
+          parallel_for(a.out.n * chunks, [&](int i) {
+            const int img = i / chunks, t0 = i % chunks * per;
+            if (t0 < tiles) k.winograd(wa, img, t0, std::min(per, tiles - t0));
+          });
+          const int blocks = a.out.cb();
+          parallel_for(a.out.n * blocks, [&](int i) { k.zero_border(a.out, i / blocks, i % blocks); });
+          break;
+        }
         const int groups = k.conv_groups(a), oh = a.out.h;
-        pool.parallel_for(a.out.n * groups * oh, [&](int i) {
+        parallel_for(a.out.n * groups * oh, [&](int i) {
           k.conv_row(a, i / (groups * oh), i / oh % groups, i % oh);
         });
         break;
       }
       case OpKind::MaxPool: {
-        PoolArgs a{blocked(p, op.in), blocked(p, op.out), op.kh, op.kw, op.sh, op.sw, op.ph, op.pw};
+        PoolArgs a{blocked(op.in), blocked(op.out), op.kh, op.kw, op.sh, op.sw, op.ph, op.pw};
         const int blocks = a.in.cb(), oh = a.out.h;
-        pool.parallel_for(a.in.n * blocks * oh, [&](int i) {
+        parallel_for(a.in.n * blocks * oh, [&](int i) {
           k.max_pool_row(a, i / (blocks * oh), i / oh % blocks, i % oh);
         });
         break;
       }
       case OpKind::GlobalAvgPool:
       case OpKind::GlobalMaxPool: {
-        Blocked in = blocked(p, op.in);
-        float* out = arena_.data() + p.offset[op.out];
+        Blocked in = blocked(op.in);
+        float* out = arena + p.offset[op.out];
         const bool max = op.kind == OpKind::GlobalMaxPool;
-        pool.parallel_for(in.n * in.cb(), [&](int i) { k.global_pool(in, out, max, i / in.cb(), i % in.cb()); });
+        parallel_for(in.n * in.cb(), [&](int i) { k.global_pool(in, out, max, i / in.cb(), i % in.cb()); });
         break;
       }
       case OpKind::Linear: {
-        const float* in = arena_.data() + p.offset[op.in];
-        float* out = arena_.data() + p.offset[op.out];
+        const float* in = arena + p.offset[op.in];
+        float* out = arena + p.offset[op.out];
         const int chunks = std::min(op.oc, 64), nimg = p.dims[op.in].n;
-        pool.parallel_for(chunks, [&](int i) {
+        parallel_for(chunks, [&](int i) {
           k.linear(in, op.weight.data(), op.bias.empty() ? nullptr : op.bias.data(), out, nimg, op.c, op.oc,
                    int(int64_t(op.oc) * i / chunks), int(int64_t(op.oc) * (i + 1) / chunks));
         });
         break;
       }
       case OpKind::ZeroPad: {
-        Blocked in = blocked(p, op.in), out = blocked(p, op.out);
+        Blocked in = blocked(op.in), out = blocked(op.out);
         std::memset(out.data, 0, p.dims[op.out].size() * sizeof(float));
         for (int img = 0; img < in.n; img++)
           for (int b = 0; b < in.cb(); b++)
@@ -384,9 +493,9 @@ void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
       case OpKind::Affine: {
         // Element-wise over the whole buffer, borders included (they stay zero: 0+0, relu(0), and the
         // affine border is re-zeroed below).
-        const float* a = arena_.data() + p.offset[op.in];
-        const float* b = op.kind == OpKind::Add ? arena_.data() + p.offset[op.in2] : nullptr;
-        float* out = arena_.data() + p.offset[op.out];
+        const float* a = arena + p.offset[op.in];
+        const float* b = op.kind == OpKind::Add ? arena + p.offset[op.in2] : nullptr;
+        float* out = arena + p.offset[op.out];
         const TensorDims& d = p.dims[op.out];
         const size_t total = d.size();
         const size_t plane = size_t(d.h + 2 * kBorder) * (d.w + 2 * kBorder) * kBlock;
@@ -401,7 +510,7 @@ void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
           out[i] = v;
         }
         if (op.kind == OpKind::Affine) {
-          Blocked o = blocked(p, op.out);
+          Blocked o = blocked(op.out);
           for (int img = 0; img < o.n; img++)
             for (int bl = 0; bl < o.cb(); bl++)
               for (int y = -kBorder; y < o.h + kBorder; y++)
@@ -411,8 +520,8 @@ void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
         break;
       }
       case OpKind::ToPlain: {
-        Blocked in = blocked(p, op.in);
-        float* out = arena_.data() + p.offset[op.out];
+        Blocked in = blocked(op.in);
+        float* out = arena + p.offset[op.out];
         for (int img = 0; img < in.n; img++)
           for (int ch = 0; ch < in.c; ch++)
             for (int y = 0; y < in.h; y++)
@@ -427,13 +536,6 @@ void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
       std::fprintf(stderr, "op %d c%d->%d k%dx%d s%d out %dx%dx%d: %.3f ms\n", int(op.kind), op.c, op.oc, op.kh, op.kw,
                    op.sh, d.c, d.h, d.w, ms);
     }
-  }
-  outputs.clear();
-  dims.clear();
-  for (int t : outputs_) {
-    const float* src = arena_.data() + p.offset[t];
-    outputs.emplace_back(src, src + p.dims[t].size());
-    dims.push_back(p.dims[t]);
   }
 }
 

@@ -1,6 +1,7 @@
 // An inference plan: a list of fused ops over numbered tensors, with weights folded and packed once at
 // build time and activations placed in a reused arena planned once per input size.
 #pragma once
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -27,6 +28,8 @@ struct Op {
   int border = 0;                        // Input: zero border of a plain input
   Layout input_layout = Layout::Blocked; // Input: PlainInput (stem), Blocked or Flat (N, C)
   std::vector<float> weight, bias, scale, shift;
+  bool winograd_eligible = false;  // 3x3, stride 1, padding 1, blocked input
+  std::vector<float> winograd;     // [36][OC/16][C][16], built on first use
 };
 
 // Raw conv parameters as they arrive from JavaScript, torch layout.
@@ -63,6 +66,8 @@ class Plan {
   void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
 
   // Runs the plan on a plain NCHW input; outputs in the order of set_outputs, with their dims.
+  // A batch is split by image over the threads (one arena each, no barrier per layer); a single
+  // image is split inside each layer.
   void run(ThreadPool& pool, const float* input, int n, int c, int h, int w, std::vector<std::vector<float>>& outputs,
            std::vector<TensorDims>& dims);
 
@@ -74,15 +79,16 @@ class Plan {
     std::vector<size_t> offset;
     size_t total = 0;
   };
+  using ParallelFor = std::function<void(int, const std::function<void(int)>&)>;
   const Placement& place(int n, int c, int h, int w);
-  Blocked blocked(const Placement& p, int id);
+  void execute(const Placement& p, float* arena, const float* input, int threads, const ParallelFor& parallel_for);
 
   const Kernels* kernels_;
   std::vector<Op> ops_;
   std::vector<int> outputs_;
   int tensors_ = 0;
   std::map<std::tuple<int, int, int, int>, Placement> placements_;
-  std::vector<float> arena_;
+  std::vector<std::vector<float>> arenas_;
   std::mutex mutex_;
 };
 

@@ -2,7 +2,7 @@
 import { classifyFiles } from '../tasks/classify.js';
 import { labelsFor, readLabelsFile } from '../tasks/labels.js';
 import { intFlag, requirePositionals, stringFlag, type Command } from './args.js';
-import { loadFromFlags, MODEL_FLAGS, MODEL_HELP, runnerFromFlags } from './common.js';
+import { MODEL_FLAGS, MODEL_HELP, runnerFromFlags } from './common.js';
 
 export const classifyCommand: Command = {
   name: 'classify',
@@ -29,9 +29,8 @@ ${MODEL_HELP}
     const topK = intFlag(values, 'top', 5);
     const labelsPath = stringFlag(values, 'labels');
     const userLabels = labelsPath === undefined ? undefined : readLabelsFile(labelsPath);
-    const { model, preset } = await loadFromFlags(values);
-    const runner = runnerFromFlags(values, model);
-    const labels = labelsFor(model.options.numClasses, userLabels, labelsPath);
+    const { runner, preset, numClasses } = await runnerFromFlags(values);
+    const labels = labelsFor(numClasses, userLabels, labelsPath);
     const results = await classifyFiles(runner, files, {
       preset,
       topK,

@@ -1,8 +1,7 @@
 /** Flags shared by the commands that load weights and read images. */
 import { PRESETS, type PresetName } from '../data/transforms.js';
-import { loadModel, type LoadedModel } from '../tasks/pretrained.js';
-import { createRunner, resolveBackend, type Runner } from '../tasks/runner.js';
-import type { ResNet } from '../model/resnet.js';
+import { loadModel, loadRunner, type LoadedModel, type LoadedRunner } from '../tasks/pretrained.js';
+import { resolveBackend } from '../tasks/runner.js';
 import { choiceFlag, stringFlag, type FlagSpec } from './args.js';
 
 export const MODEL_FLAGS: FlagSpec = {
@@ -21,20 +20,30 @@ export const MODEL_HELP = `  --weights W    a .safetensors/.pth/.pt file (torchv
   --backend B    native (default when the addon is built) or js (the TypeScript reference);
                  also $RESNET50_BACKEND. $RESNET50_THREADS sets the native engine's threads`;
 
-export async function loadFromFlags(
-  values: Record<string, unknown>,
-  defaultWeights?: string,
-): Promise<LoadedModel & { preset: PresetName }> {
-  if (values.backend !== undefined) resolveBackend(stringFlag(values, 'backend'));
-  const loaded = await loadModel({
-    arch: stringFlag(values, 'arch'),
-    weights: stringFlag(values, 'weights') ?? defaultWeights,
-  });
-  const preset = choiceFlag(values, 'preset', Object.keys(PRESETS) as PresetName[], loaded.preset);
-  return { ...loaded, preset };
+function presetFlag(values: Record<string, unknown>, fallback: PresetName): PresetName {
+  return choiceFlag(values, 'preset', Object.keys(PRESETS) as PresetName[], fallback);
 }
 
-/** The runner for --backend (validated before the weights are read). */
-export function runnerFromFlags(values: Record<string, unknown>, model: ResNet): Runner {
-  return createRunner(model, stringFlag(values, 'backend'));
+/** The model with its weights in memory (for export and other whole-model uses). */
+export async function loadFromFlags(
+  values: Record<string, unknown>,
+): Promise<LoadedModel & { preset: PresetName }> {
+  const loaded = await loadModel({
+    arch: stringFlag(values, 'arch'),
+    weights: stringFlag(values, 'weights'),
+  });
+  return { ...loaded, preset: presetFlag(values, loaded.preset) };
+}
+
+/** Weights ready to run on --backend (checked before anything is read). */
+export async function runnerFromFlags(values: Record<string, unknown>): Promise<LoadedRunner> {
+  const backend = stringFlag(values, 'backend');
+  resolveBackend(backend);
+  presetFlag(values, 'none');
+  const loaded = await loadRunner({
+    arch: stringFlag(values, 'arch'),
+    weights: stringFlag(values, 'weights'),
+    backend,
+  });
+  return { ...loaded, preset: presetFlag(values, loaded.preset) };
 }

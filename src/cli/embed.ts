@@ -3,7 +3,7 @@ import { embedFiles, EMBED_LAYERS, type EmbedLayer } from '../tasks/embed.js';
 import { saveWeightsFile } from '../io/weights/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { choiceFlag, requirePositionals, stringFlag, UsageError, type Command } from './args.js';
-import { loadFromFlags, MODEL_FLAGS, MODEL_HELP, runnerFromFlags } from './common.js';
+import { MODEL_FLAGS, MODEL_HELP, runnerFromFlags } from './common.js';
 
 export const embedCommand: Command = {
   name: 'embed',
@@ -31,8 +31,7 @@ ${MODEL_HELP}
     if (out !== undefined && values.json === true)
       throw new UsageError('embed: use either --json or --out, not both.');
     const layer: EmbedLayer = choiceFlag(values, 'layer', EMBED_LAYERS, 'pool');
-    const { model, preset } = await loadFromFlags(values);
-    const runner = runnerFromFlags(values, model);
+    const { runner, preset } = await runnerFromFlags(values);
     const embeddings = await embedFiles(runner, files, layer, preset);
     if (out !== undefined) {
       const shape = embeddings[0].shape;

@@ -95,35 +95,13 @@ export abstract class Module {
     return result;
   }
 
-  /**
-   * Copies tensors into the model. Strict: every key of the model must be present with the same shape,
-   * and no other key may be; all problems are reported together with full key paths and both shapes.
-   */
+  /** Copies tensors into the model after checking them with `checkStateDict`. */
   loadStateDict(
     tensors: ReadonlyMap<string, Tensor>,
     options: { strict?: boolean; source?: string } = {},
   ): void {
-    const strict = options.strict ?? true;
     const own = this.stateDict();
-    const missing = [...own.keys()].filter((k) => !tensors.has(k));
-    const unexpected = [...tensors.keys()].filter((k) => !own.has(k));
-    const mismatched: string[] = [];
-    for (const [key, target] of own) {
-      const source = tensors.get(key);
-      if (source !== undefined && !sameShape(source.shape, target.shape)) {
-        mismatched.push(
-          `${key} is ${formatShape(source.shape)} in the file but ${formatShape(target.shape)} in the model`,
-        );
-      }
-    }
-    const problems: string[] = [];
-    if (mismatched.length > 0) problems.push(`shape mismatch: ${listSome(mismatched)}`);
-    if (strict && missing.length > 0) problems.push(`missing keys: ${listSome(missing)}`);
-    if (strict && unexpected.length > 0) problems.push(`unexpected keys: ${listSome(unexpected)}`);
-    if (problems.length > 0) {
-      const what = options.source === undefined ? 'The state dict' : options.source;
-      throw new StateDictError(`${what} does not fit the model: ${problems.join('; ')}.`);
-    }
+    checkStateDict(own, new Map([...tensors].map(([k, t]) => [k, t.shape])), options);
     for (const [key, target] of own) {
       const source = tensors.get(key);
       if (source !== undefined) target.data.set(source.data);
@@ -137,6 +115,38 @@ export abstract class Module {
 
   eval(): this {
     return this.train(false);
+  }
+}
+
+/**
+ * Checks tensor shapes by key against a model's state dict. Strict: every key of the model must be
+ * present with the same shape, and no other key may be; all problems are reported together with
+ * full key paths and both shapes.
+ */
+export function checkStateDict(
+  own: ReadonlyMap<string, Tensor>,
+  shapes: ReadonlyMap<string, readonly number[]>,
+  options: { strict?: boolean; source?: string } = {},
+): void {
+  const strict = options.strict ?? true;
+  const missing = [...own.keys()].filter((k) => !shapes.has(k));
+  const unexpected = [...shapes.keys()].filter((k) => !own.has(k));
+  const mismatched: string[] = [];
+  for (const [key, target] of own) {
+    const shape = shapes.get(key);
+    if (shape !== undefined && !sameShape(shape, target.shape)) {
+      mismatched.push(
+        `${key} is ${formatShape(shape)} in the file but ${formatShape(target.shape)} in the model`,
+      );
+    }
+  }
+  const problems: string[] = [];
+  if (mismatched.length > 0) problems.push(`shape mismatch: ${listSome(mismatched)}`);
+  if (strict && missing.length > 0) problems.push(`missing keys: ${listSome(missing)}`);
+  if (strict && unexpected.length > 0) problems.push(`unexpected keys: ${listSome(unexpected)}`);
+  if (problems.length > 0) {
+    const what = options.source === undefined ? 'The state dict' : options.source;
+    throw new StateDictError(`${what} does not fit the model: ${problems.join('; ')}.`);
   }
 }
 

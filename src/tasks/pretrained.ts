@@ -3,7 +3,10 @@
  * cache), inferring the class count from the file's fc layer and the preset from the entry.
  */
 import { basename } from 'node:path';
-import { loadWeightsFile } from '../io/weights/index.js';
+import { indexWeightsFile, loadWeightsFile } from '../io/weights/index.js';
+import { fromSafetensors } from '../backends/native/compile.js';
+import { checkStateDict } from '../nn/module.js';
+import { createRunner, resolveBackend, type Runner } from './runner.js';
 import { fetchWeights, type FetchOptions } from '../io/download.js';
 import {
   resnet,
@@ -71,32 +74,75 @@ export function guessArch(keys: Iterable<string>): ArchName | undefined {
   });
 }
 
-export async function loadModel(options: LoadModelOptions = {}): Promise<LoadedModel> {
+interface ResolvedWeights {
+  arch: ArchName;
+  entry?: WeightsEntry;
+  weightsPath: string;
+}
+
+async function resolveWeights(options: LoadModelOptions): Promise<ResolvedWeights> {
   const arch = checkArch(options.arch ?? 'resnet50');
   const spec = options.weights ?? defaultWeightsName(arch);
-  let entry: WeightsEntry | undefined;
-  let weightsPath: string;
   if (isNamedWeights(spec)) {
-    entry = getWeightsEntry(arch, spec);
-    weightsPath = await fetchWeights(entry, options.download);
-  } else {
-    weightsPath = spec;
-    entry = listWeights(arch).find((e) => e.fileName === basename(spec));
+    const entry = getWeightsEntry(arch, spec);
+    return { arch, entry, weightsPath: await fetchWeights(entry, options.download) };
   }
-  const tensors = loadWeightsFile(weightsPath);
-  const fileArch = guessArch(tensors.keys());
+  return { arch, entry: listWeights(arch).find((e) => e.fileName === basename(spec)), weightsPath: spec };
+}
+
+/** A model shaped for a file's tensors (arch checked, class count and head from fc.weight). */
+function modelFor(
+  resolved: ResolvedWeights,
+  shapes: ReadonlyMap<string, readonly number[]>,
+  options: LoadModelOptions,
+): ResNet {
+  const { arch, weightsPath } = resolved;
+  const fileArch = guessArch(shapes.keys());
   if (fileArch !== undefined && fileArch !== arch) {
     throw new UserError(
       `${weightsPath} holds ${fileArch} weights but the arch is ${arch}; pass --arch ${fileArch}.`,
     );
   }
-  const fc = tensors.get('fc.weight');
-  const model = resnet(arch, {
+  const fc = shapes.get('fc.weight');
+  return resnet(arch, {
     ...options,
-    numClasses: fc?.shape[0] ?? 1000,
+    numClasses: fc?.[0] ?? 1000,
     includeTop: options.includeTop ?? fc !== undefined,
     init: 'none',
   });
-  model.loadStateDict(tensors, { source: weightsPath });
-  return { model, arch, preset: entry?.preprocess ?? 'imagenet-v1', entry, weightsPath };
+}
+
+export async function loadModel(options: LoadModelOptions = {}): Promise<LoadedModel> {
+  const resolved = await resolveWeights(options);
+  const tensors = loadWeightsFile(resolved.weightsPath);
+  const model = modelFor(resolved, new Map([...tensors].map(([k, t]) => [k, t.shape])), options);
+  model.loadStateDict(tensors, { source: resolved.weightsPath });
+  return { model, preset: resolved.entry?.preprocess ?? 'imagenet-v1', ...resolved };
+}
+
+export interface LoadedRunner extends Omit<LoadedModel, 'model'> {
+  runner: Runner;
+  numClasses: number;
+}
+
+/**
+ * Weights ready to run on a backend (default: native when built). On the native backend an all-F32
+ * safetensors file is streamed into the engine tensor by tensor, so the weights are held once.
+ */
+export async function loadRunner(
+  options: LoadModelOptions & { backend?: string } = {},
+): Promise<LoadedRunner> {
+  const backend = resolveBackend(options.backend);
+  const resolved = await resolveWeights(options);
+  const preset = resolved.entry?.preprocess ?? 'imagenet-v1';
+  const index = backend === 'native' ? indexWeightsFile(resolved.weightsPath) : null;
+  if (index !== null) {
+    const shapes = new Map([...index].map(([k, e]) => [k, e.shape]));
+    const model = modelFor(resolved, shapes, options);
+    checkStateDict(model.stateDict(), shapes, { source: resolved.weightsPath });
+    const runner = createRunner(model, backend, fromSafetensors(resolved.weightsPath, index));
+    return { runner, numClasses: model.options.numClasses, preset, ...resolved };
+  }
+  const { model } = await loadModel(options);
+  return { runner: createRunner(model, backend), numClasses: model.options.numClasses, preset, ...resolved };
 }

@@ -5,7 +5,7 @@
  */
 import { listBackends } from '../backends/registry.js';
 import { nativeAddon, nativeStatus } from '../backends/native/addon.js';
-import { NativeResNet } from '../backends/native/compile.js';
+import { NativeResNet, type WeightSource } from '../backends/native/compile.js';
 import type { ResNet, ResNetFeatures } from '../model/resnet.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { UserError } from '../errors.js';
@@ -45,10 +45,11 @@ export function resolveBackend(requested?: string): BackendName {
   return 'js';
 }
 
-export function createRunner(model: ResNet, backend?: string): Runner {
+/** `source` lets the native engine read parameters from a file instead of the model (see loadRunner). */
+export function createRunner(model: ResNet, backend?: string, source?: WeightSource): Runner {
   const name = resolveBackend(backend);
   if (name === 'native') {
-    const native = new NativeResNet(model);
+    const native = new NativeResNet(model, source);
     return {
       backend: name,
       forward: (x) => native.forward(x),

@@ -6,7 +6,17 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-export type NativeOp = Record<string, string | number | boolean | Float32Array | null | undefined>;
+/** Float32 values inside a file (little-endian), which the engine reads itself. */
+export interface FileTensor {
+  file: string;
+  offset: number;
+  length: number;
+}
+
+export type NativeOp = Record<
+  string,
+  string | number | boolean | Float32Array | FileTensor | null | undefined
+>;
 
 export interface NativeOutput {
   data: Float32Array;

@@ -4,19 +4,41 @@
  * The plan runs off the event loop (libuv worker + the engine's own thread pool).
  */
 import { BatchNorm2d, Conv2d, ZeroPadShortcut } from '../../nn/layers.js';
-import { Sequential, type Module } from '../../nn/module.js';
+import { assignPaths, Sequential, type Module } from '../../nn/module.js';
 import { BasicBlock, Bottleneck, type ResNet } from '../../model/resnet.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { UserError } from '../../errors.js';
-import { nativeAddon, type NativeOp, type NativePlan } from './addon.js';
+import { nativeAddon, type FileTensor, type NativeOp, type NativePlan } from './addon.js';
+import type { SafetensorsEntry } from '../../io/weights/index.js';
 
 /** What a compiled plan returns: the model's output, or a stage's feature maps. */
 export type PlanOutput = 'output' | 'pool' | 'stem' | 'layer1' | 'layer2' | 'layer3' | 'layer4';
 
+/** Where the plan builder takes a parameter's values from: the module's tensor, or a file. */
+export type WeightSource = (key: string, tensor: Tensor) => Float32Array | FileTensor;
+
+const fromModel: WeightSource = (_key, tensor) => tensor.data;
+
+/**
+ * Reads parameters straight from an all-F32 safetensors file (see indexWeightsFile), tensor by tensor
+ * inside the engine, so the model's own tensors are never filled and never cost memory.
+ */
+export function fromSafetensors(file: string, index: ReadonlyMap<string, SafetensorsEntry>): WeightSource {
+  return (key) => {
+    const entry = index.get(key);
+    if (entry === undefined || entry.dtype !== 'F32')
+      throw new UserError(`${file}: no float32 tensor '${key}'.`);
+    return { file, offset: entry.offset, length: entry.bytes / 4 };
+  };
+}
+
 export class NativeResNet {
   private readonly plans = new Map<PlanOutput, NativePlan>();
 
-  constructor(private readonly model: ResNet) {
+  constructor(
+    private readonly model: ResNet,
+    private readonly source: WeightSource = fromModel,
+  ) {
     if (nativeAddon() === null) throw new UserError('The native engine is not available on this machine.');
   }
 
@@ -43,8 +65,12 @@ export class NativeResNet {
   private plan(output: PlanOutput): NativePlan {
     let plan = this.plans.get(output);
     if (plan === undefined) {
-      const { ops, outputs } = buildOps(this.model, output);
-      plan = new (nativeAddon()!.Plan)(ops, outputs);
+      const { ops, outputs } = buildOps(this.model, output, this.source);
+      try {
+        plan = new (nativeAddon()!.Plan)(ops, outputs);
+      } catch (e) {
+        throw new UserError(`${(e as Error).message}.`);
+      }
       this.plans.set(output, plan);
     }
     return plan;
@@ -52,6 +78,7 @@ export class NativeResNet {
 }
 
 function convOp(
+  source: WeightSource,
   conv: Conv2d,
   bn: BatchNorm2d | null,
   input: number,
@@ -59,6 +86,8 @@ function convOp(
   relu: boolean,
   residual = -1,
 ): NativeOp {
+  const data = (m: Module, name: string, t: Tensor | null): Float32Array | FileTensor | null =>
+    t === null ? null : source(`${m.path}.${name}`, t);
   if (conv.groups !== 1 || conv.dilation[0] !== 1 || conv.dilation[1] !== 1) {
     throw new UserError('The native engine supports only convolutions with groups 1 and dilation 1.');
   }
@@ -76,23 +105,28 @@ function convOp(
     strideW: conv.stride[1],
     padH: conv.padding[0],
     padW: conv.padding[1],
-    weight: conv.weight.data,
-    bias: conv.bias?.data ?? null,
-    bnWeight: bn?.weight.data ?? null,
-    bnBias: bn?.bias.data ?? null,
-    bnMean: bn?.running_mean.data ?? null,
-    bnVar: bn?.running_var.data ?? null,
+    weight: data(conv, 'weight', conv.weight),
+    bias: data(conv, 'bias', conv.bias),
+    bnWeight: bn && data(bn, 'weight', bn.weight),
+    bnBias: bn && data(bn, 'bias', bn.bias),
+    bnMean: bn && data(bn, 'running_mean', bn.running_mean),
+    bnVar: bn && data(bn, 'running_var', bn.running_var),
     bnEps: bn?.eps ?? 0,
   };
 }
 
 /** The op list of a ResNet forward pass, ending at `output`. */
-export function buildOps(model: ResNet, output: PlanOutput): { ops: NativeOp[]; outputs: number[] } {
+export function buildOps(
+  model: ResNet,
+  output: PlanOutput,
+  source: WeightSource = fromModel,
+): { ops: NativeOp[]; outputs: number[] } {
+  assignPaths(model);
   const ops: NativeOp[] = [];
   let next = 1;
   const conv = (c: Conv2d, bn: BatchNorm2d | null, input: number, relu: boolean, residual = -1): number => {
     const id = next++;
-    ops.push(convOp(c, bn, input, id, relu, residual));
+    ops.push(convOp(source, c, bn, input, id, relu, residual));
     return id;
   };
   const shortcut = (downsample: Module | null, x: number): number => {
@@ -176,8 +210,8 @@ export function buildOps(model: ResNet, output: PlanOutput): { ops: NativeOp[]; 
     output: logits,
     inFeatures: model.fc.inFeatures,
     outFeatures: model.fc.outFeatures,
-    weight: model.fc.weight.data,
-    bias: model.fc.bias?.data ?? null,
+    weight: source('fc.weight', model.fc.weight),
+    bias: model.fc.bias === null ? null : source('fc.bias', model.fc.bias),
   });
   return finish(logits, true);
 }

@@ -3,12 +3,17 @@
  * 8-byte length + `{` or a .safetensors name → safetensors, pickle → legacy torch.save), loads tensors and renames keys
  * to torchvision's. Saving picks the format from the extension: .safetensors, or .pth/.pt (torch.save's zip).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { FileFormatError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { toTorchvisionKeys } from './key_map.js';
-import { parseSafetensors, writeSafetensors } from './safetensors.js';
+import {
+  parseSafetensors,
+  readSafetensorsIndex,
+  writeSafetensors,
+  type SafetensorsEntry,
+} from './safetensors.js';
 import { legacyCheckpointError, parseTorchCheckpoint } from './torch_checkpoint.js';
 import { writeTorchCheckpoint } from './torch_writer.js';
 
@@ -17,6 +22,8 @@ export {
   parseSafetensors,
   readSafetensors,
   readSafetensorsMetadata,
+  readSafetensorsIndex,
+  type SafetensorsEntry,
   writeSafetensors,
 } from './safetensors.js';
 export { readTorchCheckpoint } from './torch_checkpoint.js';
@@ -53,6 +60,28 @@ function readWeightsBytes(path: string): Uint8Array {
   }
   if (buf.length === 0) throw new FileFormatError(`${path}: file is empty.`);
   return buf;
+}
+
+/**
+ * For a safetensors file whose tensors are all F32 (or I64 counters): where each torchvision-named
+ * tensor lies in the file, read from the header alone, so an engine can stream the data. Null for
+ * other formats and dtypes (load those with loadWeightsFile).
+ */
+export function indexWeightsFile(path: string): Map<string, SafetensorsEntry> | null {
+  const head = new Uint8Array(16);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    readSync(fd, head, 0, 16, 0);
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  if (detectWeightsFormat(head, path) !== 'safetensors') return null;
+  const { entries } = readSafetensorsIndex(path);
+  if (![...entries.values()].every((e) => e.dtype === 'F32' || e.dtype === 'I64')) return null;
+  return toTorchvisionKeys(entries, path);
 }
 
 /** Loads a .safetensors or PyTorch checkpoint file as torchvision-named tensors. */

@@ -209,21 +209,48 @@ export function readSafetensors(path: string): Map<string, Tensor> {
   return parseSafetensors(readFile(path), path);
 }
 
-/** Reads only the header and returns its `__metadata__` (empty object when absent). */
-export function readSafetensorsMetadata(path: string): Record<string, string> {
+/** Where one tensor's bytes lie in a safetensors file, from its header alone. */
+export interface SafetensorsEntry {
+  dtype: ElementType;
+  shape: number[];
+  /** Absolute byte offset of the data in the file. */
+  offset: number;
+  bytes: number;
+}
+
+/** Reads and validates only the header: tensor names, dtypes, shapes and data locations. */
+export function readSafetensorsIndex(path: string): {
+  entries: Map<string, SafetensorsEntry>;
+  metadata: Record<string, string>;
+} {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
     const size = fstatSync(fd).size;
     const first8 = readAt(fd, 0, Math.min(8, size));
     const n = headerLength(first8, size, path);
-    return parseHeader(readAt(fd, 8, n), size - 8 - n, path).metadata;
+    const header = parseHeader(readAt(fd, 8, n), size - 8 - n, path);
+    const entries = new Map<string, SafetensorsEntry>();
+    for (const e of header.entries) {
+      entries.set(e.name, {
+        dtype: e.type,
+        shape: e.shape,
+        offset: header.dataStart + e.begin,
+        bytes: e.end - e.begin,
+      });
+    }
+    return { entries, metadata: header.metadata };
   } catch (e) {
     if (e instanceof FileFormatError) throw e;
     throw new FileFormatError(`${path}: cannot read (${(e as Error).message}).`);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** Reads only the header and returns its `__metadata__` (empty object when absent). */
+export function readSafetensorsMetadata(path: string): Record<string, string> {
+  return readSafetensorsIndex(path).metadata;
 }
 
 /** Reads exactly `length` bytes at `position` (the caller has checked they exist). */
