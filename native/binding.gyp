@@ -1,6 +1,6 @@
 {
   "variables": {
-    "common_cflags": ["-O3", "-std=c++17", "-fno-math-errno", "-fno-trapping-math", "-fPIC", "-fvisibility=hidden", "-Wno-psabi"]
+    "common_cflags": ["-O3", "-fexceptions", "-std=c++17", "-fno-math-errno", "-fno-trapping-math", "-fPIC", "-fvisibility=hidden", "-Wno-psabi"]
   },
   "targets": [
     {
@@ -14,13 +14,15 @@
       "target_name": "kernels_avx2",
       "type": "static_library",
       "sources": ["src/kernels_avx2.cc"],
-      "cflags_cc": ["<@(common_cflags)", "-mavx2", "-mfma"]
+      "cflags_cc": ["<@(common_cflags)", "-mavx2", "-mfma"],
+      "cflags_cc!": ["-fno-exceptions"]
     },
     {
       "target_name": "kernels_portable",
       "type": "static_library",
       "sources": ["src/kernels_portable.cc"],
-      "cflags_cc": ["<@(common_cflags)"]
+      "cflags_cc": ["<@(common_cflags)"],
+      "cflags_cc!": ["-fno-exceptions"]
     },
     {
       "target_name": "resnet50_native",
@@ -28,7 +30,7 @@
       "dependencies": ["kernels_avx512", "kernels_avx2", "kernels_portable"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
-      "cflags_cc": ["<@(common_cflags)", "-fexceptions"],
+      "cflags_cc": ["<@(common_cflags)"],
       "cflags_cc!": ["-fno-exceptions"],
       "libraries": ["-lpthread"]
     }

@@ -6,8 +6,32 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <vector>
 
 namespace rn {
+
+// Allocator for vectors of floats on 64-byte boundaries: one AVX-512 load never straddles two
+// cache lines (glibc's malloc only guarantees 16 bytes).
+template <typename T>
+struct AlignedAllocator {
+  using value_type = T;
+  AlignedAllocator() = default;
+  template <typename U>
+  AlignedAllocator(const AlignedAllocator<U>&) {}
+  T* allocate(size_t n) {
+    void* p = std::aligned_alloc(64, (n * sizeof(T) + 63) / 64 * 64);
+    if (p == nullptr) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) { std::free(p); }
+  template <typename U>
+  bool operator==(const AlignedAllocator<U>&) const { return true; }
+  template <typename U>
+  bool operator!=(const AlignedAllocator<U>&) const { return false; }
+};
+using FloatVector = std::vector<float, AlignedAllocator<float>>;
 
 constexpr int kBlock = 16;   // channels per block (one AVX-512 vector)
 constexpr int kBorder = 1;   // zero border around blocked activations
@@ -60,9 +84,10 @@ struct PoolArgs {
   int kh = 0, kw = 0, sh = 1, sw = 1, ph = 0, pw = 0;
 };
 
-// Winograd F(4x4, 3x3) convolution (stride 1, padding 1) over blocked input and output.
-// u: transformed weights [36][OC/16][C][16]; tiles of 4x4 outputs numbered row-major per image.
+// Winograd F(m x m, 3x3) convolution, m = 2 or 4 (stride 1, padding 1) over blocked input and
+// output. u: transformed weights [(m+2)^2][OC/16][C][16]; m x m output tiles numbered row-major.
 struct WinogradArgs {
+  int tile = 4;
   Blocked in, out;
   const float* u = nullptr;
   const float* bias = nullptr;

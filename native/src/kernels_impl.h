@@ -4,6 +4,7 @@
 // RN_NV_NARROW/RN_PX_NARROW (tile for rows of at most RN_PX_NARROW pixels) defined.
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "engine.h"
@@ -166,8 +167,21 @@ static void global_pool(const Blocked& in, float* out, bool max, int img, int bl
 
 // ---- Winograd F(4x4, 3x3) (Lavin & Gray, 2016): V = Bᵀ d B, M = Σ_c U ⊙ V, Y = Aᵀ M A ----
 
-// One 6-point input transform Bᵀ x.
-static inline void winograd_bt(const v16* x, v16* y) {
+// Transforms of F(2x2, 3x3): 4-point Bᵀ x and 2-output Aᵀ x.
+static inline void winograd_bt(const v16* x, v16* y, std::integral_constant<int, 2>) {
+  y[0] = x[0] - x[2];
+  y[1] = x[1] + x[2];
+  y[2] = x[2] - x[1];
+  y[3] = x[1] - x[3];
+}
+
+static inline void winograd_at(const v16* x, v16* y, std::integral_constant<int, 2>) {
+  y[0] = x[0] + x[1] + x[2];
+  y[1] = x[1] - x[2] - x[3];
+}
+
+// Transforms of F(4x4, 3x3): 6-point Bᵀ x.
+static inline void winograd_bt(const v16* x, v16* y, std::integral_constant<int, 4>) {
   y[0] = 4.0f * x[0] - 5.0f * x[2] + x[4];
   y[1] = -4.0f * x[1] - 4.0f * x[2] + x[3] + x[4];
   y[2] = 4.0f * x[1] - 4.0f * x[2] - x[3] + x[4];
@@ -176,8 +190,8 @@ static inline void winograd_bt(const v16* x, v16* y) {
   y[5] = 4.0f * x[1] - 5.0f * x[3] + x[5];
 }
 
-// One 6-point output transform Aᵀ x (4 outputs).
-static inline void winograd_at(const v16* x, v16* y) {
+// 6-point output transform Aᵀ x (4 outputs).
+static inline void winograd_at(const v16* x, v16* y, std::integral_constant<int, 4>) {
   const v16 a = x[1] + x[2], b = x[1] - x[2], c = x[3] + x[4], d = x[3] - x[4];
   y[0] = x[0] + a + c;
   y[1] = b + 2.0f * d;
@@ -187,9 +201,9 @@ static inline void winograd_at(const v16* x, v16* y) {
 
 // M[ocb0..ocb0+NV)[p] (scratch m: [36][NV][PX][16]) for PX tiles: the 36 small GEMMs over C.
 template <int PX, int NV>
-static inline void winograd_gemm(const float* v, int count, int t0, int c, const float* u, int ocb_total, int ocb0,
-                                 float* m) {
-  for (int xi = 0; xi < 36; xi++) {
+static inline void winograd_gemm(int points, const float* v, int count, int t0, int c, const float* u, int ocb_total,
+                                 int ocb0, float* m) {
+  for (int xi = 0; xi < points; xi++) {
     v16 acc[PX][NV] = {};
     const float* vx = v + (size_t(xi) * count + t0) * c;
     const float* ux = u + (size_t(xi) * ocb_total + ocb0) * c * kBlock;
@@ -207,11 +221,11 @@ static inline void winograd_gemm(const float* v, int count, int t0, int c, const
 }
 
 template <int NV>
-static void winograd_gemm_any(const float* v, int count, int t0, int px, int c, const float* u, int ocb_total,
-                              int ocb0, float* m) {
+static void winograd_gemm_any(int points, const float* v, int count, int t0, int px, int c, const float* u,
+                              int ocb_total, int ocb0, float* m) {
 #define RN_CASE(P) \
   case P:          \
-    return winograd_gemm<P, NV>(v, count, t0, c, u, ocb_total, ocb0, m);
+    return winograd_gemm<P, NV>(points, v, count, t0, c, u, ocb_total, ocb0, m);
   switch (px) {
     RN_CASE(1) RN_CASE(2) RN_CASE(3) RN_CASE(4) RN_CASE(5) RN_CASE(6) RN_CASE(7)
 #if RN_PX_WIDE > 7
@@ -222,10 +236,13 @@ static void winograd_gemm_any(const float* v, int count, int t0, int px, int c, 
 #undef RN_CASE
 }
 
-static void winograd(const WinogradArgs& a, int img, int tile0, int count) {
+template <int M>
+static void winograd_m(const WinogradArgs& a, int img, int tile0, int count) {
+  constexpr int A = M + 2, P = A * A;  // input tile size, transform points
+  using tag = std::integral_constant<int, M>;
   const int c = a.in.c, ocb_total = a.out.c / kBlock;
-  thread_local std::vector<float> scratch;
-  const size_t v_size = size_t(36) * count * c, m_size = size_t(36) * 4 * kWinogradMaxTiles * kBlock;
+  thread_local FloatVector scratch;
+  const size_t v_size = size_t(P) * count * c, m_size = size_t(P) * 4 * kWinogradMaxTiles * kBlock;
   if (scratch.size() < v_size + m_size) scratch.resize(v_size + m_size);
   float* v = scratch.data();
   float* m = v + v_size;
@@ -234,20 +251,20 @@ static void winograd(const WinogradArgs& a, int img, int tile0, int count) {
   for (int t = 0; t < count; t++) {
     const int ty = (tile0 + t) / a.tiles_w, tx = (tile0 + t) % a.tiles_w;
     for (int cb = 0; cb < a.in.cb(); cb++) {
-      v16 d[6][6], r[6][6];
-      for (int i = 0; i < 6; i++) {
-        const int y = ty * 4 - 1 + i;
-        for (int j = 0; j < 6; j++) {
-          const int x = tx * 4 - 1 + j;
+      v16 d[A][A], r[A][A];
+      for (int i = 0; i < A; i++) {
+        const int y = ty * M - 1 + i;
+        for (int j = 0; j < A; j++) {
+          const int x = tx * M - 1 + j;
           d[j][i] = y <= a.in.h && x <= a.in.w ? load(a.in.at(img, cb, y, x)) : zero;
         }
       }
-      for (int j = 0; j < 6; j++) winograd_bt(d[j], r[j]);  // r[j][i] = (Bᵀ d)[i][j]
-      for (int i = 0; i < 6; i++) {
-        v16 col[6], out[6];
-        for (int j = 0; j < 6; j++) col[j] = r[j][i];
-        winograd_bt(col, out);
-        for (int j = 0; j < 6; j++) store(v + (size_t(i * 6 + j) * count + t) * c + cb * kBlock, out[j]);
+      for (int j = 0; j < A; j++) winograd_bt(d[j], r[j], tag{});  // r[j][i] = (Bᵀ d)[i][j]
+      for (int i = 0; i < A; i++) {
+        v16 col[A], out[A];
+        for (int j = 0; j < A; j++) col[j] = r[j][i];
+        winograd_bt(col, out, tag{});
+        for (int j = 0; j < A; j++) store(v + (size_t(i * A + j) * count + t) * c + cb * kBlock, out[j]);
       }
     }
   }
@@ -255,8 +272,8 @@ static void winograd(const WinogradArgs& a, int img, int tile0, int count) {
   for (int ocb0 = 0; ocb0 < ocb_total; ocb0 += nv) {
     for (int t0 = 0; t0 < count; t0 += RN_PX_WIDE) {
       const int px = std::min(RN_PX_WIDE, count - t0);
-      if (nv == RN_NV_WIDE) winograd_gemm_any<RN_NV_WIDE>(v, count, t0, px, c, a.u, ocb_total, ocb0, m);
-      else winograd_gemm_any<1>(v, count, t0, px, c, a.u, ocb_total, ocb0, m);
+      if (nv == RN_NV_WIDE) winograd_gemm_any<RN_NV_WIDE>(P, v, count, t0, px, c, a.u, ocb_total, ocb0, m);
+      else winograd_gemm_any<1>(P, v, count, t0, px, c, a.u, ocb_total, ocb0, m);
     }
     // Output transform, bias, residual, ReLU for these nv blocks.
     for (int k = 0; k < nv; k++) {
@@ -264,18 +281,18 @@ static void winograd(const WinogradArgs& a, int img, int tile0, int count) {
       const v16 bias = load(a.bias + ob * kBlock);
       for (int t = 0; t < count; t++) {
         const int ty = (tile0 + t) / a.tiles_w, tx = (tile0 + t) % a.tiles_w;
-        v16 r[6][4];
-        for (int i = 0; i < 6; i++) {
-          v16 row[6];
-          for (int j = 0; j < 6; j++) row[j] = load(m + ((size_t(i * 6 + j) * nv + k) * kWinogradMaxTiles + t) * kBlock);
-          winograd_at(row, r[i]);  // r[i][jj] = (M Aᵀ... per row)
+        v16 r[A][M];
+        for (int i = 0; i < A; i++) {
+          v16 row[A];
+          for (int j = 0; j < A; j++) row[j] = load(m + ((size_t(i * A + j) * nv + k) * kWinogradMaxTiles + t) * kBlock);
+          winograd_at(row, r[i], tag{});  // r[i][jj] = (M A)[i][jj]
         }
-        for (int jj = 0; jj < 4; jj++) {
-          v16 col[6], y[4];
-          for (int i = 0; i < 6; i++) col[i] = r[i][jj];
-          winograd_at(col, y);
-          for (int ii = 0; ii < 4; ii++) {
-            const int oy = ty * 4 + ii, ox = tx * 4 + jj;
+        for (int jj = 0; jj < M; jj++) {
+          v16 col[A], y[M];
+          for (int i = 0; i < A; i++) col[i] = r[i][jj];
+          winograd_at(col, y, tag{});
+          for (int ii = 0; ii < M; ii++) {
+            const int oy = ty * M + ii, ox = tx * M + jj;
             if (oy >= a.out.h || ox >= a.out.w) continue;
             float* o = a.out.at(img, ob, oy, ox);
             v16 val = y[ii] + bias;
@@ -287,6 +304,11 @@ static void winograd(const WinogradArgs& a, int img, int tile0, int count) {
       }
     }
   }
+}
+
+static void winograd(const WinogradArgs& a, int img, int tile0, int count) {
+  if (a.tile == 2) winograd_m<2>(a, img, tile0, count);
+  else winograd_m<4>(a, img, tile0, count);
 }
 
 static void zero_border(const Blocked& t, int img, int block) {

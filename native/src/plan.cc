@@ -94,18 +94,29 @@ void Plan::add_conv(const ConvSpec& s, bool plain_in) {
 
 // U = G g Gᵀ for every (output, input) channel pair of a packed 3x3 conv (BN already folded),
 // laid out [36][OC/16][C][16]. Built on first use: it is 4x the size of the direct weights.
-static bool uses_winograd(const Op& op, int out_h, int out_w) {
-  // Worth it when there are enough 4x4 tiles to amortize the 4x larger transformed weights.
-  return op.winograd_eligible && ((out_h + 3) / 4) * ((out_w + 3) / 4) >= 40;
+// Output tile size of the Winograd algorithm for a conv at this output size: 4 when there are
+// enough 4x4 tiles to amortize its 4x larger transformed weights, 2 for medium maps, 0 (direct) else.
+static int winograd_tile(const Op& op, int out_h, int out_w) {
+  if (!op.winograd_eligible) return 0;
+  if (((out_h + 3) / 4) * ((out_w + 3) / 4) >= 40) return 4;
+  static const int min2 = std::getenv("RESNET50_WINOGRAD2_MIN") ? std::atoi(std::getenv("RESNET50_WINOGRAD2_MIN")) : 8;
+  return out_h >= min2 && out_w >= min2 ? 2 : 0;
 }
 
-static void build_winograd_weights(Op& op) {
-  static const double G[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                 {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+// U = G g Gᵀ for every (output, input) channel pair of a packed 3x3 conv (BN already folded),
+// laid out [(m+2)^2][OC/16][C][16]. Built on first use: it is 1.8x (m=2) or 4x (m=4) the size of
+// the direct weights.
+static void build_winograd_weights(Op& op, int m) {
+  static const double G4[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                  {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+  static const double G2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  const int a = m + 2;
+  auto G = [&](int i, int x) { return m == 4 ? G4[i][x] : G2[i][x]; };
   const int ocb = op.oc / kBlock;
   const int cpad = int(op.weight.size() / (size_t(op.oc) * 9));
   const int in_cb = cpad / kBlock;
-  op.winograd.assign(size_t(36) * op.oc * cpad, 0.0f);
+  FloatVector& u_all = op.winograd[m == 4 ? 1 : 0];
+  u_all.assign(size_t(a * a) * op.oc * cpad, 0.0f);
   for (int o = 0; o < op.oc; o++) {
     for (int ci = 0; ci < cpad; ci++) {
       double g[9];
@@ -114,12 +125,12 @@ static void build_winograd_weights(Op& op) {
                          o % kBlock];
       }
       double gg[6][3];
-      for (int i = 0; i < 6; i++)
-        for (int x = 0; x < 3; x++) gg[i][x] = G[i][0] * g[x] + G[i][1] * g[3 + x] + G[i][2] * g[6 + x];
-      for (int i = 0; i < 6; i++) {
-        for (int j = 0; j < 6; j++) {
-          const double u = gg[i][0] * G[j][0] + gg[i][1] * G[j][1] + gg[i][2] * G[j][2];
-          op.winograd[((size_t(i * 6 + j) * ocb + o / kBlock) * cpad + ci) * kBlock + o % kBlock] = float(u);
+      for (int i = 0; i < a; i++)
+        for (int x = 0; x < 3; x++) gg[i][x] = G(i, 0) * g[x] + G(i, 1) * g[3 + x] + G(i, 2) * g[6 + x];
+      for (int i = 0; i < a; i++) {
+        for (int j = 0; j < a; j++) {
+          const double u = gg[i][0] * G(j, 0) + gg[i][1] * G(j, 1) + gg[i][2] * G(j, 2);
+          u_all[((size_t(i * a + j) * ocb + o / kBlock) * cpad + ci) * kBlock + o % kBlock] = float(u);
         }
       }
     }
@@ -205,7 +216,7 @@ void Plan::add_to_plain(int in, int out) {
 size_t Plan::weight_bytes() const {
   size_t total = 0;
   for (const Op& op : ops_)
-    total += (op.weight.size() + op.bias.size() + op.scale.size() + op.shift.size() + op.winograd.size()) * 4;
+    total += (op.weight.size() + op.bias.size() + op.scale.size() + op.shift.size() + op.winograd[0].size() + op.winograd[1].size()) * 4;
   return total;
 }
 
@@ -296,7 +307,8 @@ void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
   const Placement& p = place(by_image ? 1 : n, c, h, w);
   for (Op& op : ops_) {
     const TensorDims& d = p.dims[op.out];
-    if (uses_winograd(op, d.h, d.w) && op.winograd.empty()) build_winograd_weights(op);
+    const int m = winograd_tile(op, d.h, d.w);
+    if (m != 0 && op.winograd[m == 4].empty()) build_winograd_weights(op, m);
   }
   const int arenas = by_image ? threads : 1;
   if (int(arenas_.size()) < arenas) arenas_.resize(arenas);
@@ -422,16 +434,17 @@ void Plan::execute(const Placement& p, float* arena, const float* input, int thr
         a.out = blocked(op.out);
         a.residual = op.residual >= 0 ? arena + p.offset[op.residual] : nullptr;
         a.relu = op.relu;
-        if (uses_winograd(op, a.out.h, a.out.w)) {
+        if (const int m = winograd_tile(op, a.out.h, a.out.w); m != 0) {
           WinogradArgs wa;
           wa.in = blocked(op.in);
           wa.out = a.out;
-          wa.u = op.winograd.data();
+          wa.tile = m;
+          wa.u = op.winograd[m == 4].data();
           wa.bias = a.bias;
           wa.residual = a.residual;
           wa.relu = a.relu;
-          wa.tiles_h = (a.out.h + 3) / 4;
-          wa.tiles_w = (a.out.w + 3) / 4;
+          wa.tiles_h = (a.out.h + m - 1) / m;
+          wa.tiles_w = (a.out.w + m - 1) / m;
           const int tiles = wa.tiles_h * wa.tiles_w;
           // Tasks of at most 14 tiles when threads share an image (balance), 56 when one thread
           // owns the image (reuse of the transformed weights).

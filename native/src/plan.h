@@ -27,9 +27,9 @@ struct Op {
   int kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
   int border = 0;                        // Input: zero border of a plain input
   Layout input_layout = Layout::Blocked; // Input: PlainInput (stem), Blocked or Flat (N, C)
-  std::vector<float> weight, bias, scale, shift;
+  FloatVector weight, bias, scale, shift;
   bool winograd_eligible = false;  // 3x3, stride 1, padding 1, blocked input
-  std::vector<float> winograd;     // [36][OC/16][C][16], built on first use
+  FloatVector winograd[2];  // F(2x2) [16][OC/16][C][16] and F(4x4) [36][..], built on first use
 };
 
 // Raw conv parameters as they arrive from JavaScript, torch layout.
@@ -88,7 +88,7 @@ class Plan {
   std::vector<int> outputs_;
   int tensors_ = 0;
   std::map<std::tuple<int, int, int, int>, Placement> placements_;
-  std::vector<std::vector<float>> arenas_;
+  std::vector<FloatVector> arenas_;
   std::mutex mutex_;
 };
 
