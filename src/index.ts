@@ -69,7 +69,17 @@ export {
   IMAGENET_STD,
   type PresetName,
 } from './data/transforms.js';
-export { loadModel, type LoadModelOptions, type LoadedModel } from './tasks/pretrained.js';
+export {
+  loadModel,
+  loadRunner,
+  type LoadModelOptions,
+  type LoadedModel,
+  type LoadedRunner,
+} from './tasks/pretrained.js';
+export { createRunner, resolveBackend, type Runner, type BackendName } from './tasks/runner.js';
+export { NativeResNet } from './backends/native/compile.js';
+export { nativeStatus } from './backends/native/addon.js';
+export { exportOnnx, writeOnnx } from './io/onnx/export.js';
 export {
   classifyFiles,
   topK,

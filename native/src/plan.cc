@@ -303,7 +303,7 @@ void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
                std::vector<std::vector<float>>& outputs, std::vector<TensorDims>& dims) {
   std::lock_guard<std::mutex> lock(mutex_);
   const int threads = pool.threads();
-  const bool by_image = n > 1 && threads > 1;
+  const bool by_image = n > 1;
   const Placement& p = place(by_image ? 1 : n, c, h, w);
   for (Op& op : ops_) {
     const TensorDims& d = p.dims[op.out];
