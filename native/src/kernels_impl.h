@@ -22,6 +22,22 @@ static inline v16 load(const float* p) {
 static inline void store(float* p, v16 v) { std::memcpy(p, &v, sizeof v); }
 static inline v16 vmax(v16 a, v16 b) { return a > b ? a : b; }
 
+// Calls f(std::integral_constant<int, P>{}) for P = px, so tile loops get a compile-time width.
+template <typename F>
+static inline void with_px(int px, F&& f) {
+#define RN_CASE(P) \
+  case P:          \
+    return f(std::integral_constant<int, P>{});
+  switch (px) {
+    RN_CASE(1) RN_CASE(2) RN_CASE(3) RN_CASE(4) RN_CASE(5) RN_CASE(6) RN_CASE(7)
+#if RN_PX_WIDE > 7
+    RN_CASE(8) RN_CASE(9) RN_CASE(10) RN_CASE(11) RN_CASE(12) RN_CASE(13) RN_CASE(14)
+#endif
+    default: return;
+  }
+#undef RN_CASE
+}
+
 // Output-channel blocks computed together (NV) for a convolution; both conv_groups and conv_row use it.
 static inline int choose_nv(const ConvArgs& a) {
   const int ocb = a.oc / kBlock;
@@ -75,26 +91,11 @@ static inline void conv_tile(const ConvArgs& a, int img, int ocb0, int oh, int o
   }
 }
 
-template <int NV, int ICB>
-static void conv_tile_any(const ConvArgs& a, int img, int ocb0, int oh, int ow0, int px) {
-#define RN_CASE(P) \
-  case P:          \
-    return conv_tile<P, NV, ICB>(a, img, ocb0, oh, ow0);
-  switch (px) {
-    RN_CASE(1) RN_CASE(2) RN_CASE(3) RN_CASE(4) RN_CASE(5) RN_CASE(6) RN_CASE(7)
-#if RN_PX_WIDE > 7
-    RN_CASE(8) RN_CASE(9) RN_CASE(10) RN_CASE(11) RN_CASE(12) RN_CASE(13) RN_CASE(14)
-#endif
-    default: return;
-  }
-#undef RN_CASE
-}
-
 template <int NV, int PXMAX, int ICB>
 static void conv_row_nv(const ConvArgs& a, int img, int group, int oh) {
   const int ocb0 = group * NV;
   for (int ow0 = 0; ow0 < a.out.w; ow0 += PXMAX) {
-    conv_tile_any<NV, ICB>(a, img, ocb0, oh, ow0, std::min(PXMAX, a.out.w - ow0));
+    with_px(std::min(PXMAX, a.out.w - ow0), [&](auto px) { conv_tile<px(), NV, ICB>(a, img, ocb0, oh, ow0); });
   }
 }
 
@@ -220,22 +221,6 @@ static inline void winograd_gemm(int points, const float* v, int count, int t0, 
   }
 }
 
-template <int NV>
-static void winograd_gemm_any(int points, const float* v, int count, int t0, int px, int c, const float* u,
-                              int ocb_total, int ocb0, float* m) {
-#define RN_CASE(P) \
-  case P:          \
-    return winograd_gemm<P, NV>(points, v, count, t0, c, u, ocb_total, ocb0, m);
-  switch (px) {
-    RN_CASE(1) RN_CASE(2) RN_CASE(3) RN_CASE(4) RN_CASE(5) RN_CASE(6) RN_CASE(7)
-#if RN_PX_WIDE > 7
-    RN_CASE(8) RN_CASE(9) RN_CASE(10) RN_CASE(11) RN_CASE(12) RN_CASE(13) RN_CASE(14)
-#endif
-    default: return;
-  }
-#undef RN_CASE
-}
-
 template <int M>
 static void winograd_m(const WinogradArgs& a, int img, int tile0, int count) {
   constexpr int A = M + 2, P = A * A;  // input tile size, transform points
@@ -272,8 +257,10 @@ static void winograd_m(const WinogradArgs& a, int img, int tile0, int count) {
   for (int ocb0 = 0; ocb0 < ocb_total; ocb0 += nv) {
     for (int t0 = 0; t0 < count; t0 += RN_PX_WIDE) {
       const int px = std::min(RN_PX_WIDE, count - t0);
-      if (nv == RN_NV_WIDE) winograd_gemm_any<RN_NV_WIDE>(P, v, count, t0, px, c, a.u, ocb_total, ocb0, m);
-      else winograd_gemm_any<1>(P, v, count, t0, px, c, a.u, ocb_total, ocb0, m);
+      with_px(px, [&](auto p) {
+        if (nv == RN_NV_WIDE) winograd_gemm<p(), RN_NV_WIDE>(P, v, count, t0, c, a.u, ocb_total, ocb0, m);
+        else winograd_gemm<p(), 1>(P, v, count, t0, c, a.u, ocb_total, ocb0, m);
+      });
     }
     // Output transform, bias, residual, ReLU for these nv blocks.
     for (int k = 0; k < nv; k++) {

@@ -34,14 +34,18 @@ size_t TensorDims::size() const {
   return 0;
 }
 
+void Plan::push(Op op) {
+  tensors_ = std::max(tensors_, op.out + 1);
+  ops_.push_back(std::move(op));
+}
+
 void Plan::add_input(int out, Layout layout, int channels, int border) {
   Op op(OpKind::Input);
   op.out = out;
   op.input_layout = layout;
   op.c = channels;
   op.border = border;
-  ops_.push_back(std::move(op));
-  tensors_ = std::max(tensors_, out + 1);
+  push(std::move(op));
 }
 
 void Plan::add_conv(const ConvSpec& s, bool plain_in) {
@@ -88,8 +92,7 @@ void Plan::add_conv(const ConvSpec& s, bool plain_in) {
   op.bias.assign(op.oc, 0.0f);
   for (int o = 0; o < s.oc; o++) op.bias[o] = float(shift[o]);
   op.winograd_eligible = !plain_in && s.kh == 3 && s.kw == 3 && s.sh == 1 && s.sw == 1 && s.ph == 1 && s.pw == 1;
-  ops_.push_back(std::move(op));
-  tensors_ = std::max(tensors_, s.out + 1);
+  push(std::move(op));
 }
 
 // U = G g Gᵀ for every (output, input) channel pair of a packed 3x3 conv (BN already folded),
@@ -147,8 +150,7 @@ void Plan::add_pool(OpKind kind, int in, int out, int kh, int kw, int sh, int sw
   op.sw = sw;
   op.ph = ph;
   op.pw = pw;
-  ops_.push_back(std::move(op));
-  tensors_ = std::max(tensors_, out + 1);
+  push(std::move(op));
 }
 
 void Plan::add_linear(int in, int out, int in_features, int out_features, const float* weight, const float* bias) {
@@ -159,8 +161,7 @@ void Plan::add_linear(int in, int out, int in_features, int out_features, const 
   op.oc = out_features;
   op.weight.assign(weight, weight + size_t(in_features) * out_features);
   if (bias != nullptr) op.bias.assign(bias, bias + out_features);
-  ops_.push_back(std::move(op));
-  tensors_ = std::max(tensors_, out + 1);
+  push(std::move(op));
 }
 
 void Plan::add_zero_pad(int in, int out, int out_channels, int stride) {
@@ -170,8 +171,7 @@ void Plan::add_zero_pad(int in, int out, int out_channels, int stride) {
   op.oc_logical = out_channels;
   op.oc = round_up(out_channels, kBlock);
   op.sh = op.sw = stride;
-  ops_.push_back(std::move(op));
-  tensors_ = std::max(tensors_, out + 1);
+  push(std::move(op));
 }
 
 void Plan::add_add(int a, int b, int out, bool relu) {
@@ -180,16 +180,14 @@ void Plan::add_add(int a, int b, int out, bool relu) {
   op.in2 = b;
   op.out = out;
   op.relu = relu;
-  ops_.push_back(std::move(op));
-  tensors_ = std::max(tensors_, out + 1);
+  push(std::move(op));
 }
 
 void Plan::add_relu(int in, int out) {
   Op op(OpKind::Relu);
   op.in = in;
   op.out = out;
-  ops_.push_back(std::move(op));
-  tensors_ = std::max(tensors_, out + 1);
+  push(std::move(op));
 }
 
 void Plan::add_affine(int in, int out, int c, const float* scale, const float* shift) {
@@ -201,16 +199,14 @@ void Plan::add_affine(int in, int out, int c, const float* scale, const float* s
   op.shift.assign(round_up(c, kBlock), 0.0f);
   std::copy(scale, scale + c, op.scale.begin());
   std::copy(shift, shift + c, op.shift.begin());
-  ops_.push_back(std::move(op));
-  tensors_ = std::max(tensors_, out + 1);
+  push(std::move(op));
 }
 
 void Plan::add_to_plain(int in, int out) {
   Op op(OpKind::ToPlain);
   op.in = in;
   op.out = out;
-  ops_.push_back(std::move(op));
-  tensors_ = std::max(tensors_, out + 1);
+  push(std::move(op));
 }
 
 size_t Plan::weight_bytes() const {

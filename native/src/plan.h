@@ -80,6 +80,7 @@ class Plan {
     size_t total = 0;
   };
   using ParallelFor = std::function<void(int, const std::function<void(int)>&)>;
+  void push(Op op);
   const Placement& place(int n, int c, int h, int w);
   void execute(const Placement& p, float* arena, const float* input, int threads, const ParallelFor& parallel_for);
 

@@ -9,7 +9,8 @@
  * progressive ones fall back to jpeg-js (within a few levels). EXIF orientation is not applied
  * (PIL does not apply it either).
  */
-import { closeSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { writeFileAtomic } from './atomic_write.js';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { FileFormatError } from '../errors.js';
@@ -133,15 +134,7 @@ export function encodePng(img: RgbImage): Uint8Array {
 
 /** Writes an RGB image as PNG atomically (temporary file, then rename). */
 export function writePng(path: string, img: RgbImage): void {
-  const bytes = encodePng(img);
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, bytes);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomic(path, [encodePng(img)]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,11 +7,9 @@
  *   input  `input`  [batch, 3, height, width]  (symbolic dims unless `dynamic: false`)
  *   output `logits` [batch, numClasses]; without the top `pool` [batch, C] or `layer4` [batch, C, h, w]
  */
-import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { endianness } from 'node:os';
 import { UserError } from '../../errors.js';
+import { writeFileAtomic } from '../atomic_write.js';
 import {
   AdaptiveAvgPool2d,
   AdaptiveMaxPool2d,
@@ -381,13 +379,6 @@ export function exportOnnx(model: ResNet, options: OnnxExportOptions = {}): Uint
 /** Writes `exportOnnx(model, options)` to path atomically (a temp file next to it, then rename). */
 export function writeOnnx(path: string, model: ResNet, options: OnnxExportOptions = {}): Uint8Array {
   const bytes = exportOnnx(model, options);
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeFileAtomic(path, [bytes]);
   return bytes;
 }

@@ -4,19 +4,10 @@
  * offset before touching data and views F32 data in place when aligned; the writer emits F32/I64,
  * sorted keys and a space-padded header, through a temp file that is renamed into place.
  */
-import {
-  closeSync,
-  fstatSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { FileFormatError } from '../../errors.js';
+import { writeFileAtomic } from '../atomic_write.js';
 import { Tensor, formatShape, type DType } from '../../tensor/tensor.js';
 
 /** Element encodings found in weight files (safetensors names; torch storages map onto them). */
@@ -313,26 +304,5 @@ export function writeSafetensors(
   const lengthBytes = Buffer.alloc(8);
   lengthBytes.writeBigUInt64LE(BigInt(headerBytes.length));
 
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    const fd = openSync(tmp, 'wx');
-    try {
-      for (const chunk of [lengthBytes, headerBytes, ...blobs]) writeAll(fd, chunk);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // The temp file was never created or is already gone.
-    }
-    throw new FileFormatError(`${path}: cannot write (${(e as Error).message}).`);
-  }
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+  writeFileAtomic(path, [lengthBytes, headerBytes, ...blobs]);
 }

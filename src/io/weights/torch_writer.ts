@@ -14,8 +14,8 @@
  * float32 tensors become FloatStorage, int64 tensors LongStorage (little-endian int64). The file
  * appears atomically: it is written to a temp file in the same directory and renamed into place.
  */
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename } from 'node:path';
+import { writeFileAtomic } from '../atomic_write.js';
 import { FileFormatError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { PickleWriter } from './pickle_writer.js';
@@ -232,11 +232,6 @@ function layout(entries: readonly (readonly [string, Uint8Array])[]): {
   return { records, cdOffset: cursor };
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-}
-
 /**
  * Writes `tensors` (in map order) as a PyTorch checkpoint that `torch.load` reads as an OrderedDict
  * state dict. Throws FileFormatError naming `path` when the file cannot be written; no partial
@@ -260,26 +255,14 @@ export function writeTorchCheckpoint(path: string, tensors: Map<string, Tensor>)
     );
   }
 
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    const fd = openSync(tmp, 'wx');
-    try {
-      for (const r of records) {
-        writeAll(fd, localHeader(r));
-        writeAll(fd, r.data);
-        writeAll(fd, dataDescriptor(r));
-      }
-      writeAll(fd, tail);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // The temp file was never created or is already gone.
-    }
-    throw new FileFormatError(`${path}: cannot write (${(e as Error).message}).`);
+  writeFileAtomic(path, chunks(records, tail));
+}
+
+function* chunks(records: readonly ZipRecord[], tail: Uint8Array): Generator<Uint8Array> {
+  for (const r of records) {
+    yield localHeader(r);
+    yield r.data;
+    yield dataDescriptor(r);
   }
+  yield tail;
 }
