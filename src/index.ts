@@ -89,3 +89,19 @@ export {
 } from './tasks/classify.js';
 export { embedFiles, type Embedding, type EmbedLayer } from './tasks/embed.js';
 export { imagenetLabels, readLabelsFile } from './tasks/labels.js';
+export type { ParamRef } from './nn/module.js';
+export { SGD, AdamW, Optimizer, clipGradNorm, paramGroupsExcludingNoDecay } from './train/optim.js';
+export {
+  LrScheduler,
+  stepLR,
+  cosineAnnealingLR,
+  oneCycleLR,
+  linearLR,
+  sequentialLR,
+  withWarmup,
+  type LrSchedule,
+} from './train/schedules.js';
+export { DataLoader, type DatasetSpec, type Batch, type DataLoaderOptions } from './data/loader.js';
+export { readIdxDataset, FASHION_MNIST_CLASSES } from './data/idx.js';
+export { scanImageFolder } from './data/image_folder.js';
+export { randomResizedCrop, randomHorizontalFlip, type TrainTransform } from './data/augment.js';

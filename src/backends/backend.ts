@@ -14,6 +14,39 @@ export interface MaxPool2dParams {
   padding: readonly [number, number];
 }
 
+export interface Conv2dGrads {
+  /** Null when the input gradient was not requested. */
+  dx: Tensor | null;
+  dweight: Tensor;
+  dbias: Tensor;
+}
+
+export interface BatchNormStats {
+  out: Tensor;
+  /** Batch mean and biased batch variance per channel, and 1/sqrt(variance + eps). */
+  mean: Tensor;
+  variance: Tensor;
+  invstd: Tensor;
+}
+
+export interface BatchNormGrads {
+  dx: Tensor;
+  dweight: Tensor;
+  dbias: Tensor;
+}
+
+export interface LinearGrads {
+  dx: Tensor;
+  dweight: Tensor;
+  dbias: Tensor;
+}
+
+export interface CrossEntropyResult {
+  /** Mean over the batch. */
+  loss: number;
+  dlogits: Tensor;
+}
+
 /**
  * The kernel interface every compute backend implements. Kernels only compute: ops/ validates shapes
  * and arguments before calling them, so a kernel may assume its inputs are consistent.
@@ -40,4 +73,24 @@ export interface Backend {
   softmax(x: Tensor): Tensor;
   /** Parameter-free shortcut: x[:, :, ::stride, ::stride] with channels zero-padded to outChannels. */
   zeroPadShortcut(x: Tensor, outChannels: number, stride: number): Tensor;
+
+  // Training: batch-statistics forward and the backward pass of every layer.
+  conv2dBackward(
+    x: Tensor,
+    weight: Tensor,
+    dout: Tensor,
+    params: Conv2dParams,
+    needInputGrad: boolean,
+  ): Conv2dGrads;
+  /** Training-mode batch norm: normalize with batch statistics (biased variance). */
+  batchNorm2dTrain(x: Tensor, weight: Tensor, bias: Tensor, eps: number): BatchNormStats;
+  batchNorm2dBackward(dout: Tensor, x: Tensor, mean: Tensor, invstd: Tensor, weight: Tensor): BatchNormGrads;
+  /** `out` is the forward output of the ReLU. */
+  reluBackward(dout: Tensor, out: Tensor): Tensor;
+  maxPool2dBackward(dout: Tensor, x: Tensor, params: MaxPool2dParams): Tensor;
+  adaptiveAvgPool2dBackward(dout: Tensor, inputShape: readonly number[]): Tensor;
+  linearBackward(dout: Tensor, x: Tensor, weight: Tensor): LinearGrads;
+  /** Softmax cross-entropy with label smoothing, mean over the batch, and its gradient. */
+  crossEntropy(logits: Tensor, labels: Int32Array, labelSmoothing: number): CrossEntropyResult;
+  zeroPadShortcutBackward(dout: Tensor, inputShape: readonly number[], stride: number): Tensor;
 }

@@ -6,8 +6,21 @@ import type { Backend } from './backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import { convOutputSize } from '../ops/shapes.js';
 
+const shapesOnly = (): never => {
+  throw new Error('the meta backend computes shapes only');
+};
+
 export function createMetaBackend(): Backend {
   return {
+    conv2dBackward: shapesOnly,
+    batchNorm2dTrain: shapesOnly,
+    batchNorm2dBackward: shapesOnly,
+    reluBackward: shapesOnly,
+    maxPool2dBackward: shapesOnly,
+    adaptiveAvgPool2dBackward: shapesOnly,
+    linearBackward: shapesOnly,
+    crossEntropy: shapesOnly,
+    zeroPadShortcutBackward: shapesOnly,
     name: 'meta',
     conv2d: (x, w, _b, p) =>
       Tensor.zeros([

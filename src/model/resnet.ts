@@ -89,6 +89,14 @@ export class BasicBlock extends Module {
     const identity = this.downsample === null ? x : this.downsample.call(x);
     return this.relu.call(ops.add(out, identity));
   }
+
+  /** Mirror of forward: the final ReLU, then the branch and the shortcut, summed. */
+  override backward(dout: Tensor): Tensor {
+    const dsum = this.relu.backward(dout);
+    let d = this.conv2.backward(this.bn2.backward(dsum));
+    d = this.conv1.backward(this.bn1.backward(this.relu.backward(d)));
+    return ops.add(d, this.downsample === null ? dsum : this.downsample.backward(dsum));
+  }
 }
 
 /** 1×1 reduce → 3×3 → 1×1 expand (×4), the block of resnet50/101/152. */
@@ -126,6 +134,15 @@ export class Bottleneck extends Module {
     out = this.bn3.call(this.conv3.call(out));
     const identity = this.downsample === null ? x : this.downsample.call(x);
     return this.relu.call(ops.add(out, identity));
+  }
+
+  /** Mirror of forward: the final ReLU, then the branch (conv3 … conv1) and the shortcut, summed. */
+  override backward(dout: Tensor): Tensor {
+    const dsum = this.relu.backward(dout);
+    let d = this.conv3.backward(this.bn3.backward(dsum));
+    d = this.conv2.backward(this.bn2.backward(this.relu.backward(d)));
+    d = this.conv1.backward(this.bn1.backward(this.relu.backward(d)));
+    return ops.add(d, this.downsample === null ? dsum : this.downsample.backward(dsum));
   }
 }
 
@@ -207,6 +224,7 @@ export class ResNet extends Module {
       return new Sequential(first, ...rest);
     };
     this.conv1 = new Conv2d(3, 64, 7, { stride: 2, padding: 3, bias: false });
+    this.conv1.requiresInputGrad = false;
     this.bn1 = new BatchNorm2d(64);
     this.layer1 = makeLayer(64, layers[0], 1);
     this.layer2 = makeLayer(128, layers[1], 2);
@@ -276,6 +294,21 @@ export class ResNet extends Module {
     const features = this.forwardFeatures(x);
     if (features.pool === undefined) return features.layer4;
     return this.fc === null ? features.pool : this.fc.call(features.pool);
+  }
+
+  /**
+   * Backpropagates the gradient of the loss with respect to the output of a training-mode `call`,
+   * accumulating every parameter's gradient (see `parameters()`); returns the gradient with
+   * respect to the stem's output (the image gradient is not computed).
+   */
+  override backward(dout: Tensor): Tensor {
+    let d = dout;
+    if (this.fc !== null) d = this.fc.backward(d);
+    if (this.avgpool !== null) d = this.avgpool.backward(d.reshape([d.shape[0], d.shape[1], 1, 1]));
+    for (const stage of [this.layer4, this.layer3, this.layer2, this.layer1]) d = stage.backward(d);
+    d = this.bn1.backward(this.relu.backward(this.maxpool.backward(d)));
+    this.conv1.backward(d);
+    return d;
   }
 }
 

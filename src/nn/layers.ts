@@ -1,7 +1,7 @@
 /** The layers ResNet is made of, shaped like their torch.nn namesakes (same attribute names). */
 import * as ops from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Module } from './module.js';
+import { Module, SavedForBackward } from './module.js';
 
 type Pair = readonly [number, number];
 const pair = (v: number | Pair): Pair => (typeof v === 'number' ? [v, v] : v);
@@ -42,8 +42,21 @@ export class Conv2d extends Module {
     return this.bias === null ? ['weight'] : ['weight', 'bias'];
   }
 
+  /** False for a network's first layer: its input gradient is not needed. */
+  requiresInputGrad = true;
+  private readonly saved = new SavedForBackward<Tensor>();
+
   protected forward(x: Tensor): Tensor {
+    this.saved.save(this, x);
     return ops.conv2d(x, this.weight, this.bias, this);
+  }
+
+  override backward(dout: Tensor): Tensor {
+    const x = this.saved.take(this);
+    const g = ops.conv2dBackward(x, this.weight, dout, this, this.requiresInputGrad);
+    this.accumulateGrad('weight', g.dweight);
+    if (this.bias !== null) this.accumulateGrad('bias', g.dbias);
+    return g.dx ?? Tensor.zeros(x.shape);
   }
 
   protected override countMacs(_input: readonly number[], output: readonly number[]): number {
@@ -80,14 +93,47 @@ export class BatchNorm2d extends Module {
     return ['running_mean', 'running_var', 'num_batches_tracked'];
   }
 
+  private readonly saved = new SavedForBackward<{ x: Tensor; mean: Tensor; invstd: Tensor }>();
+
+  /** Eval: running statistics. Training: batch statistics, and the running ones updated as PyTorch does. */
   protected forward(x: Tensor): Tensor {
-    return ops.batchNorm2d(x, this.running_mean, this.running_var, this.weight, this.bias, this.eps);
+    if (!this.training) {
+      return ops.batchNorm2d(x, this.running_mean, this.running_var, this.weight, this.bias, this.eps);
+    }
+    const stats = ops.batchNorm2dTrain(x, this.weight, this.bias, this.eps);
+    const [N, , H, W] = x.shape;
+    const count = N * H * W;
+    const m = this.momentum;
+    for (let c = 0; c < this.numFeatures; c++) {
+      this.running_mean.data[c] = (1 - m) * this.running_mean.data[c] + m * stats.mean.data[c];
+      const unbiased = (stats.variance.data[c] * count) / (count - 1);
+      this.running_var.data[c] = (1 - m) * this.running_var.data[c] + m * unbiased;
+    }
+    this.num_batches_tracked.data[0] += 1;
+    this.saved.save(this, { x, mean: stats.mean, invstd: stats.invstd });
+    return stats.out;
+  }
+
+  override backward(dout: Tensor): Tensor {
+    const { x, mean, invstd } = this.saved.take(this);
+    const g = ops.batchNorm2dBackward(dout, x, mean, invstd, this.weight);
+    this.accumulateGrad('weight', g.dweight);
+    this.accumulateGrad('bias', g.dbias);
+    return g.dx;
   }
 }
 
 export class ReLU extends Module {
+  private readonly saved = new SavedForBackward<Tensor>();
+
   protected forward(x: Tensor): Tensor {
-    return ops.relu(x);
+    const out = ops.relu(x);
+    this.saved.save(this, out);
+    return out;
+  }
+
+  override backward(dout: Tensor): Tensor {
+    return ops.reluBackward(dout, this.saved.take(this));
   }
 }
 
@@ -103,8 +149,15 @@ export class MaxPool2d extends Module {
     this.padding = pair(padding);
   }
 
+  private readonly saved = new SavedForBackward<Tensor>();
+
   protected forward(x: Tensor): Tensor {
+    this.saved.save(this, x);
     return ops.maxPool2d(x, this);
+  }
+
+  override backward(dout: Tensor): Tensor {
+    return ops.maxPool2dBackward(dout, this.saved.take(this), this);
   }
 }
 
@@ -113,8 +166,15 @@ export class AdaptiveAvgPool2d extends Module {
     super();
   }
 
+  private readonly saved = new SavedForBackward<readonly number[]>();
+
   protected forward(x: Tensor): Tensor {
+    this.saved.save(this, x.shape);
     return ops.adaptiveAvgPool2d(x, this.outputSize[0], this.outputSize[1]);
+  }
+
+  override backward(dout: Tensor): Tensor {
+    return ops.adaptiveAvgPool2dBackward(dout, this.saved.take(this));
   }
 }
 
@@ -146,8 +206,18 @@ export class Linear extends Module {
     return this.bias === null ? ['weight'] : ['weight', 'bias'];
   }
 
+  private readonly saved = new SavedForBackward<Tensor>();
+
   protected forward(x: Tensor): Tensor {
+    this.saved.save(this, x);
     return ops.linear(x, this.weight, this.bias);
+  }
+
+  override backward(dout: Tensor): Tensor {
+    const g = ops.linearBackward(dout, this.saved.take(this), this.weight);
+    this.accumulateGrad('weight', g.dweight);
+    if (this.bias !== null) this.accumulateGrad('bias', g.dbias);
+    return g.dx;
   }
 
   protected override countMacs(input: readonly number[]): number {
@@ -164,7 +234,14 @@ export class ZeroPadShortcut extends Module {
     super();
   }
 
+  private readonly saved = new SavedForBackward<readonly number[]>();
+
   protected forward(x: Tensor): Tensor {
+    this.saved.save(this, x.shape);
     return ops.zeroPadShortcut(x, this.outChannels, this.stride);
+  }
+
+  override backward(dout: Tensor): Tensor {
+    return ops.zeroPadShortcutBackward(dout, this.saved.take(this), this.stride);
   }
 }

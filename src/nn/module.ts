@@ -18,10 +18,19 @@ export interface LayerRecord {
 
 let recorder: ((record: LayerRecord) => void) | null = null;
 
+/** A parameter with its gradient accumulator, as optimizers see it. */
+export interface ParamRef {
+  name: string;
+  value: Tensor;
+  grad: Tensor;
+}
+
 export abstract class Module {
   training = false;
   /** Full dotted path in the model, set by `assignPaths`. */
   path = '';
+  /** Gradients of own parameters, by parameter name, accumulated by `backward`. */
+  readonly grads = new Map<string, Tensor>();
 
   /** Names of own parameters (trainable tensors), in registration order. */
   protected parameterNames(): readonly string[] {
@@ -34,6 +43,21 @@ export abstract class Module {
   }
 
   protected abstract forward(x: Tensor): Tensor;
+
+  /**
+   * Gradient of the loss with respect to this module's input, given the gradient with respect to its
+   * output; parameter gradients are added to `grads`. Calls must mirror the training-mode forward
+   * calls in reverse order (each module keeps what its backward needs on a stack).
+   */
+  backward(_dout: Tensor): Tensor {
+    throw new Error(`${this.constructor.name} has no backward pass`);
+  }
+
+  protected accumulateGrad(name: string, grad: Tensor): void {
+    const g = this.grads.get(name);
+    if (g === undefined) this.grads.set(name, grad.clone());
+    else for (let i = 0; i < g.size; i++) g.data[i] += grad.data[i];
+  }
 
   /** Multiply-accumulates of one call, for summaries. */
   protected countMacs(_input: readonly number[], _output: readonly number[]): number {
@@ -106,6 +130,25 @@ export abstract class Module {
       const source = tensors.get(key);
       if (source !== undefined) target.data.set(source.data);
     }
+  }
+
+  /** Every parameter with its gradient (zeros before the first backward), by full key. */
+  parameters(): ParamRef[] {
+    return this.namedModules().flatMap(([path, m]) =>
+      m.ownParameters().map(([name, value]): ParamRef => {
+        let grad = m.grads.get(name);
+        if (grad === undefined) {
+          grad = Tensor.zeros(value.shape);
+          m.grads.set(name, grad);
+        }
+        return { name: path === '' ? name : `${path}.${name}`, value, grad };
+      }),
+    );
+  }
+
+  /** Sets every parameter gradient to zero (keeping the tensors optimizers hold). */
+  zeroGrad(): void {
+    for (const [, m] of this.namedModules()) for (const g of m.grads.values()) g.data.fill(0);
   }
 
   train(mode = true): this {
@@ -191,6 +234,29 @@ export class Sequential extends Module {
     let y = x;
     for (let i = 0; i < this.length; i++) y = this[i].call(y);
     return y;
+  }
+
+  override backward(dout: Tensor): Tensor {
+    let d = dout;
+    for (let i = this.length - 1; i >= 0; i--) d = this[i].backward(d);
+    return d;
+  }
+}
+
+/** What a module saved in a training-mode forward for its backward: a stack, as a module may run more than once. */
+export class SavedForBackward<T> {
+  private readonly stack: T[] = [];
+
+  save(module: Module, value: T): void {
+    if (module.training) this.stack.push(value);
+  }
+
+  take(module: Module): T {
+    const value = this.stack.pop();
+    if (value === undefined) {
+      throw new Error(`${module.constructor.name} ${module.path}: backward without a training-mode forward`);
+    }
+    return value;
   }
 }
 

@@ -5,3 +5,14 @@ export { relu, add, softmax } from './elementwise.js';
 export { maxPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d, zeroPadShortcut } from './pooling.js';
 export { linear } from './linear.js';
 export { convOutputSize, adaptiveBin } from './shapes.js';
+export {
+  conv2dBackward,
+  batchNorm2dTrain,
+  batchNorm2dBackward,
+  reluBackward,
+  maxPool2dBackward,
+  adaptiveAvgPool2dBackward,
+  linearBackward,
+  zeroPadShortcutBackward,
+  crossEntropy,
+} from './backward.js';

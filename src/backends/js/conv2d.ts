@@ -6,6 +6,7 @@
 import type { Conv2dParams } from '../backend.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { convOutputSize } from '../../ops/shapes.js';
+import { im2col } from './im2col.js';
 
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, params: Conv2dParams): Tensor {
   const [N, C, H, W] = x.shape as [number, number, number, number];
@@ -46,50 +47,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, params: C
   return new Tensor(out, [N, OC, OH, OW]);
 }
 
-/** Unfold input patches: col[(c*KH + kh)*KW + kw][oh*OW + ow] = x[c][oh*s - p + kh*d][ow*s - p + kw*d]. */
-function im2col(
-  x: Float32Array,
-  offset: number,
-  C: number,
-  H: number,
-  W: number,
-  KH: number,
-  KW: number,
-  OH: number,
-  OW: number,
-  params: Conv2dParams,
-  col: Float32Array,
-): void {
-  const [sh, sw] = params.stride;
-  const [ph, pw] = params.padding;
-  const [dh, dw] = params.dilation;
-  let row = 0;
-  for (let c = 0; c < C; c++) {
-    const plane = offset + c * H * W;
-    for (let kh = 0; kh < KH; kh++) {
-      for (let kw = 0; kw < KW; kw++) {
-        let dst = row * OH * OW;
-        for (let oh = 0; oh < OH; oh++) {
-          const ih = oh * sh - ph + kh * dh;
-          if (ih < 0 || ih >= H) {
-            col.fill(0, dst, dst + OW);
-            dst += OW;
-            continue;
-          }
-          const src = plane + ih * W;
-          for (let ow = 0; ow < OW; ow++) {
-            const iw = ow * sw - pw + kw * dw;
-            col[dst++] = iw >= 0 && iw < W ? x[src + iw] : 0;
-          }
-        }
-        row++;
-      }
-    }
-  }
-}
-
 /** out[o][p] = sum_k w[o][k] * b[k][p] for M rows of w starting at wOffset; four output rows at a time. */
-function gemm(
+export function gemm(
   w: Float32Array,
   wOffset: number,
   b: Float32Array,

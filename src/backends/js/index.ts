@@ -9,6 +9,14 @@ import { maxPool2d } from './max_pool2d.js';
 import { relu } from './relu.js';
 import { softmax } from './softmax.js';
 import { zeroPadShortcut } from './zero_pad_shortcut.js';
+import { adaptiveAvgPool2dBackward } from './adaptive_avg_pool2d_backward.js';
+import { batchNorm2dBackward, batchNorm2dTrain } from './batch_norm2d_train.js';
+import { conv2dBackward } from './conv2d_backward.js';
+import { crossEntropy } from './cross_entropy.js';
+import { linearBackward } from './linear_backward.js';
+import { maxPool2dBackward } from './max_pool2d_backward.js';
+import { reluBackward } from './relu_backward.js';
+import { zeroPadShortcutBackward } from './zero_pad_shortcut_backward.js';
 
 export function createJsBackend(): Backend {
   return {
@@ -23,5 +31,14 @@ export function createJsBackend(): Backend {
     linear,
     softmax,
     zeroPadShortcut,
+    conv2dBackward,
+    batchNorm2dTrain,
+    batchNorm2dBackward,
+    reluBackward,
+    maxPool2dBackward,
+    adaptiveAvgPool2dBackward,
+    linearBackward,
+    crossEntropy,
+    zeroPadShortcutBackward,
   };
 }

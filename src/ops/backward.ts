@@ -1,0 +1,100 @@
+/** Training ops: batch-statistics batch norm, the loss, and the gradient of every forward op. */
+import type {
+  BatchNormGrads,
+  BatchNormStats,
+  Conv2dGrads,
+  Conv2dParams,
+  CrossEntropyResult,
+  LinearGrads,
+  MaxPool2dParams,
+} from '../backends/backend.js';
+import { getBackend } from '../backends/registry.js';
+import { ShapeError } from '../errors.js';
+import { formatShape, sameShape, type Tensor } from '../tensor/tensor.js';
+import { expectRank, expectShape } from './validate.js';
+
+function expectSame(op: string, a: Tensor, b: Tensor): void {
+  if (!sameShape(a.shape, b.shape)) {
+    throw new ShapeError(`${op}: gradient ${formatShape(a.shape)} does not match ${formatShape(b.shape)}.`);
+  }
+}
+
+export function conv2dBackward(
+  x: Tensor,
+  weight: Tensor,
+  dout: Tensor,
+  params: Conv2dParams,
+  needInputGrad = true,
+): Conv2dGrads {
+  expectRank('conv2dBackward', 'dout', dout, 4);
+  if (dout.shape[0] !== x.shape[0] || dout.shape[1] !== weight.shape[0]) {
+    throw new ShapeError(
+      `conv2dBackward: dout ${formatShape(dout.shape)} does not fit input ${formatShape(x.shape)}.`,
+    );
+  }
+  return getBackend().conv2dBackward(x, weight, dout, params, needInputGrad);
+}
+
+export function batchNorm2dTrain(x: Tensor, weight: Tensor, bias: Tensor, eps: number): BatchNormStats {
+  expectRank('batchNorm2dTrain', 'input', x, 4);
+  const [N, C, H, W] = x.shape;
+  expectShape('batchNorm2dTrain', 'weight', weight, [C]);
+  expectShape('batchNorm2dTrain', 'bias', bias, [C]);
+  if (N * H * W < 2) {
+    throw new ShapeError(
+      `batchNorm2dTrain: needs more than one value per channel in training, got ${formatShape(x.shape)}.`,
+    );
+  }
+  return getBackend().batchNorm2dTrain(x, weight, bias, eps);
+}
+
+export function batchNorm2dBackward(
+  dout: Tensor,
+  x: Tensor,
+  mean: Tensor,
+  invstd: Tensor,
+  weight: Tensor,
+): BatchNormGrads {
+  expectSame('batchNorm2dBackward', dout, x);
+  return getBackend().batchNorm2dBackward(dout, x, mean, invstd, weight);
+}
+
+export function reluBackward(dout: Tensor, out: Tensor): Tensor {
+  expectSame('reluBackward', dout, out);
+  return getBackend().reluBackward(dout, out);
+}
+
+export function maxPool2dBackward(dout: Tensor, x: Tensor, params: MaxPool2dParams): Tensor {
+  expectRank('maxPool2dBackward', 'dout', dout, 4);
+  return getBackend().maxPool2dBackward(dout, x, params);
+}
+
+export function adaptiveAvgPool2dBackward(dout: Tensor, inputShape: readonly number[]): Tensor {
+  expectRank('adaptiveAvgPool2dBackward', 'dout', dout, 4);
+  return getBackend().adaptiveAvgPool2dBackward(dout, inputShape);
+}
+
+export function linearBackward(dout: Tensor, x: Tensor, weight: Tensor): LinearGrads {
+  expectShape('linearBackward', 'dout', dout, [x.shape[0], weight.shape[0]]);
+  return getBackend().linearBackward(dout, x, weight);
+}
+
+export function zeroPadShortcutBackward(dout: Tensor, inputShape: readonly number[], stride: number): Tensor {
+  expectRank('zeroPadShortcutBackward', 'dout', dout, 4);
+  return getBackend().zeroPadShortcutBackward(dout, inputShape, stride);
+}
+
+/** Mean softmax cross-entropy of (N, K) logits against class indices, with label smoothing ε. */
+export function crossEntropy(logits: Tensor, labels: Int32Array, labelSmoothing = 0): CrossEntropyResult {
+  expectRank('crossEntropy', 'logits', logits, 2);
+  const [N, K] = logits.shape;
+  if (labels.length !== N) throw new ShapeError(`crossEntropy: ${labels.length} labels for a batch of ${N}.`);
+  for (const y of labels) {
+    if (!Number.isInteger(y) || y < 0 || y >= K)
+      throw new ShapeError(`crossEntropy: label ${y} is outside 0..${K - 1}.`);
+  }
+  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+    throw new ShapeError(`crossEntropy: label smoothing must be in [0, 1], got ${labelSmoothing}.`);
+  }
+  return getBackend().crossEntropy(logits, labels, labelSmoothing);
+}

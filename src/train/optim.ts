@@ -1,0 +1,420 @@
+/**
+ * Optimizers with torch 1.13 semantics (torch.optim.SGD, torch.optim.AdamW, single-tensor code path),
+ * parameter groups, the "no weight decay on biases and BatchNorm" recipe and
+ * torch.nn.utils.clip_grad_norm_.
+ *
+ * Parameters are `{ name, value, grad }` triples, so the optimizers do not care how gradients are
+ * computed. Values are updated in place. Arithmetic follows torch's float32 CPU kernels op by op:
+ * every tensor op result is rounded to float32 (`Math.fround`), Python scalars are cast to float32
+ * where torch casts them, and the ops torch's AVX2 kernels fuse (`add(x, alpha)`, the last add of
+ * `addcmul`) are computed as one fused multiply-add (exact in float64, then rounded once). With this,
+ * the updates match torch bit for bit on the reference machine (see test/optim.test.ts); only
+ * clipGradNorm's norm can differ by an ulp, as it is summed in float64 rather than in torch's
+ * float32 reduction order.
+ */
+import { StateDictError, UserError } from '../errors.js';
+import { formatShape, sameShape } from '../tensor/tensor.js';
+
+const f32 = Math.fround;
+
+import type { ParamRef } from '../nn/module.js';
+
+export type { ParamRef };
+
+/** Hyperparameters every optimizer has. */
+export interface BaseHyper {
+  lr: number;
+  weightDecay: number;
+  /** The lr the schedules start from (torch's `initial_lr`), set by the first LrScheduler. */
+  initialLr?: number;
+}
+
+/** A group as passed to a constructor: parameters plus optional per-group hyperparameters. */
+export type ParamGroup<H extends BaseHyper = SgdOptions & AdamWOptions> = { params: ParamRef[] } & Partial<H>;
+
+/** A group as held by an optimizer: every hyperparameter resolved. */
+export type ResolvedGroup<H extends BaseHyper> = H & { params: ParamRef[] };
+
+/** Per-parameter optimizer state: buffers and counters. */
+export type ParamState = Record<string, Float32Array | number>;
+
+/** Hyperparameter values as stored in a state dict. */
+export type HyperValue = number | boolean | number[];
+
+/**
+ * A JSON-serializable snapshot (apart from the Float32Arrays) of an optimizer: per-parameter state
+ * keyed by parameter name, and the groups' hyperparameters with their parameter names.
+ */
+export interface OptimizerState {
+  optimizer: string;
+  state: Record<string, ParamState>;
+  paramGroups: { params: string[]; hyper: Record<string, HyperValue> }[];
+}
+
+function isGroupList<H extends BaseHyper>(items: ParamGroup<H>[] | ParamRef[]): items is ParamGroup<H>[] {
+  return items.length > 0 && 'params' in items[0];
+}
+
+function checkFinite(what: string, value: number, min = 0): void {
+  if (!Number.isFinite(value) || value < min) {
+    throw new UserError(`Invalid ${what}: ${value} (expected a finite number ≥ ${min}).`);
+  }
+}
+
+/** Base class: groups, lr access, zeroGrad, state dicts. Subclasses implement `updateGroup`. */
+export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
+  readonly paramGroups: ResolvedGroup<H>[];
+  readonly defaults: H;
+  /** Per-parameter state by parameter name. */
+  protected readonly state = new Map<string, ParamState>();
+
+  constructor(groups: ParamGroup<H>[] | ParamRef[], defaults: H) {
+    this.defaults = defaults;
+    const list: ParamGroup<H>[] = isGroupList(groups) ? groups : [{ params: groups } as ParamGroup<H>];
+    if (list.length === 0) throw new UserError('The optimizer got an empty parameter list.');
+    const seen = new Set<string>();
+    this.paramGroups = list.map((group) => {
+      for (const p of group.params) {
+        if (seen.has(p.name)) throw new UserError(`Parameter ${p.name} appears in more than one group.`);
+        seen.add(p.name);
+        if (!sameShape(p.value.shape, p.grad.shape)) {
+          throw new UserError(
+            `Parameter ${p.name} is ${formatShape(p.value.shape)} but its gradient is ${formatShape(p.grad.shape)}.`,
+          );
+        }
+      }
+      const resolved = { ...defaults } as ResolvedGroup<H>;
+      for (const [key, value] of Object.entries(group)) {
+        if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value;
+      }
+      resolved.params = [...group.params];
+      this.validate(resolved);
+      return resolved;
+    });
+  }
+
+  /** Checks a group's hyperparameters; throws a UserError naming the bad one. */
+  protected validate(group: ResolvedGroup<H>): void {
+    checkFinite('learning rate', group.lr);
+    checkFinite('weight decay', group.weightDecay);
+  }
+
+  /** Updates every parameter of one group from its gradient. */
+  protected abstract updateGroup(group: ResolvedGroup<H>): void;
+
+  /** Name of the optimizer in state dicts. */
+  protected abstract get kind(): string;
+
+  /** Sets the momentum a OneCycle schedule cycles (SGD's momentum, AdamW's beta1). */
+  abstract setMomentum(groupIndex: number, momentum: number): void;
+
+  /** The momentum of a group (SGD's momentum, AdamW's beta1). */
+  abstract getMomentum(groupIndex: number): number;
+
+  step(): void {
+    for (const group of this.paramGroups) this.updateGroup(group);
+  }
+
+  /** Sets every gradient to zero (torch 1.13's `zero_grad()` default, set_to_none=False). */
+  zeroGrad(): void {
+    for (const group of this.paramGroups) for (const p of group.params) p.grad.data.fill(0);
+  }
+
+  /** The first group's learning rate. */
+  get lr(): number {
+    return this.paramGroups[0].lr;
+  }
+
+  /** Sets the learning rate of every group (set `paramGroups[i].lr` for one group). */
+  set lr(value: number) {
+    checkFinite('learning rate', value);
+    for (const group of this.paramGroups) group.lr = value;
+  }
+
+  /** All parameters in group order. */
+  params(): ParamRef[] {
+    return this.paramGroups.flatMap((g) => g.params);
+  }
+
+  /** A copy of the state (buffers are copied, so later steps do not change it). */
+  stateDict(): OptimizerState {
+    const state: Record<string, ParamState> = {};
+    for (const [name, s] of this.state) {
+      const copy: ParamState = {};
+      for (const [key, value] of Object.entries(s))
+        copy[key] = typeof value === 'number' ? value : value.slice();
+      state[name] = copy;
+    }
+    const paramGroups = this.paramGroups.map((group) => {
+      const hyper: Record<string, HyperValue> = {};
+      for (const [key, value] of Object.entries(group)) {
+        if (key === 'params' || value === undefined) continue;
+        hyper[key] = Array.isArray(value) ? [...(value as number[])] : (value as number | boolean);
+      }
+      return { params: group.params.map((p) => p.name), hyper };
+    });
+    return { optimizer: this.kind, state, paramGroups };
+  }
+
+  /**
+   * Restores a state dict saved by the same kind of optimizer over the same parameter names and
+   * groups: buffers are copied in, and group hyperparameters (lr, …) are replaced, as torch does.
+   */
+  loadStateDict(saved: OptimizerState): void {
+    if (saved.optimizer !== this.kind) {
+      throw new StateDictError(`The optimizer state is for ${saved.optimizer}, not ${this.kind}.`);
+    }
+    if (saved.paramGroups.length !== this.paramGroups.length) {
+      throw new StateDictError(
+        `The optimizer state has ${saved.paramGroups.length} parameter groups, the optimizer ${this.paramGroups.length}.`,
+      );
+    }
+    const byName = new Map(this.params().map((p) => [p.name, p]));
+    saved.paramGroups.forEach((g, i) => {
+      const own = this.paramGroups[i].params.map((p) => p.name);
+      if (g.params.length !== own.length || g.params.some((name, j) => name !== own[j])) {
+        throw new StateDictError(
+          `Parameter group ${i} of the optimizer state holds different parameters (${g.params.slice(0, 3).join(', ')}…) than the optimizer (${own.slice(0, 3).join(', ')}…).`,
+        );
+      }
+    });
+    for (const [name, s] of Object.entries(saved.state)) {
+      const p = byName.get(name);
+      if (p === undefined) throw new StateDictError(`The optimizer state has unknown parameter ${name}.`);
+      for (const [key, value] of Object.entries(s)) {
+        if (typeof value !== 'number' && value.length !== p.value.size) {
+          throw new StateDictError(
+            `Optimizer state ${name}.${key} has ${value.length} elements, the parameter ${p.value.size}.`,
+          );
+        }
+      }
+    }
+    this.state.clear();
+    for (const [name, s] of Object.entries(saved.state)) {
+      const copy: ParamState = {};
+      for (const [key, value] of Object.entries(s))
+        copy[key] = typeof value === 'number' ? value : value.slice();
+      this.state.set(name, copy);
+    }
+    saved.paramGroups.forEach((g, i) => {
+      const group = this.paramGroups[i] as unknown as Record<string, unknown>;
+      for (const [key, value] of Object.entries(g.hyper))
+        group[key] = Array.isArray(value) ? [...value] : value;
+    });
+  }
+}
+
+export interface SgdOptions extends BaseHyper {
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+}
+
+/**
+ * torch.optim.SGD: g ← grad + wd·p; with momentum, buf ← g on the first step, then
+ * buf ← momentum·buf + (1 − dampening)·g; nesterov uses g + momentum·buf; p ← p − lr·(…).
+ */
+export class SGD extends Optimizer<SgdOptions> {
+  constructor(groups: ParamGroup<SgdOptions>[] | ParamRef[], options: Partial<SgdOptions> & { lr: number }) {
+    super(groups, { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, ...options });
+  }
+
+  protected get kind(): string {
+    return 'SGD';
+  }
+
+  protected override validate(group: ResolvedGroup<SgdOptions>): void {
+    super.validate(group);
+    checkFinite('momentum', group.momentum);
+    if (group.nesterov && (group.momentum <= 0 || group.dampening !== 0)) {
+      throw new UserError('Nesterov momentum requires a momentum and zero dampening.');
+    }
+  }
+
+  setMomentum(groupIndex: number, momentum: number): void {
+    this.paramGroups[groupIndex].momentum = momentum;
+  }
+
+  getMomentum(groupIndex: number): number {
+    return this.paramGroups[groupIndex].momentum;
+  }
+
+  protected updateGroup(group: ResolvedGroup<SgdOptions>): void {
+    const wd = f32(group.weightDecay);
+    const momentum = f32(group.momentum);
+    const oneMinusDampening = f32(1 - group.dampening);
+    const negLr = f32(-group.lr);
+    for (const p of group.params) {
+      const value = p.value.data;
+      const grad = p.grad.data;
+      let buf: Float32Array | undefined;
+      let first = false;
+      if (group.momentum !== 0) {
+        const s = this.state.get(p.name);
+        const existing = s?.momentumBuffer;
+        if (existing instanceof Float32Array) buf = existing;
+        else {
+          buf = new Float32Array(value.length);
+          this.state.set(p.name, { momentumBuffer: buf });
+          first = true;
+        }
+      }
+      for (let i = 0; i < value.length; i++) {
+        let d = grad[i];
+        if (group.weightDecay !== 0) d = f32(d + wd * value[i]);
+        if (buf !== undefined) {
+          buf[i] = first ? d : f32(f32(buf[i] * momentum) + oneMinusDampening * d);
+          d = group.nesterov ? f32(d + momentum * buf[i]) : buf[i];
+        }
+        value[i] = f32(value[i] + negLr * d);
+      }
+    }
+  }
+}
+
+export interface AdamWOptions extends BaseHyper {
+  betas: [number, number];
+  eps: number;
+  amsgrad: boolean;
+}
+
+/**
+ * torch.optim.AdamW: p ← p·(1 − lr·wd); m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
+ * p ← p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + eps), with v replaced by its running maximum
+ * under amsgrad.
+ */
+export class AdamW extends Optimizer<AdamWOptions> {
+  constructor(groups: ParamGroup<AdamWOptions>[] | ParamRef[], options: Partial<AdamWOptions> = {}) {
+    super(groups, {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 1e-2,
+      amsgrad: false,
+      ...options,
+    });
+  }
+
+  protected get kind(): string {
+    return 'AdamW';
+  }
+
+  protected override validate(group: ResolvedGroup<AdamWOptions>): void {
+    super.validate(group);
+    checkFinite('eps', group.eps);
+    for (const beta of group.betas) {
+      if (!(beta >= 0 && beta < 1)) throw new UserError(`Invalid beta ${beta} (expected 0 ≤ beta < 1).`);
+    }
+  }
+
+  setMomentum(groupIndex: number, momentum: number): void {
+    const group = this.paramGroups[groupIndex];
+    group.betas = [momentum, group.betas[1]];
+  }
+
+  getMomentum(groupIndex: number): number {
+    return this.paramGroups[groupIndex].betas[0];
+  }
+
+  protected updateGroup(group: ResolvedGroup<AdamWOptions>): void {
+    const [beta1, beta2] = group.betas;
+    const decay = f32(1 - group.lr * group.weightDecay);
+    const beta1f = f32(beta1);
+    const beta2f = f32(beta2);
+    const oneMinusBeta1 = f32(1 - beta1);
+    const oneMinusBeta2 = f32(1 - beta2);
+    const eps = f32(group.eps);
+    for (const p of group.params) {
+      const value = p.value.data;
+      const grad = p.grad.data;
+      let s = this.state.get(p.name);
+      if (s === undefined) {
+        s = { step: 0, expAvg: new Float32Array(value.length), expAvgSq: new Float32Array(value.length) };
+        if (group.amsgrad) s.maxExpAvgSq = new Float32Array(value.length);
+        this.state.set(p.name, s);
+      }
+      // torch keeps the step count in a float32 tensor
+      const step = f32((s.step as number) + 1);
+      s.step = step;
+      const m = s.expAvg as Float32Array;
+      const v = s.expAvgSq as Float32Array;
+      const vMax = group.amsgrad ? (s.maxExpAvgSq as Float32Array | undefined) : undefined;
+      if (group.amsgrad && vMax === undefined) {
+        throw new StateDictError(`AdamW with amsgrad has no maxExpAvgSq state for ${p.name}.`);
+      }
+      const biasCorrection1 = 1 - beta1 ** step;
+      const biasCorrection2Sqrt = f32(Math.sqrt(1 - beta2 ** step));
+      const negStepSize = f32(-(group.lr / biasCorrection1));
+      for (let i = 0; i < value.length; i++) {
+        const g = grad[i];
+        value[i] = f32(value[i] * decay);
+        m[i] = f32(f32(m[i] * beta1f) + oneMinusBeta1 * g);
+        v[i] = f32(f32(v[i] * beta2f) + f32(oneMinusBeta2 * g) * g);
+        let second = v[i];
+        if (vMax !== undefined) {
+          if (v[i] > vMax[i] || Number.isNaN(v[i])) vMax[i] = v[i];
+          second = vMax[i];
+        }
+        const denom = f32(f32(f32(Math.sqrt(second)) / biasCorrection2Sqrt) + eps);
+        value[i] = f32(value[i] + f32(f32(negStepSize * m[i]) / denom));
+      }
+    }
+  }
+}
+
+/**
+ * The usual recipe: weight decay on conv and linear weights (rank ≥ 2) only, none on biases and
+ * BatchNorm weights/biases (rank ≤ 1). Returns [decayed, not decayed] (empty groups are kept so the
+ * group order is fixed).
+ */
+export function paramGroupsExcludingNoDecay(
+  params: ParamRef[],
+  weightDecay: number,
+): [{ params: ParamRef[]; weightDecay: number }, { params: ParamRef[]; weightDecay: number }] {
+  return [
+    { params: params.filter((p) => p.value.rank >= 2), weightDecay },
+    { params: params.filter((p) => p.value.rank < 2), weightDecay: 0 },
+  ];
+}
+
+/**
+ * torch.nn.utils.clip_grad_norm_: the norm of all gradients together (p = normType, Infinity for
+ * the max norm); gradients are scaled by min(1, maxNorm / (total + 1e-6)) (a NaN norm makes them NaN,
+ * as in torch). Returns the total norm before clipping (rounded to float32, as torch's tensor).
+ */
+export function clipGradNorm(params: ParamRef[], maxNorm: number, normType = 2): number {
+  if (!(normType > 0)) throw new UserError(`Invalid norm type ${normType} (expected > 0 or Infinity).`);
+  if (params.length === 0) return 0;
+  let total: number;
+  if (normType === Infinity) {
+    total = 0;
+    for (const p of params) for (const g of p.grad.data) total = Math.max(total, Math.abs(g));
+  } else {
+    const norms = params.map((p) => f32(pNorm(p.grad.data, normType)));
+    total = f32(pNorm(norms, normType));
+  }
+  // torch: clip_coef = max_norm / (total + 1e-6), where scalar / tensor is reciprocal() * scalar
+  const coef = f32(f32(1 / f32(total + f32(1e-6))) * f32(maxNorm));
+  if (!(coef >= 1)) {
+    for (const p of params) {
+      const g = p.grad.data;
+      for (let i = 0; i < g.length; i++) g[i] = f32(g[i] * coef);
+    }
+  }
+  return total;
+}
+
+/** The p-norm accumulated in float64. */
+function pNorm(values: ArrayLike<number>, p: number): number {
+  let sum = 0;
+  if (p === 2) {
+    for (let i = 0; i < values.length; i++) sum += values[i] * values[i];
+    return Math.sqrt(sum);
+  }
+  if (p === 1) {
+    for (let i = 0; i < values.length; i++) sum += Math.abs(values[i]);
+    return sum;
+  }
+  for (let i = 0; i < values.length; i++) sum += Math.abs(values[i]) ** p;
+  return sum ** (1 / p);
+}
