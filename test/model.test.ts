@@ -150,3 +150,11 @@ test('loadStateDict reports missing, unexpected and mismatched keys with full pa
       e.message.includes('unexpected keys: layer9.0.conv1.weight'),
   );
 });
+
+test('the plain twin keeps the 50 weighted layers and drops every skip connection and projection', () => {
+  const plain = resnet50({ residual: false });
+  const s = summarize(plain, 'resnet50', 224, 224);
+  assert.equal(s.weightedLayers, 50);
+  assert.ok(![...plain.stateDict().keys()].some((k) => k.includes('downsample')));
+  assert.equal(s.layers.filter((l) => l.type === 'Conv2d').length, 49);
+});

@@ -42,6 +42,7 @@ const cases: [string, ArchName, ResNetOptions, number[]][] = [
   ['resnet50 zero-pad 64×80 batch 2', 'resnet50', { shortcut: 'zero-pad' }, [2, 3, 64, 80]],
   ['resnet18 10 classes 33×45', 'resnet18', { numClasses: 10 }, [1, 3, 33, 45]],
   ['resnet50 max pooling, no top', 'resnet50', { includeTop: false, pooling: 'max' }, [1, 3, 64, 64]],
+  ['resnet50 plain twin (no skip connections)', 'resnet50', { residual: false }, [1, 3, 64, 48]],
 ];
 
 for (const [name, arch, options, shape] of cases) {

@@ -39,6 +39,11 @@ export interface ResNetOptions {
   /** Keep the fully connected head. Without it, forward returns the pooled features (or layer4 maps with pooling 'none'). */
   includeTop?: boolean;
   pooling?: Pooling;
+  /**
+   * false builds the seed's "plain" twin: the same weighted layers with every skip connection (and
+   * projection) removed, for the vanishing-gradient comparison.
+   */
+  residual?: boolean;
   /** Seed for the random initialization. */
   seed?: number;
   /** 'random' (torchvision's init, default) or 'none' (all zeros/ones: weights are loaded next). */
@@ -58,6 +63,7 @@ interface BlockConfig {
   stride: number;
   downsample: Module | null;
   variant: ResNetVariant;
+  residual: boolean;
 }
 
 /** Two 3×3 convs (resnet18/34). */
@@ -70,8 +76,11 @@ export class BasicBlock extends Module {
   readonly bn2: BatchNorm2d;
   readonly downsample: Module | null;
 
-  constructor({ inPlanes, planes, stride, downsample }: BlockConfig) {
+  readonly residual: boolean;
+
+  constructor({ inPlanes, planes, stride, downsample, residual }: BlockConfig) {
     super();
+    this.residual = residual;
     this.conv1 = conv3x3(inPlanes, planes, stride);
     this.bn1 = new BatchNorm2d(planes);
     this.conv2 = conv3x3(planes, planes);
@@ -86,6 +95,7 @@ export class BasicBlock extends Module {
   protected forward(x: Tensor): Tensor {
     let out = this.relu.call(this.bn1.call(this.conv1.call(x)));
     out = this.bn2.call(this.conv2.call(out));
+    if (!this.residual) return this.relu.call(out);
     const identity = this.downsample === null ? x : this.downsample.call(x);
     return this.relu.call(ops.add(out, identity));
   }
@@ -95,6 +105,7 @@ export class BasicBlock extends Module {
     const dsum = this.relu.backward(dout);
     let d = this.conv2.backward(this.bn2.backward(dsum));
     d = this.conv1.backward(this.bn1.backward(this.relu.backward(d)));
+    if (!this.residual) return d;
     return ops.add(d, this.downsample === null ? dsum : this.downsample.backward(dsum));
   }
 }
@@ -111,8 +122,11 @@ export class Bottleneck extends Module {
   readonly relu = new ReLU();
   readonly downsample: Module | null;
 
-  constructor({ inPlanes, planes, stride, downsample, variant }: BlockConfig) {
+  readonly residual: boolean;
+
+  constructor({ inPlanes, planes, stride, downsample, variant, residual }: BlockConfig) {
     super();
+    this.residual = residual;
     // v1.5 strides the 3×3 (better accuracy, torchvision); v1 strides the first 1×1 as in the paper.
     const [stride1, stride2] = variant === 'v1' ? [stride, 1] : [1, stride];
     this.conv1 = conv1x1(inPlanes, planes, stride1);
@@ -132,6 +146,7 @@ export class Bottleneck extends Module {
     let out = this.relu.call(this.bn1.call(this.conv1.call(x)));
     out = this.relu.call(this.bn2.call(this.conv2.call(out)));
     out = this.bn3.call(this.conv3.call(out));
+    if (!this.residual) return this.relu.call(out);
     const identity = this.downsample === null ? x : this.downsample.call(x);
     return this.relu.call(ops.add(out, identity));
   }
@@ -142,6 +157,7 @@ export class Bottleneck extends Module {
     let d = this.conv3.backward(this.bn3.backward(dsum));
     d = this.conv2.backward(this.bn2.backward(this.relu.backward(d)));
     d = this.conv1.backward(this.bn1.backward(this.relu.backward(d)));
+    if (!this.residual) return d;
     return ops.add(d, this.downsample === null ? dsum : this.downsample.backward(dsum));
   }
 }
@@ -195,6 +211,7 @@ export class ResNet extends Module {
       variant: options.variant ?? 'v1.5',
       shortcut: options.shortcut ?? 'projection',
       zeroInitResidual: options.zeroInitResidual ?? false,
+      residual: options.residual ?? true,
       includeTop: options.includeTop ?? true,
       pooling: options.pooling ?? 'avg',
     } as const;
@@ -209,17 +226,32 @@ export class ResNet extends Module {
     const makeLayer = (planes: number, blocks: number, stride: number): Sequential => {
       const outPlanes = planes * block.expansion;
       let downsample: Module | null = null;
-      if (stride !== 1 || inPlanes !== outPlanes) {
+      if (opts.residual && (stride !== 1 || inPlanes !== outPlanes)) {
         downsample =
           opts.shortcut === 'projection'
             ? new Sequential(conv1x1(inPlanes, outPlanes, stride), new BatchNorm2d(outPlanes))
             : new ZeroPadShortcut(outPlanes, stride);
       }
-      const first = new block({ inPlanes, planes, stride, downsample, variant: opts.variant });
+      const first = new block({
+        inPlanes,
+        planes,
+        stride,
+        downsample,
+        variant: opts.variant,
+        residual: opts.residual,
+      });
       inPlanes = outPlanes;
       const rest = Array.from(
         { length: blocks - 1 },
-        () => new block({ inPlanes, planes, stride: 1, downsample: null, variant: opts.variant }),
+        () =>
+          new block({
+            inPlanes,
+            planes,
+            stride: 1,
+            downsample: null,
+            variant: opts.variant,
+            residual: opts.residual,
+          }),
       );
       return new Sequential(first, ...rest);
     };

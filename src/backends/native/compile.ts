@@ -182,10 +182,10 @@ export function buildOps(
       if (block instanceof Bottleneck) {
         const a = conv(block.conv1, block.bn1, x, true);
         const b = conv(block.conv2, block.bn2, a, true);
-        x = conv(block.conv3, block.bn3, b, true, shortcut(block.downsample, x));
+        x = conv(block.conv3, block.bn3, b, true, block.residual ? shortcut(block.downsample, x) : -1);
       } else if (block instanceof BasicBlock) {
         const a = conv(block.conv1, block.bn1, x, true);
-        x = conv(block.conv2, block.bn2, a, true, shortcut(block.downsample, x));
+        x = conv(block.conv2, block.bn2, a, true, block.residual ? shortcut(block.downsample, x) : -1);
       } else {
         throw new UserError('The native engine supports BasicBlock and Bottleneck blocks only.');
       }

@@ -269,6 +269,7 @@ class ResNetExporter {
     } else {
       throw new Error(`ONNX export: ${scope.join('/')} is a ${b.constructor.name}, not a ResNet block`);
     }
+    if (!b.residual) return this.relu(at('relu'), out);
     const identity = b.downsample === null ? x : this.module(b.downsample, at('downsample'), x, inChannels);
     const sum = this.g.node('Add', scope, [out, identity]);
     return this.relu(at('relu'), sum);
