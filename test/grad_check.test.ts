@@ -101,3 +101,15 @@ test('linear and softmax cross-entropy with label smoothing', () => {
   const plain = ops.crossEntropy(logits, labels, 0);
   assert.ok(Math.abs(plain.loss - ce.loss) > 1e-3, 'label smoothing changes the loss');
 });
+
+test('batch norm in eval mode (frozen): the input gradient of the fixed affine map', async () => {
+  const { BatchNorm2d } = await import('../src/nn/layers.js');
+  const bn = new BatchNorm2d(4);
+  bn.weight.data.set([0.5, 1.5, -0.7, 2]);
+  bn.running_var.data.set([0.3, 2, 1.1, 0.6]);
+  bn.running_mean.data.set([0.1, -0.2, 0.3, 0]);
+  const x = rand([2, 4, 3, 3], 19);
+  const r = rand([2, 4, 3, 3], 20);
+  const dx = bn.backward(r);
+  check('frozen bn dx', x, dx, () => dot(bn.call(x), r));
+});

@@ -7,7 +7,10 @@ import { classifyCommand } from './classify.js';
 import { convertCommand } from './convert.js';
 import { embedCommand } from './embed.js';
 import { exportCommand } from './export.js';
+import { gradientsCommand } from './gradients.js';
 import { summaryCommand } from './summary.js';
+import { trainCommand } from './train.js';
+import { evalCommand } from './eval.js';
 
 const COMMANDS: Command[] = [
   classifyCommand,
@@ -16,6 +19,9 @@ const COMMANDS: Command[] = [
   convertCommand,
   exportCommand,
   benchCommand,
+  trainCommand,
+  evalCommand,
+  gradientsCommand,
 ];
 
 const USAGE = `Usage: resnet50 <command> [options]

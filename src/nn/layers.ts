@@ -114,7 +114,15 @@ export class BatchNorm2d extends Module {
     return stats.out;
   }
 
+  /**
+   * Training: the batch-statistics gradient. Eval (a frozen BN, e.g. when fine-tuning): a fixed
+   * per-channel affine map, so dx = dout · weight / √(running_var + eps) and no parameter gradients.
+   */
   override backward(dout: Tensor): Tensor {
+    if (!this.training) {
+      const zeros = Tensor.zeros([this.numFeatures]);
+      return ops.batchNorm2d(dout, zeros, this.running_var, this.weight, zeros, this.eps);
+    }
     const { x, mean, invstd } = this.saved.take(this);
     const g = ops.batchNorm2dBackward(dout, x, mean, invstd, this.weight);
     this.accumulateGrad('weight', g.dweight);

@@ -74,13 +74,14 @@ export function guessArch(keys: Iterable<string>): ArchName | undefined {
   });
 }
 
-interface ResolvedWeights {
+export interface ResolvedWeights {
   arch: ArchName;
   entry?: WeightsEntry;
   weightsPath: string;
 }
 
-async function resolveWeights(options: LoadModelOptions): Promise<ResolvedWeights> {
+/** The arch and the local path of `options.weights`: a file, or a registry name downloaded into the cache. */
+export async function resolveWeights(options: LoadModelOptions): Promise<ResolvedWeights> {
   const arch = checkArch(options.arch ?? 'resnet50');
   const spec = options.weights ?? defaultWeightsName(arch);
   if (isNamedWeights(spec)) {

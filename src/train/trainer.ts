@@ -1,0 +1,836 @@
+/**
+ * The training loop on the reference backend: builds a ResNet for a dataset (IDX or ImageFolder),
+ * optionally starts from weights (fine-tuning; a head of another class count is replaced by a
+ * freshly initialized one), trains with SGD or AdamW under a per-step lr schedule, evaluates on the
+ * held-out split after every epoch, and keeps a run directory:
+ *
+ *   RUNDIR/steps.jsonl                  one line per optimizer step (epoch, step, loss, acc, lr)
+ *   RUNDIR/metrics.jsonl                one line per epoch (trainLoss, trainAcc, valTop1, valTop5, …)
+ *   RUNDIR/curves.png                   loss and accuracy per epoch
+ *   RUNDIR/checkpoint-epoch-N.safetensors, RUNDIR/last.safetensors   (see checkpoint.ts)
+ *   RUNDIR/final.safetensors            the model's state dict (torchvision keys)
+ *
+ * Everything is deterministic: the initialization is seeded, the loader's order depends only on
+ * (seed, epoch) and each sample's augmentation on (seed, epoch, index), so `resume` from the last
+ * epoch boundary reproduces the step losses of an uninterrupted run exactly.
+ */
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic_write.js';
+import type { TrainTransform } from '../data/augment.js';
+import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, idxFilePath } from '../data/idx.js';
+import { scanImageFolder } from '../data/image_folder.js';
+import { DataLoader, describeDataset, type DatasetSpec } from '../data/loader.js';
+import { StateDictError, UserError } from '../errors.js';
+import { loadWeightsFile, saveWeightsFile } from '../io/weights/index.js';
+import { resnet, type ArchName, type ResNet } from '../model/resnet.js';
+import { BatchNorm2d } from '../nn/layers.js';
+import type { ParamRef } from '../nn/module.js';
+import * as ops from '../ops/index.js';
+import { checkArch, guessArch, resolveWeights } from '../tasks/pretrained.js';
+import { Tensor } from '../tensor/tensor.js';
+import { writeLineChart } from '../viz/plot.js';
+import { loadCheckpoint, readCheckpointMeta, saveCheckpoint, type JsonValue } from './checkpoint.js';
+import { AdamW, clipGradNorm, paramGroupsExcludingNoDecay, SGD, type Optimizer } from './optim.js';
+import {
+  cosineAnnealingLR,
+  LrScheduler,
+  oneCycleLR,
+  stepLR,
+  withWarmup,
+  type LrSchedule,
+} from './schedules.js';
+
+export type OptimizerName = 'sgd' | 'adamw';
+export type ScheduleName = 'none' | 'step' | 'cosine' | 'onecycle';
+export type AugmentName = 'none' | 'standard';
+/** 'backbone': only fc trains (the rest runs in eval mode); 'bn': BN layers in eval mode with frozen affine. */
+export type FreezeMode = 'none' | 'backbone' | 'bn';
+
+export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'adamw'];
+export const SCHEDULES: readonly ScheduleName[] = ['none', 'step', 'cosine', 'onecycle'];
+export const AUGMENTS: readonly AugmentName[] = ['none', 'standard'];
+export const FREEZE_MODES: readonly FreezeMode[] = ['none', 'backbone', 'bn'];
+
+export interface TrainOptions {
+  /** An ImageFolder directory (with train/ and val/ sub-folders, or one folder per class), or `idx:DIR`. */
+  data: string;
+  /** resnet18 … resnet152 (default resnet50). */
+  arch?: string;
+  /** Size of the head (default: the dataset's class count). */
+  classes?: number;
+  epochs?: number;
+  batchSize?: number;
+  /** Default 0.1 for SGD, 1e-3 for AdamW. */
+  lr?: number;
+  /** SGD momentum, AdamW beta1 (default 0.9). */
+  momentum?: number;
+  /** Default 1e-4 for SGD, 1e-2 for AdamW; never applied to biases and BN parameters. */
+  weightDecay?: number;
+  optimizer?: OptimizerName;
+  /** Per-step schedule over the whole run (default none): step = ×0.1 at each third. */
+  schedule?: ScheduleName;
+  /** Linear warm-up from 1 % of the lr over this many epochs (default 0). */
+  warmupEpochs?: number;
+  labelSmoothing?: number;
+  /** Clip the gradient norm to this value. */
+  clip?: number | null;
+  /** Training and evaluation image size (default 32 for IDX data, 224 for image folders). */
+  inputSize?: number | null;
+  /** 'standard' (default): RandomResizedCrop + horizontal flip; 'none': the evaluation preprocessing. */
+  augment?: AugmentName;
+  shuffle?: boolean;
+  /** Seeds the initialization, the shuffles and the augmentations (default 0). */
+  seed?: number;
+  /** Weights to start from: a file or IMAGENET1K_V1 / IMAGENET1K_V2 / DEFAULT. */
+  from?: string | null;
+  freeze?: FreezeMode;
+  /** At most this many steps per epoch (quick runs). */
+  stepsPerEpoch?: number | null;
+  /** Use only the first N training samples. */
+  trainSamples?: number | null;
+  /** Evaluate on only the first N held-out samples. */
+  evalSamples?: number | null;
+  /** Loader worker threads (0 = in the training thread; default 1). */
+  workers?: number;
+  /** The run directory (default runs/<arch>-<date>). */
+  out?: string;
+  /**
+   * Continue from RUNDIR/last.safetensors. The options saved in the checkpoint are used; `epochs`,
+   * `data` and `workers` given now replace theirs.
+   */
+  resume?: boolean;
+}
+
+/** Options with every default filled in, as saved in checkpoints. */
+export type ResolvedTrainOptions = {
+  data: string;
+  arch: ArchName;
+  classes: number | null;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  optimizer: OptimizerName;
+  schedule: ScheduleName;
+  warmupEpochs: number;
+  labelSmoothing: number;
+  clip: number | null;
+  inputSize: number | null;
+  augment: AugmentName;
+  shuffle: boolean;
+  seed: number;
+  from: string | null;
+  freeze: FreezeMode;
+  stepsPerEpoch: number | null;
+  trainSamples: number | null;
+  evalSamples: number | null;
+  workers: number;
+  out: string;
+};
+
+/** One line of metrics.jsonl. Accuracies are fractions in [0, 1]; val* are null without an eval split. */
+export type EpochMetrics = {
+  epoch: number;
+  step: number;
+  trainLoss: number;
+  trainAcc: number;
+  valTop1: number | null;
+  valTop5: number | null;
+  lr: number;
+  imgPerSec: number;
+  seconds: number;
+};
+
+/** One line of steps.jsonl. */
+export type StepRecord = { epoch: number; step: number; loss: number; acc: number; lr: number };
+
+export type TrainEvent =
+  | {
+      type: 'start';
+      runDir: string;
+      arch: ArchName;
+      numClasses: number;
+      trainSamples: number;
+      evalSamples: number;
+      epochs: number;
+      startEpoch: number;
+      stepsPerEpoch: number;
+      batchSize: number;
+      notes: string[];
+    }
+  | {
+      type: 'step';
+      epoch: number;
+      epochs: number;
+      step: number;
+      stepsPerEpoch: number;
+      globalStep: number;
+      loss: number;
+      /** Running mean loss and accuracy of the epoch so far. */
+      meanLoss: number;
+      acc: number;
+      lr: number;
+      imgPerSec: number;
+      etaSeconds: number;
+    }
+  | { type: 'epoch'; epochs: number; metrics: EpochMetrics; checkpoint: string }
+  | { type: 'end'; result: TrainResult };
+
+export interface TrainResult {
+  runDir: string;
+  arch: ArchName;
+  numClasses: number;
+  classes: string[];
+  /** Epochs completed in total (including those before a resume). */
+  epochs: number;
+  globalStep: number;
+  metrics: EpochMetrics[];
+  finalWeights: string;
+  lastCheckpoint: string | null;
+  /** Fine-tuning: the loaded head did not fit and fc was freshly initialized. */
+  headReplaced: boolean;
+  notes: string[];
+}
+
+/** Train and evaluation splits of a dataset, with their transforms. */
+export interface DataSplits {
+  kind: 'idx' | 'folder';
+  train: DatasetSpec;
+  eval: DatasetSpec | null;
+  classes: readonly string[];
+  inputSize: number;
+}
+
+function fail(message: string): never {
+  throw new UserError(message);
+}
+
+function checkNumber(name: string, v: number, min: number, integer: boolean, max = Infinity): void {
+  if (
+    typeof v !== 'number' ||
+    !Number.isFinite(v) ||
+    v < min ||
+    v > max ||
+    (integer && !Number.isInteger(v))
+  ) {
+    fail(
+      `Invalid ${name} ${String(v)}: expected ${integer ? 'an integer' : 'a number'} ≥ ${min}${max < Infinity ? ` and ≤ ${max}` : ''}.`,
+    );
+  }
+}
+
+function checkChoice<T extends string>(name: string, v: T, choices: readonly T[]): void {
+  if (!choices.includes(v)) fail(`Invalid ${name} '${String(v)}': expected one of ${choices.join(', ')}.`);
+}
+
+function optionalCount(name: string, v: number | null | undefined, min = 1): number | null {
+  if (v === undefined || v === null) return null;
+  checkNumber(name, v, min, true);
+  return v;
+}
+
+/** Fills in defaults and checks every option (UserErrors name the option). */
+export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
+  if (typeof o.data !== 'string' || o.data === '') fail('The training data (data) is missing.');
+  const arch = checkArch(o.arch ?? 'resnet50');
+  const optimizer = o.optimizer ?? 'sgd';
+  checkChoice('optimizer', optimizer, OPTIMIZERS);
+  const r: ResolvedTrainOptions = {
+    data: o.data,
+    arch,
+    classes: optionalCount('classes', o.classes),
+    epochs: o.epochs ?? 1,
+    batchSize: o.batchSize ?? 32,
+    lr: o.lr ?? (optimizer === 'sgd' ? 0.1 : 1e-3),
+    momentum: o.momentum ?? 0.9,
+    weightDecay: o.weightDecay ?? (optimizer === 'sgd' ? 1e-4 : 1e-2),
+    optimizer,
+    schedule: o.schedule ?? 'none',
+    warmupEpochs: o.warmupEpochs ?? 0,
+    labelSmoothing: o.labelSmoothing ?? 0,
+    clip: o.clip ?? null,
+    inputSize: o.inputSize ?? null,
+    augment: o.augment ?? 'standard',
+    shuffle: o.shuffle ?? true,
+    seed: o.seed ?? 0,
+    from: o.from ?? null,
+    freeze: o.freeze ?? 'none',
+    stepsPerEpoch: optionalCount('stepsPerEpoch', o.stepsPerEpoch),
+    trainSamples: optionalCount('trainSamples', o.trainSamples),
+    evalSamples: optionalCount('evalSamples', o.evalSamples),
+    workers: o.workers ?? 1,
+    out: o.out ?? join('runs', `${arch}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`),
+  };
+  checkNumber('epochs', r.epochs, 1, true);
+  checkNumber('batchSize', r.batchSize, 2, true);
+  checkNumber('lr', r.lr, 0, false);
+  checkNumber('momentum', r.momentum, 0, false, optimizer === 'adamw' ? 0.999999 : Infinity);
+  checkNumber('weightDecay', r.weightDecay, 0, false);
+  checkChoice('schedule', r.schedule, SCHEDULES);
+  checkNumber('warmupEpochs', r.warmupEpochs, 0, true);
+  if (r.warmupEpochs >= r.epochs && r.warmupEpochs > 0) {
+    fail(`The warm-up (${r.warmupEpochs} epochs) must be shorter than the run (${r.epochs} epochs).`);
+  }
+  checkNumber('labelSmoothing', r.labelSmoothing, 0, false, 1);
+  if (r.clip !== null) checkNumber('clip', r.clip, Number.MIN_VALUE, false);
+  if (r.inputSize !== null) checkNumber('inputSize', r.inputSize, 32, true);
+  checkChoice('augment', r.augment, AUGMENTS);
+  if (typeof r.shuffle !== 'boolean') fail(`Invalid shuffle ${String(r.shuffle)}: expected true or false.`);
+  checkNumber('seed', r.seed, 0, true, Number.MAX_SAFE_INTEGER);
+  checkChoice('freeze', r.freeze, FREEZE_MODES);
+  checkNumber('workers', r.workers, 0, true);
+  return r;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function hasIdxFiles(dir: string): boolean {
+  try {
+    idxFilePath(dir, 'train', 'images');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function firstN(n: number | null, length: number): number[] | undefined {
+  return n === null ? undefined : Array.from({ length: Math.min(n, length) }, (_, i) => i);
+}
+
+/**
+ * The splits of `data` (`idx:DIR`, a directory of IDX files, or an ImageFolder) and their
+ * transforms: training with `augment`, evaluation with the evaluation preprocessing (IDX: resize to
+ * the input size; folders: resize 256 + center crop 224 at 224, else a resize to the input size),
+ * normalized with Fashion-MNIST's statistics for IDX data and ImageNet's otherwise.
+ */
+export function resolveData(
+  data: string,
+  opts: {
+    inputSize?: number | null;
+    augment?: AugmentName;
+    trainSamples?: number | null;
+    evalSamples?: number | null;
+  } = {},
+): DataSplits {
+  const explicitIdx = data.startsWith('idx:');
+  const dir = explicitIdx ? data.slice(4) : data;
+  if (!isDirectory(dir)) fail(`--data ${dir}: no such directory.`);
+  const idx = explicitIdx || hasIdxFiles(dir);
+  const inputSize = opts.inputSize ?? (idx ? 32 : 224);
+  checkNumber('input size', inputSize, 32, true);
+  const augment = opts.augment ?? 'standard';
+  if (idx) {
+    const norm = { mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD };
+    const evalT: TrainTransform = { kind: 'none', size: inputSize, ...norm };
+    const trainT: TrainTransform =
+      augment === 'standard' ? { kind: 'standard', size: inputSize, ...norm } : evalT;
+    const trainBase: DatasetSpec = { kind: 'idx', dir, split: 'train', transform: trainT };
+    const info = describeDataset(trainBase);
+    const train: DatasetSpec = { ...trainBase, indices: firstN(opts.trainSamples ?? null, info.length) };
+    let evalSpec: DatasetSpec | null = null;
+    let hasTest = true;
+    try {
+      idxFilePath(dir, 'test', 'images');
+      idxFilePath(dir, 'test', 'labels');
+    } catch {
+      hasTest = false;
+    }
+    if (hasTest) {
+      const base: DatasetSpec = { kind: 'idx', dir, split: 'test', transform: evalT };
+      const n = describeDataset(base).length;
+      evalSpec = { ...base, indices: firstN(opts.evalSamples ?? null, n) };
+    }
+    return { kind: 'idx', train, eval: evalSpec, classes: info.classes, inputSize };
+  }
+  const evalT: TrainTransform =
+    inputSize === 224 ? { kind: 'none', preset: 'imagenet-v1' } : { kind: 'none', size: inputSize };
+  const trainT: TrainTransform = augment === 'standard' ? { kind: 'standard', size: inputSize } : evalT;
+  const split = isDirectory(join(dir, 'train'));
+  const trainRoot = split ? join(dir, 'train') : dir;
+  const trainIndex = scanImageFolder(trainRoot);
+  const train: DatasetSpec = {
+    kind: 'folder',
+    root: trainRoot,
+    transform: trainT,
+    indices: firstN(opts.trainSamples ?? null, trainIndex.samples.length),
+  };
+  let evalSpec: DatasetSpec | null = null;
+  const valRoot = join(dir, 'val');
+  if (split && isDirectory(valRoot)) {
+    const valIndex = scanImageFolder(valRoot);
+    if (valIndex.classes.join('\n') !== trainIndex.classes.join('\n')) {
+      fail(`${valRoot}: its class folders differ from those of ${trainRoot}.`);
+    }
+    evalSpec = {
+      kind: 'folder',
+      root: valRoot,
+      transform: evalT,
+      indices: firstN(opts.evalSamples ?? null, valIndex.samples.length),
+    };
+  }
+  return { kind: 'folder', train, eval: evalSpec, classes: trainIndex.classes, inputSize };
+}
+
+/**
+ * The evaluation split of `data` for `resnet50 eval`: IDX `test`, an ImageFolder's `val/`, or the
+ * whole folder when it has no train/val split.
+ */
+export function resolveEvalData(
+  data: string,
+  opts: { inputSize?: number | null; samples?: number | null } = {},
+): { spec: DatasetSpec; classes: readonly string[]; inputSize: number; split: string } {
+  const splits = resolveData(data, { inputSize: opts.inputSize, augment: 'none', evalSamples: opts.samples });
+  if (splits.eval !== null) {
+    return {
+      spec: splits.eval,
+      classes: splits.classes,
+      inputSize: splits.inputSize,
+      split: splits.kind === 'idx' ? 'test' : 'val',
+    };
+  }
+  if (splits.kind === 'idx') fail(`--data ${data}: no t10k (test) IDX files to evaluate on.`);
+  const spec = { ...splits.train, indices: undefined } as DatasetSpec;
+  const n = describeDataset(spec).length;
+  return {
+    spec: { ...spec, indices: firstN(opts.samples ?? null, n) },
+    classes: splits.classes,
+    inputSize: splits.inputSize,
+    split: 'all',
+  };
+}
+
+/** Top-1/top-5 accuracy (fractions), mean loss and confusion matrix (rows: true class). */
+export interface EvalResult {
+  count: number;
+  top1: number;
+  top5: number;
+  loss: number;
+  confusion: number[][];
+}
+
+/** Runs `forward` over every batch of `loader` (epoch 0) and scores the logits. */
+export async function evaluate(
+  forward: (x: Tensor) => Promise<Tensor>,
+  loader: DataLoader,
+  numClasses: number,
+): Promise<EvalResult> {
+  const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  let count = 0;
+  let top1 = 0;
+  let top5 = 0;
+  let lossSum = 0;
+  const k = Math.min(5, numClasses);
+  for await (const batch of loader.batches(0)) {
+    const logits = await forward(batch.x);
+    const [n, classes] = logits.shape;
+    if (classes !== numClasses) fail(`The model gives ${classes} logits, expected ${numClasses}.`);
+    for (const y of batch.y) {
+      if (y >= numClasses) fail(`Label ${y} is outside the model's ${numClasses} classes.`);
+    }
+    lossSum += ops.crossEntropy(logits, batch.y, 0).loss * n;
+    for (let i = 0; i < n; i++) {
+      const row = logits.data.subarray(i * classes, (i + 1) * classes);
+      const y = batch.y[i];
+      let best = 0;
+      let above = 0;
+      for (let c = 0; c < classes; c++) {
+        if (row[c] > row[best]) best = c;
+        if (row[c] > row[y] || (row[c] === row[y] && c < y)) above++;
+      }
+      if (best === y) top1++;
+      if (above < k) top5++;
+      confusion[y][best]++;
+    }
+    count += n;
+  }
+  if (count === 0) fail('The evaluation split is empty.');
+  return { count, top1: top1 / count, top5: top5 / count, loss: lossSum / count, confusion };
+}
+
+/** Weights of `from` (a file or a registry name) as torchvision-named tensors. */
+async function readFromWeights(
+  from: string,
+  arch: ArchName,
+): Promise<{ path: string; tensors: Map<string, Tensor> }> {
+  const { weightsPath } = await resolveWeights({ arch, weights: from });
+  return { path: weightsPath, tensors: loadWeightsFile(weightsPath) };
+}
+
+/**
+ * Loads fine-tuning weights into `model`; a missing head or one of another class count is kept as
+ * initialized (torchvision init). Returns whether the head was replaced and a note saying so.
+ */
+async function loadFrom(
+  model: ResNet,
+  from: string,
+  arch: ArchName,
+): Promise<{ replaced: boolean; note: string | null }> {
+  const { path, tensors } = await readFromWeights(from, arch);
+  const fileArch = guessArch(tensors.keys());
+  if (fileArch !== undefined && fileArch !== arch) {
+    fail(`${path} holds ${fileArch} weights but the arch is ${arch}; pass --arch ${fileArch}.`);
+  }
+  const own = model.stateDict();
+  const ownFc = own.get('fc.weight');
+  const fileFc = tensors.get('fc.weight');
+  const fits = ownFc !== undefined && fileFc !== undefined && fileFc.shape.join() === ownFc.shape.join();
+  const merged = new Map(tensors);
+  if (!fits) {
+    for (const key of [...merged.keys()]) if (key.startsWith('fc.')) merged.delete(key);
+    for (const [key, t] of own) if (key.startsWith('fc.')) merged.set(key, t.clone());
+  }
+  model.loadStateDict(merged, { source: path });
+  if (fits) return { replaced: false, note: null };
+  const fileClasses = fileFc === undefined ? 'no classification head' : `${fileFc.shape[0]} classes`;
+  return {
+    replaced: true,
+    note: `${path} has ${fileClasses} and the data ${ownFc?.shape[0]}: fc.weight and fc.bias are freshly initialized (the rest is loaded).`,
+  };
+}
+
+/** Puts the model in training mode as the freeze mode wants. */
+function setTrainingMode(model: ResNet, freeze: FreezeMode): void {
+  if (freeze === 'backbone') {
+    model.eval();
+    model.fc?.train();
+    return;
+  }
+  model.train();
+  if (freeze === 'bn')
+    for (const [, m] of model.namedModules()) if (m instanceof BatchNorm2d) m.training = false;
+}
+
+function trainableParams(model: ResNet, all: ParamRef[], freeze: FreezeMode): ParamRef[] {
+  if (freeze === 'backbone') return all.filter((p) => p.name.startsWith('fc.'));
+  if (freeze === 'bn') {
+    const frozen = new Set<string>();
+    for (const [path, m] of model.namedModules()) {
+      if (m instanceof BatchNorm2d) for (const name of ['weight', 'bias']) frozen.add(`${path}.${name}`);
+    }
+    return all.filter((p) => !frozen.has(p.name));
+  }
+  return all;
+}
+
+function buildOptimizer(o: ResolvedTrainOptions, params: ParamRef[]): Optimizer {
+  const groups = paramGroupsExcludingNoDecay(params, o.weightDecay);
+  if (o.optimizer === 'adamw')
+    return new AdamW(groups, { lr: o.lr, weightDecay: o.weightDecay, betas: [o.momentum, 0.999] });
+  return new SGD(groups, { lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay });
+}
+
+/** The per-step schedule over `epochs × stepsPerEpoch` steps, with the warm-up first. */
+function buildSchedule(o: ResolvedTrainOptions, stepsPerEpoch: number): LrSchedule {
+  const total = o.epochs * stepsPerEpoch;
+  const warmup = o.warmupEpochs * stepsPerEpoch;
+  const main = Math.max(1, total - warmup);
+  let schedule: LrSchedule;
+  if (o.schedule === 'step') schedule = stepLR(Math.max(1, Math.ceil(main / 3)), 0.1);
+  else if (o.schedule === 'cosine') schedule = cosineAnnealingLR(main);
+  else if (o.schedule === 'onecycle') schedule = oneCycleLR({ totalSteps: main });
+  else schedule = (_step, baseLr) => baseLr;
+  return warmup > 0 ? withWarmup(schedule, warmup, 0.01) : schedule;
+}
+
+function writeLines(path: string, lines: readonly object[]): void {
+  const text = lines.map((l) => `${JSON.stringify(l)}\n`).join('');
+  writeFileAtomic(path, [Buffer.from(text, 'utf8')]);
+}
+
+function readJsonLines<T>(path: string): T[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as T];
+      } catch {
+        return [];
+      }
+    });
+}
+
+function writeCurves(path: string, metrics: readonly EpochMetrics[]): void {
+  const series: { name: string; points: [number, number][] }[] = [
+    { name: 'train loss', points: metrics.map((m) => [m.epoch, m.trainLoss]) },
+    { name: 'train accuracy', points: metrics.map((m) => [m.epoch, m.trainAcc]) },
+  ];
+  if (metrics.some((m) => m.valTop1 !== null)) {
+    series.push({
+      name: 'val top-1',
+      points: metrics.filter((m) => m.valTop1 !== null).map((m) => [m.epoch, m.valTop1 as number]),
+    });
+    series.push({
+      name: 'val top-5',
+      points: metrics.filter((m) => m.valTop5 !== null).map((m) => [m.epoch, m.valTop5 as number]),
+    });
+  }
+  writeLineChart(path, { title: 'Training curves', xLabel: 'epoch', yLabel: 'loss / accuracy', series });
+}
+
+/** Copies `from` over `to` atomically (temp file beside `to`, then rename). */
+function copyAtomic(from: string, to: string): void {
+  const tmp = `${to}.${process.pid}.tmp`;
+  copyFileSync(from, tmp);
+  renameSync(tmp, to);
+}
+
+/** Options to use when resuming: the checkpoint's, with epochs, data and workers from the call. */
+function resumeOptions(path: string, call: TrainOptions, out: string): ResolvedTrainOptions {
+  const meta = readCheckpointMeta(path);
+  const saved = meta.options as unknown as TrainOptions;
+  return resolveTrainOptions({
+    ...saved,
+    epochs: call.epochs ?? saved.epochs,
+    data: call.data ?? saved.data,
+    workers: call.workers ?? saved.workers,
+    out,
+  });
+}
+
+/** Trains a model as described in the file header; `report` receives progress events. */
+export async function train(
+  options: TrainOptions,
+  report?: (event: TrainEvent) => void,
+): Promise<TrainResult> {
+  const first = resolveTrainOptions(options);
+  const runDir = first.out;
+  const lastPath = join(runDir, 'last.safetensors');
+  if (options.resume === true && !existsSync(lastPath)) {
+    fail(`${lastPath}: no checkpoint to resume from.`);
+  }
+  if (options.resume !== true && existsSync(lastPath)) {
+    fail(
+      `${runDir} already holds a run (last.safetensors); pass resume to continue it or choose another out directory.`,
+    );
+  }
+  const o = options.resume === true ? resumeOptions(lastPath, options, runDir) : first;
+  const data = resolveData(o.data, o);
+  const numClasses = o.classes ?? data.classes.length;
+  if (numClasses < data.classes.length) {
+    fail(`classes (--classes) ${numClasses} is fewer than the ${data.classes.length} classes of ${o.data}.`);
+  }
+  const classes = [
+    ...data.classes,
+    ...Array.from({ length: numClasses - data.classes.length }, (_, i) => `class ${data.classes.length + i}`),
+  ];
+
+  const workers = o.workers;
+  const trainLoader = new DataLoader(data.train, {
+    batchSize: o.batchSize,
+    shuffle: o.shuffle,
+    seed: o.seed,
+    workers,
+    dropLast: true,
+  });
+  const evalLoader =
+    data.eval === null ? null : new DataLoader(data.eval, { batchSize: o.batchSize, seed: o.seed, workers });
+  try {
+    if (trainLoader.batchesPerEpoch === 0) {
+      fail(
+        `${o.data}: the training split has ${trainLoader.length} images, fewer than one batch of ${o.batchSize}.`,
+      );
+    }
+    const stepsPerEpoch = Math.min(trainLoader.batchesPerEpoch, o.stepsPerEpoch ?? Infinity);
+
+    const model = resnet(o.arch, { numClasses, seed: o.seed });
+    const notes: string[] = [];
+    let headReplaced = false;
+    if (o.from !== null && options.resume !== true) {
+      const { replaced, note } = await loadFrom(model, o.from, o.arch);
+      headReplaced = replaced;
+      if (note !== null) notes.push(note);
+    }
+    const params = trainableParams(model, model.parameters(), o.freeze);
+    const optimizer = buildOptimizer(o, params);
+    const scheduler = new LrScheduler(optimizer, buildSchedule(o, stepsPerEpoch));
+
+    mkdirSync(runDir, { recursive: true });
+    const stepsPath = join(runDir, 'steps.jsonl');
+    const metricsPath = join(runDir, 'metrics.jsonl');
+    let startEpoch = 0;
+    let globalStep = 0;
+    let metrics: EpochMetrics[] = [];
+    if (options.resume === true) {
+      const meta = loadCheckpoint(lastPath, { model, optimizer, scheduler });
+      if (meta.arch !== o.arch || meta.classes.length !== numClasses) {
+        throw new StateDictError(
+          `${lastPath}: the checkpoint is for ${meta.arch} with ${meta.classes.length} classes, not ${o.arch} with ${numClasses}.`,
+        );
+      }
+      startEpoch = meta.epoch;
+      globalStep = meta.step;
+      metrics = meta.metrics as unknown as EpochMetrics[];
+      // Lines written after the checkpoint (an epoch cut short) are dropped, so the files continue it exactly.
+      writeLines(
+        stepsPath,
+        readJsonLines<StepRecord>(stepsPath).filter((s) => s.step <= globalStep),
+      );
+      writeLines(metricsPath, metrics);
+      notes.push(`resuming ${runDir} after epoch ${startEpoch} (step ${globalStep}).`);
+    } else {
+      writeLines(stepsPath, []);
+      writeLines(metricsPath, []);
+    }
+
+    const savedOptions = o as unknown as { [key: string]: JsonValue };
+    report?.({
+      type: 'start',
+      runDir,
+      arch: o.arch,
+      numClasses,
+      trainSamples: trainLoader.length,
+      evalSamples: evalLoader?.length ?? 0,
+      epochs: o.epochs,
+      startEpoch,
+      stepsPerEpoch,
+      batchSize: o.batchSize,
+      notes,
+    });
+
+    let lastCheckpoint: string | null = options.resume === true ? lastPath : null;
+    let stepSecondsSum = 0;
+    let stepsTimed = 0;
+    for (let epoch = startEpoch; epoch < o.epochs; epoch++) {
+      const epochStart = performance.now();
+      setTrainingMode(model, o.freeze);
+      let steps = 0;
+      let seen = 0;
+      let correct = 0;
+      let lossSum = 0;
+      let trainMs = 0;
+      for await (const batch of trainLoader.batches(epoch)) {
+        if (steps >= stepsPerEpoch) break;
+        const t0 = performance.now();
+        model.zeroGrad();
+        const logits = model.call(batch.x);
+        const { loss, dlogits } = ops.crossEntropy(logits, batch.y, o.labelSmoothing);
+        if (!Number.isFinite(loss)) {
+          fail(
+            `The loss became ${loss} at epoch ${epoch + 1} step ${steps + 1}; lower the learning rate or clip the gradients.`,
+          );
+        }
+        if (o.freeze === 'backbone') model.fc?.backward(dlogits);
+        else model.backward(dlogits);
+        if (o.clip !== null) clipGradNorm(params, o.clip);
+        const lr = optimizer.lr;
+        optimizer.step();
+        scheduler.step();
+        const n = batch.y.length;
+        let batchCorrect = 0;
+        for (let i = 0; i < n; i++) {
+          const row = logits.data.subarray(i * numClasses, (i + 1) * numClasses);
+          let best = 0;
+          for (let c = 1; c < numClasses; c++) if (row[c] > row[best]) best = c;
+          if (best === batch.y[i]) batchCorrect++;
+        }
+        const elapsed = performance.now() - t0;
+        trainMs += elapsed;
+        stepSecondsSum += elapsed / 1000;
+        stepsTimed++;
+        steps++;
+        globalStep++;
+        seen += n;
+        correct += batchCorrect;
+        lossSum += loss;
+        const record: StepRecord = { epoch: epoch + 1, step: globalStep, loss, acc: batchCorrect / n, lr };
+        appendFileSync(stepsPath, `${JSON.stringify(record)}\n`);
+        const remaining = stepsPerEpoch - steps + (o.epochs - epoch - 1) * stepsPerEpoch;
+        report?.({
+          type: 'step',
+          epoch: epoch + 1,
+          epochs: o.epochs,
+          step: steps,
+          stepsPerEpoch,
+          globalStep,
+          loss,
+          meanLoss: lossSum / steps,
+          acc: correct / seen,
+          lr,
+          imgPerSec: seen / (trainMs / 1000),
+          etaSeconds: (stepSecondsSum / stepsTimed) * remaining,
+        });
+      }
+      let valTop1: number | null = null;
+      let valTop5: number | null = null;
+      if (evalLoader !== null) {
+        model.eval();
+        const r = await evaluate(async (x) => model.call(x), evalLoader, numClasses);
+        valTop1 = r.top1;
+        valTop5 = r.top5;
+      }
+      const m: EpochMetrics = {
+        epoch: epoch + 1,
+        step: globalStep,
+        trainLoss: lossSum / steps,
+        trainAcc: correct / seen,
+        valTop1,
+        valTop5,
+        lr: optimizer.lr,
+        imgPerSec: seen / (trainMs / 1000),
+        seconds: (performance.now() - epochStart) / 1000,
+      };
+      metrics.push(m);
+      appendFileSync(metricsPath, `${JSON.stringify(m)}\n`);
+      writeCurves(join(runDir, 'curves.png'), metrics);
+      const checkpoint = join(runDir, `checkpoint-epoch-${epoch + 1}.safetensors`);
+      saveCheckpoint(checkpoint, {
+        model,
+        optimizer,
+        scheduler,
+        epoch: epoch + 1,
+        step: globalStep,
+        seed: o.seed,
+        arch: o.arch,
+        classes,
+        options: savedOptions,
+        metrics: metrics as unknown as { [key: string]: JsonValue }[],
+      });
+      copyAtomic(checkpoint, lastPath);
+      lastCheckpoint = lastPath;
+      report?.({ type: 'epoch', epochs: o.epochs, metrics: m, checkpoint });
+    }
+
+    const finalWeights = join(runDir, 'final.safetensors');
+    saveWeightsFile(finalWeights, model.stateDict(), {
+      format: 'resnet50-weights',
+      arch: o.arch,
+      classes: JSON.stringify(classes),
+    });
+    const result: TrainResult = {
+      runDir,
+      arch: o.arch,
+      numClasses,
+      classes,
+      epochs: Math.max(startEpoch, o.epochs),
+      globalStep,
+      metrics,
+      finalWeights,
+      lastCheckpoint,
+      headReplaced,
+      notes,
+    };
+    report?.({ type: 'end', result });
+    return result;
+  } finally {
+    await trainLoader.close();
+    await evalLoader?.close();
+  }
+}
