@@ -3,7 +3,8 @@
  * cache), inferring the class count from the file's fc layer and the preset from the entry.
  */
 import { basename } from 'node:path';
-import { indexWeightsFile, loadWeightsFile } from '../io/weights/index.js';
+import { existsSync } from 'node:fs';
+import { indexWeightsFile, loadWeightsFile, saveWeightsFile } from '../io/weights/index.js';
 import { fromSafetensors } from '../backends/native/compile.js';
 import { checkStateDict } from '../nn/module.js';
 import { createRunner, resolveBackend, type Runner } from './runner.js';
@@ -121,6 +122,17 @@ export async function loadModel(options: LoadModelOptions = {}): Promise<LoadedM
   return { model, preset: resolved.entry?.preprocess ?? 'imagenet-v1', ...resolved };
 }
 
+/**
+ * For downloaded weights: a float32 safetensors copy of a cached `.pth`, written beside it once
+ * (atomically), so that later runs stream it into the native engine instead of unpickling 100 MB.
+ */
+export function cachedSafetensors(pthPath: string): string {
+  if (!pthPath.endsWith('.pth')) return pthPath;
+  const copy = `${pthPath.slice(0, -'.pth'.length)}.safetensors`;
+  if (!existsSync(copy)) saveWeightsFile(copy, loadWeightsFile(pthPath), { source: basename(pthPath) });
+  return copy;
+}
+
 export interface LoadedRunner extends Omit<LoadedModel, 'model'> {
   runner: Runner;
   numClasses: number;
@@ -136,6 +148,9 @@ export async function loadRunner(
   const backend = resolveBackend(options.backend);
   const resolved = await resolveWeights(options);
   const preset = resolved.entry?.preprocess ?? 'imagenet-v1';
+  const streamable =
+    backend === 'native' && resolved.entry !== undefined && options.weights !== resolved.weightsPath;
+  if (streamable) resolved.weightsPath = cachedSafetensors(resolved.weightsPath);
   const index = backend === 'native' ? indexWeightsFile(resolved.weightsPath) : null;
   if (index !== null) {
     const shapes = new Map([...index].map(([k, e]) => [k, e.shape]));
