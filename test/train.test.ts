@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { resnet, type ResNet } from '../src/model/resnet.js';
+import { withBackend } from '../src/backends/registry.js';
 import * as ops from '../src/ops/index.js';
 import { SGD } from '../src/train/optim.js';
 import { assertClose } from './helpers/compare.js';
@@ -62,38 +63,41 @@ function sampleError(data: Float32Array, ref: Sample): number {
   return worst;
 }
 
-test('one training step matches torch: logits, loss, every parameter gradient, BN running stats', (t) => {
-  const model = trainingModel();
-  const logits = model.call(x);
-  t.diagnostic(JSON.stringify(assertClose(logits.data, golden.logits, 1e-4, 'training-mode logits')));
-  const { loss, dlogits } = ops.crossEntropy(logits, labels, golden.labelSmoothing);
-  assert.ok(Math.abs(loss - golden.loss) / golden.loss < 1e-5, `loss ${loss} vs torch ${golden.loss}`);
-  model.backward(dlogits);
-  const params = model.parameters();
-  assert.deepEqual(params.map((p) => p.name).sort(), Object.keys(golden.grads).sort());
-  const errors = params.map((p): [string, number] => [
-    p.name,
-    sampleError(p.grad.data, golden.grads[p.name]),
-  ]);
-  errors.sort((a, b) => b[1] - a[1]);
-  t.diagnostic(
-    `worst gradient errors: ${errors
-      .slice(0, 5)
-      .map(([n, e]) => `${n} ${e.toExponential(2)}`)
-      .join(', ')}`,
-  );
-  t.diagnostic(
-    `gradient tensors: ${errors.length}, max relative error ${errors[0][1].toExponential(3)} (target ${GRAD_RTOL})`,
-  );
-  assert.ok(errors[0][1] <= GRAD_RTOL, `${errors[0][0]}: relative error ${errors[0][1]}`);
-  const state = model.stateDict();
-  let worstBuffer = 0;
-  for (const [name, ref] of Object.entries(golden.buffers))
-    worstBuffer = Math.max(worstBuffer, sampleError(state.get(name)!.data, ref));
-  t.diagnostic(`BN running statistics: max relative error ${worstBuffer.toExponential(3)}`);
-  assert.ok(worstBuffer <= 1e-4);
-  assert.equal(state.get('layer2.3.bn2.num_batches_tracked')!.data[0], golden.numBatchesTracked);
-});
+for (const backend of ['js', 'native']) {
+  test(`one training step matches torch on the ${backend} backend: logits, loss, every gradient, BN running stats`, (t) =>
+    withBackend(backend, () => {
+      const model = trainingModel();
+      const logits = model.call(x);
+      t.diagnostic(JSON.stringify(assertClose(logits.data, golden.logits, 1e-4, 'training-mode logits')));
+      const { loss, dlogits } = ops.crossEntropy(logits, labels, golden.labelSmoothing);
+      assert.ok(Math.abs(loss - golden.loss) / golden.loss < 1e-5, `loss ${loss} vs torch ${golden.loss}`);
+      model.backward(dlogits);
+      const params = model.parameters();
+      assert.deepEqual(params.map((p) => p.name).sort(), Object.keys(golden.grads).sort());
+      const errors = params.map((p): [string, number] => [
+        p.name,
+        sampleError(p.grad.data, golden.grads[p.name]),
+      ]);
+      errors.sort((a, b) => b[1] - a[1]);
+      t.diagnostic(
+        `worst gradient errors: ${errors
+          .slice(0, 5)
+          .map(([n, e]) => `${n} ${e.toExponential(2)}`)
+          .join(', ')}`,
+      );
+      t.diagnostic(
+        `gradient tensors: ${errors.length}, max relative error ${errors[0][1].toExponential(3)} (target ${GRAD_RTOL})`,
+      );
+      assert.ok(errors[0][1] <= GRAD_RTOL, `${errors[0][0]}: relative error ${errors[0][1]}`);
+      const state = model.stateDict();
+      let worstBuffer = 0;
+      for (const [name, ref] of Object.entries(golden.buffers))
+        worstBuffer = Math.max(worstBuffer, sampleError(state.get(name)!.data, ref));
+      t.diagnostic(`BN running statistics: max relative error ${worstBuffer.toExponential(3)}`);
+      assert.ok(worstBuffer <= 1e-4);
+      assert.equal(state.get('layer2.3.bn2.num_batches_tracked')!.data[0], golden.numBatchesTracked);
+    }));
+}
 
 test('five SGD steps give torch losses', (t) => {
   const model = trainingModel();

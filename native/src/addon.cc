@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "plan.h"
+#include "train_kernels.h"
 
 namespace {
 
@@ -294,10 +295,69 @@ Napi::Value Configure(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// ConvShape from (xShape [N,C,H,W], wShape [OC,C,KH,KW], stride [SH,SW], padding [PH,PW]).
+rn::ConvShape conv_shape(const Napi::CallbackInfo& info, int xi, int wi, int si) {
+  auto at = [&](int arg, uint32_t i) { return info[arg].As<Napi::Array>().Get(i).As<Napi::Number>().Int32Value(); };
+  rn::ConvShape s{at(xi, 0), at(xi, 1), at(xi, 2), at(xi, 3), at(wi, 0), at(wi, 2), at(wi, 3),
+                  at(si, 0), at(si, 1), at(si + 1, 0), at(si + 1, 1), 0, 0};
+  if (at(wi, 1) != s.c) throw Napi::RangeError::New(info.Env(), "weight does not fit the input channels");
+  s.oh = (s.h + 2 * s.ph - s.kh) / s.sh + 1;
+  s.ow = (s.w + 2 * s.pw - s.kw) / s.sw + 1;
+  return s;
+}
+
+float* f32(const Napi::CallbackInfo& info, int arg, size_t expected) {
+  if (!info[arg].IsTypedArray() || info[arg].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(info.Env(), "expected a Float32Array");
+  }
+  auto a = info[arg].As<Napi::Float32Array>();
+  if (a.ElementLength() != expected) throw Napi::RangeError::New(info.Env(), "array length does not match its shape");
+  return a.Data();
+}
+
+// convForward(x, xShape, w, wShape, stride, padding) → Float32Array (N, OC, OH, OW)
+Napi::Value ConvForward(const Napi::CallbackInfo& info) {
+  const rn::ConvShape s = conv_shape(info, 1, 3, 4);
+  const float* x = f32(info, 0, size_t(s.n) * s.c * s.h * s.w);
+  const float* w = f32(info, 2, size_t(s.oc) * s.c * s.kh * s.kw);
+  auto out = Napi::Float32Array::New(info.Env(), size_t(s.n) * s.oc * s.oh * s.ow);
+  std::lock_guard<std::mutex> lock(g_run_mutex);
+  rn::conv_train_forward(pool(), s, x, w, out.Data());
+  return out;
+}
+
+// convBackward(x, xShape, w, wShape, stride, padding, dout, needInputGrad) → { dweight, dx | null }
+Napi::Value ConvBackward(const Napi::CallbackInfo& info) {
+  const rn::ConvShape s = conv_shape(info, 1, 3, 4);
+  const float* x = f32(info, 0, size_t(s.n) * s.c * s.h * s.w);
+  const float* w = f32(info, 2, size_t(s.oc) * s.c * s.kh * s.kw);
+  const float* dout = f32(info, 6, size_t(s.n) * s.oc * s.oh * s.ow);
+  const bool need_dx = info[7].ToBoolean();
+  Napi::Env env = info.Env();
+  auto dweight = Napi::Float32Array::New(env, size_t(s.oc) * s.c * s.kh * s.kw);
+  Napi::Value dx = env.Null();
+  float* dx_data = nullptr;
+  if (need_dx) {
+    auto a = Napi::Float32Array::New(env, size_t(s.n) * s.c * s.h * s.w);
+    dx_data = a.Data();
+    dx = a;
+  }
+  {
+    std::lock_guard<std::mutex> lock(g_run_mutex);
+    rn::conv_train_backward(pool(), s, x, w, dout, dweight.Data(), dx_data);
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("dweight", dweight);
+  r.Set("dx", dx);
+  return r;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   g_kernels = select_kernels("auto");
   exports.Set("Plan", PlanWrap::Init(env));
   exports.Set("configure", Napi::Function::New(env, Configure));
+  exports.Set("convForward", Napi::Function::New(env, ConvForward));
+  exports.Set("convBackward", Napi::Function::New(env, ConvBackward));
   return exports;
 }
 

@@ -1,4 +1,4 @@
-/** `resnet50 train --data DIR|idx:DIR`: trains on the reference backend, with live progress on stderr. */
+/** `resnet50 train --data DIR|idx:DIR`: trains (native kernels when built), with live progress on stderr. */
 import { join } from 'node:path';
 import { readCheckpointMeta } from '../train/checkpoint.js';
 import {
@@ -11,6 +11,7 @@ import {
   type TrainOptions,
 } from '../train/trainer.js';
 import { checkArch } from '../tasks/pretrained.js';
+import { resolveBackend } from '../tasks/runner.js';
 import { choiceFlag, intFlag, stringFlag, UsageError, type Command } from './args.js';
 
 /** A number flag: finite and ≥ min (exclusive when `above`). */
@@ -83,16 +84,17 @@ function progressPrinter(every = 10): (event: TrainEvent) => void {
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train or fine-tune on an image folder or IDX data (reference backend)',
+  summary: 'train or fine-tune on an image folder or IDX data',
   help: `Usage: resnet50 train --data DIR|idx:DIR [--arch resnet50] [--classes N] [--epochs 1] [--batch 32]
                       [--lr 0.1] [--momentum 0.9] [--wd 1e-4] [--optimizer sgd|adamw]
                       [--schedule none|step|cosine|onecycle] [--warmup-epochs 0] [--label-smoothing 0]
                       [--clip NORM] [--input-size S] [--augment none|standard] [--shuffle true|false]
                       [--seed 0] [--from WEIGHTS] [--freeze none|backbone|bn] [--steps-per-epoch K]
-                      [--train-samples N] [--eval-samples N] [--workers 1] [--out RUNDIR] [--resume] [--json]
+                      [--train-samples N] [--eval-samples N] [--workers 1] [--backend native|js] [--out RUNDIR] [--resume] [--json]
 
-Trains a ResNet on the TypeScript reference backend and evaluates it on the held-out split after
-every epoch. RUNDIR gets steps.jsonl (per step), metrics.jsonl (per epoch), curves.png,
+Trains a ResNet (convolutions and their gradients on the native engine when it is built, the rest
+on the TypeScript kernels; --backend js for the reference alone) and evaluates it on the held-out
+split after every epoch. RUNDIR gets steps.jsonl (per step), metrics.jsonl (per epoch), curves.png,
 checkpoint-epoch-N.safetensors, last.safetensors and final.safetensors (torchvision keys).
 
   --data D            an ImageFolder directory (DIR/train + DIR/val if present, else one folder per
@@ -121,6 +123,7 @@ checkpoint-epoch-N.safetensors, last.safetensors and final.safetensors (torchvis
   --train-samples N   use only the first N training images
   --eval-samples N    evaluate on only the first N held-out images
   --workers N         data loader threads (default 1; 0 = in the training thread)
+  --backend B         native (default when built: native convolutions) or js (the reference kernels)
   --out RUNDIR        run directory (default runs/<arch>-<date>)
   --resume            continue RUNDIR (--out) from last.safetensors with its saved options;
                       --epochs, --data and --workers may be given anew
@@ -150,6 +153,7 @@ checkpoint-epoch-N.safetensors, last.safetensors and final.safetensors (torchvis
     'eval-samples': { type: 'string' },
     workers: { type: 'string' },
     out: { type: 'string' },
+    backend: { type: 'string' },
     resume: { type: 'boolean' },
     json: { type: 'boolean' },
   },
@@ -171,7 +175,10 @@ checkpoint-epoch-N.safetensors, last.safetensors and final.safetensors (torchvis
     const arch = stringFlag(values, 'arch');
     if (arch !== undefined) checkArch(arch);
     const inputSize = optionalInt(values, 'input-size', 32);
-    const options: TrainOptions = {
+    const backend = stringFlag(values, 'backend');
+    resolveBackend(backend);
+    const options: TrainOptions & { backend?: string } = {
+      backend,
       data,
       arch,
       classes: optionalInt(values, 'classes'),

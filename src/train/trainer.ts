@@ -1,5 +1,5 @@
 /**
- * The training loop on the reference backend: builds a ResNet for a dataset (IDX or ImageFolder),
+ * The training loop (native or reference kernels): builds a ResNet for a dataset (IDX or ImageFolder),
  * optionally starts from weights (fine-tuning; a head of another class count is replaced by a
  * freshly initialized one), trains with SGD or AdamW under a per-step lr schedule, evaluates on the
  * held-out split after every epoch, and keeps a run directory:
@@ -36,6 +36,8 @@ import { BatchNorm2d } from '../nn/layers.js';
 import type { ParamRef } from '../nn/module.js';
 import * as ops from '../ops/index.js';
 import { checkArch, guessArch, resolveWeights } from '../tasks/pretrained.js';
+import { resolveBackend } from '../tasks/runner.js';
+import { getBackend, setBackend } from '../backends/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { writeLineChart } from '../viz/plot.js';
 import { loadCheckpoint, readCheckpointMeta, saveCheckpoint, type JsonValue } from './checkpoint.js';
@@ -606,10 +608,24 @@ function resumeOptions(path: string, call: TrainOptions, out: string): ResolvedT
 }
 
 /** Trains a model as described in the file header; `report` receives progress events. */
+/**
+ * Trains on `options.backend` (default: native when the addon is built, else the reference js
+ * kernels); the backend is selected for the run and restored afterwards.
+ */
 export async function train(
-  options: TrainOptions,
+  options: TrainOptions & { backend?: string },
   report?: (event: TrainEvent) => void,
 ): Promise<TrainResult> {
+  const previous = getBackend().name;
+  setBackend(resolveBackend(options.backend));
+  try {
+    return await trainOn(options, report);
+  } finally {
+    setBackend(previous);
+  }
+}
+
+async function trainOn(options: TrainOptions, report?: (event: TrainEvent) => void): Promise<TrainResult> {
   const first = resolveTrainOptions(options);
   const runDir = first.out;
   const lastPath = join(runDir, 'last.safetensors');

@@ -33,6 +33,25 @@ export type Isa = 'avx512' | 'avx2' | 'portable';
 
 export interface NativeAddon {
   Plan: new (ops: NativeOp[], outputs: number[]) => NativePlan;
+  /** Training convolution (groups 1, dilation 1, no bias) on plain NCHW data, threaded GEMMs. */
+  convForward(
+    x: Float32Array,
+    xShape: readonly number[],
+    weight: Float32Array,
+    wShape: readonly number[],
+    stride: readonly number[],
+    padding: readonly number[],
+  ): Float32Array;
+  convBackward(
+    x: Float32Array,
+    xShape: readonly number[],
+    weight: Float32Array,
+    wShape: readonly number[],
+    stride: readonly number[],
+    padding: readonly number[],
+    dout: Float32Array,
+    needInputGrad: boolean,
+  ): { dweight: Float32Array; dx: Float32Array | null };
   configure(options?: { isa?: Isa | 'auto'; threads?: number }): { isa: Isa; threads: number };
 }
 

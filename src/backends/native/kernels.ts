@@ -1,10 +1,12 @@
 /**
- * The native engine behind the kernel interface: each call runs a one-op plan (weights packed per
- * call), so it is for parity tests and odd uses; models run through compiled plans (compile.ts).
- * Cases the engine does not cover (grouped/dilated convs, non-global adaptive pools, add, softmax,
- * the zero-pad shortcut alone) use the reference kernels.
+ * The native engine behind the kernel interface, used op by op (training, parity tests, odd uses;
+ * inference of whole models goes through compiled plans, compile.ts). Convolutions and their
+ * gradients are threaded GEMMs on NCHW data; pools, batch norm (inference), ReLU and linear run
+ * one-op plans. Cases the engine does not cover (grouped/dilated convs, non-global adaptive pools,
+ * add, softmax, the zero-pad shortcut, the other training kernels) use the reference kernels.
  */
-import type { Backend, Conv2dParams, MaxPool2dParams } from '../backend.js';
+import type { Backend, Conv2dGrads, Conv2dParams, MaxPool2dParams } from '../backend.js';
+import { convOutputSize } from '../../ops/shapes.js';
 import { createJsBackend } from '../js/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { UserError } from '../../errors.js';
@@ -39,44 +41,55 @@ export function createNativeBackend(): Backend {
   if (addon === null) throw new UserError(`The native backend is not available: ${nativeStatus().reason}.`);
   const js = createJsBackend();
 
+  const gemmConv = (p: Conv2dParams): boolean => p.groups === 1 && p.dilation[0] === 1 && p.dilation[1] === 1;
+
   const conv2d = (x: Tensor, weight: Tensor, bias: Tensor | null, p: Conv2dParams): Tensor => {
-    const [OC, C, KH, KW] = weight.shape;
-    const plain = C <= 4;
-    const uniformPad = p.padding[0] === p.padding[1];
-    if (
-      p.groups !== 1 ||
-      p.dilation[0] !== 1 ||
-      p.dilation[1] !== 1 ||
-      !uniformPad ||
-      (!plain && p.padding[0] > 1)
-    ) {
-      return js.conv2d(x, weight, bias, p);
+    if (!gemmConv(p)) return js.conv2d(x, weight, bias, p);
+    const [N, , H, W] = x.shape;
+    const [OC, , KH, KW] = weight.shape;
+    const OH = convOutputSize(H, KH, p.stride[0], p.padding[0]);
+    const OW = convOutputSize(W, KW, p.stride[1], p.padding[1]);
+    const out = addon.convForward(x.data, x.shape, weight.data, weight.shape, p.stride, p.padding);
+    if (bias !== null) {
+      for (let n = 0; n < N; n++)
+        for (let o = 0; o < OC; o++)
+          out
+            .subarray((n * OC + o) * OH * OW, (n * OC + o + 1) * OH * OW)
+            .forEach((v, i, a) => (a[i] = v + bias.data[o]));
     }
-    const input: NativeOp = plain
-      ? { op: 'input', output: 0, layout: 'plain', channels: C, border: p.padding[0] }
-      : blockedInput(C);
-    const ops: NativeOp[] = [
-      input,
-      {
-        op: 'conv',
-        input: 0,
-        output: 1,
-        residual: -1,
-        relu: false,
-        inChannels: C,
-        outChannels: OC,
-        kernelH: KH,
-        kernelW: KW,
-        strideH: p.stride[0],
-        strideW: p.stride[1],
-        padH: p.padding[0],
-        padW: p.padding[1],
-        weight: weight.data,
-        bias: bias?.data ?? null,
-      },
-      { op: 'toplain', input: 1, output: 2 },
-    ];
-    return sliceChannels(runOne(addon, ops, 2, x), OC);
+    return new Tensor(out, [N, OC, OH, OW]);
+  };
+
+  const conv2dBackward = (
+    x: Tensor,
+    weight: Tensor,
+    dout: Tensor,
+    p: Conv2dParams,
+    needInputGrad: boolean,
+  ): Conv2dGrads => {
+    if (!gemmConv(p)) return js.conv2dBackward(x, weight, dout, p, needInputGrad);
+    const { dweight, dx } = addon.convBackward(
+      x.data,
+      x.shape,
+      weight.data,
+      weight.shape,
+      p.stride,
+      p.padding,
+      dout.data,
+      needInputGrad,
+    );
+    const [N, OC, OH, OW] = dout.shape;
+    const dbias = new Float32Array(OC);
+    for (let n = 0; n < N; n++)
+      for (let o = 0; o < OC; o++) {
+        const plane = dout.data.subarray((n * OC + o) * OH * OW, (n * OC + o + 1) * OH * OW);
+        dbias[o] += plane.reduce((a, v) => a + v, 0);
+      }
+    return {
+      dx: dx === null ? null : new Tensor(dx, x.shape),
+      dweight: new Tensor(dweight, weight.shape),
+      dbias: new Tensor(dbias, [OC]),
+    };
   };
 
   const maxPool2d = (x: Tensor, p: MaxPool2dParams): Tensor => {
@@ -112,6 +125,7 @@ export function createNativeBackend(): Backend {
     ...js,
     name: 'native',
     conv2d,
+    conv2dBackward,
     batchNorm2d(x, mean, variance, weight, bias, eps) {
       const C = x.shape[1];
       const scale = new Float32Array(C);
