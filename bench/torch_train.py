@@ -13,7 +13,7 @@ one JSON line on stdout (progress on stderr):
   --fashion-mnist DIR --epoch-steps K: the Fashion-MNIST recipe of ours (28x28 gray resized to
       --size, gray -> 3 channels, normalized with mean 0.286 / std 0.353, shuffled batches of
       --batch from the IDX files) for K timed steps of an epoch (after --warmup untimed ones); the
-      seconds per epoch are extrapolated to floor(60000 / batch) steps. The time of a step includes
+      seconds per epoch are the median step time x floor(60000 / batch) steps. The time of a step includes
       assembling its batch, as in our trainer.
 
   --fashion-mnist DIR --epochs E: full training from scratch as bench/fashion_mnist.ts does it
@@ -61,6 +61,8 @@ def parse_args():
     p.add_argument("--epochs", type=int, default=None, help="full training run of at most E epochs")
     p.add_argument("--target", type=float, default=0.92)
     p.add_argument("--label-smoothing", type=float, default=0.1)
+    p.add_argument("--steps-per-epoch", type=int, default=None, help="full run: at most N steps per epoch (checks)")
+    p.add_argument("--eval-samples", type=int, default=None, help="full run: evaluate on the first N test images")
     p.add_argument("--weight-decay", type=float, default=None, help="default 1e-4 (timing), 5e-4 (full)")
     return p.parse_args()
 
@@ -217,7 +219,7 @@ def epoch_timing(args):
         "medianStepMs": med,
         "meanStepMs": mean,
         "imgPerSec": args.batch * 1000 / med,
-        "epochSecondsEstimate": mean * steps_per_epoch / 1000,
+        "epochSecondsEstimate": med * steps_per_epoch / 1000,
         "stepsMs": times,
     }
 
@@ -235,9 +237,11 @@ def evaluate(model, images, labels, size, batch=256):
 def full_run(args):
     train_x, train_y = load_split(args.fmnist, "train")
     test_x, test_y = load_split(args.fmnist, "test")
+    if args.eval_samples is not None:
+        test_x, test_y = test_x[: args.eval_samples], test_y[: args.eval_samples]
     lr = args.lr or 0.1
     model, opt = build(args, lr, args.weight_decay if args.weight_decay is not None else 5e-4, split_decay=True)
-    steps_per_epoch = train_x.shape[0] // args.batch
+    steps_per_epoch = min(train_x.shape[0] // args.batch, args.steps_per_epoch or 10**9)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps_per_epoch * args.epochs)
     gen = torch.Generator().manual_seed(args.seed)
     epochs = []
