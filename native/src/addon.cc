@@ -352,12 +352,96 @@ Napi::Value ConvBackward(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// Float32Array argument `arg` of any length.
+Napi::Float32Array f32any(const Napi::CallbackInfo& info, int arg) {
+  if (!info[arg].IsTypedArray() || info[arg].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(info.Env(), "expected a Float32Array");
+  }
+  return info[arg].As<Napi::Float32Array>();
+}
+
+// bnTrain(x, n, c, hw, weight, bias, eps) → { out, mean, variance, invstd }
+Napi::Value BnTrain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int n = info[1].As<Napi::Number>().Int32Value(), c = info[2].As<Napi::Number>().Int32Value(),
+            hw = info[3].As<Napi::Number>().Int32Value();
+  const float* x = f32(info, 0, size_t(n) * c * hw);
+  const float* w = f32(info, 4, size_t(c));
+  const float* b = f32(info, 5, size_t(c));
+  auto out = Napi::Float32Array::New(env, size_t(n) * c * hw);
+  auto mean = Napi::Float32Array::New(env, c), var = Napi::Float32Array::New(env, c),
+       invstd = Napi::Float32Array::New(env, c);
+  {
+    std::lock_guard<std::mutex> lock(g_run_mutex);
+    rn::bn_train_forward(pool(), n, c, hw, x, w, b, info[6].As<Napi::Number>().DoubleValue(), out.Data(), mean.Data(),
+                         var.Data(), invstd.Data());
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("out", out);
+  r.Set("mean", mean);
+  r.Set("variance", var);
+  r.Set("invstd", invstd);
+  return r;
+}
+
+// bnBackward(dout, x, n, c, hw, mean, invstd, weight) → { dx, dweight, dbias }
+Napi::Value BnBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int n = info[2].As<Napi::Number>().Int32Value(), c = info[3].As<Napi::Number>().Int32Value(),
+            hw = info[4].As<Napi::Number>().Int32Value();
+  const size_t size = size_t(n) * c * hw;
+  const float* dout = f32(info, 0, size);
+  const float* x = f32(info, 1, size);
+  auto dx = Napi::Float32Array::New(env, size);
+  auto dw = Napi::Float32Array::New(env, c), db = Napi::Float32Array::New(env, c);
+  {
+    std::lock_guard<std::mutex> lock(g_run_mutex);
+    rn::bn_backward(pool(), n, c, hw, dout, x, f32(info, 5, c), f32(info, 6, c), f32(info, 7, c), dx.Data(), dw.Data(),
+                    db.Data());
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("dx", dx);
+  r.Set("dweight", dw);
+  r.Set("dbias", db);
+  return r;
+}
+
+// bnAffine(x, n, c, hw, scale, shift) → Float32Array
+Napi::Value BnAffine(const Napi::CallbackInfo& info) {
+  const int n = info[1].As<Napi::Number>().Int32Value(), c = info[2].As<Napi::Number>().Int32Value(),
+            hw = info[3].As<Napi::Number>().Int32Value();
+  const float* x = f32(info, 0, size_t(n) * c * hw);
+  auto out = Napi::Float32Array::New(info.Env(), size_t(n) * c * hw);
+  std::lock_guard<std::mutex> lock(g_run_mutex);
+  rn::bn_affine(pool(), n, c, hw, x, f32(info, 4, c), f32(info, 5, c), out.Data());
+  return out;
+}
+
+// elementwise(kind, a, b?) → Float32Array: 'relu' max(a,0), 'add' a+b, 'reluBackward' b>0 ? a : 0
+Napi::Value Elementwise(const Napi::CallbackInfo& info) {
+  const std::string kind = info[0].As<Napi::String>();
+  auto a = f32any(info, 1);
+  const size_t size = a.ElementLength();
+  const float* b = kind == "relu" ? nullptr : f32(info, 2, size);
+  auto out = Napi::Float32Array::New(info.Env(), size);
+  std::lock_guard<std::mutex> lock(g_run_mutex);
+  if (kind == "relu") rn::relu_forward(pool(), size, a.Data(), out.Data());
+  else if (kind == "add") rn::add_forward(pool(), size, a.Data(), b, out.Data());
+  else if (kind == "reluBackward") rn::relu_backward(pool(), size, a.Data(), b, out.Data());
+  else throw Napi::TypeError::New(info.Env(), "unknown element-wise op '" + kind + "'");
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   g_kernels = select_kernels("auto");
   exports.Set("Plan", PlanWrap::Init(env));
   exports.Set("configure", Napi::Function::New(env, Configure));
   exports.Set("convForward", Napi::Function::New(env, ConvForward));
   exports.Set("convBackward", Napi::Function::New(env, ConvBackward));
+  exports.Set("bnTrain", Napi::Function::New(env, BnTrain));
+  exports.Set("bnBackward", Napi::Function::New(env, BnBackward));
+  exports.Set("bnAffine", Napi::Function::New(env, BnAffine));
+  exports.Set("elementwise", Napi::Function::New(env, Elementwise));
   return exports;
 }
 

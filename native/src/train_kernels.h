@@ -20,3 +20,21 @@ void conv_train_backward(ThreadPool& pool, const ConvShape& s, const float* x, c
                          float* dweight, float* dx);
 
 }  // namespace rn
+
+namespace rn {
+
+// Training batch norm on NCHW (planes of `hw` values): batch mean, biased variance, invstd; out.
+void bn_train_forward(ThreadPool& pool, int n, int c, int hw, const float* x, const float* weight, const float* bias,
+                      double eps, float* out, float* mean, float* variance, float* invstd);
+// dx = w·invstd/M·(M·dout − Σdout − x̂·Σ(dout·x̂)), dweight = Σ dout·x̂, dbias = Σ dout.
+void bn_backward(ThreadPool& pool, int n, int c, int hw, const float* dout, const float* x, const float* mean,
+                 const float* invstd, const float* weight, float* dx, float* dweight, float* dbias);
+// Inference batch norm: out = x·scale_c + shift_c.
+void bn_affine(ThreadPool& pool, int n, int c, int hw, const float* x, const float* scale, const float* shift,
+               float* out);
+// Element-wise: out = max(a, 0); out = a + b; dx = out > 0 ? dout : 0.
+void relu_forward(ThreadPool& pool, size_t size, const float* a, float* out);
+void add_forward(ThreadPool& pool, size_t size, const float* a, const float* b, float* out);
+void relu_backward(ThreadPool& pool, size_t size, const float* dout, const float* out, float* dx);
+
+}  // namespace rn

@@ -52,6 +52,37 @@ export interface NativeAddon {
     dout: Float32Array,
     needInputGrad: boolean,
   ): { dweight: Float32Array; dx: Float32Array | null };
+  /** Training batch norm over NCHW planes of `hw` values. */
+  bnTrain(
+    x: Float32Array,
+    n: number,
+    c: number,
+    hw: number,
+    weight: Float32Array,
+    bias: Float32Array,
+    eps: number,
+  ): { out: Float32Array; mean: Float32Array; variance: Float32Array; invstd: Float32Array };
+  bnBackward(
+    dout: Float32Array,
+    x: Float32Array,
+    n: number,
+    c: number,
+    hw: number,
+    mean: Float32Array,
+    invstd: Float32Array,
+    weight: Float32Array,
+  ): { dx: Float32Array; dweight: Float32Array; dbias: Float32Array };
+  /** out = x · scale[c] + shift[c] on NCHW planes. */
+  bnAffine(
+    x: Float32Array,
+    n: number,
+    c: number,
+    hw: number,
+    scale: Float32Array,
+    shift: Float32Array,
+  ): Float32Array;
+  elementwise(kind: 'relu', a: Float32Array): Float32Array;
+  elementwise(kind: 'add' | 'reluBackward', a: Float32Array, b: Float32Array): Float32Array;
   configure(options?: { isa?: Isa | 'auto'; threads?: number }): { isa: Isa; threads: number };
 }
 

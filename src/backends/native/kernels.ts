@@ -1,9 +1,10 @@
 /**
  * The native engine behind the kernel interface, used op by op (training, parity tests, odd uses;
  * inference of whole models goes through compiled plans, compile.ts). Convolutions and their
- * gradients are threaded GEMMs on NCHW data; pools, batch norm (inference), ReLU and linear run
- * one-op plans. Cases the engine does not cover (grouped/dilated convs, non-global adaptive pools,
- * add, softmax, the zero-pad shortcut, the other training kernels) use the reference kernels.
+ * gradients are threaded GEMMs on NCHW data; batch norm (both modes and its gradient), ReLU, its
+ * gradient and add are threaded NCHW loops; pools and linear run one-op plans. Cases the engine does
+ * not cover (grouped/dilated convs, non-global adaptive pools, softmax, the zero-pad shortcut, the
+ * pooling and linear gradients, the loss) use the reference kernels.
  */
 import type { Backend, Conv2dGrads, Conv2dParams, MaxPool2dParams } from '../backend.js';
 import { convOutputSize } from '../../ops/shapes.js';
@@ -127,26 +128,37 @@ export function createNativeBackend(): Backend {
     conv2d,
     conv2dBackward,
     batchNorm2d(x, mean, variance, weight, bias, eps) {
-      const C = x.shape[1];
+      const [N, C, H, W] = x.shape;
       const scale = new Float32Array(C);
       const shift = new Float32Array(C);
       for (let c = 0; c < C; c++) {
         scale[c] = weight.data[c] / Math.sqrt(variance.data[c] + eps);
         shift[c] = bias.data[c] - mean.data[c] * scale[c];
       }
-      const ops: NativeOp[] = [
-        blockedInput(C),
-        { op: 'affine', input: 0, output: 1, channels: C, scale, shift },
-        { op: 'toplain', input: 1, output: 2 },
-      ];
-      return sliceChannels(runOne(addon, ops, 2, x), C);
+      return new Tensor(addon.bnAffine(x.data, N, C, H * W, scale, shift), x.shape);
     },
-    relu(x) {
-      const ops: NativeOp[] = [
-        { op: 'input', output: 0, layout: 'flat', channels: x.size / x.shape[0] },
-        { op: 'relu', input: 0, output: 1 },
-      ];
-      return runOne(addon, ops, 1, x, true).reshape(x.shape);
+    relu: (x) => new Tensor(addon.elementwise('relu', x.data), x.shape),
+    add: (a, b) => new Tensor(addon.elementwise('add', a.data, b.data), a.shape),
+    reluBackward: (dout, out) =>
+      new Tensor(addon.elementwise('reluBackward', dout.data, out.data), dout.shape),
+    batchNorm2dTrain(x, weight, bias, eps) {
+      const [N, C, H, W] = x.shape;
+      const r = addon.bnTrain(x.data, N, C, H * W, weight.data, bias.data, eps);
+      return {
+        out: new Tensor(r.out, x.shape),
+        mean: new Tensor(r.mean, [C]),
+        variance: new Tensor(r.variance, [C]),
+        invstd: new Tensor(r.invstd, [C]),
+      };
+    },
+    batchNorm2dBackward(dout, x, mean, invstd, weight) {
+      const [N, C, H, W] = x.shape;
+      const r = addon.bnBackward(dout.data, x.data, N, C, H * W, mean.data, invstd.data, weight.data);
+      return {
+        dx: new Tensor(r.dx, x.shape),
+        dweight: new Tensor(r.dweight, [C]),
+        dbias: new Tensor(r.dbias, [C]),
+      };
     },
     maxPool2d,
     adaptiveAvgPool2d: (x, h, w) =>
