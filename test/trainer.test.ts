@@ -73,6 +73,7 @@ const runA = join(tmp, 'a');
 test('train --json: metrics, steps, checkpoints, curves and final weights in RUNDIR', async () => {
   const r = runCli(['train', ...COMMON, '--epochs', '2', '--out', runA, '--json']);
   assert.equal(r.status, 0, r.stderr);
+  assert.ok(r.stdout.trim().startsWith('{'), `no JSON on stdout; stderr:\n${r.stderr}`);
   const result = JSON.parse(r.stdout) as TrainResult;
   assert.equal(result.epochs, 2);
   assert.equal(result.globalStep, 4);

@@ -65,20 +65,25 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    const message = userMessage(e);
-    if (message === null) {
-      process.stderr.write(
-        `resnet50: internal error, please report it:\n${(e as Error)?.stack ?? String(e)}\n`,
-      );
-      process.exitCode = 70;
-    } else {
-      process.stderr.write(`resnet50: ${message}\n`);
-      process.exitCode = e instanceof UsageError ? 2 : 1;
-    }
-  },
-);
+// Data-loader workers are unref'd while idle and other work finishes on worker threads, so nothing
+// may hold the event loop between two steps of a command: keep the process alive until it settles.
+const keepAlive = setInterval(() => undefined, 1 << 30);
+main(process.argv.slice(2))
+  .finally(() => clearInterval(keepAlive))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      const message = userMessage(e);
+      if (message === null) {
+        process.stderr.write(
+          `resnet50: internal error, please report it:\n${(e as Error)?.stack ?? String(e)}\n`,
+        );
+        process.exitCode = 70;
+      } else {
+        process.stderr.write(`resnet50: ${message}\n`);
+        process.exitCode = e instanceof UsageError ? 2 : 1;
+      }
+    },
+  );
