@@ -2,18 +2,10 @@
  * Tests for src/io/weights: golden fixtures written by real torch (test/fixtures/gen_weights.py),
  * safetensors/zip/pickle validation, key remapping and atomic writes.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDirs } from './helpers/tmp.js';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
@@ -61,14 +53,7 @@ function assertTensorEqual(name: string, t: Tensor | undefined, e: Expected): vo
   assert.equal(maxErr, 0, `values of '${name}' differ: max abs error ${maxErr}`);
 }
 
-const tmpDirs: string[] = [];
-after(() => tmpDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function tmp(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'io-weights-'));
-  tmpDirs.push(dir);
-  return dir;
-}
+const tmp = tempDirs('io-weights-');
 
 /** Asserts `fn` throws a FileFormatError whose message names `path` and matches `pattern`. */
 function assertFileError(fn: () => unknown, path: string, pattern: RegExp): void {

@@ -6,10 +6,10 @@
  * real PyTorch 1.13 reported when loading it (see test/fixtures/check_torch_load.py).
  * Set WRITE_TORCH_FIXTURE=1 to regenerate the .pth instead of comparing it.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDirs } from './helpers/tmp.js';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as zlib from 'node:zlib';
@@ -30,14 +30,7 @@ const FIXTURES = fileURLToPath(new URL('../../test/fixtures/weights/', import.me
 const GOLDEN_PTH = join(FIXTURES, 'written_by_us.pth');
 const GOLDEN_JSON = join(FIXTURES, 'written_by_us.torch.json');
 
-const tmpDirs: string[] = [];
-after(() => tmpDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function tmp(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'torch-writer-'));
-  tmpDirs.push(dir);
-  return dir;
-}
+const tmp = tempDirs('torch-writer-');
 
 const int64 = (values: number[], shape: number[]): Tensor =>
   new Tensor(Float32Array.from(values), shape, 'int64');

@@ -154,16 +154,6 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
       } else if (kind == "zeropad") {
         plan_->add_zero_pad(in, out, num(o, "outChannels"), num(o, "stride"));
         set_layout(out, Layout::Blocked);
-      } else if (kind == "add") {
-        plan_->add_add(in, num(o, "input2"), out, o.Get("relu").ToBoolean());
-        set_layout(out, layout_of(in));
-      } else if (kind == "relu") {
-        plan_->add_relu(in, out);
-        set_layout(out, layout_of(in));
-      } else if (kind == "affine") {
-        const int c = num(o, "channels");
-        plan_->add_affine(in, out, c, floats(o, "scale", c, storage), floats(o, "shift", c, storage));
-        set_layout(out, Layout::Blocked);
       } else if (kind == "toplain") {
         plan_->add_to_plain(in, out);
         set_layout(out, Layout::Plain);

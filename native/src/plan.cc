@@ -174,34 +174,6 @@ void Plan::add_zero_pad(int in, int out, int out_channels, int stride) {
   push(std::move(op));
 }
 
-void Plan::add_add(int a, int b, int out, bool relu) {
-  Op op(OpKind::Add);
-  op.in = a;
-  op.in2 = b;
-  op.out = out;
-  op.relu = relu;
-  push(std::move(op));
-}
-
-void Plan::add_relu(int in, int out) {
-  Op op(OpKind::Relu);
-  op.in = in;
-  op.out = out;
-  push(std::move(op));
-}
-
-void Plan::add_affine(int in, int out, int c, const float* scale, const float* shift) {
-  Op op(OpKind::Affine);
-  op.in = in;
-  op.out = out;
-  op.c = c;
-  op.scale.assign(round_up(c, kBlock), 0.0f);
-  op.shift.assign(round_up(c, kBlock), 0.0f);
-  std::copy(scale, scale + c, op.scale.begin());
-  std::copy(shift, shift + c, op.shift.begin());
-  push(std::move(op));
-}
-
 void Plan::add_to_plain(int in, int out) {
   Op op(OpKind::ToPlain);
   op.in = in;
@@ -212,7 +184,7 @@ void Plan::add_to_plain(int in, int out) {
 size_t Plan::weight_bytes() const {
   size_t total = 0;
   for (const Op& op : ops_)
-    total += (op.weight.size() + op.bias.size() + op.scale.size() + op.shift.size() + op.winograd[0].size() + op.winograd[1].size()) * 4;
+    total += (op.weight.size() + op.bias.size() + op.winograd[0].size() + op.winograd[1].size()) * 4;
   return total;
 }
 
@@ -256,18 +228,13 @@ const Plan::Placement& Plan::place(int n, int c, int h, int w) {
       case OpKind::ZeroPad:
         d = {Layout::Blocked, in.n, op.oc, (in.h + op.sh - 1) / op.sh, (in.w + op.sw - 1) / op.sw, 0};
         break;
-      case OpKind::Add:
-      case OpKind::Relu:
-      case OpKind::Affine:
-        d = in;
-        break;
       case OpKind::ToPlain:
         d = {Layout::Plain, in.n, in.c, in.h, in.w, 0};
         break;
     }
     p.dims[op.out] = d;
     first[op.out] = int(i);
-    for (int t : {op.in, op.in2, op.residual}) {
+    for (int t : {op.in, op.residual}) {
       if (t >= 0) last[t] = int(i);
     }
   }
@@ -495,37 +462,6 @@ void Plan::execute(const Placement& p, float* arena, const float* input, int thr
             for (int y = 0; y < out.h; y++)
               for (int x = 0; x < out.w; x++)
                 std::memcpy(out.at(img, b, y, x), in.at(img, b, y * op.sh, x * op.sw), kBlock * sizeof(float));
-        break;
-      }
-      case OpKind::Add:
-      case OpKind::Relu:
-      case OpKind::Affine: {
-        // Element-wise over the whole buffer, borders included (they stay zero: 0+0, relu(0), and the
-        // affine border is re-zeroed below).
-        const float* a = arena + p.offset[op.in];
-        const float* b = op.kind == OpKind::Add ? arena + p.offset[op.in2] : nullptr;
-        float* out = arena + p.offset[op.out];
-        const TensorDims& d = p.dims[op.out];
-        const size_t total = d.size();
-        const size_t plane = size_t(d.h + 2 * kBorder) * (d.w + 2 * kBorder) * kBlock;
-        for (size_t i = 0; i < total; i++) {
-          float v = a[i];
-          if (op.kind == OpKind::Add) v += b[i];
-          if (op.kind == OpKind::Affine) {
-            const size_t ch = (i / plane) % (d.c / kBlock) * kBlock + i % kBlock;
-            v = v * op.scale[ch] + op.shift[ch];
-          }
-          if (op.relu || op.kind == OpKind::Relu) v = std::max(v, 0.0f);
-          out[i] = v;
-        }
-        if (op.kind == OpKind::Affine) {
-          Blocked o = blocked(op.out);
-          for (int img = 0; img < o.n; img++)
-            for (int bl = 0; bl < o.cb(); bl++)
-              for (int y = -kBorder; y < o.h + kBorder; y++)
-                for (int x = -kBorder; x < o.w + kBorder; x++)
-                  if (y < 0 || y >= o.h || x < 0 || x >= o.w) std::memset(o.at(img, bl, y, x), 0, kBlock * sizeof(float));
-        }
         break;
       }
       case OpKind::ToPlain: {

@@ -13,21 +13,21 @@
 
 namespace rn {
 
-enum class OpKind { Input, Conv, MaxPool, GlobalAvgPool, GlobalMaxPool, Linear, ZeroPad, Add, Relu, Affine, ToPlain };
+enum class OpKind { Input, Conv, MaxPool, GlobalAvgPool, GlobalMaxPool, Linear, ZeroPad, ToPlain };
 
 enum class Layout { PlainInput, Blocked, Flat, Plain };
 
 struct Op {
   explicit Op(OpKind k) : kind(k) {}
   OpKind kind;
-  int in = -1, in2 = -1, out = -1, residual = -1;
+  int in = -1, out = -1, residual = -1;
   bool relu = false;
   int c = 0, oc = 0;        // channels (oc padded to 16 for convs)
   int oc_logical = 0;       // zero-pad shortcut / conv: real output channels
   int kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
   int border = 0;                        // Input: zero border of a plain input
   Layout input_layout = Layout::Blocked; // Input: PlainInput (stem), Blocked or Flat (N, C)
-  FloatVector weight, bias, scale, shift;
+  FloatVector weight, bias;
   bool winograd_eligible = false;  // 3x3, stride 1, padding 1, blocked input
   FloatVector winograd[2];  // F(2x2) [16][OC/16][C][16] and F(4x4) [36][..], built on first use
 };
@@ -59,9 +59,6 @@ class Plan {
   void add_pool(OpKind kind, int in, int out, int kh, int kw, int sh, int sw, int ph, int pw);
   void add_linear(int in, int out, int in_features, int out_features, const float* weight, const float* bias);
   void add_zero_pad(int in, int out, int out_channels, int stride);
-  void add_add(int a, int b, int out, bool relu);
-  void add_relu(int in, int out);
-  void add_affine(int in, int out, int c, const float* scale, const float* shift);
   void add_to_plain(int in, int out);
   void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
 

@@ -1,16 +1,15 @@
 /**
- * Writes a file so that nobody ever sees a partial one: the chunks go to a temp file beside it,
+ * Writes a file so that nobody ever sees a partial one: the content goes to a temp file beside it,
  * which is renamed into place; on failure the temp file is removed and a FileFormatError names
  * the path.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { FileFormatError, UserError } from '../errors.js';
 
 export function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
+  replaceAtomic(path, (tmp) => {
     const fd = openSync(tmp, 'wx');
     try {
       for (const chunk of chunks) {
@@ -19,6 +18,18 @@ export function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>): voi
     } finally {
       closeSync(fd);
     }
+  });
+}
+
+/** Copies `from` over `path` with the same guarantee. */
+export function copyFileAtomic(from: string, path: string): void {
+  replaceAtomic(path, (tmp) => copyFileSync(from, tmp));
+}
+
+function replaceAtomic(path: string, fill: (tmp: string) => void): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    fill(tmp);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });

@@ -14,17 +14,9 @@
  * (seed, epoch) and each sample's augmentation on (seed, epoch, index), so `resume` from the last
  * epoch boundary reproduces the step losses of an uninterrupted run exactly.
  */
-import {
-  appendFileSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-} from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic_write.js';
+import { copyFileAtomic, writeFileAtomic } from '../io/atomic_write.js';
 import type { TrainTransform } from '../data/augment.js';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, idxFilePath } from '../data/idx.js';
 import { scanImageFolder } from '../data/image_folder.js';
@@ -587,13 +579,6 @@ function writeCurves(path: string, metrics: readonly EpochMetrics[]): void {
   writeLineChart(path, { title: 'Training curves', xLabel: 'epoch', yLabel: 'loss / accuracy', series });
 }
 
-/** Copies `from` over `to` atomically (temp file beside `to`, then rename). */
-function copyAtomic(from: string, to: string): void {
-  const tmp = `${to}.${process.pid}.tmp`;
-  copyFileSync(from, tmp);
-  renameSync(tmp, to);
-}
-
 /** Options to use when resuming: the checkpoint's, with epochs, data and workers from the call. */
 function resumeOptions(path: string, call: TrainOptions, out: string): ResolvedTrainOptions {
   const meta = readCheckpointMeta(path);
@@ -819,7 +804,7 @@ async function trainOn(options: TrainOptions, report?: (event: TrainEvent) => vo
         options: savedOptions,
         metrics: metrics as unknown as { [key: string]: JsonValue }[],
       });
-      copyAtomic(checkpoint, lastPath);
+      copyFileAtomic(checkpoint, lastPath);
       lastCheckpoint = lastPath;
       report?.({ type: 'epoch', epochs: o.epochs, metrics: m, checkpoint });
     }

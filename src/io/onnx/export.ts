@@ -7,9 +7,9 @@
  *   input  `input`  [batch, 3, height, width]  (symbolic dims unless `dynamic: false`)
  *   output `logits` [batch, numClasses]; without the top `pool` [batch, C] or `layer4` [batch, C, h, w]
  */
-import { endianness } from 'node:os';
 import { UserError } from '../../errors.js';
 import { writeFileAtomic } from '../atomic_write.js';
+import { float32Bytes } from '../bytes.js';
 import {
   AdaptiveAvgPool2d,
   AdaptiveMaxPool2d,
@@ -78,20 +78,12 @@ function attribute(name: string, value: AttrValue): ProtoWriter {
   return w.packedInts(8, value).int(20, ATTR_INTS);
 }
 
-function littleEndianBytes(data: Float32Array): Uint8Array {
-  if (endianness() === 'LE') return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const bytes = new Uint8Array(data.byteLength);
-  const view = new DataView(bytes.buffer);
-  data.forEach((v, i) => view.setFloat32(4 * i, v, true));
-  return bytes;
-}
-
 function floatTensor(name: string, tensor: Tensor): ProtoWriter {
   return new ProtoWriter()
     .packedInts(1, tensor.shape)
     .int(2, FLOAT)
     .string(8, name)
-    .bytes(9, littleEndianBytes(tensor.data));
+    .bytes(9, float32Bytes(tensor.data));
 }
 
 function int64Tensor(values: readonly (number | bigint)[]): ProtoWriter {

@@ -5,9 +5,9 @@
  * sorted keys and a space-padded header, through a temp file that is renamed into place.
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { endianness } from 'node:os';
 import { FileFormatError } from '../../errors.js';
 import { writeFileAtomic } from '../atomic_write.js';
+import { float32Bytes, HOST_IS_LE, littleEndian } from '../bytes.js';
 import { Tensor, formatShape, type DType } from '../../tensor/tensor.js';
 
 /** Element encodings found in weight files (safetensors names; torch storages map onto them). */
@@ -28,7 +28,6 @@ export const ELEMENT_TYPES: Readonly<Record<ElementType, { bytes: number; dtype:
 };
 
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
-const HOST_IS_LE = endianness() === 'LE';
 
 export function isElementType(s: string): s is ElementType {
   return Object.prototype.hasOwnProperty.call(ELEMENT_TYPES, s);
@@ -261,19 +260,9 @@ function encodeTensor(t: Tensor): { type: ElementType; bytes: Uint8Array } {
   if (t.dtype === 'int64') {
     const ints = new BigInt64Array(t.size);
     for (let i = 0; i < t.size; i++) ints[i] = BigInt(Math.round(t.data[i]!));
-    const bytes = new Uint8Array(ints.buffer);
-    return { type: 'I64', bytes: HOST_IS_LE ? bytes : swapBytes(bytes, 8) };
+    return { type: 'I64', bytes: littleEndian(new Uint8Array(ints.buffer), 8) };
   }
-  const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  return { type: 'F32', bytes: HOST_IS_LE ? bytes : swapBytes(bytes, 4) };
-}
-
-function swapBytes(bytes: Uint8Array, width: number): Uint8Array {
-  const out = new Uint8Array(bytes.length);
-  for (let i = 0; i < bytes.length; i += width) {
-    for (let j = 0; j < width; j++) out[i + j] = bytes[i + width - 1 - j]!;
-  }
-  return out;
+  return { type: 'F32', bytes: float32Bytes(t.data) };
 }
 
 /**

@@ -16,6 +16,10 @@
  */
 import { basename } from 'node:path';
 import { writeFileAtomic } from '../atomic_write.js';
+import { float32Bytes, littleEndian } from '../bytes.js';
+import { crc32 } from './zip.js';
+
+export { crc32 } from './zip.js';
 import { FileFormatError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { PickleWriter } from './pickle_writer.js';
@@ -39,25 +43,6 @@ const FLAG_DESCRIPTOR = 0x0008;
 /** Beyond this torch switches to ZIP64 per-entry fields, which this writer does not produce. */
 const MAX_ZIP32 = 0xffffffff;
 
-const HOST_IS_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 (IEEE 802.3, as zip uses), unsigned. */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
 /** The folder torch names the archive after: the file name up to its last dot. */
 export function torchArchiveName(path: string): string {
   const name = basename(path);
@@ -77,14 +62,6 @@ function contiguousStrides(shape: readonly number[]): number[] {
   return strides;
 }
 
-function swapBytes(bytes: Uint8Array, width: number): Uint8Array {
-  const out = new Uint8Array(bytes.length);
-  for (let i = 0; i < bytes.length; i += width) {
-    for (let j = 0; j < width; j++) out[i + j] = bytes[i + width - 1 - j]!;
-  }
-  return out;
-}
-
 /** The storage bytes of a tensor: float32 or int64, little-endian. */
 function storageBytes(t: Tensor, key: string, path: string): Uint8Array {
   if (t.dtype === 'int64') {
@@ -96,11 +73,9 @@ function storageBytes(t: Tensor, key: string, path: string): Uint8Array {
       }
       ints[i] = BigInt(v);
     }
-    const bytes = new Uint8Array(ints.buffer);
-    return HOST_IS_LE ? bytes : swapBytes(bytes, 8);
+    return littleEndian(new Uint8Array(ints.buffer), 8);
   }
-  const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  return HOST_IS_LE ? bytes : swapBytes(bytes, 4);
+  return float32Bytes(t.data);
 }
 
 /** data.pkl for an OrderedDict of tensors; tensor i uses storage key `String(i)`. */

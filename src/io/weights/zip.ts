@@ -15,6 +15,24 @@ export interface ZipEntry {
   readonly localHeaderOffset: number;
 }
 
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32 (IEEE 802.3, as zip uses), unsigned: zlib's when the runtime has it (Node ≥ 20.15), else a table. */
+export function crc32(bytes: Uint8Array): number {
+  if (typeof zlib.crc32 === 'function') return zlib.crc32(bytes) >>> 0;
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
 const SIG_EOCD = 0x06054b50;
 const SIG_ZIP64_LOCATOR = 0x07064b50;
 const SIG_ZIP64_EOCD = 0x06064b50;
@@ -167,9 +185,7 @@ export class ZipArchive {
     }
     if (data.length !== e.size)
       throw this.fail(`zip entry '${name}' has ${data.length} bytes, expected ${e.size}`);
-    // zlib.crc32 exists from Node 20.15; older runtimes skip the check.
-    if (typeof zlib.crc32 === 'function' && zlib.crc32(data) >>> 0 !== e.crc)
-      throw this.fail(`zip entry '${name}' is corrupt (CRC mismatch)`);
+    if (crc32(data) !== e.crc) throw this.fail(`zip entry '${name}' is corrupt (CRC mismatch)`);
     return data;
   }
 }
