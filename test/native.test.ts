@@ -176,6 +176,71 @@ test('each native kernel matches its reference kernel', (t) => {
   t.diagnostic(JSON.stringify(assertClose(fc[0].data, fc[1].data, RTOL, 'linear')));
 });
 
+test('each native training kernel (packed GEMMs) matches its reference kernel on every ISA', (t) => {
+  const isas = (['avx512', 'avx2', 'portable'] as Isa[]).filter((isa) => {
+    try {
+      addon!.configure({ isa });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const both = <T>(fn: () => T): [T, T] => [withBackend('native', fn), withBackend('js', fn)];
+  // [x shape, weight shape, stride, padding]: odd sizes, channel counts that are not multiples of
+  // the register tile, outputs above and below the direct-store threshold (128 px), deep weight
+  // gradients (split K), stride 2 (col2im path) and stride 1 (flipped-kernel path).
+  const convCases: [number[], number[], number, number][] = [
+    [[2, 3, 23, 19], [16, 3, 7, 7], 2, 3],
+    [[3, 20, 13, 11], [24, 20, 3, 3], 1, 1],
+    [[2, 40, 14, 14], [33, 40, 1, 1], 2, 0],
+    [[2, 17, 6, 5], [70, 17, 1, 1], 1, 0],
+    [[1, 5, 8, 8], [7, 5, 3, 3], 2, 1],
+    [[4, 8, 40, 36], [9, 8, 3, 3], 1, 1],
+    [[2, 300, 7, 7], [29, 300, 3, 3], 1, 1],
+  ];
+  try {
+    for (const isa of isas) {
+      addon!.configure({ isa });
+      for (const [xs, ws, stride, padding] of convCases) {
+        const x = randomTensor(xs, 1);
+        const w = randomTensor(ws, 2);
+        const b = randomTensor([ws[0]], 3);
+        const params = {
+          stride: [stride, stride],
+          padding: [padding, padding],
+          dilation: [1, 1],
+          groups: 1,
+        } as const;
+        const label = `${isa} conv ${xs} * ${ws} s${stride} p${padding}`;
+        const [fn, fr] = both(() => ops.conv2d(x, w, b, params));
+        assertClose(fn.data, fr.data, RTOL, `${label} forward`);
+        const dout = randomTensor(fr.shape as number[], 4);
+        const [gn, gr] = both(() => ops.conv2dBackward(x, w, dout, params, true));
+        assertClose(gn.dx!.data, gr.dx!.data, RTOL, `${label} dx`);
+        assertClose(gn.dweight.data, gr.dweight.data, RTOL, `${label} dweight`);
+        assertClose(gn.dbias.data, gr.dbias.data, RTOL, `${label} dbias`);
+      }
+      for (const [n, inF, outF] of [
+        [3, 37, 11],
+        [45, 300, 70],
+      ]) {
+        const x = randomTensor([n, inF], 5);
+        const w = randomTensor([outF, inF], 6);
+        const [ln, lr] = both(() => ops.linear(x, w, randomTensor([outF], 7)));
+        assertClose(ln.data, lr.data, RTOL, `${isa} linear ${n}x${inF}→${outF}`);
+        const dout = randomTensor([n, outF], 8);
+        const [bn, br] = both(() => ops.linearBackward(dout, x, w));
+        assertClose(bn.dx.data, br.dx.data, RTOL, `${isa} linear dx`);
+        assertClose(bn.dweight.data, br.dweight.data, RTOL, `${isa} linear dweight`);
+        assertClose(bn.dbias.data, br.dbias.data, RTOL, `${isa} linear dbias`);
+      }
+    }
+  } finally {
+    addon!.configure({ isa: 'auto' });
+  }
+  t.diagnostic(`checked on ${isas.join(', ')}`);
+});
+
 test('inference does not block the event loop: a timer fires during a long batch', async () => {
   const model = ruleModel('resnet50');
   const native = new NativeResNet(model);

@@ -305,18 +305,33 @@ float* f32(const Napi::CallbackInfo& info, int arg, size_t expected) {
   return a.Data();
 }
 
-// convForward(x, xShape, w, wShape, stride, padding) → Float32Array (N, OC, OH, OW)
+// convForward(x, xShape, w, wShape, stride, padding, bias?) → Float32Array (N, OC, OH, OW)
 Napi::Value ConvForward(const Napi::CallbackInfo& info) {
   const rn::ConvShape s = conv_shape(info, 1, 3, 4);
   const float* x = f32(info, 0, size_t(s.n) * s.c * s.h * s.w);
   const float* w = f32(info, 2, size_t(s.oc) * s.c * s.kh * s.kw);
+  const float* bias = info.Length() > 6 && !info[6].IsNull() && !info[6].IsUndefined() ? f32(info, 6, size_t(s.oc)) : nullptr;
   auto out = Napi::Float32Array::New(info.Env(), size_t(s.n) * s.oc * s.oh * s.ow);
   std::lock_guard<std::mutex> lock(g_run_mutex);
-  rn::conv_train_forward(pool(), s, x, w, out.Data());
+  rn::conv_train_forward(pool(), g_kernels, s, x, w, bias, out.Data());
   return out;
 }
 
-// convBackward(x, xShape, w, wShape, stride, padding, dout, needInputGrad) → { dweight, dx | null }
+// matmul(a, transA, b, transB, m, n, k) → Float32Array (M, N) = op(a) · op(b)
+Napi::Value Matmul(const Napi::CallbackInfo& info) {
+  const int m = info[4].As<Napi::Number>().Int32Value(), n = info[5].As<Napi::Number>().Int32Value(),
+            k = info[6].As<Napi::Number>().Int32Value();
+  if (m < 0 || n < 0 || k < 0) throw Napi::RangeError::New(info.Env(), "negative matrix size");
+  const float* a = f32(info, 0, size_t(m) * k);
+  const float* b = f32(info, 2, size_t(k) * n);
+  auto c = Napi::Float32Array::New(info.Env(), size_t(m) * n);
+  if (k == 0 || m == 0 || n == 0) return c;
+  std::lock_guard<std::mutex> lock(g_run_mutex);
+  rn::matmul(pool(), g_kernels, m, n, k, a, info[1].ToBoolean(), b, info[3].ToBoolean(), c.Data());
+  return c;
+}
+
+// convBackward(x, xShape, w, wShape, stride, padding, dout, needInputGrad) → { dweight, dbias, dx | null }
 Napi::Value ConvBackward(const Napi::CallbackInfo& info) {
   const rn::ConvShape s = conv_shape(info, 1, 3, 4);
   const float* x = f32(info, 0, size_t(s.n) * s.c * s.h * s.w);
@@ -325,6 +340,7 @@ Napi::Value ConvBackward(const Napi::CallbackInfo& info) {
   const bool need_dx = info[7].ToBoolean();
   Napi::Env env = info.Env();
   auto dweight = Napi::Float32Array::New(env, size_t(s.oc) * s.c * s.kh * s.kw);
+  auto dbias = Napi::Float32Array::New(env, size_t(s.oc));
   Napi::Value dx = env.Null();
   float* dx_data = nullptr;
   if (need_dx) {
@@ -334,10 +350,11 @@ Napi::Value ConvBackward(const Napi::CallbackInfo& info) {
   }
   {
     std::lock_guard<std::mutex> lock(g_run_mutex);
-    rn::conv_train_backward(pool(), s, x, w, dout, dweight.Data(), dx_data);
+    rn::conv_train_backward(pool(), g_kernels, s, x, w, dout, dweight.Data(), dbias.Data(), dx_data);
   }
   Napi::Object r = Napi::Object::New(env);
   r.Set("dweight", dweight);
+  r.Set("dbias", dbias);
   r.Set("dx", dx);
   return r;
 }
@@ -428,6 +445,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("configure", Napi::Function::New(env, Configure));
   exports.Set("convForward", Napi::Function::New(env, ConvForward));
   exports.Set("convBackward", Napi::Function::New(env, ConvBackward));
+  exports.Set("matmul", Napi::Function::New(env, Matmul));
   exports.Set("bnTrain", Napi::Function::New(env, BnTrain));
   exports.Set("bnBackward", Napi::Function::New(env, BnBackward));
   exports.Set("bnAffine", Napi::Function::New(env, BnAffine));

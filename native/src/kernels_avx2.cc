@@ -5,4 +5,7 @@
 #define RN_PX_WIDE 6
 #define RN_NV_NARROW 1
 #define RN_PX_NARROW 6
+// Training GEMM: 6 rows × 16 columns (12 ymm accumulators).
+#define RN_GEMM_MR 6
+#define RN_GEMM_NV 1
 #include "kernels_impl.h"

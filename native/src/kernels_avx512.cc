@@ -6,4 +6,7 @@
 #define RN_PX_WIDE 14
 #define RN_NV_NARROW 4
 #define RN_PX_NARROW 7
+// Training GEMM: 14 rows × 32 columns (28 accumulators).
+#define RN_GEMM_MR 14
+#define RN_GEMM_NV 2
 #include "kernels_impl.h"

@@ -1,7 +1,8 @@
 // Kernels of the native engine, written once with GCC vector extensions and compiled three times
 // (kernels_avx512.cc, kernels_avx2.cc, kernels_portable.cc) with different -m flags and tile sizes.
 // Include with RN_NS (namespace), RN_NAME, RN_NV_WIDE/RN_PX_WIDE (tile for wide rows) and
-// RN_NV_NARROW/RN_PX_NARROW (tile for rows of at most RN_PX_NARROW pixels) defined.
+// RN_NV_NARROW/RN_PX_NARROW (tile for rows of at most RN_PX_NARROW pixels) and RN_GEMM_MR/RN_GEMM_NV
+// (the training GEMM's register tile: MR rows × NV vectors of 16 columns) defined.
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
@@ -326,6 +327,23 @@ static void linear(const float* in, const float* weight, const float* bias, floa
   }
 }
 
+static void gemm_micro(int kc, const float* ap, const float* bp, float* c, size_t ldc, bool accumulate) {
+  constexpr int MR = RN_GEMM_MR, NV = RN_GEMM_NV;
+  v16 acc[MR][NV];
+  for (int r = 0; r < MR; r++)
+    for (int v = 0; v < NV; v++) acc[r][v] = accumulate ? load(c + r * ldc + v * kBlock) : v16{};
+  for (int k = 0; k < kc; k++, ap += MR, bp += NV * kBlock) {
+    v16 b[NV];
+    for (int v = 0; v < NV; v++) b[v] = load(bp + v * kBlock);
+    for (int r = 0; r < MR; r++) {
+      const float a = ap[r];
+      for (int v = 0; v < NV; v++) acc[r][v] += a * b[v];
+    }
+  }
+  for (int r = 0; r < MR; r++)
+    for (int v = 0; v < NV; v++) store(c + r * ldc + v * kBlock, acc[r][v]);
+}
+
 }  // namespace RN_NS
 
 #define RN_STR2(x) #x
@@ -333,7 +351,8 @@ static void linear(const float* in, const float* weight, const float* bias, floa
 const Kernels* RN_NAME() {
   static const Kernels table = {RN_STR(RN_NS), RN_NS::conv_row, RN_NS::conv_groups, RN_NS::max_pool_row,
                                 RN_NS::global_pool, RN_NS::winograd,
-                                RN_NS::zero_border, RN_NS::linear};
+                                RN_NS::zero_border, RN_NS::linear, RN_GEMM_MR, RN_GEMM_NV * kBlock,
+                                RN_NS::gemm_micro};
   return &table;
 }
 

@@ -5,4 +5,7 @@
 #define RN_PX_WIDE 3
 #define RN_NV_NARROW 1
 #define RN_PX_NARROW 3
+// Training GEMM: 3 rows × 16 columns.
+#define RN_GEMM_MR 3
+#define RN_GEMM_NV 1
 #include "kernels_impl.h"

@@ -12,86 +12,210 @@ namespace rn {
 
 namespace {
 
-typedef float v16 __attribute__((vector_size(64)));
+constexpr int kKc = 256;     // depth of one packed block (B's micro-panel stays in L1)
+constexpr int kMcRows = 168; // rows of A packed together (rounded down to a multiple of MR; ~170 KB in L2)
+constexpr int kNc = 512;     // columns of B packed together (rounded down to a multiple of NR)
 
-inline v16 load16(const float* p) {
-  v16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store16(float* p, v16 v) { std::memcpy(p, &v, sizeof v); }
-
-// C[i][j] += Σ_k A[i][k] · B[k][j] for rows [i0, i1): A is M×K (row stride lda), B is K×N (ldb),
-// C is M×N (ldc). Register tile: 6 rows × 32 columns; K blocked to keep B's panel in L1/L2.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void gemm_rows(int i0, int i1, int n, int k,
-                                                                          const float* a, int lda, const float* b,
-                                                                          int ldb, float* c, int ldc) {
-  constexpr int MR = 6, NR = 32, KB = 256;
-  for (int k0 = 0; k0 < k; k0 += KB) {
-    const int k1 = std::min(k, k0 + KB);
-    for (int j = 0; j < n; j += NR) {
-      const int nr = std::min(NR, n - j);
-      for (int i = i0; i < i1; i += MR) {
-        const int mr = std::min(MR, i1 - i);
-        if (nr == NR && mr == MR) {
-          v16 acc[MR][2];
-          for (int r = 0; r < MR; r++) {
-            acc[r][0] = load16(c + size_t(i + r) * ldc + j);
-            acc[r][1] = load16(c + size_t(i + r) * ldc + j + 16);
-          }
-          for (int kk = k0; kk < k1; kk++) {
-            const v16 b0 = load16(b + size_t(kk) * ldb + j), b1 = load16(b + size_t(kk) * ldb + j + 16);
-            for (int r = 0; r < MR; r++) {
-              const float av = a[size_t(i + r) * lda + kk];
-              acc[r][0] += av * b0;
-              acc[r][1] += av * b1;
-            }
-          }
-          for (int r = 0; r < MR; r++) {
-            store16(c + size_t(i + r) * ldc + j, acc[r][0]);
-            store16(c + size_t(i + r) * ldc + j + 16, acc[r][1]);
-          }
-        } else {
-          for (int r = 0; r < mr; r++) {
-            float* cr = c + size_t(i + r) * ldc + j;
-            for (int kk = k0; kk < k1; kk++) {
-              const float av = a[size_t(i + r) * lda + kk];
-              const float* br = b + size_t(kk) * ldb + j;
-              for (int q = 0; q < nr; q++) cr[q] += av * br[q];
-            }
+// C (M×N, row stride ldc) (+)= A (M×K) · B (K×N). A and B are only read through their packers:
+// pack_a(i0, mr, k0, kc, dst): dst[kk·MR + ii] = A(i0 + ii, k0 + kk) for ii < mr, 0 for mr ≤ ii < MR;
+// pack_b(k0, kc, j0, nr, dst): dst[kk·NR + jj] = B(k0 + kk, j0 + jj) for jj < nr, 0 up to NR.
+// So transposes and im2col happen while packing, on blocks that fit in cache. Work is split into
+// MC×NC blocks of C, each running its K loop with its own packing buffers; when that gives too few
+// tasks for the pool and K is deep (weight gradients), K is split too, into private partial sums.
+//
+// C may be cut into column segments (an image-major output): columns [s·seg, (s+1)·seg) of C live at
+// c + s·seg_stride, row stride ldc. Blocks never cross a segment. seg = n is one plain matrix.
+template <typename PackA, typename PackB>
+void packed_gemm(ThreadPool& pool, const Kernels* kern, int m, int n, int k, const PackA& pack_a,
+                 const PackB& pack_b, float* c, size_t ldc, bool accumulate, int seg = 0, size_t seg_stride = 0) {
+  if (seg <= 0) seg = n;
+  const int MR = kern->gemm_mr, NR = kern->gemm_nr;
+  const int mc = std::max(MR, kMcRows / MR * MR), nc = std::max(NR, kNc / NR * NR);
+  const int per_seg = (seg + nc - 1) / nc, segs = n / seg;
+  const int mt = (m + mc - 1) / mc, nt = per_seg * segs;
+  auto cptr = [&](int i, int j) { return c + size_t(j / seg) * seg_stride + size_t(i) * ldc + j % seg; };
+  const int want = 4 * pool.threads();
+  const int ks = mt * nt >= want ? 1 : std::max(1, std::min((want + mt * nt - 1) / (mt * nt), k / (4 * kKc)));
+  const int kslice = (k + ks - 1) / ks;
+  std::vector<FloatVector> partial(ks > 1 ? ks : 0);
+  for (auto& p : partial) p.assign(size_t(m) * n, 0.0f);
+  pool.parallel_for(mt * nt * ks, [&](int t) {
+    const int slice = t / (mt * nt), block = t % (mt * nt);
+    const int i0 = block / nt * mc, cb = block % nt;
+    const int j0 = cb / per_seg * seg + cb % per_seg * nc;
+    const int mb = std::min(mc, m - i0), nb = std::min(nc, seg - cb % per_seg * nc);
+    const int mpanels = (mb + MR - 1) / MR, npanels = (nb + NR - 1) / NR;
+    const int kbeg = slice * kslice, kend = std::min(k, kbeg + kslice);
+    float* dst = ks > 1 ? partial[slice].data() + size_t(i0) * n + j0 : cptr(i0, j0);
+    const size_t ld = ks > 1 ? size_t(n) : ldc;
+    thread_local FloatVector abuf, bbuf, tile;
+    abuf.resize(size_t(mpanels) * MR * kKc);
+    bbuf.resize(size_t(npanels) * NR * kKc);
+    tile.resize(size_t(MR) * NR);
+    for (int k0 = kbeg; k0 < kend; k0 += kKc) {
+      const int kc = std::min(kKc, kend - k0);
+      for (int p = 0; p < mpanels; p++)
+        pack_a(i0 + p * MR, std::min(MR, mb - p * MR), k0, kc, abuf.data() + size_t(p) * MR * kc);
+      for (int q = 0; q < npanels; q++)
+        pack_b(k0, kc, j0 + q * NR, std::min(NR, nb - q * NR), bbuf.data() + size_t(q) * NR * kc);
+      const bool acc = k0 > kbeg || (accumulate && ks == 1);
+      for (int q = 0; q < npanels; q++) {
+        const int nr = std::min(NR, nb - q * NR);
+        const float* bp = bbuf.data() + size_t(q) * NR * kc;
+        for (int p = 0; p < mpanels; p++) {
+          const int mr = std::min(MR, mb - p * MR);
+          const float* ap = abuf.data() + size_t(p) * MR * kc;
+          float* cp = dst + size_t(p * MR) * ld + q * NR;
+          if (mr == MR && nr == NR) {
+            kern->gemm_micro(kc, ap, bp, cp, ld, acc);
+          } else {
+            kern->gemm_micro(kc, ap, bp, tile.data(), NR, false);
+            for (int r = 0; r < mr; r++)
+              for (int j = 0; j < nr; j++) cp[r * ld + j] = (acc ? cp[r * ld + j] : 0.0f) + tile[r * NR + j];
           }
         }
       }
     }
+  });
+  if (ks > 1) {
+    pool.parallel_for(m, [&](int i) {
+      for (int j0 = 0; j0 < n; j0 += seg) {
+        float* row = cptr(i, j0);
+        if (!accumulate) std::fill(row, row + seg, 0.0f);
+        for (const auto& p : partial)
+          for (int j = 0; j < seg; j++) row[j] += p[size_t(i) * n + j0 + j];
+      }
+    });
   }
 }
 
-// Splits the rows of C over the pool (6-row aligned chunks).
-void gemm(ThreadPool& pool, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c,
-          int ldc) {
-  const int chunks = std::max(1, std::min(pool.threads() * 4, (m + 5) / 6));
-  const int per = ((m + chunks - 1) / chunks + 5) / 6 * 6;
-  pool.parallel_for((m + per - 1) / per, [&](int t) {
-    const int i0 = t * per, i1 = std::min(m, i0 + per);
-    if (i0 < i1) gemm_rows(i0, i1, n, k, a, lda, b, ldb, c, ldc);
-  });
+// A(i, k) = a[i·rs + k·cs], packed for packed_gemm.
+struct StridedA {
+  const float* a;
+  size_t rs, cs;
+  int mr_full;
+  void operator()(int i0, int mr, int k0, int kc, float* dst) const {
+    for (int kk = 0; kk < kc; kk++, dst += mr_full) {
+      const float* src = a + size_t(i0) * rs + size_t(k0 + kk) * cs;
+      for (int ii = 0; ii < mr; ii++) dst[ii] = src[ii * rs];
+      for (int ii = mr; ii < mr_full; ii++) dst[ii] = 0.0f;
+    }
+  }
+};
+
+// B(k, j) = b[k·rs + j·cs], packed for packed_gemm.
+struct StridedB {
+  const float* b;
+  size_t rs, cs;
+  int nr_full;
+  void operator()(int k0, int kc, int j0, int nr, float* dst) const {
+    for (int kk = 0; kk < kc; kk++, dst += nr_full) {
+      const float* src = b + size_t(k0 + kk) * rs + size_t(j0) * cs;
+      if (cs == 1) {
+        std::memcpy(dst, src, size_t(nr) * sizeof(float));
+      } else {
+        for (int jj = 0; jj < nr; jj++) dst[jj] = src[jj * cs];
+      }
+      for (int jj = nr; jj < nr_full; jj++) dst[jj] = 0.0f;
+    }
+  }
+};
+
+// Rows of the im2col matrix (K = C·KH·KW rows, N·P columns, image i in columns [i·P, (i+1)·P)),
+// read straight from the NCHW input without materializing it.
+struct Im2col {
+  const ConvShape& s;
+  const float* x;
+  // dst[t·stride] = col(row, j0 + t) for t < count.
+  void row(int row, size_t j0, int count, float* dst, size_t stride) const {
+    const int ksz = s.kh * s.kw, ch = row / ksz, ky = row % ksz / s.kw, kx = row % s.kw;
+    const size_t p_img = size_t(s.oh) * s.ow;
+    size_t img = j0 / p_img;
+    int p = int(j0 % p_img), oy = p / s.ow, ox = p % s.ow;
+    if (s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.ph == 0 && s.pw == 0) {
+      for (int t = 0; t < count;) {
+        const float* src = x + (img * s.c + ch) * p_img + p;
+        const int run = std::min(count - t, int(p_img) - p);
+        for (int q = 0; q < run; q++) dst[size_t(t + q) * stride] = src[q];
+        t += run, p = 0, img++;
+      }
+      return;
+    }
+    // Runs along one output row: a fixed input row iy, ix = ox·sw − pw + kx.
+    for (int t = 0; t < count;) {
+      const int run = std::min(count - t, s.ow - ox);
+      const int iy = oy * s.sh - s.ph + ky;
+      float* d = dst + size_t(t) * stride;
+      if (iy < 0 || iy >= s.h) {
+        for (int q = 0; q < run; q++) d[size_t(q) * stride] = 0.0f;
+      } else {
+        const float* src = x + ((img * s.c + ch) * s.h + iy) * s.w;
+        // ox in [lo, hi) reads inside the row.
+        const int lo = std::max(0, (s.pw - kx + s.sw - 1) / s.sw), hi = std::max(lo, (s.w + s.pw - kx + s.sw - 1) / s.sw);
+        const int q0 = std::clamp(lo - ox, 0, run), q1 = std::clamp(hi - ox, q0, run);
+        for (int q = 0; q < q0; q++) d[size_t(q) * stride] = 0.0f;
+        const float* in = src + (ox + q0) * s.sw - s.pw + kx;
+        if (stride == 1 && s.sw == 1) {
+          std::memcpy(d + q0, in, size_t(q1 - q0) * sizeof(float));
+        } else {
+          for (int q = q0; q < q1; q++, in += s.sw) d[size_t(q) * stride] = *in;
+        }
+        for (int q = q1; q < run; q++) d[size_t(q) * stride] = 0.0f;
+      }
+      t += run, ox += run;
+      if (ox == s.ow) {
+        ox = 0;
+        if (++oy == s.oh) oy = 0, img++;
+      }
+    }
+  }
+};
+
+// Rows of an (N, R, P) image-major tensor seen as an R × N·P matrix.
+struct ImageMajor {
+  const float* t;
+  int rows;
+  size_t p_img;
+  void row(int r, size_t j0, int count, float* dst, size_t stride) const {
+    size_t img = j0 / p_img, p = j0 % p_img;
+    for (int q = 0; q < count;) {
+      const float* src = t + (img * rows + r) * p_img + p;
+      const int run = int(std::min(size_t(count - q), p_img - p));
+      for (int u = 0; u < run; u++) dst[size_t(q + u) * stride] = src[u];
+      q += run, p = 0, img++;
+    }
+  }
+};
+
+// Packs B(k, j) = src.row(k)[j]: one matrix row per packed row.
+template <typename Rows>
+auto pack_rows_b(const Rows& rows, int nr_full) {
+  return [&rows, nr_full](int k0, int kc, int j0, int nr, float* dst) {
+    for (int kk = 0; kk < kc; kk++, dst += nr_full) {
+      rows.row(k0 + kk, size_t(j0), nr, dst, 1);
+      for (int jj = nr; jj < nr_full; jj++) dst[jj] = 0.0f;
+    }
+  };
 }
 
-// col[(c·KH + kh)·KW + kw][offset + p] for one image (row stride ld), zero outside the image.
-void im2col(const ConvShape& s, const float* x, float* col, size_t ld, size_t offset) {
-  for (int ch = 0; ch < s.c; ch++)
-    for (int ky = 0; ky < s.kh; ky++)
-      for (int kx = 0; kx < s.kw; kx++) {
-        float* dst = col + size_t((ch * s.kh + ky) * s.kw + kx) * ld + offset;
-        const float* plane = x + size_t(ch) * s.h * s.w;
-        for (int oy = 0; oy < s.oh; oy++) {
-          const int iy = oy * s.sh - s.ph + ky;
-          for (int ox = 0; ox < s.ow; ox++) {
-            const int ix = ox * s.sw - s.pw + kx;
-            *dst++ = iy >= 0 && iy < s.h && ix >= 0 && ix < s.w ? plane[iy * s.w + ix] : 0.0f;
-          }
-        }
-      }
+// Packs B(k, j) = src.row(j)[k]: B is the transpose of the rows' matrix.
+template <typename Rows>
+auto pack_rows_b_transposed(const Rows& rows, int nr_full) {
+  return [&rows, nr_full](int k0, int kc, int j0, int nr, float* dst) {
+    for (int jj = 0; jj < nr; jj++) rows.row(j0 + jj, size_t(k0), kc, dst + jj, nr_full);
+    for (int jj = nr; jj < nr_full; jj++)
+      for (int kk = 0; kk < kc; kk++) dst[size_t(kk) * nr_full + jj] = 0.0f;
+  };
+}
+
+// Packs A(i, k) = src.row(i)[k].
+template <typename Rows>
+auto pack_rows_a(const Rows& rows, int mr_full) {
+  return [&rows, mr_full](int i0, int mr, int k0, int kc, float* dst) {
+    for (int ii = 0; ii < mr; ii++) rows.row(i0 + ii, size_t(k0), kc, dst + ii, mr_full);
+    for (int ii = mr; ii < mr_full; ii++)
+      for (int kk = 0; kk < kc; kk++) dst[size_t(kk) * mr_full + ii] = 0.0f;
+  };
 }
 
 // Adjoint of im2col for one image: x += scatter(col[:, offset ...]).
@@ -111,62 +235,104 @@ void col2im(const ConvShape& s, const float* col, size_t ld, size_t offset, floa
       }
 }
 
-// The whole batch's patches side by side: K × (N·P), image i in columns [i·P, (i+1)·P).
-std::vector<float> batch_columns(ThreadPool& pool, const ConvShape& s, const float* x) {
-  const size_t k = size_t(s.c) * s.kh * s.kw, p = size_t(s.oh) * s.ow, np = p * s.n;
-  std::vector<float> col(k * np);
-  pool.parallel_for(s.n, [&](int img) { im2col(s, x + size_t(img) * s.c * s.h * s.w, col.data(), np, img * p); });
-  return col;
-}
-
-// (N, OC, P) ↔ (OC, N·P).
-void to_channel_major(const float* src, int n, int oc, size_t p, float* dst) {
-  for (int img = 0; img < n; img++)
-    for (int o = 0; o < oc; o++) std::memcpy(dst + (size_t(o) * n + img) * p, src + (size_t(img) * oc + o) * p, p * 4);
-}
-void to_image_major(const float* src, int n, int oc, size_t p, float* dst) {
-  for (int img = 0; img < n; img++)
-    for (int o = 0; o < oc; o++) std::memcpy(dst + (size_t(img) * oc + o) * p, src + (size_t(o) * n + img) * p, p * 4);
+// (R, N·P) channel-major → (N, R, P) image-major, threaded over images × rows.
+void to_image_major(ThreadPool& pool, const float* src, int n, int rows, size_t p, float* dst) {
+  pool.parallel_for(n, [&](int img) {
+    for (int r = 0; r < rows; r++)
+      std::memcpy(dst + (size_t(img) * rows + r) * p, src + (size_t(r) * n + img) * p, p * sizeof(float));
+  });
 }
 
 }  // namespace
 
-// One GEMM for the whole batch: out (OC × N·P) = weight (OC × K) · columns (K × N·P).
-void conv_train_forward(ThreadPool& pool, const ConvShape& s, const float* x, const float* weight, float* out) {
+// Scratch buffers reused across calls (the engine runs one training kernel at a time), so big
+// temporaries do not page-fault on every layer.
+static float* scratch(FloatVector& v, size_t size) {
+  if (v.size() < size) {
+    FloatVector().swap(v);
+    v.resize(size);
+  }
+  return v.data();
+}
+static FloatVector g_tmp, g_dcol, g_wflip;
+
+// Below this many output pixels per image, GEMM column panels would be mostly padding if they could
+// not cross images: compute into a channel-major buffer and reorder instead.
+constexpr size_t kDirectMinPixels = 128;
+
+// One GEMM for the whole batch: (OC × N·P) = weight (OC × K) · im2col(x) (K × N·P), packed on the fly.
+void conv_train_forward(ThreadPool& pool, const Kernels* kern, const ConvShape& s, const float* x,
+                        const float* weight, const float* bias, float* out) {
   const int k = s.c * s.kh * s.kw;
   const size_t p = size_t(s.oh) * s.ow, np = p * s.n;
-  const std::vector<float> col = batch_columns(pool, s, x);
-  std::vector<float> tmp(size_t(s.oc) * np, 0.0f);
-  gemm(pool, s.oc, int(np), k, weight, k, col.data(), int(np), tmp.data(), int(np));
-  to_image_major(tmp.data(), s.n, s.oc, p, out);
+  const Im2col col{s, x};
+  const StridedA a{weight, size_t(k), 1, kern->gemm_mr};
+  if (p >= kDirectMinPixels) {
+    packed_gemm(pool, kern, s.oc, int(np), k, a, pack_rows_b(col, kern->gemm_nr), out, p, false, int(p),
+                size_t(s.oc) * p);
+  } else {
+    float* tmp = scratch(g_tmp, size_t(s.oc) * np);
+    packed_gemm(pool, kern, s.oc, int(np), k, a, pack_rows_b(col, kern->gemm_nr), tmp, np, false);
+    to_image_major(pool, tmp, s.n, s.oc, p, out);
+  }
+  if (bias != nullptr) {
+    pool.parallel_for(s.n * s.oc, [&](int i) {
+      float* plane = out + size_t(i) * p;
+      const float b = bias[i % s.oc];
+      for (size_t q = 0; q < p; q++) plane[q] += b;
+    });
+  }
 }
 
-void conv_train_backward(ThreadPool& pool, const ConvShape& s, const float* x, const float* weight, const float* dout,
-                         float* dweight, float* dx) {
+void matmul(ThreadPool& pool, const Kernels* kern, int m, int n, int k, const float* a, bool trans_a, const float* b,
+            bool trans_b, float* c) {
+  const StridedA pa{a, trans_a ? 1 : size_t(k), trans_a ? size_t(m) : 1, kern->gemm_mr};
+  const StridedB pb{b, trans_b ? 1 : size_t(n), trans_b ? size_t(k) : 1, kern->gemm_nr};
+  packed_gemm(pool, kern, m, n, k, pa, pb, c, size_t(n), false);
+}
+
+void conv_train_backward(ThreadPool& pool, const Kernels* kern, const ConvShape& s, const float* x,
+                         const float* weight, const float* dout, float* dweight, float* dbias, float* dx) {
   const int k = s.c * s.kh * s.kw;
   const size_t p = size_t(s.oh) * s.ow, np = p * s.n;
-  std::vector<float> d(size_t(s.oc) * np);
-  to_channel_major(dout, s.n, s.oc, p, d.data());
-  const std::vector<float> col = batch_columns(pool, s, x);
-  // dweight (OC × K) = d (OC × N·P) · colᵀ (N·P × K)
-  std::vector<float> colT(np * k);
-  const int blocks = int((np + 63) / 64);
-  pool.parallel_for(blocks, [&](int bj) {
-    const size_t j0 = size_t(bj) * 64, j1 = std::min(np, j0 + 64);
-    for (int q = 0; q < k; q++)
-      for (size_t j = j0; j < j1; j++) colT[j * k + q] = col[size_t(q) * np + j];
+  const Im2col col{s, x};
+  const ImageMajor d{dout, s.oc, p};
+  pool.parallel_for(s.oc, [&](int o) {
+    double sum = 0;
+    for (int img = 0; img < s.n; img++) {
+      const float* plane = dout + (size_t(img) * s.oc + o) * p;
+      float part = 0;
+      for (size_t q = 0; q < p; q++) part += plane[q];
+      sum += part;
+    }
+    dbias[o] = float(sum);
   });
-  std::memset(dweight, 0, sizeof(float) * size_t(s.oc) * k);
-  gemm(pool, s.oc, k, int(np), d.data(), int(np), colT.data(), k, dweight, k);
+  // dweight (OC × K) = dout (OC × N·P) · im2col(x)ᵀ (N·P × K)
+  packed_gemm(pool, kern, s.oc, k, int(np), pack_rows_a(d, kern->gemm_mr), pack_rows_b_transposed(col, kern->gemm_nr),
+              dweight, size_t(k), false);
   if (dx == nullptr) return;
-  // dcol (K × N·P) = weightᵀ (K × OC) · d (OC × N·P), then scattered back image by image
-  std::vector<float> wT(size_t(k) * s.oc);
-  for (int o = 0; o < s.oc; o++)
-    for (int q = 0; q < k; q++) wT[size_t(q) * s.oc + o] = weight[size_t(o) * k + q];
-  std::vector<float> dcol(size_t(k) * np, 0.0f);
-  gemm(pool, k, int(np), s.oc, wT.data(), s.oc, d.data(), int(np), dcol.data(), int(np));
-  std::memset(dx, 0, sizeof(float) * size_t(s.n) * s.c * s.h * s.w);
-  pool.parallel_for(s.n, [&](int img) { col2im(s, dcol.data(), np, img * p, dx + size_t(img) * s.c * s.h * s.w); });
+  if (s.sh == 1 && s.sw == 1 && s.ph < s.kh && s.pw < s.kw) {
+    // Stride 1: dx is the convolution of dout with the flipped, transposed kernel and padding K−1−P.
+    const size_t taps = size_t(s.kh) * s.kw;
+    float* wflip = scratch(g_wflip, size_t(s.c) * s.oc * taps);
+    pool.parallel_for(s.c, [&](int ch) {
+      for (int o = 0; o < s.oc; o++)
+        for (size_t t = 0; t < taps; t++)
+          wflip[(size_t(ch) * s.oc + o) * taps + t] = weight[(size_t(o) * s.c + ch) * taps + (taps - 1 - t)];
+    });
+    const ConvShape t{s.n, s.oc, s.oh, s.ow, s.c, s.kh, s.kw, 1, 1, s.kh - 1 - s.ph, s.kw - 1 - s.pw, s.h, s.w};
+    conv_train_forward(pool, kern, t, dout, wflip, nullptr, dx);
+    return;
+  }
+  // dcol (K × N·P) = weightᵀ (K × OC) · dout (OC × N·P), then scattered back image by image
+  float* dcol = scratch(g_dcol, size_t(k) * np);
+  packed_gemm(pool, kern, k, int(np), s.oc, StridedA{weight, 1, size_t(k), kern->gemm_mr}, pack_rows_b(d, kern->gemm_nr),
+              dcol, np, false);
+  const size_t image = size_t(s.c) * s.h * s.w;
+  pool.parallel_for(s.n, [&](int img) {
+    std::memset(dx + img * image, 0, image * sizeof(float));
+    col2im(s, dcol, np, img * p, dx + img * image);
+  });
 }
 
 }  // namespace rn

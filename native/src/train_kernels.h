@@ -1,7 +1,8 @@
 // Convolution kernels for training on plain NCHW tensors: forward, input gradient and weight
-// gradient, all as threaded GEMMs over im2col patches. GCC function multi-versioning picks the
-// AVX-512, AVX2 or portable clone at load time.
+// gradient, all as threaded, packed GEMMs over im2col patches (formed while packing). The register
+// tile is the ISA kernel table's gemm_micro (AVX-512, AVX2 or portable, chosen at load time).
 #pragma once
+#include "engine.h"
 #include "thread_pool.h"
 
 namespace rn {
@@ -13,11 +14,16 @@ struct ConvShape {
   int oh, ow;           // output
 };
 
-// out (N, OC, OH, OW) = conv(x, weight), no bias.
-void conv_train_forward(ThreadPool& pool, const ConvShape& s, const float* x, const float* weight, float* out);
-// dweight (OC, C, KH, KW) = Σ_n dout ⋅ im2col(x)ᵀ; dx (N, C, H, W) = col2im(weightᵀ ⋅ dout) when dx != nullptr.
-void conv_train_backward(ThreadPool& pool, const ConvShape& s, const float* x, const float* weight, const float* dout,
-                         float* dweight, float* dx);
+// out (N, OC, OH, OW) = conv(x, weight) + bias (bias may be null).
+void conv_train_forward(ThreadPool& pool, const Kernels* kernels, const ConvShape& s, const float* x,
+                        const float* weight, const float* bias, float* out);
+// dweight (OC, C, KH, KW) = Σ_n dout ⋅ im2col(x)ᵀ; dbias (OC) = Σ dout; dx (N, C, H, W) = the adjoint
+// convolution of dout when dx != nullptr (stride 1: a convolution with the flipped kernel; else col2im).
+void conv_train_backward(ThreadPool& pool, const Kernels* kernels, const ConvShape& s, const float* x,
+                         const float* weight, const float* dout, float* dweight, float* dbias, float* dx);
+// c (M×N) = op(a) · op(b), op(a) M×K and op(b) K×N; a stored M×K (K×M when trans_a), b K×N (N×K when trans_b).
+void matmul(ThreadPool& pool, const Kernels* kernels, int m, int n, int k, const float* a, bool trans_a,
+            const float* b, bool trans_b, float* c);
 
 }  // namespace rn
 

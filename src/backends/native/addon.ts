@@ -33,7 +33,7 @@ export type Isa = 'avx512' | 'avx2' | 'portable';
 
 export interface NativeAddon {
   Plan: new (ops: NativeOp[], outputs: number[]) => NativePlan;
-  /** Training convolution (groups 1, dilation 1, no bias) on plain NCHW data, threaded GEMMs. */
+  /** Convolution (groups 1, dilation 1) on plain NCHW data as a threaded, packed GEMM. */
   convForward(
     x: Float32Array,
     xShape: readonly number[],
@@ -41,6 +41,7 @@ export interface NativeAddon {
     wShape: readonly number[],
     stride: readonly number[],
     padding: readonly number[],
+    bias?: Float32Array | null,
   ): Float32Array;
   convBackward(
     x: Float32Array,
@@ -51,7 +52,17 @@ export interface NativeAddon {
     padding: readonly number[],
     dout: Float32Array,
     needInputGrad: boolean,
-  ): { dweight: Float32Array; dx: Float32Array | null };
+  ): { dweight: Float32Array; dbias: Float32Array; dx: Float32Array | null };
+  /** (M, N) = op(a) · op(b): a is M×K (K×M when transA), b is K×N (N×K when transB). */
+  matmul(
+    a: Float32Array,
+    transA: boolean,
+    b: Float32Array,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+  ): Float32Array;
   /** Training batch norm over NCHW planes of `hw` values. */
   bnTrain(
     x: Float32Array,

@@ -13,6 +13,8 @@ import type { SafetensorsEntry } from '../../io/weights/index.js';
 
 /** What a compiled plan returns: the model's output, or a stage's feature maps. */
 export type PlanOutput = 'output' | 'pool' | 'stem' | 'layer1' | 'layer2' | 'layer3' | 'layer4';
+/** The outputs a plan can return besides its last one: the stem and the stages. */
+export type FeatureStage = 'stem' | 'layer1' | 'layer2' | 'layer3' | 'layer4';
 
 /** Where the plan builder takes a parameter's values from: the module's tensor, or a file. */
 export type WeightSource = (key: string, tensor: Tensor) => Float32Array | FileTensor;
@@ -34,6 +36,7 @@ export function fromSafetensors(file: string, index: ReadonlyMap<string, Safeten
 
 export class NativeResNet {
   private readonly plans = new Map<PlanOutput, NativePlan>();
+  private readonly featurePlans = new Map<string, NativePlan>();
 
   constructor(
     private readonly model: ResNet,
@@ -51,6 +54,25 @@ export class NativeResNet {
     return this.run(x, layer);
   }
 
+  /**
+   * Several stages' feature maps (N,C,H,W) from one pass, in the order asked (e.g. layer1..layer4
+   * for a feature pyramid); the plan for each list of stages is compiled once.
+   */
+  async featureMaps(x: Tensor, layers: readonly FeatureStage[]): Promise<Tensor[]> {
+    const key = layers.join(',');
+    let plan = this.featurePlans.get(key);
+    if (plan === undefined) {
+      const order = ['stem', 'layer1', 'layer2', 'layer3', 'layer4'];
+      const last = layers.reduce((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a));
+      const { ops, outputs } = buildOps(this.model, last, this.source, layers);
+      plan = this.compile(ops, outputs);
+      this.featurePlans.set(key, plan);
+    }
+    const [N, C, H, W] = x.shape;
+    const results = await plan.run(x.data, N, C, H, W);
+    return results.map((r) => new Tensor(r.data, r.shape));
+  }
+
   /** Bytes of packed weights held by the compiled plans. */
   weightBytes(): number {
     return [...this.plans.values()].reduce((sum, p) => sum + p.weightBytes(), 0);
@@ -66,14 +88,18 @@ export class NativeResNet {
     let plan = this.plans.get(output);
     if (plan === undefined) {
       const { ops, outputs } = buildOps(this.model, output, this.source);
-      try {
-        plan = new (nativeAddon()!.Plan)(ops, outputs);
-      } catch (e) {
-        throw new UserError(`${(e as Error).message}.`);
-      }
+      plan = this.compile(ops, outputs);
       this.plans.set(output, plan);
     }
     return plan;
+  }
+
+  private compile(ops: NativeOp[], outputs: number[]): NativePlan {
+    try {
+      return new (nativeAddon()!.Plan)(ops, outputs);
+    } catch (e) {
+      throw new UserError(`${(e as Error).message}.`);
+    }
   }
 }
 
@@ -115,11 +141,15 @@ function convOp(
   };
 }
 
-/** The op list of a ResNet forward pass, ending at `output`. */
+/**
+ * The op list of a ResNet forward pass, ending at `output`. `alsoReturn` lists feature maps the plan
+ * returns as well (in that order, before `output` unless it is one of them), e.g. a pyramid's levels.
+ */
 export function buildOps(
   model: ResNet,
   output: PlanOutput,
   source: WeightSource = fromModel,
+  alsoReturn: readonly FeatureStage[] = [],
 ): { ops: NativeOp[]; outputs: number[] } {
   assignPaths(model);
   const ops: NativeOp[] = [];
@@ -151,11 +181,26 @@ export function buildOps(
     }
     throw new UserError('The native engine does not support this shortcut module.');
   };
-  const finish = (id: number, flat: boolean): { ops: NativeOp[]; outputs: number[] } => {
-    if (flat) return { ops, outputs: [id] };
+  const stageOutputs = new Map<PlanOutput, number>();
+  const toPlain = (id: number): number => {
     const plain = next++;
     ops.push({ op: 'toplain', input: id, output: plain });
-    return { ops, outputs: [plain] };
+    return plain;
+  };
+  const keep = (name: FeatureStage, id: number): void => {
+    if (alsoReturn.includes(name)) stageOutputs.set(name, toPlain(id));
+  };
+  const finish = (id: number, flat: boolean): { ops: NativeOp[]; outputs: number[] } => {
+    stageOutputs.set(output, flat ? id : toPlain(id));
+    const names: readonly PlanOutput[] = alsoReturn.includes(output as FeatureStage)
+      ? alsoReturn
+      : [...alsoReturn, output];
+    const outputs = names.map((name) => {
+      const t = stageOutputs.get(name);
+      if (t === undefined) throw new UserError(`A plan ending at ${output} cannot return ${name}.`);
+      return t;
+    });
+    return { ops, outputs };
   };
 
   ops.push({ op: 'input', output: 0, layout: 'plain', channels: 3, border: model.conv1.padding[0] });
@@ -174,6 +219,7 @@ export function buildOps(
   });
   x = next++;
   if (output === 'stem') return finish(x, false);
+  keep('stem', x);
   const stages = [model.layer1, model.layer2, model.layer3, model.layer4];
   for (let s = 0; s < stages.length; s++) {
     const stage = stages[s];
@@ -191,6 +237,7 @@ export function buildOps(
       }
     }
     if (output === `layer${s + 1}`) return finish(x, false);
+    keep(`layer${s + 1}` as FeatureStage, x);
   }
   if (model.avgpool === null) {
     if (output === 'output') return finish(x, false);

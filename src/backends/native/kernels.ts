@@ -2,9 +2,9 @@
  * The native engine behind the kernel interface, used op by op (training, parity tests, odd uses;
  * inference of whole models goes through compiled plans, compile.ts). Convolutions and their
  * gradients are threaded GEMMs on NCHW data; batch norm (both modes and its gradient), ReLU, its
- * gradient and add are threaded NCHW loops; pools and linear run one-op plans. Cases the engine does
- * not cover (grouped/dilated convs, non-global adaptive pools, softmax, the zero-pad shortcut, the
- * pooling and linear gradients, the loss) use the reference kernels.
+ * gradient and add are threaded NCHW loops; linear and its gradient are packed GEMMs; pools run
+ * one-op plans. Cases the engine does not cover (grouped/dilated convs, non-global adaptive pools,
+ * softmax, the zero-pad shortcut, the pooling gradients, the loss, RoIAlign) use the reference kernels.
  */
 import type { Backend, Conv2dGrads, Conv2dParams, MaxPool2dParams } from '../backend.js';
 import { convOutputSize } from '../../ops/shapes.js';
@@ -50,14 +50,15 @@ export function createNativeBackend(): Backend {
     const [OC, , KH, KW] = weight.shape;
     const OH = convOutputSize(H, KH, p.stride[0], p.padding[0]);
     const OW = convOutputSize(W, KW, p.stride[1], p.padding[1]);
-    const out = addon.convForward(x.data, x.shape, weight.data, weight.shape, p.stride, p.padding);
-    if (bias !== null) {
-      for (let n = 0; n < N; n++)
-        for (let o = 0; o < OC; o++)
-          out
-            .subarray((n * OC + o) * OH * OW, (n * OC + o + 1) * OH * OW)
-            .forEach((v, i, a) => (a[i] = v + bias.data[o]));
-    }
+    const out = addon.convForward(
+      x.data,
+      x.shape,
+      weight.data,
+      weight.shape,
+      p.stride,
+      p.padding,
+      bias?.data,
+    );
     return new Tensor(out, [N, OC, OH, OW]);
   };
 
@@ -69,7 +70,7 @@ export function createNativeBackend(): Backend {
     needInputGrad: boolean,
   ): Conv2dGrads => {
     if (!gemmConv(p)) return js.conv2dBackward(x, weight, dout, p, needInputGrad);
-    const { dweight, dx } = addon.convBackward(
+    const { dweight, dbias, dx } = addon.convBackward(
       x.data,
       x.shape,
       weight.data,
@@ -79,17 +80,10 @@ export function createNativeBackend(): Backend {
       dout.data,
       needInputGrad,
     );
-    const [N, OC, OH, OW] = dout.shape;
-    const dbias = new Float32Array(OC);
-    for (let n = 0; n < N; n++)
-      for (let o = 0; o < OC; o++) {
-        const plane = dout.data.subarray((n * OC + o) * OH * OW, (n * OC + o + 1) * OH * OW);
-        dbias[o] += plane.reduce((a, v) => a + v, 0);
-      }
     return {
       dx: dx === null ? null : new Tensor(dx, x.shape),
       dweight: new Tensor(dweight, weight.shape),
-      dbias: new Tensor(dbias, [OC]),
+      dbias: new Tensor(dbias, [weight.shape[0]]),
     };
   };
 
@@ -166,20 +160,23 @@ export function createNativeBackend(): Backend {
     adaptiveMaxPool2d: (x, h, w) =>
       h === 1 && w === 1 ? globalPool('globalmaxpool', x) : js.adaptiveMaxPool2d(x, h, w),
     linear(x, weight, bias) {
-      const [OUT, IN] = weight.shape;
-      const ops: NativeOp[] = [
-        { op: 'input', output: 0, layout: 'flat', channels: IN },
-        {
-          op: 'linear',
-          input: 0,
-          output: 1,
-          inFeatures: IN,
-          outFeatures: OUT,
-          weight: weight.data,
-          bias: bias?.data ?? null,
-        },
-      ];
-      return runOne(addon, ops, 1, x, true);
+      const [N, IN] = x.shape;
+      const OUT = weight.shape[0];
+      const out = addon.matmul(x.data, false, weight.data, true, N, OUT, IN);
+      if (bias !== null)
+        for (let n = 0; n < N; n++) for (let o = 0; o < OUT; o++) out[n * OUT + o] += bias.data[o];
+      return new Tensor(out, [N, OUT]);
+    },
+    linearBackward(dout, x, weight) {
+      const [N, IN] = x.shape;
+      const OUT = weight.shape[0];
+      const dbias = new Float32Array(OUT);
+      for (let n = 0; n < N; n++) for (let o = 0; o < OUT; o++) dbias[o] += dout.data[n * OUT + o];
+      return {
+        dx: new Tensor(addon.matmul(dout.data, false, weight.data, false, N, IN, OUT), [N, IN]),
+        dweight: new Tensor(addon.matmul(dout.data, true, x.data, false, OUT, IN, N), [OUT, IN]),
+        dbias: new Tensor(dbias, [OUT]),
+      };
     },
   };
 }
