@@ -73,6 +73,21 @@ export interface Backend {
   softmax(x: Tensor): Tensor;
   /** Parameter-free shortcut: x[:, :, ::stride, ::stride] with channels zero-padded to outChannels. */
   zeroPadShortcut(x: Tensor, outChannels: number, stride: number): Tensor;
+  /**
+   * RoIAlign (torchvision.ops.roi_align): x (N,C,H,W); rois K rows of (batchIndex, x0, y0, x1, y1) in
+   * input coordinates, multiplied by spatialScale to reach x's; result (K,C,outH,outW), each bin the
+   * mean of samplingRatio² bilinear samples (adaptive ceil(roi size / out size) when ≤ 0). aligned
+   * shifts the RoI by −0.5 pixel; without it RoIs are at least 1×1 (the legacy Faster R-CNN form).
+   */
+  roiAlign(
+    x: Tensor,
+    rois: Float32Array,
+    outH: number,
+    outW: number,
+    spatialScale: number,
+    samplingRatio: number,
+    aligned: boolean,
+  ): Tensor;
 
   // Training: batch-statistics forward and the backward pass of every layer.
   conv2dBackward(

@@ -45,5 +45,6 @@ export function createMetaBackend(): Backend {
     softmax: (x) => Tensor.zeros(x.shape),
     zeroPadShortcut: (x, c, s) =>
       Tensor.zeros([x.shape[0], c, Math.ceil(x.shape[2] / s), Math.ceil(x.shape[3] / s)]),
+    roiAlign: (x, rois, h, w) => Tensor.zeros([rois.length / 5, x.shape[1], h, w]),
   };
 }

@@ -4,6 +4,7 @@ export { batchNorm2d } from './batch_norm.js';
 export { relu, add, softmax } from './elementwise.js';
 export { maxPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d, zeroPadShortcut } from './pooling.js';
 export { linear } from './linear.js';
+export { roiAlign } from './roi_align.js';
 export { convOutputSize, adaptiveBin } from './shapes.js';
 export {
   conv2dBackward,

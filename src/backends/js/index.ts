@@ -7,6 +7,7 @@ import { conv2d } from './conv2d.js';
 import { linear } from './linear.js';
 import { maxPool2d } from './max_pool2d.js';
 import { relu } from './relu.js';
+import { roiAlign } from './roi_align.js';
 import { softmax } from './softmax.js';
 import { zeroPadShortcut } from './zero_pad_shortcut.js';
 import { adaptiveAvgPool2dBackward } from './adaptive_avg_pool2d_backward.js';
@@ -31,6 +32,7 @@ export function createJsBackend(): Backend {
     linear,
     softmax,
     zeroPadShortcut,
+    roiAlign,
     conv2dBackward,
     batchNorm2dTrain,
     batchNorm2dBackward,
