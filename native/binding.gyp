@@ -26,7 +26,7 @@
     },
     {
       "target_name": "resnet50_native",
-      "sources": ["src/addon.cc", "src/plan.cc", "src/thread_pool.cc", "src/train_kernels.cc"],
+      "sources": ["src/addon.cc", "src/plan.cc", "src/thread_pool.cc", "src/train_kernels.cc", "src/detect_kernels.cc"],
       "dependencies": ["kernels_avx512", "kernels_avx2", "kernels_portable"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],

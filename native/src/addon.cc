@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "plan.h"
+#include "detect_kernels.h"
 #include "train_kernels.h"
 
 namespace {
@@ -439,6 +440,24 @@ Napi::Value Elementwise(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// roiAlign(x, n, c, h, w, rois, outH, outW, spatialScale, samplingRatio, aligned) → Float32Array (K, C, outH, outW)
+Napi::Value RoiAlign(const Napi::CallbackInfo& info) {
+  auto num = [&](int arg) { return info[arg].As<Napi::Number>().Int32Value(); };
+  const int n = num(1), c = num(2), h = num(3), w = num(4), out_h = num(6), out_w = num(7);
+  const float* x = f32(info, 0, size_t(n) * c * h * w);
+  auto rois = f32any(info, 5);
+  const int k = int(rois.ElementLength() / 5);
+  for (int r = 0; r < k; r++) {
+    const float b = rois.Data()[size_t(r) * 5];
+    if (!(b >= 0 && b < float(n))) throw Napi::RangeError::New(info.Env(), "RoI batch index out of range");
+  }
+  auto out = Napi::Float32Array::New(info.Env(), size_t(k) * c * out_h * out_w);
+  std::lock_guard<std::mutex> lock(g_run_mutex);
+  rn::roi_align(pool(), x, n, c, h, w, rois.Data(), k, out_h, out_w,
+                float(info[8].As<Napi::Number>().DoubleValue()), num(9), info[10].ToBoolean(), out.Data());
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   g_kernels = select_kernels("auto");
   exports.Set("Plan", PlanWrap::Init(env));
@@ -446,6 +465,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("convForward", Napi::Function::New(env, ConvForward));
   exports.Set("convBackward", Napi::Function::New(env, ConvBackward));
   exports.Set("matmul", Napi::Function::New(env, Matmul));
+  exports.Set("roiAlign", Napi::Function::New(env, RoiAlign));
   exports.Set("bnTrain", Napi::Function::New(env, BnTrain));
   exports.Set("bnBackward", Napi::Function::New(env, BnBackward));
   exports.Set("bnAffine", Napi::Function::New(env, BnAffine));

@@ -53,6 +53,20 @@ export interface NativeAddon {
     dout: Float32Array,
     needInputGrad: boolean,
   ): { dweight: Float32Array; dbias: Float32Array; dx: Float32Array | null };
+  /** RoIAlign as the reference kernel (bit-identical), threaded over RoIs. */
+  roiAlign(
+    x: Float32Array,
+    n: number,
+    c: number,
+    h: number,
+    w: number,
+    rois: Float32Array,
+    outH: number,
+    outW: number,
+    spatialScale: number,
+    samplingRatio: number,
+    aligned: boolean,
+  ): Float32Array;
   /** (M, N) = op(a) · op(b): a is M×K (K×M when transA), b is K×N (N×K when transB). */
   matmul(
     a: Float32Array,

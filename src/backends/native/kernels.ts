@@ -4,7 +4,8 @@
  * gradients are threaded GEMMs on NCHW data; batch norm (both modes and its gradient), ReLU, its
  * gradient and add are threaded NCHW loops; linear and its gradient are packed GEMMs; pools run
  * one-op plans. Cases the engine does not cover (grouped/dilated convs, non-global adaptive pools,
- * softmax, the zero-pad shortcut, the pooling gradients, the loss, RoIAlign) use the reference kernels.
+ * softmax, the zero-pad shortcut, the pooling gradients, the loss) use the reference kernels; RoIAlign
+ * is a threaded copy of the reference kernel.
  */
 import type { Backend, Conv2dGrads, Conv2dParams, MaxPool2dParams } from '../backend.js';
 import { convOutputSize } from '../../ops/shapes.js';
@@ -166,6 +167,11 @@ export function createNativeBackend(): Backend {
       if (bias !== null)
         for (let n = 0; n < N; n++) for (let o = 0; o < OUT; o++) out[n * OUT + o] += bias.data[o];
       return new Tensor(out, [N, OUT]);
+    },
+    roiAlign(x, rois, outH, outW, spatialScale, samplingRatio, aligned) {
+      const [N, C, H, W] = x.shape;
+      const out = addon.roiAlign(x.data, N, C, H, W, rois, outH, outW, spatialScale, samplingRatio, aligned);
+      return new Tensor(out, [rois.length / 5, C, outH, outW]);
     },
     linearBackward(dout, x, weight) {
       const [N, IN] = x.shape;
