@@ -18,10 +18,12 @@ constexpr int kNc = 512;     // columns of B packed together (rounded down to a 
 
 // C (M×N, row stride ldc) (+)= A (M×K) · B (K×N). A and B are only read through their packers:
 // pack_a(i0, mr, k0, kc, dst): dst[kk·MR + ii] = A(i0 + ii, k0 + kk) for ii < mr, 0 for mr ≤ ii < MR;
-// pack_b(k0, kc, j0, nr, dst): dst[kk·NR + jj] = B(k0 + kk, j0 + jj) for jj < nr, 0 up to NR.
-// So transposes and im2col happen while packing, on blocks that fit in cache. Work is split into
-// MC×NC blocks of C, each running its K loop with its own packing buffers; when that gives too few
-// tasks for the pool and K is deep (weight gradients), K is split too, into private partial sums.
+// pack_b(k0, kc, j0, nb, dst): the block B(k0.., j0..j0+nb) as NR-column panels, panel q at
+// dst + q·NR·kc holding dst[q·NR·kc + kk·NR + jj] = B(k0 + kk, j0 + q·NR + jj), zero past nb.
+// So transposes and im2col happen while packing, on blocks that fit in cache. A is packed once for
+// the whole product; each task owns a block of columns (and, when there are too few of those for the
+// pool, a share of the rows or of K), packs its B block once per K block and sweeps all its rows.
+// K shares sum into private partial products (deep weight gradients with few columns).
 //
 // C may be cut into column segments (an image-major output): columns [s·seg, (s+1)·seg) of C live at
 // c + s·seg_stride, row stride ldc. Blocks never cross a segment. seg = n is one plain matrix.
@@ -30,48 +32,56 @@ void packed_gemm(ThreadPool& pool, const Kernels* kern, int m, int n, int k, con
                  const PackB& pack_b, float* c, size_t ldc, bool accumulate, int seg = 0, size_t seg_stride = 0) {
   if (seg <= 0) seg = n;
   const int MR = kern->gemm_mr, NR = kern->gemm_nr;
-  const int mc = std::max(MR, kMcRows / MR * MR), nc = std::max(NR, kNc / NR * NR);
-  const int per_seg = (seg + nc - 1) / nc, segs = n / seg;
-  const int mt = (m + mc - 1) / mc, nt = per_seg * segs;
-  auto cptr = [&](int i, int j) { return c + size_t(j / seg) * seg_stride + size_t(i) * ldc + j % seg; };
+  const int group = std::max(1, kMcRows / MR);  // A panels swept per B micro-panel (~L2)
+  const int nc = std::max(NR, kNc / NR * NR);
+  const int per_seg = (seg + nc - 1) / nc, segs = n / seg, nt = per_seg * segs;
+  const int mpan = (m + MR - 1) / MR, kblocks = (k + kKc - 1) / kKc;
   const int want = 4 * pool.threads();
-  const int ks = mt * nt >= want ? 1 : std::max(1, std::min((want + mt * nt - 1) / (mt * nt), k / (4 * kKc)));
-  const int kslice = (k + ks - 1) / ks;
+  const int mt = nt >= want ? 1 : std::min((mpan + group - 1) / group, (want + nt - 1) / nt);
+  const int ks = nt * mt >= want ? 1 : std::max(1, std::min((want + nt * mt - 1) / (nt * mt), kblocks / 4));
+  const int kb_per_slice = (kblocks + ks - 1) / ks, pan_per_chunk = (mpan + mt - 1) / mt;
+  auto cptr = [&](int i, int j) { return c + size_t(j / seg) * seg_stride + size_t(i) * ldc + j % seg; };
+  // A, packed once: K block kb, panel p at kb·KC·mpan·MR + p·MR·kc(kb).
+  static FloatVector apack;
+  apack.resize(size_t(kblocks) * kKc * mpan * MR);
+  pool.parallel_for(kblocks * mpan, [&](int t) {
+    const int kb = t / mpan, p = t % mpan, kc = std::min(kKc, k - kb * kKc);
+    pack_a(p * MR, std::min(MR, m - p * MR), kb * kKc, kc, apack.data() + size_t(kb) * kKc * mpan * MR + size_t(p) * MR * kc);
+  });
   std::vector<FloatVector> partial(ks > 1 ? ks : 0);
   for (auto& p : partial) p.assign(size_t(m) * n, 0.0f);
-  pool.parallel_for(mt * nt * ks, [&](int t) {
-    const int slice = t / (mt * nt), block = t % (mt * nt);
-    const int i0 = block / nt * mc, cb = block % nt;
-    const int j0 = cb / per_seg * seg + cb % per_seg * nc;
-    const int mb = std::min(mc, m - i0), nb = std::min(nc, seg - cb % per_seg * nc);
-    const int mpanels = (mb + MR - 1) / MR, npanels = (nb + NR - 1) / NR;
-    const int kbeg = slice * kslice, kend = std::min(k, kbeg + kslice);
-    float* dst = ks > 1 ? partial[slice].data() + size_t(i0) * n + j0 : cptr(i0, j0);
+  pool.parallel_for(nt * mt * ks, [&](int t) {
+    const int slice = t / (nt * mt), chunk = t / nt % mt, cb = t % nt;
+    const int j0 = cb / per_seg * seg + cb % per_seg * nc, nb = std::min(nc, seg - cb % per_seg * nc);
+    const int p_beg = chunk * pan_per_chunk, p_end = std::min(mpan, p_beg + pan_per_chunk);
+    const int kb_beg = slice * kb_per_slice, kb_end = std::min(kblocks, kb_beg + kb_per_slice);
+    const int npanels = (nb + NR - 1) / NR;
+    float* dst = ks > 1 ? partial[slice].data() + j0 : cptr(0, j0);
     const size_t ld = ks > 1 ? size_t(n) : ldc;
-    thread_local FloatVector abuf, bbuf, tile;
-    abuf.resize(size_t(mpanels) * MR * kKc);
+    thread_local FloatVector bbuf, tile;
     bbuf.resize(size_t(npanels) * NR * kKc);
     tile.resize(size_t(MR) * NR);
-    for (int k0 = kbeg; k0 < kend; k0 += kKc) {
-      const int kc = std::min(kKc, kend - k0);
-      for (int p = 0; p < mpanels; p++)
-        pack_a(i0 + p * MR, std::min(MR, mb - p * MR), k0, kc, abuf.data() + size_t(p) * MR * kc);
-      for (int q = 0; q < npanels; q++)
-        pack_b(k0, kc, j0 + q * NR, std::min(NR, nb - q * NR), bbuf.data() + size_t(q) * NR * kc);
-      const bool acc = k0 > kbeg || (accumulate && ks == 1);
-      for (int q = 0; q < npanels; q++) {
-        const int nr = std::min(NR, nb - q * NR);
-        const float* bp = bbuf.data() + size_t(q) * NR * kc;
-        for (int p = 0; p < mpanels; p++) {
-          const int mr = std::min(MR, mb - p * MR);
-          const float* ap = abuf.data() + size_t(p) * MR * kc;
-          float* cp = dst + size_t(p * MR) * ld + q * NR;
-          if (mr == MR && nr == NR) {
-            kern->gemm_micro(kc, ap, bp, cp, ld, acc);
-          } else {
-            kern->gemm_micro(kc, ap, bp, tile.data(), NR, false);
-            for (int r = 0; r < mr; r++)
-              for (int j = 0; j < nr; j++) cp[r * ld + j] = (acc ? cp[r * ld + j] : 0.0f) + tile[r * NR + j];
+    for (int kb = kb_beg; kb < kb_end; kb++) {
+      const int k0 = kb * kKc, kc = std::min(kKc, k - k0);
+      pack_b(k0, kc, j0, nb, bbuf.data());
+      const bool acc = kb > kb_beg || (accumulate && ks == 1);
+      const float* ablock = apack.data() + size_t(kb) * kKc * mpan * MR;
+      for (int g0 = p_beg; g0 < p_end; g0 += group) {
+        const int g1 = std::min(p_end, g0 + group);
+        for (int q = 0; q < npanels; q++) {
+          const int nr = std::min(NR, nb - q * NR);
+          const float* bp = bbuf.data() + size_t(q) * NR * kc;
+          for (int p = g0; p < g1; p++) {
+            const int mr = std::min(MR, m - p * MR);
+            const float* ap = ablock + size_t(p) * MR * kc;
+            float* cp = dst + size_t(p * MR) * ld + q * NR;
+            if (mr == MR && nr == NR) {
+              kern->gemm_micro(kc, ap, bp, cp, ld, acc);
+            } else {
+              kern->gemm_micro(kc, ap, bp, tile.data(), NR, false);
+              for (int r = 0; r < mr; r++)
+                for (int j = 0; j < nr; j++) cp[r * ld + j] = (acc ? cp[r * ld + j] : 0.0f) + tile[r * NR + j];
+            }
           }
         }
       }
@@ -108,15 +118,20 @@ struct StridedB {
   const float* b;
   size_t rs, cs;
   int nr_full;
-  void operator()(int k0, int kc, int j0, int nr, float* dst) const {
-    for (int kk = 0; kk < kc; kk++, dst += nr_full) {
-      const float* src = b + size_t(k0 + kk) * rs + size_t(j0) * cs;
-      if (cs == 1) {
-        std::memcpy(dst, src, size_t(nr) * sizeof(float));
-      } else {
-        for (int jj = 0; jj < nr; jj++) dst[jj] = src[jj * cs];
+  void operator()(int k0, int kc, int j0, int nb, float* dst) const {
+    for (int q = 0; q * nr_full < nb; q++) {
+      const int nr = std::min(nr_full, nb - q * nr_full);
+      float* panel = dst + size_t(q) * nr_full * kc;
+      for (int kk = 0; kk < kc; kk++) {
+        const float* src = b + size_t(k0 + kk) * rs + size_t(j0 + q * nr_full) * cs;
+        float* d = panel + size_t(kk) * nr_full;
+        if (cs == 1) {
+          std::memcpy(d, src, size_t(nr) * sizeof(float));
+        } else {
+          for (int jj = 0; jj < nr; jj++) d[jj] = src[jj * cs];
+        }
+        for (int jj = nr; jj < nr_full; jj++) d[jj] = 0.0f;
       }
-      for (int jj = nr; jj < nr_full; jj++) dst[jj] = 0.0f;
     }
   }
 };
@@ -187,13 +202,17 @@ struct ImageMajor {
   }
 };
 
-// Packs B(k, j) = src.row(k)[j]: one matrix row per packed row.
+// Packs B(k, j) = src.row(k)[j]: each row of the block is read once, then cut into panels.
 template <typename Rows>
 auto pack_rows_b(const Rows& rows, int nr_full) {
-  return [&rows, nr_full](int k0, int kc, int j0, int nr, float* dst) {
-    for (int kk = 0; kk < kc; kk++, dst += nr_full) {
-      rows.row(k0 + kk, size_t(j0), nr, dst, 1);
-      for (int jj = nr; jj < nr_full; jj++) dst[jj] = 0.0f;
+  return [&rows, nr_full](int k0, int kc, int j0, int nb, float* dst) {
+    thread_local FloatVector line;
+    const int panels = (nb + nr_full - 1) / nr_full;
+    line.assign(size_t(panels) * nr_full, 0.0f);
+    for (int kk = 0; kk < kc; kk++) {
+      rows.row(k0 + kk, size_t(j0), nb, line.data(), 1);
+      for (int q = 0; q < panels; q++)
+        std::memcpy(dst + (size_t(q) * kc + kk) * nr_full, line.data() + size_t(q) * nr_full, nr_full * sizeof(float));
     }
   };
 }
@@ -201,10 +220,12 @@ auto pack_rows_b(const Rows& rows, int nr_full) {
 // Packs B(k, j) = src.row(j)[k]: B is the transpose of the rows' matrix.
 template <typename Rows>
 auto pack_rows_b_transposed(const Rows& rows, int nr_full) {
-  return [&rows, nr_full](int k0, int kc, int j0, int nr, float* dst) {
-    for (int jj = 0; jj < nr; jj++) rows.row(j0 + jj, size_t(k0), kc, dst + jj, nr_full);
-    for (int jj = nr; jj < nr_full; jj++)
-      for (int kk = 0; kk < kc; kk++) dst[size_t(kk) * nr_full + jj] = 0.0f;
+  return [&rows, nr_full](int k0, int kc, int j0, int nb, float* dst) {
+    const int panels = (nb + nr_full - 1) / nr_full;
+    for (int jj = 0; jj < nb; jj++)
+      rows.row(j0 + jj, size_t(k0), kc, dst + size_t(jj / nr_full) * nr_full * kc + jj % nr_full, nr_full);
+    for (int jj = nb; jj < panels * nr_full; jj++)
+      for (int kk = 0; kk < kc; kk++) dst[(size_t(jj / nr_full) * kc + kk) * nr_full + jj % nr_full] = 0.0f;
   };
 }
 
