@@ -105,3 +105,63 @@ export { DataLoader, type DatasetSpec, type Batch, type DataLoaderOptions } from
 export { readIdxDataset, FASHION_MNIST_CLASSES } from './data/idx.js';
 export { scanImageFolder } from './data/image_folder.js';
 export { randomResizedCrop, randomHorizontalFlip, type TrainTransform } from './data/augment.js';
+
+// Localization (CAM)
+export {
+  computeCam,
+  camFiles,
+  camInput,
+  camOverlay,
+  normalizeMap,
+  CAM_METHODS,
+  CAM_LAYERS,
+  type CamMethod,
+  type CamLayer,
+  type CamOptions,
+  type CamResult,
+  type CamFileOptions,
+  type CamFileResult,
+} from './tasks/cam.js';
+export {
+  upsampleBilinear,
+  largestComponent,
+  thresholdBox,
+  boxFromHeatmap,
+  type Heatmap,
+  type Box,
+  type Component,
+} from './tasks/cam_box.js';
+export { overlayHeatmap, jet, type OverlayOptions } from './viz/overlay.js';
+
+// Detection (Faster R-CNN)
+export {
+  FasterRCNN,
+  fasterrcnnResnet50Fpn,
+  fasterrcnnResnet50FpnV2,
+  GeneralizedRCNNTransform,
+  imageToTensor,
+  type FasterRCNNOptions,
+  type FasterRCNNOutput,
+  type FasterRCNNVersion,
+  type ImageDetections,
+} from './model/detection/index.js';
+export {
+  Detector,
+  loadDetector,
+  detectFiles,
+  cocoLabels,
+  DETECTION_MODELS,
+  type LoadDetectorOptions,
+  type LabeledDetection,
+  type FileDetections,
+  type DetectFilesOptions,
+} from './tasks/detect.js';
+export {
+  listDetectionWeights,
+  findDetectionWeights,
+  type DetectionWeightsEntry,
+  type DetectionWeightsName,
+  type DetectionModelName,
+} from './model/weights_registry.js';
+export { toDetectionKeys } from './io/weights/key_map.js';
+export { drawDetections, type DrawnBox } from './viz/boxes.js';

@@ -3,8 +3,10 @@
 import { UserError } from '../errors.js';
 import { parseCommandArgs, UsageError, type Command } from './args.js';
 import { benchCommand } from './bench.js';
+import { camCommand } from './cam.js';
 import { classifyCommand } from './classify.js';
 import { convertCommand } from './convert.js';
+import { detectCommand } from './detect.js';
 import { embedCommand } from './embed.js';
 import { exportCommand } from './export.js';
 import { gradientsCommand } from './gradients.js';
@@ -22,6 +24,8 @@ const COMMANDS: Command[] = [
   trainCommand,
   evalCommand,
   gradientsCommand,
+  camCommand,
+  detectCommand,
 ];
 
 const USAGE = `Usage: resnet50 <command> [options]

@@ -114,3 +114,60 @@ export function getWeightsEntry(arch: string, name: string): WeightsEntry {
   }
   return entry;
 }
+
+/** Names of the detection weights (torchvision's FasterRCNN_ResNet50_FPN{,_V2}_Weights.COCO_V1 files). */
+export type DetectionWeightsName = 'fasterrcnn_resnet50_fpn_coco' | 'fasterrcnn_resnet50_fpn_v2_coco';
+
+/** The Faster R-CNN variant a detection checkpoint is for (see model/detection). */
+export type DetectionModelName = 'fasterrcnn' | 'fasterrcnn-v2';
+
+export interface DetectionWeightsEntry {
+  readonly name: DetectionWeightsName;
+  readonly model: DetectionModelName;
+  readonly url: string;
+  readonly fileName: string;
+  /** First 8 hex digits of the file's sha256, as embedded in the file name and checked by torch.hub. */
+  readonly sha256Prefix: string;
+  readonly numParams: number;
+  /** COCO val2017 box mAP as torchvision reports it. */
+  readonly metrics: { readonly boxMap: number };
+  readonly numClasses: 91;
+  readonly categories: 'coco-91';
+}
+
+const DETECTION_ROWS: readonly [DetectionWeightsName, DetectionModelName, string, number, number][] = [
+  ['fasterrcnn_resnet50_fpn_coco', 'fasterrcnn', 'fasterrcnn_resnet50_fpn_coco-258fb6c6.pth', 41755286, 37.0],
+  [
+    'fasterrcnn_resnet50_fpn_v2_coco',
+    'fasterrcnn-v2',
+    'fasterrcnn_resnet50_fpn_v2_coco-dd69338a.pth',
+    43712278,
+    46.7,
+  ],
+];
+
+const DETECTION_ENTRIES: readonly DetectionWeightsEntry[] = Object.freeze(
+  DETECTION_ROWS.map(([name, model, file, numParams, boxMap]) =>
+    Object.freeze({
+      name,
+      model,
+      url: BASE_URL + file,
+      fileName: file,
+      sha256Prefix: file.slice(file.lastIndexOf('-') + 1, -'.pth'.length),
+      numParams,
+      metrics: Object.freeze({ boxMap }),
+      numClasses: 91 as const,
+      categories: 'coco-91' as const,
+    }),
+  ),
+);
+
+/** The named detection weights, in registry order. */
+export function listDetectionWeights(): DetectionWeightsEntry[] {
+  return [...DETECTION_ENTRIES];
+}
+
+/** The detection entry called `name` (case-insensitive), or undefined. */
+export function findDetectionWeights(name: string): DetectionWeightsEntry | undefined {
+  return DETECTION_ENTRIES.find((e) => e.name === name.toLowerCase());
+}

@@ -5,6 +5,9 @@
 import { Tensor, shapeSize } from '../../src/tensor/tensor.js';
 import type { Module } from '../../src/nn/module.js';
 
+/** Gain on `…cls_score.weight` (detection classifiers), as in rule_weights.py. */
+export const CLS_SCORE_GAIN = 20;
+
 function fnv1a(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
@@ -40,7 +43,9 @@ export function ruleTensor(key: string, shape: readonly number[]): Tensor {
     f = (v) => (2 * v - 1) * bound;
   } else if (leaf === 'weight' && shape.length === 2) {
     const bound = 1 / Math.sqrt(shape[1]);
-    f = (v) => (2 * v - 1) * bound;
+    // Faster R-CNN's classifier: spread the softmax so some scores pass its 0.05 threshold.
+    const gain = key.endsWith('cls_score.weight') ? CLS_SCORE_GAIN : 1;
+    f = (v) => (2 * v - 1) * bound * gain;
   } else if (leaf === 'weight') f = (v) => 0.25 + 0.5 * v;
   else if (leaf === 'bias' && key.startsWith('fc')) f = (v) => 0.1 * (2 * v - 1);
   else if (leaf === 'bias' || leaf === 'running_mean') f = (v) => 0.2 * (2 * v - 1);

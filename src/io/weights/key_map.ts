@@ -125,3 +125,32 @@ export function toTorchvisionKeys<T>(map: Map<string, T>, source = 'weights'): M
 export function toHuggingFaceKeys<T>(map: Map<string, T>, source = 'weights'): Map<string, T> {
   return rename(map, (k) => renameKey(k, 'tv'), source);
 }
+
+/**
+ * torchvision detection checkpoints saved before 0.13 (e.g. `fasterrcnn_resnet50_fpn_coco`) use
+ * the old names that RPNHead and FeaturePyramidNetwork upgrade in `_load_from_state_dict`
+ * (state-dict version < 2): [old, new] templates, `{i}` an index and `{p}` weight or bias.
+ */
+const DETECTION_UPGRADES = [
+  ['rpn.head.conv.{p}', 'rpn.head.conv.0.0.{p}'],
+  ['backbone.fpn.inner_blocks.{i}.{p}', 'backbone.fpn.inner_blocks.{i}.0.{p}'],
+  ['backbone.fpn.layer_blocks.{i}.{p}', 'backbone.fpn.layer_blocks.{i}.0.{p}'],
+].map(([from, to]) => ({ from: compile(from!), to: compile(to!) }));
+
+/**
+ * Renames a detection state dict to torchvision 0.14's keys: strips `module.`/`model.` prefixes and
+ * upgrades the pre-0.13 RPN head and FPN names. Current keys pass through unchanged.
+ */
+export function toDetectionKeys<T>(map: Map<string, T>, source = 'weights'): Map<string, T> {
+  return rename(
+    stripPrefixes(map),
+    (key) => {
+      for (const rule of DETECTION_UPGRADES) {
+        const values = match(rule.from, key);
+        if (values) return format(rule.to, values);
+      }
+      return key;
+    },
+    source,
+  );
+}

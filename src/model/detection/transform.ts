@@ -1,0 +1,182 @@
+/**
+ * torchvision's GeneralizedRCNNTransform (eval): each image to float [0, 1], normalized with the
+ * ImageNet mean/std, resized so its short side is `minSize` unless the long side would pass
+ * `maxSize` (torch.nn.functional.interpolate, bilinear, align_corners=False,
+ * recompute_scale_factor=True; not PIL's resize), then batched with zero padding to a multiple of
+ * `sizeDivisible`. Detections go back to original pixels with `resizeBoxes`.
+ */
+import { ShapeError } from '../../errors.js';
+import type { RgbImage } from '../../io/image.js';
+import { formatShape, Tensor } from '../../tensor/tensor.js';
+
+export interface DetectionTransformOptions {
+  /** Target length of the short side (default 800). */
+  minSize?: number;
+  /** Upper bound of the long side (default 1333). */
+  maxSize?: number;
+  imageMean?: readonly [number, number, number];
+  imageStd?: readonly [number, number, number];
+  /** The padded batch's height and width are multiples of this (default 32). */
+  sizeDivisible?: number;
+}
+
+/** A resized, normalized and padded batch. */
+export interface ImageBatch {
+  /** (N, 3, H, W), H and W multiples of sizeDivisible. */
+  tensor: Tensor;
+  /** [height, width] of each image after resizing, before padding. */
+  imageSizes: [number, number][];
+  /** [height, width] of each image as given. */
+  originalSizes: [number, number][];
+}
+
+const f32 = Math.fround;
+
+/** An 8-bit RGB image as a (3, H, W) float tensor in [0, 1], like torchvision's to_tensor. */
+export function imageToTensor(img: RgbImage): Tensor {
+  const { width: W, height: H, data } = img;
+  const out = new Float32Array(3 * H * W);
+  for (let i = 0; i < H * W; i++) {
+    for (let c = 0; c < 3; c++) out[c * H * W + i] = data[i * 3 + c] / 255;
+  }
+  return new Tensor(out, [3, H, W]);
+}
+
+/**
+ * Source indices and weights of one axis for torch's bilinear upsampling (align_corners=False,
+ * sizes given): ratio = in/out in float32, src = ratio·(dst + ½) − ½ in double, clamped at 0, and
+ * the weights rounded to float32 (measured against torch 1.13's CPU kernel).
+ */
+function linearTaps(
+  inSize: number,
+  outSize: number,
+): { i0: Int32Array; i1: Int32Array; w0: Float32Array; w1: Float32Array } {
+  const i0 = new Int32Array(outSize);
+  const i1 = new Int32Array(outSize);
+  const w0 = new Float32Array(outSize);
+  const w1 = new Float32Array(outSize);
+  const ratio = f32(inSize / outSize);
+  for (let d = 0; d < outSize; d++) {
+    if (inSize === outSize) {
+      i0[d] = i1[d] = d;
+      w0[d] = 1;
+      continue;
+    }
+    const src = Math.max(ratio * (d + 0.5) - 0.5, 0);
+    const lo = Math.floor(src);
+    i0[d] = lo;
+    i1[d] = lo + (lo < inSize - 1 ? 1 : 0);
+    w1[d] = Math.min(Math.max(src - lo, 0), 1);
+    w0[d] = 1 - w1[d];
+  }
+  return { i0, i1, w0, w1 };
+}
+
+/** torch.nn.functional.interpolate(x[None], size=[outH, outW], mode='bilinear', align_corners=False)[0] for x (C, H, W). */
+export function resizeBilinear(x: Tensor, outH: number, outW: number): Tensor {
+  if (x.rank !== 3) throw new ShapeError(`resizeBilinear expects (C, H, W), got ${formatShape(x.shape)}.`);
+  const [C, H, W] = x.shape;
+  const ys = linearTaps(H, outH);
+  const xs = linearTaps(W, outW);
+  const out = new Float32Array(C * outH * outW);
+  for (let c = 0; c < C; c++) {
+    const plane = x.data.subarray(c * H * W, (c + 1) * H * W);
+    for (let oy = 0; oy < outH; oy++) {
+      const r0 = ys.i0[oy] * W;
+      const r1 = ys.i1[oy] * W;
+      const h0 = ys.w0[oy];
+      const h1 = ys.w1[oy];
+      const o = (c * outH + oy) * outW;
+      for (let ox = 0; ox < outW; ox++) {
+        const a = xs.i0[ox];
+        const b = xs.i1[ox];
+        const top = f32(f32(xs.w0[ox] * plane[r0 + a]) + f32(xs.w1[ox] * plane[r0 + b]));
+        const bottom = f32(f32(xs.w0[ox] * plane[r1 + a]) + f32(xs.w1[ox] * plane[r1 + b]));
+        out[o + ox] = f32(f32(h0 * top) + f32(h1 * bottom));
+      }
+    }
+  }
+  return new Tensor(out, [C, outH, outW]);
+}
+
+/** The resized size of an H×W image: torchvision's scale (in float32), then floor(size · scale). */
+export function resizedSize(H: number, W: number, minSize: number, maxSize: number): [number, number] {
+  const scale = Math.min(f32(minSize / Math.min(H, W)), f32(maxSize / Math.max(H, W)));
+  return [Math.floor(H * scale), Math.floor(W * scale)];
+}
+
+export class GeneralizedRCNNTransform {
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly imageMean: readonly [number, number, number];
+  readonly imageStd: readonly [number, number, number];
+  readonly sizeDivisible: number;
+
+  constructor(options: DetectionTransformOptions = {}) {
+    this.minSize = options.minSize ?? 800;
+    this.maxSize = options.maxSize ?? 1333;
+    this.imageMean = options.imageMean ?? [0.485, 0.456, 0.406];
+    this.imageStd = options.imageStd ?? [0.229, 0.224, 0.225];
+    this.sizeDivisible = options.sizeDivisible ?? 32;
+  }
+
+  /** (x − mean) / std per channel, in float32 as torch computes it, for x (3, H, W). */
+  normalize(x: Tensor): Tensor {
+    const [C, H, W] = x.shape;
+    const out = new Float32Array(x.size);
+    for (let c = 0; c < C; c++) {
+      const mean = f32(this.imageMean[c]);
+      const std = f32(this.imageStd[c]);
+      for (let i = c * H * W; i < (c + 1) * H * W; i++) out[i] = f32(f32(x.data[i] - mean) / std);
+    }
+    return new Tensor(out, x.shape);
+  }
+
+  /** Normalized, resized and padded batch of (3, H, W) float images in [0, 1]. */
+  apply(images: readonly Tensor[]): ImageBatch {
+    if (images.length === 0) throw new ShapeError('Detection needs at least one image.');
+    const resized = images.map((img) => {
+      if (img.rank !== 3 || img.shape[0] !== 3) {
+        throw new ShapeError(`Detection expects images of shape [3, H, W], got ${formatShape(img.shape)}.`);
+      }
+      const [, H, W] = img.shape;
+      const [h, w] = resizedSize(H, W, this.minSize, this.maxSize);
+      return resizeBilinear(this.normalize(img), h, w);
+    });
+    const stride = this.sizeDivisible;
+    const maxH = Math.ceil(Math.max(...resized.map((t) => t.shape[1])) / stride) * stride;
+    const maxW = Math.ceil(Math.max(...resized.map((t) => t.shape[2])) / stride) * stride;
+    const batch = new Float32Array(images.length * 3 * maxH * maxW);
+    resized.forEach((t, n) => {
+      const [, h, w] = t.shape;
+      for (let c = 0; c < 3; c++)
+        for (let y = 0; y < h; y++) {
+          const from = (c * h + y) * w;
+          batch.set(t.data.subarray(from, from + w), ((n * 3 + c) * maxH + y) * maxW);
+        }
+    });
+    return {
+      tensor: new Tensor(batch, [images.length, 3, maxH, maxW]),
+      imageSizes: resized.map((t): [number, number] => [t.shape[1], t.shape[2]]),
+      originalSizes: images.map((t): [number, number] => [t.shape[1], t.shape[2]]),
+    };
+  }
+}
+
+/** Boxes (x0, y0, x1, y1)·K of a `from`-sized image, scaled to a `to`-sized one as torchvision does (float32 ratios). */
+export function resizeBoxes(
+  boxes: Float32Array,
+  from: readonly [number, number],
+  to: readonly [number, number],
+): Float32Array {
+  const ratioH = f32(to[0] / from[0]);
+  const ratioW = f32(to[1] / from[1]);
+  const out = new Float32Array(boxes.length);
+  for (let i = 0; i < boxes.length; i += 4) {
+    out[i] = boxes[i] * ratioW;
+    out[i + 1] = boxes[i + 1] * ratioH;
+    out[i + 2] = boxes[i + 2] * ratioW;
+    out[i + 3] = boxes[i + 3] * ratioH;
+  }
+  return out;
+}

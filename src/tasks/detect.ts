@@ -1,0 +1,179 @@
+/**
+ * Object detection with Faster R-CNN: weights from a file or a registry name, a detector on the
+ * chosen backend (native: the ResNet body as one compiled plan off the event loop, the FPN, RPN and
+ * box head op by op on the native kernels), and labeled results for files.
+ */
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeResNet } from '../backends/native/compile.js';
+import { UserError } from '../errors.js';
+import { fetchWeights, type FetchOptions } from '../io/download.js';
+import { readImage, type RgbImage } from '../io/image.js';
+import { loadWeightsFile } from '../io/weights/index.js';
+import { toDetectionKeys } from '../io/weights/key_map.js';
+import {
+  FasterRCNN,
+  imageToTensor,
+  type FasterRCNNOptions,
+  type FasterRCNNOutput,
+  type FasterRCNNVersion,
+} from '../model/detection/index.js';
+import {
+  findDetectionWeights,
+  listDetectionWeights,
+  type DetectionModelName,
+  type DetectionWeightsEntry,
+} from '../model/weights_registry.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { readLabelsFile } from './labels.js';
+import { resolveBackend, type BackendName } from './runner.js';
+
+export const DETECTION_MODELS: readonly DetectionModelName[] = ['fasterrcnn', 'fasterrcnn-v2'];
+
+const VERSIONS: Record<DetectionModelName, FasterRCNNVersion> = { fasterrcnn: 'v1', 'fasterrcnn-v2': 'v2' };
+
+let coco: string[] | null = null;
+
+/** The 91 COCO category names of torchvision's detection models (index 0 is background, gaps are 'N/A'). */
+export function cocoLabels(): string[] {
+  coco ??= readLabelsFile(fileURLToPath(new URL('../../../labels/coco-91.json', import.meta.url)));
+  return coco;
+}
+
+/** The variant a state dict belongs to, from its keys (after toDetectionKeys), if it is a Faster R-CNN. */
+export function guessDetectionModel(keys: Iterable<string>): DetectionModelName | undefined {
+  let detector = false;
+  for (const key of keys) {
+    if (key.startsWith('rpn.head.conv.1.') || key.startsWith('roi_heads.box_head.0.')) return 'fasterrcnn-v2';
+    detector ||= key.startsWith('roi_heads.box_head.fc6.');
+  }
+  return detector ? 'fasterrcnn' : undefined;
+}
+
+export interface LoadDetectorOptions extends FasterRCNNOptions {
+  /** A .pth/.safetensors file or a registry name (fasterrcnn_resnet50_fpn_coco, fasterrcnn_resnet50_fpn_v2_coco). */
+  weights: string;
+  /** The variant; default: the registry entry's, else guessed from the keys. */
+  model?: DetectionModelName;
+  /** native or js (default: native when the addon loaded). */
+  backend?: string;
+  download?: FetchOptions;
+}
+
+/** A model with weights, ready to run on one backend. */
+export class Detector {
+  private readonly native: NativeResNet | null;
+
+  constructor(
+    readonly model: FasterRCNN,
+    readonly backend: BackendName,
+  ) {
+    this.native = backend === 'native' ? new NativeResNet(model.backbone.body) : null;
+  }
+
+  /** Detections for (3, H, W) float images in [0, 1], with the RPN proposals. */
+  async detect(images: readonly Tensor[]): Promise<FasterRCNNOutput> {
+    const native = this.native;
+    return this.model.detect(images, {
+      backend: this.backend,
+      body:
+        native === null ? undefined : (x) => native.featureMaps(x, ['layer1', 'layer2', 'layer3', 'layer4']),
+    });
+  }
+}
+
+/** The local path and registry entry of `weights` (a registry name is downloaded into the cache). */
+async function resolveDetectionWeights(
+  weights: string,
+  download?: FetchOptions,
+): Promise<{ path: string; entry?: DetectionWeightsEntry }> {
+  const entry = findDetectionWeights(weights);
+  if (entry !== undefined) return { path: await fetchWeights(entry, download), entry };
+  return { path: weights, entry: listDetectionWeights().find((e) => e.fileName === basename(weights)) };
+}
+
+/** Builds the Faster R-CNN a weights file is for and loads it strictly (every key, every shape). */
+export async function loadDetector(options: LoadDetectorOptions): Promise<Detector> {
+  const backend = resolveBackend(options.backend);
+  const { path, entry } = await resolveDetectionWeights(options.weights, options.download);
+  const tensors = toDetectionKeys(loadWeightsFile(path), path);
+  const guessed = guessDetectionModel(tensors.keys());
+  if (guessed === undefined) {
+    throw new UserError(`${path} does not hold Faster R-CNN weights (no rpn/roi_heads keys).`);
+  }
+  const name = options.model ?? entry?.model ?? guessed;
+  if (name !== guessed) {
+    throw new UserError(`${path} holds ${guessed} weights but --model is ${name}; pass --model ${guessed}.`);
+  }
+  const model = new FasterRCNN(VERSIONS[name], {
+    ...options,
+    numClasses: tensors.get('roi_heads.box_predictor.cls_score.weight')?.shape[0] ?? 91,
+  });
+  loadDetectionStateDict(model, tensors, path);
+  return new Detector(model, backend);
+}
+
+/**
+ * Strict load after dropping the `num_batches_tracked` counters that frozen batch norm does not
+ * keep (as torchvision's FrozenBatchNorm2d does when loading).
+ */
+export function loadDetectionStateDict(
+  model: FasterRCNN,
+  tensors: ReadonlyMap<string, Tensor>,
+  source: string,
+): void {
+  const own = model.stateDict();
+  const kept = new Map([...tensors].filter(([k]) => own.has(k) || !k.endsWith('.num_batches_tracked')));
+  model.loadStateDict(kept, { source });
+}
+
+/** One detection as the CLI reports it; box in original pixels (x0, y0, x1, y1). */
+export interface LabeledDetection {
+  label: string;
+  labelIndex: number;
+  score: number;
+  box: [number, number, number, number];
+}
+
+export interface FileDetections {
+  file: string;
+  detections: LabeledDetection[];
+}
+
+export interface DetectFilesOptions {
+  /** Only detections scoring at least this are reported (default 0.5). */
+  threshold?: number;
+  /** Class names by index (default: COCO's 91). */
+  labels?: readonly string[];
+  /** Called with each image once its detections are known (e.g. to draw them). */
+  onImage?: (index: number, image: RgbImage, detections: LabeledDetection[]) => void;
+}
+
+/** Runs the detector on image files one at a time (memory stays at one image's activations). */
+export async function detectFiles(
+  detector: Detector,
+  files: readonly string[],
+  options: DetectFilesOptions = {},
+): Promise<FileDetections[]> {
+  const threshold = options.threshold ?? 0.5;
+  const labels = options.labels ?? cocoLabels();
+  const images = files.map((file) => readImage(file));
+  const results: FileDetections[] = [];
+  for (const [i, file] of files.entries()) {
+    const { detections } = await detector.detect([imageToTensor(images[i])]);
+    const { boxes, scores, labels: classes } = detections[0];
+    const found: LabeledDetection[] = [];
+    for (let k = 0; k < scores.length; k++) {
+      if (scores[k] < threshold) continue;
+      found.push({
+        label: labels[classes[k]] ?? String(classes[k]),
+        labelIndex: classes[k],
+        score: scores[k],
+        box: [boxes[4 * k], boxes[4 * k + 1], boxes[4 * k + 2], boxes[4 * k + 3]],
+      });
+    }
+    options.onImage?.(i, images[i], found);
+    results.push({ file, detections: found });
+  }
+  return results;
+}
