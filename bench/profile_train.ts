@@ -5,8 +5,9 @@
  *   npx tsc -p tsconfig.json && node dist/bench/profile_train.js [--size 224] [--batch 8] [--steps 2]
  *       [--backend native|js]
  *
- * Prints per-kernel total milliseconds over the timed steps (after one warm-up step), and the time
- * spent outside kernels (the optimizer, gradient accumulation, allocation).
+ * Prints per-kernel total milliseconds over the timed steps (after one warm-up step), the time of
+ * zeroGrad and of the optimizer step, and the time spent outside kernels (the optimizer, gradient
+ * accumulation, bookkeeping).
  */
 import { parseArgs } from 'node:util';
 import { getBackend, registerBackend, setBackend } from '../src/backends/registry.js';
@@ -62,16 +63,26 @@ const x = new Tensor(
 const labels = Int32Array.from({ length: batch }, (_, i) => i % 10);
 const sgd = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
 let stepTotal = 0;
+let zeroMs = 0;
+let optimMs = 0;
 for (let s = 0; s <= steps; s++) {
   if (s === 1) totals.clear();
   const t0 = performance.now();
+  const z0 = performance.now();
   model.zeroGrad();
+  const z1 = performance.now();
   const logits = model.call(x);
   const { dlogits } = ops.crossEntropy(logits, labels, 0);
   model.backward(dlogits);
+  const o0 = performance.now();
   sgd.step();
+  const o1 = performance.now();
   const ms = performance.now() - t0;
-  if (s >= 1) stepTotal += ms;
+  if (s >= 1) {
+    stepTotal += ms;
+    zeroMs += z1 - z0;
+    optimMs += o1 - o0;
+  }
   process.stderr.write(`step ${s}: ${ms.toFixed(0)} ms\n`);
 }
 const rows = [...totals].sort((a, b) => b[1].ms - a[1].ms);
@@ -82,6 +93,8 @@ for (const [name, { ms, calls }] of rows) {
     `${name.padEnd(28)} ${(ms / steps).toFixed(1).padStart(9)} ms/step  ${String(calls / steps).padStart(5)} calls`,
   );
 }
+console.log(`${'zeroGrad'.padEnd(28)} ${(zeroMs / steps).toFixed(1).padStart(9)} ms/step`);
+console.log(`${'optimizer step'.padEnd(28)} ${(optimMs / steps).toFixed(1).padStart(9)} ms/step`);
 console.log(
   `${'outside kernels'.padEnd(28)} ${((stepTotal - kernelMs) / steps).toFixed(1).padStart(9)} ms/step`,
 );

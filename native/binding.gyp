@@ -30,7 +30,7 @@
       "dependencies": ["kernels_avx512", "kernels_avx2", "kernels_portable"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
-      "cflags_cc": ["<@(common_cflags)"],
+      "cflags_cc": ["<@(common_cflags)", "-ffp-contract=off"],
       "cflags_cc!": ["-fno-exceptions"],
       "libraries": ["-lpthread"]
     }

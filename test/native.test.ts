@@ -241,6 +241,33 @@ test('each native training kernel (packed GEMMs) matches its reference kernel on
   t.diagnostic(`checked on ${isas.join(', ')}`);
 });
 
+test('native gradient accumulation and SGD updates are bit-identical to the reference kernels', () => {
+  const size = [3, 70001];
+  const hypers = [
+    { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 1e-4, nesterov: false },
+    { lr: 0.05, momentum: 0.9, dampening: 0, weightDecay: 5e-4, nesterov: true },
+    { lr: 0.01, momentum: 0.5, dampening: 0.1, weightDecay: 0, nesterov: false },
+    { lr: 0.2, momentum: 0, dampening: 0, weightDecay: 1e-3, nesterov: false },
+  ];
+  for (const [h, hyper] of hypers.entries()) {
+    const runs = (['native', 'js'] as const).map((backend) => {
+      const param = randomTensor(size, 11 + h);
+      const buf = hyper.momentum === 0 ? null : Tensor.zeros(size);
+      withBackend(backend, () => {
+        for (let step = 0; step < 3; step++) {
+          const grad = randomTensor(size, 20 + step);
+          ops.accumulate(grad, randomTensor(size, 30 + step));
+          ops.sgdStep(param, grad, buf, { ...hyper, firstStep: step === 0 });
+        }
+      });
+      return [param, buf] as const;
+    });
+    assertClose(runs[0][0].data, runs[1][0].data, 0, `SGD case ${h}: parameters`);
+    if (runs[0][1] !== null)
+      assertClose(runs[0][1].data, runs[1][1]!.data, 0, `SGD case ${h}: momentum buffer`);
+  }
+});
+
 test('inference does not block the event loop: a timer fires during a long batch', async () => {
   const model = ruleModel('resnet50');
   const native = new NativeResNet(model);

@@ -458,6 +458,29 @@ Napi::Value RoiAlign(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// accumulate(target, source): target += source, in place.
+Napi::Value Accumulate(const Napi::CallbackInfo& info) {
+  auto target = f32any(info, 0);
+  const float* source = f32(info, 1, target.ElementLength());
+  std::lock_guard<std::mutex> lock(g_run_mutex);
+  rn::accumulate(pool(), target.ElementLength(), target.Data(), source);
+  return info.Env().Undefined();
+}
+
+// sgdStep(value, grad, buf | null, weightDecay, momentum, dampening, lr, nesterov, firstStep), in place.
+Napi::Value SgdStep(const Napi::CallbackInfo& info) {
+  auto value = f32any(info, 0);
+  const size_t size = value.ElementLength();
+  const float* grad = f32(info, 1, size);
+  float* buf = info[2].IsNull() || info[2].IsUndefined() ? nullptr : f32(info, 2, size);
+  auto num = [&](int arg) { return info[arg].As<Napi::Number>().DoubleValue(); };
+  const rn::SgdHyper h{float(num(3)), float(num(4)), float(1.0 - num(5)), float(-num(6)), info[7].ToBoolean(),
+                       info[8].ToBoolean()};
+  std::lock_guard<std::mutex> lock(g_run_mutex);
+  rn::sgd_step(pool(), size, value.Data(), grad, buf, h);
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   g_kernels = select_kernels("auto");
   exports.Set("Plan", PlanWrap::Init(env));
@@ -466,6 +489,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("convBackward", Napi::Function::New(env, ConvBackward));
   exports.Set("matmul", Napi::Function::New(env, Matmul));
   exports.Set("roiAlign", Napi::Function::New(env, RoiAlign));
+  exports.Set("accumulate", Napi::Function::New(env, Accumulate));
+  exports.Set("sgdStep", Napi::Function::New(env, SgdStep));
   exports.Set("bnTrain", Napi::Function::New(env, BnTrain));
   exports.Set("bnBackward", Napi::Function::New(env, BnBackward));
   exports.Set("bnAffine", Napi::Function::New(env, BnAffine));

@@ -454,4 +454,27 @@ void relu_backward(ThreadPool& pool, size_t size, const float* dout, const float
   });
 }
 
+void accumulate(ThreadPool& pool, size_t size, float* target, const float* source) {
+  for_chunks(pool, size, [&](size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; i++) target[i] += source[i];
+  });
+}
+
+void sgd_step(ThreadPool& pool, size_t size, float* value, const float* grad, float* buf, const SgdHyper& h) {
+  // As the reference kernel: each float32 step is computed in double and rounded once (this file is
+  // built with -ffp-contract=off, so no step is fused differently).
+  const double wd = h.weight_decay, momentum = h.momentum, omd = h.one_minus_dampening, neg_lr = h.neg_lr;
+  for_chunks(pool, size, [&](size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; i++) {
+      float d = grad[i];
+      if (h.weight_decay != 0.0f) d = float(double(d) + wd * double(value[i]));
+      if (buf != nullptr) {
+        buf[i] = h.first_step ? d : float(double(float(double(buf[i]) * momentum)) + omd * double(d));
+        d = h.nesterov ? float(double(d) + momentum * double(buf[i])) : buf[i];
+      }
+      value[i] = float(double(value[i]) + neg_lr * double(d));
+    }
+  });
+}
+
 }  // namespace rn

@@ -43,4 +43,14 @@ void relu_forward(ThreadPool& pool, size_t size, const float* a, float* out);
 void add_forward(ThreadPool& pool, size_t size, const float* a, const float* b, float* out);
 void relu_backward(ThreadPool& pool, size_t size, const float* dout, const float* out, float* dx);
 
+// Optimizer updates, in place. Hyperparameters are float32 values, as torch casts them.
+struct SgdHyper {
+  float weight_decay, momentum, one_minus_dampening, neg_lr;
+  bool nesterov, first_step;
+};
+// target += source.
+void accumulate(ThreadPool& pool, size_t size, float* target, const float* source);
+// One torch.optim.SGD update (buf may be null when momentum is 0), bit-identical to the reference kernel.
+void sgd_step(ThreadPool& pool, size_t size, float* value, const float* grad, float* buf, const SgdHyper& h);
+
 }  // namespace rn

@@ -41,6 +41,17 @@ export interface LinearGrads {
   dbias: Tensor;
 }
 
+/** Hyperparameters of one SGD update (torch.optim.SGD), as float32 values. */
+export interface SgdStepParams {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  /** The momentum buffer is new: it takes the gradient instead of being updated (torch's first step). */
+  firstStep: boolean;
+}
+
 export interface CrossEntropyResult {
   /** Mean over the batch. */
   loss: number;
@@ -108,4 +119,14 @@ export interface Backend {
   /** Softmax cross-entropy with label smoothing, mean over the batch, and its gradient. */
   crossEntropy(logits: Tensor, labels: Int32Array, labelSmoothing: number): CrossEntropyResult;
   zeroPadShortcutBackward(dout: Tensor, inputShape: readonly number[], stride: number): Tensor;
+
+  // Optimizer: updates in place.
+  /** target += source, element-wise (gradient accumulation). */
+  accumulate(target: Tensor, source: Tensor): void;
+  /**
+   * One torch.optim.SGD update of `param` in place, with float32 arithmetic as torch 1.13 (a product
+   * plus a sum rounds once): d = g (+ wd·p); buf = first ? d : m·buf + (1 − dampening)·d;
+   * d = nesterov ? d + m·buf : buf; p = p − lr·d. `momentumBuffer` is null when momentum is 0.
+   */
+  sgdStep(param: Tensor, grad: Tensor, momentumBuffer: Tensor | null, p: SgdStepParams): void;
 }

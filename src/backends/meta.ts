@@ -21,6 +21,8 @@ export function createMetaBackend(): Backend {
     linearBackward: shapesOnly,
     crossEntropy: shapesOnly,
     zeroPadShortcutBackward: shapesOnly,
+    accumulate: shapesOnly,
+    sgdStep: shapesOnly,
     name: 'meta',
     conv2d: (x, w, _b, p) =>
       Tensor.zeros([

@@ -5,6 +5,7 @@
  */
 import { ShapeError, StateDictError } from '../errors.js';
 import { formatShape, sameShape, Tensor } from '../tensor/tensor.js';
+import { accumulate } from '../ops/optim.js';
 
 /** One leaf-module call, as recorded while tracing (see `traceLayers`). */
 export interface LayerRecord {
@@ -56,7 +57,7 @@ export abstract class Module {
   protected accumulateGrad(name: string, grad: Tensor): void {
     const g = this.grads.get(name);
     if (g === undefined) this.grads.set(name, grad.clone());
-    else for (let i = 0; i < g.size; i++) g.data[i] += grad.data[i];
+    else accumulate(g, grad);
   }
 
   /** Multiply-accumulates of one call, for summaries. */

@@ -5,6 +5,7 @@ export { relu, add, softmax } from './elementwise.js';
 export { maxPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d, zeroPadShortcut } from './pooling.js';
 export { linear } from './linear.js';
 export { roiAlign } from './roi_align.js';
+export { accumulate, sgdStep } from './optim.js';
 export { convOutputSize, adaptiveBin } from './shapes.js';
 export {
   conv2dBackward,

@@ -13,7 +13,8 @@
  * float32 reduction order.
  */
 import { StateDictError, UserError } from '../errors.js';
-import { formatShape, sameShape } from '../tensor/tensor.js';
+import { formatShape, sameShape, Tensor } from '../tensor/tensor.js';
+import { sgdStep } from '../ops/optim.js';
 
 const f32 = Math.fround;
 
@@ -240,34 +241,26 @@ export class SGD extends Optimizer<SgdOptions> {
   }
 
   protected updateGroup(group: ResolvedGroup<SgdOptions>): void {
-    const wd = f32(group.weightDecay);
-    const momentum = f32(group.momentum);
-    const oneMinusDampening = f32(1 - group.dampening);
-    const negLr = f32(-group.lr);
     for (const p of group.params) {
-      const value = p.value.data;
-      const grad = p.grad.data;
-      let buf: Float32Array | undefined;
-      let first = false;
+      let buf: Tensor | null = null;
+      let firstStep = false;
       if (group.momentum !== 0) {
-        const s = this.state.get(p.name);
-        const existing = s?.momentumBuffer;
-        if (existing instanceof Float32Array) buf = existing;
+        const existing = this.state.get(p.name)?.momentumBuffer;
+        if (existing instanceof Float32Array) buf = new Tensor(existing, p.value.shape);
         else {
-          buf = new Float32Array(value.length);
-          this.state.set(p.name, { momentumBuffer: buf });
-          first = true;
+          buf = Tensor.zeros(p.value.shape);
+          this.state.set(p.name, { momentumBuffer: buf.data });
+          firstStep = true;
         }
       }
-      for (let i = 0; i < value.length; i++) {
-        let d = grad[i];
-        if (group.weightDecay !== 0) d = f32(d + wd * value[i]);
-        if (buf !== undefined) {
-          buf[i] = first ? d : f32(f32(buf[i] * momentum) + oneMinusDampening * d);
-          d = group.nesterov ? f32(d + momentum * buf[i]) : buf[i];
-        }
-        value[i] = f32(value[i] + negLr * d);
-      }
+      sgdStep(p.value, p.grad, buf, {
+        lr: group.lr,
+        momentum: group.momentum,
+        dampening: group.dampening,
+        weightDecay: group.weightDecay,
+        nesterov: group.nesterov,
+        firstStep,
+      });
     }
   }
 }

@@ -18,6 +18,8 @@ import { linearBackward } from './linear_backward.js';
 import { maxPool2dBackward } from './max_pool2d_backward.js';
 import { reluBackward } from './relu_backward.js';
 import { zeroPadShortcutBackward } from './zero_pad_shortcut_backward.js';
+import { accumulate } from './accumulate.js';
+import { sgdStep } from './sgd_step.js';
 
 export function createJsBackend(): Backend {
   return {
@@ -42,5 +44,7 @@ export function createJsBackend(): Backend {
     linearBackward,
     crossEntropy,
     zeroPadShortcutBackward,
+    accumulate,
+    sgdStep,
   };
 }

@@ -67,6 +67,20 @@ export interface NativeAddon {
     samplingRatio: number,
     aligned: boolean,
   ): Float32Array;
+  /** target += source, in place. */
+  accumulate(target: Float32Array, source: Float32Array): void;
+  /** One SGD update in place, bit-identical to the reference kernel. */
+  sgdStep(
+    value: Float32Array,
+    grad: Float32Array,
+    buf: Float32Array | null,
+    weightDecay: number,
+    momentum: number,
+    dampening: number,
+    lr: number,
+    nesterov: boolean,
+    firstStep: boolean,
+  ): void;
   /** (M, N) = op(a) · op(b): a is M×K (K×M when transA), b is K×N (N×K when transB). */
   matmul(
     a: Float32Array,

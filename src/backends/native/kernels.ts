@@ -2,7 +2,7 @@
  * The native engine behind the kernel interface, used op by op (training, parity tests, odd uses;
  * inference of whole models goes through compiled plans, compile.ts). Convolutions and their
  * gradients are threaded GEMMs on NCHW data; batch norm (both modes and its gradient), ReLU, its
- * gradient and add are threaded NCHW loops; linear and its gradient are packed GEMMs; pools run
+ * gradient, add, gradient accumulation and the SGD update are threaded loops; linear and its gradient are packed GEMMs; pools run
  * one-op plans. Cases the engine does not cover (grouped/dilated convs, non-global adaptive pools,
  * softmax, the zero-pad shortcut, the pooling gradients, the loss) use the reference kernels; RoIAlign
  * is a threaded copy of the reference kernel.
@@ -168,6 +168,19 @@ export function createNativeBackend(): Backend {
         for (let n = 0; n < N; n++) for (let o = 0; o < OUT; o++) out[n * OUT + o] += bias.data[o];
       return new Tensor(out, [N, OUT]);
     },
+    accumulate: (target, source) => addon.accumulate(target.data, source.data),
+    sgdStep: (param, grad, buf, p) =>
+      addon.sgdStep(
+        param.data,
+        grad.data,
+        buf?.data ?? null,
+        p.weightDecay,
+        p.momentum,
+        p.dampening,
+        p.lr,
+        p.nesterov,
+        p.firstStep,
+      ),
     roiAlign(x, rois, outH, outW, spatialScale, samplingRatio, aligned) {
       const [N, C, H, W] = x.shape;
       const out = addon.roiAlign(x.data, N, C, H, W, rois, outH, outW, spatialScale, samplingRatio, aligned);
