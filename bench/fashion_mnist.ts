@@ -6,7 +6,7 @@
  *       [--label-smoothing 0.1] [--target 0.92] [--workers 1] [--seed 0] [--out runs/bench-fmnist]
  *       [--resume] [--skip-ours] [--skip-torch] [--threads 2] [--python /usr/bin/python3]
  *       [--report bench/results/fashion_mnist.md] [--steps-per-epoch N] [--eval-samples N]
- *       [--backend native|js]
+ *       [--backend native|js] [--augment standard|none]
  *
  * --steps-per-epoch / --eval-samples cut the epochs and evaluations short, for checking that the
  * program works (e.g. `--epochs 1 --batch 8 --steps-per-epoch 2 --eval-samples 64 --out /tmp/x`);
@@ -16,8 +16,8 @@
  * on --backend: by default native convolutions when the addon is built, else the reference kernels) on
  * the IDX files, ResNet-50 with torchvision's initialization and a 10-class head; SGD momentum 0.9,
  * one-cycle schedule over --epochs (torch OneCycleLR defaults, momentum cycled 0.85-0.95), weight
- * decay on weights only, label smoothing, standard augmentation (RandomResizedCrop(size, scale
- * 0.08-1) + horizontal flip on the 28×28 images; evaluation: resize to the input size),
+ * decay on weights only, label smoothing, --augment standard (default: RandomResizedCrop(size, scale
+ * 0.08-1) + horizontal flip on the 28×28 images) or none (the evaluation resize to the input size),
  * normalized with Fashion-MNIST's statistics. The trainer evaluates on the 10,000 test images after
  * every epoch and writes a checkpoint; this program stops the run at the first epoch whose top-1 is
  * ≥ --target (or after --epochs) and reports the wall time to the target and each epoch's time.
@@ -66,6 +66,8 @@ interface Options {
   report: string;
   /** Our kernels (`train()`'s backend option): native when the addon is built, else js. */
   backend: string | undefined;
+  /** Training inputs: 'standard' (RandomResizedCrop + flip) or 'none' (the evaluation resize). */
+  augment: 'standard' | 'none';
 }
 
 /** One epoch of either side, in the same shape. */
@@ -132,8 +134,13 @@ function parseOptions(): Options {
       python: { type: 'string' },
       report: { type: 'string' },
       backend: { type: 'string' },
+      augment: { type: 'string' },
     },
   });
+  const augment = values.augment ?? 'standard';
+  if (augment !== 'standard' && augment !== 'none') {
+    throw new Error(`--augment must be standard or none, got '${augment}'`);
+  }
   return {
     data: values.data ?? resolve(REPO, '../shared/datasets/fashion-mnist'),
     inputSize: num('input-size', values['input-size'], 32, true),
@@ -159,6 +166,7 @@ function parseOptions(): Options {
     python: values.python ?? '/usr/bin/python3',
     report: values.report ?? resolve(REPO, 'bench/results/fashion_mnist.md'),
     backend: values.backend,
+    augment,
   };
 }
 
@@ -222,7 +230,7 @@ async function runOurs(o: Options): Promise<SideResult> {
         schedule: 'onecycle',
         labelSmoothing: o.labelSmoothing,
         inputSize: o.inputSize,
-        augment: 'standard',
+        augment: o.augment,
         shuffle: true,
         seed: o.seed,
         workers: o.workers,
@@ -267,6 +275,8 @@ function runTorch(o: Options): TorchFull {
     String(o.seed),
     '--classes',
     '10',
+    '--augment',
+    o.augment,
     ...(o.stepsPerEpoch === null ? [] : ['--steps-per-epoch', String(o.stepsPerEpoch)]),
     ...(o.evalSamples === null ? [] : ['--eval-samples', String(o.evalSamples)]),
   ];
@@ -317,7 +327,7 @@ function report(o: Options, command: string, ours: SideResult | null, torch: Tor
   L.push(
     `Recipe (both): ResNet-50 (torchvision init, 10 classes), input ${o.inputSize}×${o.inputSize} (28×28 gray → RGB), batch ${o.batch}, ` +
       `SGD momentum 0.9, lr ${o.lr} one-cycle over ${o.epochs} epochs, weight decay ${o.weightDecay} (weights only), ` +
-      `label smoothing ${o.labelSmoothing}, RandomResizedCrop + flip; stop at test top-1 ≥ ${(o.target * 100).toFixed(0)} %.`,
+      `label smoothing ${o.labelSmoothing}, ${o.augment === 'standard' ? 'RandomResizedCrop + flip' : 'no augmentation (resize only)'}; stop at test top-1 ≥ ${(o.target * 100).toFixed(0)} %.`,
   );
   L.push('');
   L.push("Issue target: our time per epoch ≤ 0.67× PyTorch's.");

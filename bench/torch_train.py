@@ -63,6 +63,7 @@ def parse_args():
     p.add_argument("--label-smoothing", type=float, default=0.1)
     p.add_argument("--steps-per-epoch", type=int, default=None, help="full run: at most N steps per epoch (checks)")
     p.add_argument("--eval-samples", type=int, default=None, help="full run: evaluate on the first N test images")
+    p.add_argument("--augment", choices=["standard", "none"], default="standard", help="full run: training inputs")
     p.add_argument("--weight-decay", type=float, default=None, help="default 1e-4 (timing), 5e-4 (full)")
     return p.parse_args()
 
@@ -254,7 +255,8 @@ def full_run(args):
         loss_sum = 0.0
         for i in range(steps_per_epoch):
             idx = order[i * args.batch : (i + 1) * args.batch]
-            loss_sum += step(model, opt, augment(train_x[idx], args.size, gen), train_y[idx], args.label_smoothing)
+            x = augment(train_x[idx], args.size, gen) if args.augment == "standard" else to_input(train_x[idx], args.size)
+            loss_sum += step(model, opt, x, train_y[idx], args.label_smoothing)
             sched.step()
             if (i + 1) % 100 == 0:
                 log(f"pytorch epoch {epoch + 1} step {i + 1}/{steps_per_epoch} loss {loss_sum / (i + 1):.4f}")

@@ -8,7 +8,8 @@
  *       [--out bench/results/training.md] [--backend js|native]
  *
  * Ours runs on --backend js (the TypeScript reference kernels, default) or native (the engine's
- * training convolutions, the other layers on the reference kernels).
+ * kernels: convolutions, linear, batch norm, ReLU, add, gradient accumulation and SGD; the pooling
+ * gradients and the loss on the reference kernels).
  * 1. Synthetic steps, for every --configs SIZExBATCH: ResNet-50 with torchvision's initialization
  *    (resnet('resnet50', { numClasses: 10, seed: 0 })), training mode, SGD (lr 0.01, momentum 0.9,
  *    weight decay 1e-4), a fixed random batch (seeded) and random labels. One step = zeroGrad +
@@ -68,7 +69,7 @@ interface Options {
   skipFmnist: boolean;
   python: string;
   out: string;
-  /** Our kernels: 'js' (the reference, default) or 'native' (native convolutions, rest reference). */
+  /** Our kernels: 'js' (the reference, default) or 'native' (the engine's training kernels). */
   backend: 'js' | 'native';
 }
 
@@ -298,7 +299,7 @@ function report(o: Options, command: string, synthetic: SyntheticRow[], fmnist: 
   L.push(
     o.backend === 'js'
       ? '# Training speed: ours (TypeScript reference backend) vs PyTorch'
-      : '# Training speed: ours (native convolutions, other layers on the reference kernels) vs PyTorch',
+      : '# Training speed: ours (native engine) vs PyTorch',
   );
   L.push('');
   L.push(
@@ -306,7 +307,7 @@ function report(o: Options, command: string, synthetic: SyntheticRow[], fmnist: 
       `PyTorch ${torchVersion} (Debian python3-torch) with ${o.threads} threads. ` +
       (o.backend === 'js'
         ? 'Ours (`--backend js`) runs the plain TypeScript reference kernels in one thread.'
-        : "Ours (`--backend native`): convolutions and their gradients on the native engine's threads, everything else on the reference kernels."),
+        : "Ours (`--backend native`): convolutions and linear layers (packed GEMMs), batch norm, ReLU, add, gradient accumulation and the SGD update on the native engine's threads; the pooling gradients and the loss on the reference kernels."),
   );
   L.push('');
   L.push('Targets of the issue ("Training", point 6):');
