@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { nativeAddon, type Isa } from '../src/backends/native/addon.js';
 import { NativeResNet } from '../src/backends/native/compile.js';
+import type { Conv2dParams } from '../src/backends/backend.js';
 import { withBackend } from '../src/backends/registry.js';
 import { resnet, type ArchName, type ResNetOptions } from '../src/model/resnet.js';
 import * as ops from '../src/ops/index.js';
@@ -131,6 +132,13 @@ function randomTensor(shape: number[], seed: number): Tensor {
   return t;
 }
 
+const convParams = (stride: number, padding: number): Conv2dParams => ({
+  stride: [stride, stride],
+  padding: [padding, padding],
+  dilation: [1, 1],
+  groups: 1,
+});
+
 test('each native kernel matches its reference kernel', (t) => {
   const both = <T extends Tensor>(fn: () => T): [T, T] => [withBackend('native', fn), withBackend('js', fn)];
   const convCases: [number[], number[], number, number, boolean][] = [
@@ -143,12 +151,7 @@ test('each native kernel matches its reference kernel', (t) => {
     const x = randomTensor(xs, 1);
     const w = randomTensor(ws, 2);
     const b = bias ? randomTensor([ws[0]], 3) : null;
-    const params = {
-      stride: [stride, stride],
-      padding: [padding, padding],
-      dilation: [1, 1],
-      groups: 1,
-    } as const;
+    const params = convParams(stride, padding);
     const [n, r] = both(() => ops.conv2d(x, w, b, params));
     assert.deepEqual(n.shape, r.shape);
     t.diagnostic(
@@ -205,12 +208,7 @@ test('each native training kernel (packed GEMMs) matches its reference kernel on
         const x = randomTensor(xs, 1);
         const w = randomTensor(ws, 2);
         const b = randomTensor([ws[0]], 3);
-        const params = {
-          stride: [stride, stride],
-          padding: [padding, padding],
-          dilation: [1, 1],
-          groups: 1,
-        } as const;
+        const params = convParams(stride, padding);
         const label = `${isa} conv ${xs} * ${ws} s${stride} p${padding}`;
         const [fn, fr] = both(() => ops.conv2d(x, w, b, params));
         assertClose(fn.data, fr.data, RTOL, `${label} forward`);
