@@ -218,6 +218,12 @@ test('each native training kernel (packed GEMMs) matches its reference kernel on
         assertClose(gn.dweight.data, gr.dweight.data, RTOL, `${label} dweight`);
         assertClose(gn.dbias.data, gr.dbias.data, RTOL, `${label} dbias`);
       }
+      const px = randomTensor([2, 5, 13, 11], 9);
+      px.data[7] = px.data[8]; // a tie: the first maximum gets the gradient
+      const pool = { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] } as const;
+      const pdout = randomTensor([2, 5, 7, 6], 10);
+      const [pn, pr] = both(() => ops.maxPool2dBackward(pdout, px, pool));
+      assertClose(pn.data, pr.data, 0, `${isa} maxPool2dBackward`);
       for (const [n, inF, outF] of [
         [3, 37, 11],
         [45, 300, 70],

@@ -458,6 +458,19 @@ Napi::Value RoiAlign(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// maxPoolBackward(dout, x, [planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw]) → Float32Array like x
+Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
+  auto dims = info[2].As<Napi::Array>();
+  int d[11];
+  for (uint32_t i = 0; i < 11; i++) d[i] = dims.Get(i).As<Napi::Number>().Int32Value();
+  const float* dout = f32(info, 0, size_t(d[0]) * d[3] * d[4]);
+  const float* x = f32(info, 1, size_t(d[0]) * d[1] * d[2]);
+  auto dx = Napi::Float32Array::New(info.Env(), size_t(d[0]) * d[1] * d[2]);
+  std::lock_guard<std::mutex> lock(g_run_mutex);
+  rn::max_pool_backward(pool(), d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], dout, x, dx.Data());
+  return dx;
+}
+
 // accumulate(target, source): target += source, in place.
 Napi::Value Accumulate(const Napi::CallbackInfo& info) {
   auto target = f32any(info, 0);
@@ -490,6 +503,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("matmul", Napi::Function::New(env, Matmul));
   exports.Set("roiAlign", Napi::Function::New(env, RoiAlign));
   exports.Set("accumulate", Napi::Function::New(env, Accumulate));
+  exports.Set("maxPoolBackward", Napi::Function::New(env, MaxPoolBackward));
   exports.Set("sgdStep", Napi::Function::New(env, SgdStep));
   exports.Set("bnTrain", Napi::Function::New(env, BnTrain));
   exports.Set("bnBackward", Napi::Function::New(env, BnBackward));

@@ -53,4 +53,10 @@ void accumulate(ThreadPool& pool, size_t size, float* target, const float* sourc
 // One torch.optim.SGD update (buf may be null when momentum is 0), bit-identical to the reference kernel.
 void sgd_step(ThreadPool& pool, size_t size, float* value, const float* grad, float* buf, const SgdHyper& h);
 
+// Max-pool gradient over `planes` NCHW planes: each output's gradient goes to the first maximum of its
+// window (NaN counts as a maximum), as PyTorch's CPU kernel and the reference kernel.
+void max_pool_backward(ThreadPool& pool, int planes, int h, int w, int oh, int ow, int kh, int kw, int sh, int sw,
+                       int ph, int pw, const float* dout, const float* x, float* dx);
+
 }  // namespace rn
+

@@ -67,6 +67,8 @@ export interface NativeAddon {
     samplingRatio: number,
     aligned: boolean,
   ): Float32Array;
+  /** Max-pool gradient; dims = [planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw]. */
+  maxPoolBackward(dout: Float32Array, x: Float32Array, dims: readonly number[]): Float32Array;
   /** target += source, in place. */
   accumulate(target: Float32Array, source: Float32Array): void;
   /** One SGD update in place, bit-identical to the reference kernel. */

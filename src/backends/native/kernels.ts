@@ -4,7 +4,7 @@
  * gradients are threaded GEMMs on NCHW data; batch norm (both modes and its gradient), ReLU, its
  * gradient, add, gradient accumulation and the SGD update are threaded loops; linear and its gradient are packed GEMMs; pools run
  * one-op plans. Cases the engine does not cover (grouped/dilated convs, non-global adaptive pools,
- * softmax, the zero-pad shortcut, the pooling gradients, the loss) use the reference kernels; RoIAlign
+ * softmax, the zero-pad shortcut, the average-pool gradient, the loss) use the reference kernels; RoIAlign
  * is a threaded copy of the reference kernel.
  */
 import type { Backend, Conv2dGrads, Conv2dParams, MaxPool2dParams } from '../backend.js';
@@ -167,6 +167,11 @@ export function createNativeBackend(): Backend {
       if (bias !== null)
         for (let n = 0; n < N; n++) for (let o = 0; o < OUT; o++) out[n * OUT + o] += bias.data[o];
       return new Tensor(out, [N, OUT]);
+    },
+    maxPool2dBackward(dout, x, p) {
+      const [N, C, H, W] = x.shape;
+      const dims = [N * C, H, W, dout.shape[2], dout.shape[3], ...p.kernelSize, ...p.stride, ...p.padding];
+      return new Tensor(addon.maxPoolBackward(dout.data, x.data, dims), x.shape);
     },
     accumulate: (target, source) => addon.accumulate(target.data, source.data),
     sgdStep: (param, grad, buf, p) =>
