@@ -33,10 +33,16 @@ void packed_gemm(ThreadPool& pool, const Kernels* kern, int m, int n, int k, con
   if (seg <= 0) seg = n;
   const int MR = kern->gemm_mr, NR = kern->gemm_nr;
   const int group = std::max(1, kMcRows / MR);  // A panels swept per B micro-panel (~L2)
-  const int nc = std::max(NR, kNc / NR * NR);
-  const int per_seg = (seg + nc - 1) / nc, segs = n / seg, nt = per_seg * segs;
+  const int want = 4 * pool.threads(), segs = n / seg;
+  // Column blocks of at most kNc; narrower when that gives the pool too few tasks (splitting columns
+  // costs nothing extra, while splitting rows would pack the same B block once per row chunk).
+  int nc = std::max(NR, kNc / NR * NR);
+  if (((seg + nc - 1) / nc) * segs < want) {
+    const int per_seg_wanted = (want + segs - 1) / segs;
+    nc = std::max(NR, ((seg + per_seg_wanted - 1) / per_seg_wanted + NR - 1) / NR * NR);
+  }
+  const int per_seg = (seg + nc - 1) / nc, nt = per_seg * segs;
   const int mpan = (m + MR - 1) / MR, kblocks = (k + kKc - 1) / kKc;
-  const int want = 4 * pool.threads();
   const int mt = nt >= want ? 1 : std::min((mpan + group - 1) / group, (want + nt - 1) / nt);
   const int ks = nt * mt >= want ? 1 : std::max(1, std::min((want + nt * mt - 1) / (nt * mt), kblocks / 4));
   const int kb_per_slice = (kblocks + ks - 1) / ks, pan_per_chunk = (mpan + mt - 1) / mt;
