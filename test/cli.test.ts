@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import {
   readSafetensors,
@@ -15,7 +16,7 @@ import {
 } from '../src/io/weights/index.js';
 import { resnet } from '../src/model/resnet.js';
 import { assertClose } from './helpers/compare.js';
-import { REPO, runCli } from './helpers/cli.js';
+import { CLI, REPO, runCli } from './helpers/cli.js';
 import { ruleStateDict } from './helpers/rule_weights.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'resnet50-cli-'));
@@ -151,4 +152,18 @@ test('every command has --help; unknown commands and flags are usage errors', ()
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /Unknown option '--weigths'/);
   assert.equal(runCli(['segment']).status, 2);
+});
+
+test('a reader that closes early (`resnet50 … | head`) ends the command quietly with exit 0', async () => {
+  // 41 KB of JSON into a pipe whose reader is already gone: every write fails with EPIPE.
+  const child = spawn(process.execPath, [CLI, 'summary', '--arch', 'resnet152', '--json'], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  assert.equal(stderr, '', `stderr: ${stderr}`);
+  assert.equal(code, 0);
 });

@@ -69,6 +69,12 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+// A reader that goes away (`resnet50 … | head`) is not an error: stop quietly, as Unix tools do.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(0);
+});
+
 // Data-loader workers are unref'd while idle and other work finishes on worker threads, so nothing
 // may hold the event loop between two steps of a command: keep the process alive until it settles.
 const keepAlive = setInterval(() => undefined, 1 << 30);
