@@ -2,7 +2,9 @@
  * From a heatmap to a box: bilinear upsampling to the image size, a threshold at a fraction of the
  * maximum, the largest 8-connected component of the pixels at or above it, and its bounding box.
  */
+import { resizeBilinear } from '../data/interpolate.js';
 import { ShapeError, UserError } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
 
 /** A single-channel map, row-major (`data.length === width * height`). */
 export interface Heatmap {
@@ -17,45 +19,15 @@ export type Box = [number, number, number, number];
 export const DEFAULT_BOX_THRESHOLD = 0.2;
 
 /**
- * Bilinear resampling as `F.interpolate(mode='bilinear', align_corners=False)` (and OpenCV's
- * INTER_LINEAR): output pixel centres map to source coordinates (i + 0.5) · in/out − 0.5, clamped to
- * the edge. No antialiasing (the heatmap is only ever enlarged).
+ * Bilinear resampling as `F.interpolate(mode='bilinear', align_corners=False)` (the shared
+ * float32 implementation, data/interpolate.ts). No antialiasing (the heatmap is only ever enlarged).
  */
 export function upsampleBilinear(map: Heatmap, width: number, height: number): Heatmap {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new ShapeError(`Cannot resample a heatmap to ${width}×${height}.`);
   }
-  const axis = (outSize: number, inSize: number) => {
-    const lo = new Int32Array(outSize);
-    const hi = new Int32Array(outSize);
-    const frac = new Float32Array(outSize);
-    const scale = inSize / outSize;
-    for (let i = 0; i < outSize; i++) {
-      const s = Math.max(0, (i + 0.5) * scale - 0.5);
-      lo[i] = Math.min(Math.floor(s), inSize - 1);
-      hi[i] = Math.min(lo[i] + 1, inSize - 1);
-      frac[i] = s - lo[i];
-    }
-    return { lo, hi, frac };
-  };
-  const xs = axis(width, map.width);
-  const ys = axis(height, map.height);
-  const out = new Float32Array(width * height);
-  const src = map.data;
-  for (let y = 0; y < height; y++) {
-    const row0 = ys.lo[y] * map.width;
-    const row1 = ys.hi[y] * map.width;
-    const fy = ys.frac[y];
-    for (let x = 0; x < width; x++) {
-      const x0 = xs.lo[x];
-      const x1 = xs.hi[x];
-      const fx = xs.frac[x];
-      const top = src[row0 + x0] + fx * (src[row0 + x1] - src[row0 + x0]);
-      const bottom = src[row1 + x0] + fx * (src[row1 + x1] - src[row1 + x0]);
-      out[y * width + x] = top + fy * (bottom - top);
-    }
-  }
-  return { width, height, data: out };
+  const up = resizeBilinear(new Tensor(map.data, [1, map.height, map.width]), height, width);
+  return { width, height, data: up.data };
 }
 
 /** Pixels of a component and its bounding box. */
