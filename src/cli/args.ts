@@ -52,6 +52,36 @@ export function intFlag(values: Record<string, unknown>, name: string, fallback:
   return v;
 }
 
+/** Bounds of a number flag: `min` inclusive (exclusive when `above`), `max` inclusive. */
+export interface NumberBounds {
+  min?: number;
+  above?: boolean;
+  max?: number;
+}
+
+/** A finite number flag within `bounds`, or undefined when the flag is absent. */
+export function numberFlag(
+  values: Record<string, unknown>,
+  name: string,
+  bounds: NumberBounds = {},
+): number | undefined {
+  const raw = stringFlag(values, name);
+  if (raw === undefined) return undefined;
+  const { min, above = false, max } = bounds;
+  const v = Number(raw);
+  const inside = (min === undefined || v > min || (!above && v === min)) && (max === undefined || v <= max);
+  if (raw.trim() === '' || !Number.isFinite(v) || !inside) {
+    const range =
+      min !== undefined && max !== undefined
+        ? ` between ${min} and ${max}`
+        : min !== undefined
+          ? ` ${above ? '>' : '≥'} ${min}`
+          : '';
+    throw new UsageError(`--${name} must be a number${range}, got '${raw}'.`);
+  }
+  return v;
+}
+
 export function choiceFlag<T extends string>(
   values: Record<string, unknown>,
   name: string,

@@ -16,21 +16,21 @@ import { checkThreshold, DEFAULT_BOX_THRESHOLD } from '../tasks/cam_box.js';
 import { labelsFor, readLabelsFile } from '../tasks/labels.js';
 import { loadModel } from '../tasks/pretrained.js';
 import { resolveBackend } from '../tasks/runner.js';
-import { choiceFlag, intFlag, requirePositionals, stringFlag, UsageError, type Command } from './args.js';
+import {
+  choiceFlag,
+  intFlag,
+  numberFlag,
+  requirePositionals,
+  stringFlag,
+  UsageError,
+  type Command,
+} from './args.js';
 
 /** overlay.png for one image; overlay-1.png, overlay-2.png, … (argument order) for several. */
 export function overlayPath(out: string, index: number, count: number): string {
   if (count === 1) return out;
   const ext = extname(out);
   return `${out.slice(0, out.length - ext.length)}-${index + 1}${ext}`;
-}
-
-function numberFlag(values: Record<string, unknown>, name: string): number | undefined {
-  const raw = stringFlag(values, name);
-  if (raw === undefined) return undefined;
-  const v = raw.trim() === '' ? NaN : Number(raw);
-  if (!Number.isFinite(v)) throw new UsageError(`--${name} must be a number, got '${raw}'.`);
-  return v;
 }
 
 export const camCommand: Command = {

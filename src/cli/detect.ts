@@ -4,7 +4,7 @@ import { writePng } from '../io/image.js';
 import { DETECTION_MODELS, detectFiles, loadDetector } from '../tasks/detect.js';
 import { resolveBackend } from '../tasks/runner.js';
 import { drawDetections } from '../viz/boxes.js';
-import { choiceFlag, requirePositionals, stringFlag, UsageError, type Command } from './args.js';
+import { choiceFlag, requirePositionals, stringFlag, numberFlag, UsageError, type Command } from './args.js';
 
 /** Where the boxed copy of `file` goes: `out` itself for one image, else `out` with the image's name inserted. */
 export function outputPaths(out: string, files: readonly string[]): string[] {
@@ -18,16 +18,6 @@ export function outputPaths(out: string, files: readonly string[]): string[] {
     seen.set(name, count);
     return `${stem}-${name}${count > 1 ? `-${i + 1}` : ''}${ext}`;
   });
-}
-
-function thresholdFlag(values: Record<string, unknown>): number {
-  const raw = stringFlag(values, 'threshold');
-  if (raw === undefined) return 0.5;
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v) || v < 0 || v > 1) {
-    throw new UsageError(`--threshold must be a number between 0 and 1, got '${raw}'.`);
-  }
-  return v;
 }
 
 export const detectCommand: Command = {
@@ -67,7 +57,7 @@ to a short side of 800, long side at most 1333; boxes are reported in the origin
     }
     const model =
       values.model === undefined ? undefined : choiceFlag(values, 'model', DETECTION_MODELS, 'fasterrcnn');
-    const threshold = thresholdFlag(values);
+    const threshold = numberFlag(values, 'threshold', { min: 0, max: 1 }) ?? 0.5;
     const out = stringFlag(values, 'out');
     const backend = stringFlag(values, 'backend');
     resolveBackend(backend);

@@ -15,23 +15,13 @@ import {
   type NetworkStudy,
 } from '../train/gradient_study.js';
 import { writeLineChart, type LineChart } from '../viz/plot.js';
-import { intFlag, stringFlag, UsageError, type Command } from './args.js';
+import { intFlag, stringFlag, numberFlag, UsageError, type Command } from './args.js';
 
 /** `resnet50` → `ResNet-50`, `plain50` → `plain-50`. */
 function displayName(name: string): string {
   const m = /^(resnet|plain)(\d+)$/.exec(name);
   if (m === null) return name;
   return `${m[1] === 'resnet' ? 'ResNet' : 'plain'}-${m[2]}`;
-}
-
-function floatFlag(values: Record<string, unknown>, name: string, fallback: number): number {
-  const raw = stringFlag(values, name);
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v) || v <= 0) {
-    throw new UsageError(`--${name} must be a number > 0, got '${raw}'.`);
-  }
-  return v;
 }
 
 /** The per-layer table: one row per network and weighted layer. */
@@ -167,7 +157,7 @@ Writes into DIR:
     const steps = intFlag(values, 'steps', 30);
     const batch = intFlag(values, 'batch', 8, 2);
     const inputSize = intFlag(values, 'input-size', 64, 32);
-    const lr = floatFlag(values, 'lr', 0.01);
+    const lr = numberFlag(values, 'lr', { min: 0, above: true }) ?? 0.01;
     const seed = intFlag(values, 'seed', 0, 0);
     const dataFlag = stringFlag(values, 'data') ?? 'synthetic';
     let data: 'synthetic' | ReturnType<typeof idxStudySpec>;

@@ -12,23 +12,7 @@ import {
 } from '../train/trainer.js';
 import { checkArch } from '../tasks/pretrained.js';
 import { resolveBackend } from '../tasks/runner.js';
-import { choiceFlag, intFlag, stringFlag, UsageError, type Command } from './args.js';
-
-/** A number flag: finite and ≥ min (exclusive when `above`). */
-export function numberFlag(
-  values: Record<string, unknown>,
-  name: string,
-  min: number,
-  above = false,
-): number | undefined {
-  const raw = stringFlag(values, name);
-  if (raw === undefined) return undefined;
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v) || v < min || (above && v === min)) {
-    throw new UsageError(`--${name} must be a number ${above ? '>' : '≥'} ${min}, got '${raw}'.`);
-  }
-  return v;
-}
+import { choiceFlag, intFlag, numberFlag, stringFlag, UsageError, type Command } from './args.js';
 
 function optionalInt(values: Record<string, unknown>, name: string, min = 1): number | undefined {
   return stringFlag(values, name) === undefined ? undefined : intFlag(values, name, min, min);
@@ -184,9 +168,9 @@ checkpoint-epoch-N.safetensors, last.safetensors and final.safetensors (torchvis
       classes: optionalInt(values, 'classes'),
       epochs: optionalInt(values, 'epochs'),
       batchSize: optionalInt(values, 'batch', 2),
-      lr: numberFlag(values, 'lr', 0),
-      momentum: numberFlag(values, 'momentum', 0),
-      weightDecay: numberFlag(values, 'wd', 0),
+      lr: numberFlag(values, 'lr', { min: 0 }),
+      momentum: numberFlag(values, 'momentum', { min: 0 }),
+      weightDecay: numberFlag(values, 'wd', { min: 0 }),
       optimizer:
         stringFlag(values, 'optimizer') === undefined
           ? undefined
@@ -196,8 +180,8 @@ checkpoint-epoch-N.safetensors, last.safetensors and final.safetensors (torchvis
           ? undefined
           : choiceFlag(values, 'schedule', SCHEDULES, 'none'),
       warmupEpochs: optionalInt(values, 'warmup-epochs', 0),
-      labelSmoothing: numberFlag(values, 'label-smoothing', 0),
-      clip: numberFlag(values, 'clip', 0, true),
+      labelSmoothing: numberFlag(values, 'label-smoothing', { min: 0 }),
+      clip: numberFlag(values, 'clip', { min: 0, above: true }),
       inputSize,
       augment:
         stringFlag(values, 'augment') === undefined
