@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { MaxPool2dParams } from '../backend.js';
 
 /** Float32 values inside a file (little-endian), which the engine reads itself. */
 export interface FileTensor {
@@ -17,6 +18,21 @@ export type NativeOp = Record<
   string,
   string | number | boolean | Float32Array | FileTensor | null | undefined
 >;
+
+/** The plan op of a max-pool from its parameters (kernel, stride, padding as [H, W] pairs). */
+export function maxPoolOp(p: MaxPool2dParams, input: number, output: number): NativeOp {
+  return {
+    op: 'maxpool',
+    input,
+    output,
+    kernelH: p.kernelSize[0],
+    kernelW: p.kernelSize[1],
+    strideH: p.stride[0],
+    strideW: p.stride[1],
+    padH: p.padding[0],
+    padW: p.padding[1],
+  };
+}
 
 export interface NativeOutput {
   data: Float32Array;

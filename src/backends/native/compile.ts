@@ -8,7 +8,7 @@ import { assignPaths, Sequential, type Module } from '../../nn/module.js';
 import { BasicBlock, Bottleneck, type ResNet } from '../../model/resnet.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { UserError } from '../../errors.js';
-import { nativeAddon, type FileTensor, type NativeOp, type NativePlan } from './addon.js';
+import { maxPoolOp, nativeAddon, type FileTensor, type NativeOp, type NativePlan } from './addon.js';
 import type { SafetensorsEntry } from '../../io/weights/index.js';
 
 /** What a compiled plan returns: the model's output, or a stage's feature maps. */
@@ -205,18 +205,7 @@ export function buildOps(
 
   ops.push({ op: 'input', output: 0, layout: 'plain', channels: 3, border: model.conv1.padding[0] });
   let x = conv(model.conv1, model.bn1, 0, true);
-  const pool = model.maxpool;
-  ops.push({
-    op: 'maxpool',
-    input: x,
-    output: next,
-    kernelH: pool.kernelSize[0],
-    kernelW: pool.kernelSize[1],
-    strideH: pool.stride[0],
-    strideW: pool.stride[1],
-    padH: pool.padding[0],
-    padW: pool.padding[1],
-  });
+  ops.push(maxPoolOp(model.maxpool, x, next));
   x = next++;
   if (output === 'stem') return finish(x, false);
   keep('stem', x);

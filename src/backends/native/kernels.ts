@@ -12,7 +12,7 @@ import { convOutputSize } from '../../ops/shapes.js';
 import { createJsBackend } from '../js/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { UserError } from '../../errors.js';
-import { nativeAddon, nativeStatus, type NativeAddon, type NativeOp } from './addon.js';
+import { maxPoolOp, nativeAddon, nativeStatus, type NativeAddon, type NativeOp } from './addon.js';
 
 function runOne(addon: NativeAddon, ops: NativeOp[], output: number, x: Tensor, flat = false): Tensor {
   const plan = new addon.Plan(ops, [output]);
@@ -91,17 +91,7 @@ export function createNativeBackend(): Backend {
   const maxPool2d = (x: Tensor, p: MaxPool2dParams): Tensor => {
     const ops: NativeOp[] = [
       blockedInput(x.shape[1]),
-      {
-        op: 'maxpool',
-        input: 0,
-        output: 1,
-        kernelH: p.kernelSize[0],
-        kernelW: p.kernelSize[1],
-        strideH: p.stride[0],
-        strideW: p.stride[1],
-        padH: p.padding[0],
-        padW: p.padding[1],
-      },
+      maxPoolOp(p, 0, 1),
       { op: 'toplain', input: 1, output: 2 },
     ];
     return sliceChannels(runOne(addon, ops, 2, x), x.shape[1]);
