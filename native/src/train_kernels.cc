@@ -142,6 +142,22 @@ struct StridedB {
   }
 };
 
+// Rows of an (N, R, P) image-major tensor seen as an R × N·P matrix.
+struct ImageMajor {
+  const float* t;
+  int rows;
+  size_t p_img;
+  void row(int r, size_t j0, int count, float* dst, size_t stride) const {
+    size_t img = j0 / p_img, p = j0 % p_img;
+    for (int q = 0; q < count;) {
+      const float* src = t + (img * rows + r) * p_img + p;
+      const int run = int(std::min(size_t(count - q), p_img - p));
+      for (int u = 0; u < run; u++) dst[size_t(q + u) * stride] = src[u];
+      q += run, p = 0, img++;
+    }
+  }
+};
+
 // Rows of the im2col matrix (K = C·KH·KW rows, N·P columns, image i in columns [i·P, (i+1)·P)),
 // read straight from the NCHW input without materializing it.
 struct Im2col {
@@ -151,17 +167,11 @@ struct Im2col {
   void row(int row, size_t j0, int count, float* dst, size_t stride) const {
     const int ksz = s.kh * s.kw, ch = row / ksz, ky = row % ksz / s.kw, kx = row % s.kw;
     const size_t p_img = size_t(s.oh) * s.ow;
+    // A pointwise convolution's im2col matrix is the input itself, image-major.
+    if (s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.ph == 0 && s.pw == 0)
+      return ImageMajor{x, s.c, p_img}.row(ch, j0, count, dst, stride);
     size_t img = j0 / p_img;
     int p = int(j0 % p_img), oy = p / s.ow, ox = p % s.ow;
-    if (s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.ph == 0 && s.pw == 0) {
-      for (int t = 0; t < count;) {
-        const float* src = x + (img * s.c + ch) * p_img + p;
-        const int run = std::min(count - t, int(p_img) - p);
-        for (int q = 0; q < run; q++) dst[size_t(t + q) * stride] = src[q];
-        t += run, p = 0, img++;
-      }
-      return;
-    }
     // Runs along one output row: a fixed input row iy, ix = ox·sw − pw + kx.
     for (int t = 0; t < count;) {
       const int run = std::min(count - t, s.ow - ox);
@@ -188,22 +198,6 @@ struct Im2col {
         ox = 0;
         if (++oy == s.oh) oy = 0, img++;
       }
-    }
-  }
-};
-
-// Rows of an (N, R, P) image-major tensor seen as an R × N·P matrix.
-struct ImageMajor {
-  const float* t;
-  int rows;
-  size_t p_img;
-  void row(int r, size_t j0, int count, float* dst, size_t stride) const {
-    size_t img = j0 / p_img, p = j0 % p_img;
-    for (int q = 0; q < count;) {
-      const float* src = t + (img * rows + r) * p_img + p;
-      const int run = int(std::min(size_t(count - q), p_img - p));
-      for (int u = 0; u < run; u++) dst[size_t(q + u) * stride] = src[u];
-      q += run, p = 0, img++;
     }
   }
 };
