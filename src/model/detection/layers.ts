@@ -1,10 +1,9 @@
 /**
  * Small modules the detection models are built from, named like torchvision's (ops/misc.py):
- * FrozenBatchNorm2d, Conv2dNormActivation, Flatten, and a Linear that rides the convolution GEMM.
+ * FrozenBatchNorm2d, Conv2dNormActivation and Flatten.
  */
-import { BatchNorm2d, Conv2d, Linear, ReLU } from '../../nn/layers.js';
+import { BatchNorm2d, Conv2d, ReLU } from '../../nn/layers.js';
 import { Module, Sequential } from '../../nn/module.js';
-import * as ops from '../../ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 
 /**
@@ -57,29 +56,5 @@ export function conv2dNormActivation(
 export class Flatten extends Module {
   protected forward(x: Tensor): Tensor {
     return x.reshape([x.shape[0], x.size / x.shape[0]]);
-  }
-}
-
-/**
- * Linear for many rows at once (the box head: ~1000 RoIs × 12544 features): computed as a 1×1
- * convolution over a (1, IN, K, 1) view of xᵀ, so it runs on the backend's convolution GEMM
- * (threaded on the native engine) rather than one row at a time. Same keys as Linear.
- */
-export class BatchedLinear extends Linear {
-  protected override forward(x: Tensor): Tensor {
-    const [K, IN] = x.shape;
-    const OUT = this.outFeatures;
-    if (K === 0) return Tensor.zeros([0, OUT]);
-    const xt = new Float32Array(K * IN);
-    for (let k = 0; k < K; k++) for (let i = 0; i < IN; i++) xt[i * K + k] = x.data[k * IN + i];
-    const y = ops.conv2d(new Tensor(xt, [1, IN, K, 1]), this.weight.reshape([OUT, IN, 1, 1]), this.bias, {
-      stride: [1, 1],
-      padding: [0, 0],
-      dilation: [1, 1],
-      groups: 1,
-    });
-    const out = new Float32Array(K * OUT);
-    for (let o = 0; o < OUT; o++) for (let k = 0; k < K; k++) out[k * OUT + o] = y.data[o * K + k];
-    return new Tensor(out, [K, OUT]);
   }
 }

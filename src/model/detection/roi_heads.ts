@@ -10,22 +10,22 @@
  */
 import { batchedNms, BoxCoder, clipBoxesToImage, removeSmallBoxes } from '../../detection/box_ops.js';
 import { multiScaleRoIAlign } from '../../detection/poolers.js';
-import { ReLU } from '../../nn/layers.js';
+import { Linear, ReLU } from '../../nn/layers.js';
 import { Sequential, type Module } from '../../nn/module.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { BatchedLinear, Container, conv2dNormActivation, Flatten } from './layers.js';
+import { Container, conv2dNormActivation, Flatten } from './layers.js';
 import { gather } from './rpn.js';
 
 /** The v1 box head: two fully connected layers with ReLU. */
 export class TwoMLPHead extends Container {
-  readonly fc6: BatchedLinear;
-  readonly fc7: BatchedLinear;
+  readonly fc6: Linear;
+  readonly fc7: Linear;
   readonly relu = new ReLU();
 
   constructor(inChannels: number, representationSize: number) {
     super();
-    this.fc6 = new BatchedLinear(inChannels, representationSize);
-    this.fc7 = new BatchedLinear(representationSize, representationSize);
+    this.fc6 = new Linear(inChannels, representationSize);
+    this.fc7 = new Linear(representationSize, representationSize);
   }
 
   run(x: Tensor): Tensor {
@@ -50,7 +50,7 @@ export function fastRcnnConvFcHead(
   blocks.push(new Flatten());
   previous *= resolution * resolution;
   for (const features of fcLayers) {
-    blocks.push(new BatchedLinear(previous, features), new ReLU());
+    blocks.push(new Linear(previous, features), new ReLU());
     previous = features;
   }
   return new Sequential(...blocks);
@@ -58,13 +58,13 @@ export function fastRcnnConvFcHead(
 
 /** Class scores (with background) and per-class box deltas. */
 export class FastRCNNPredictor extends Container {
-  readonly cls_score: BatchedLinear;
-  readonly bbox_pred: BatchedLinear;
+  readonly cls_score: Linear;
+  readonly bbox_pred: Linear;
 
   constructor(inChannels: number, numClasses: number) {
     super();
-    this.cls_score = new BatchedLinear(inChannels, numClasses);
-    this.bbox_pred = new BatchedLinear(inChannels, numClasses * 4);
+    this.cls_score = new Linear(inChannels, numClasses);
+    this.bbox_pred = new Linear(inChannels, numClasses * 4);
   }
 
   run(x: Tensor): { classLogits: Tensor; boxRegression: Tensor } {
