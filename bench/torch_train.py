@@ -60,6 +60,7 @@ def parse_args():
     p.add_argument("--epoch-steps", type=int, default=None, help="timed steps of one epoch")
     p.add_argument("--epochs", type=int, default=None, help="full training run of at most E epochs")
     p.add_argument("--target", type=float, default=0.92)
+    p.add_argument("--max-epochs", type=int, default=None, help="full run: stop after K epochs of the --epochs schedule")
     p.add_argument("--label-smoothing", type=float, default=0.1)
     p.add_argument("--steps-per-epoch", type=int, default=None, help="full run: at most N steps per epoch (checks)")
     p.add_argument("--eval-samples", type=int, default=None, help="full run: evaluate on the first N test images")
@@ -277,6 +278,8 @@ def full_run(args):
         log(f"pytorch epoch {epoch + 1}: top-1 {top1 * 100:.2f} %, {epoch_s:.0f} s")
         if top1 >= args.target:
             reached = elapsed
+            break
+        if args.max_epochs is not None and epoch + 1 >= args.max_epochs:
             break
     return {
         **base_info(args),
