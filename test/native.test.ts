@@ -179,6 +179,44 @@ test('each native kernel matches its reference kernel', (t) => {
   t.diagnostic(JSON.stringify(assertClose(fc[0].data, fc[1].data, RTOL, 'linear')));
 });
 
+test('native batch norm in training mode, ReLU, add and their gradients match the reference kernels', (t) => {
+  const both = <T>(fn: () => T): [T, T] => [withBackend('native', fn), withBackend('js', fn)];
+  // Planes of 1, 4 and 20 px take the channel-block path; 64 and 150 px one channel per task (the
+  // 8-lane sums and their tails). An offset mean checks that the variance does not cancel.
+  const shapes = [
+    [4, 70, 1, 1],
+    [3, 33, 2, 2],
+    [2, 9, 4, 5],
+    [2, 5, 8, 8],
+    [3, 6, 10, 15],
+  ];
+  for (const [i, shape] of shapes.entries()) {
+    const [, c] = shape;
+    const x = randomTensor(shape, 20 + i);
+    x.data.forEach((v, j) => (x.data[j] = 3 + 2 * v));
+    const w = randomTensor([c], 30 + i);
+    const b = randomTensor([c], 40 + i);
+    const label = `batch norm ${shape.join('×')}`;
+    const [fn, fr] = both(() => ops.batchNorm2dTrain(x, w, b, 1e-5));
+    for (const key of ['out', 'mean', 'variance', 'invstd'] as const) {
+      assertClose(fn[key].data, fr[key].data, RTOL, `${label} ${key}`);
+    }
+    const dout = randomTensor(shape, 50 + i);
+    const [gn, gr] = both(() => ops.batchNorm2dBackward(dout, x, fr.mean, fr.invstd, w));
+    t.diagnostic(JSON.stringify(assertClose(gn.dx.data, gr.dx.data, RTOL, `${label} dx`)));
+    assertClose(gn.dweight.data, gr.dweight.data, RTOL, `${label} dweight`);
+    assertClose(gn.dbias.data, gr.dbias.data, RTOL, `${label} dbias`);
+  }
+  const a = randomTensor([3, 7, 11, 13], 60);
+  const d = randomTensor([3, 7, 11, 13], 61);
+  const [rn, rr] = both(() => ops.relu(a));
+  assertClose(rn.data, rr.data, 0, 'relu');
+  const [sn, sr] = both(() => ops.add(a, d));
+  assertClose(sn.data, sr.data, 0, 'add');
+  const [bn, br] = both(() => ops.reluBackward(d, rr));
+  assertClose(bn.data, br.data, 0, 'reluBackward');
+});
+
 test('each native training kernel (packed GEMMs) matches its reference kernel on every ISA', (t) => {
   const isas = (['avx512', 'avx2', 'portable'] as Isa[]).filter((isa) => {
     try {

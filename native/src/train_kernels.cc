@@ -372,57 +372,122 @@ void for_chunks(ThreadPool& pool, size_t size, F&& f) {
 
 }  // namespace
 
+// Batch-norm reductions. Each channel's sums run in double with independent accumulators (8 lanes
+// along a row, and across the channels of a block), so the additions pipeline instead of forming one
+// dependent chain. Long rows (H·W >= 64): one channel per task, so its data stays in cache between
+// the passes. Short rows (late layers, small images): blocks of channels walked image by image, so
+// the reads are contiguous instead of one strided float per row.
+constexpr int kBnRowBlock = 64;
+
+inline double row_sum(const float* p, int hw) {
+  double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int j = 0;
+  for (; j + 8 <= hw; j += 8)
+    for (int k = 0; k < 8; k++) a[k] += p[j + k];
+  double t = 0;
+  for (; j < hw; j++) t += p[j];
+  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])) + t;
+}
+
+inline double row_sq(const float* p, int hw, double mu) {
+  double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int j = 0;
+  for (; j + 8 <= hw; j += 8)
+    for (int k = 0; k < 8; k++) {
+      const double d = p[j + k] - mu;
+      a[k] += d * d;
+    }
+  double t = 0;
+  for (; j < hw; j++) t += (p[j] - mu) * (p[j] - mu);
+  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])) + t;
+}
+
+// Σ dout and Σ dout·(x − mu) over one row.
+inline void row_dsums(const float* d, const float* x, int hw, double mu, double& sum_d, double& sum_dxc) {
+  double a[4] = {0, 0, 0, 0}, b[4] = {0, 0, 0, 0};
+  int j = 0;
+  for (; j + 4 <= hw; j += 4)
+    for (int k = 0; k < 4; k++) {
+      a[k] += d[j + k];
+      b[k] += d[j + k] * (x[j + k] - mu);
+    }
+  double ta = 0, tb = 0;
+  for (; j < hw; j++) {
+    ta += d[j];
+    tb += d[j] * (x[j] - mu);
+  }
+  sum_d += ((a[0] + a[1]) + (a[2] + a[3])) + ta;
+  sum_dxc += ((b[0] + b[1]) + (b[2] + b[3])) + tb;
+}
+
+// Calls fn(c0, c1) for channel blocks over the pool (see above for the block sizes).
+template <typename F>
+void for_channel_blocks(ThreadPool& pool, int c, int hw, F&& fn) {
+  const int blocks = hw >= kBnRowBlock ? c : std::min(c, pool.threads() * 4);
+  pool.parallel_for(blocks, [&](int b) { fn(int(int64_t(c) * b / blocks), int(int64_t(c) * (b + 1) / blocks)); });
+}
+
 void bn_train_forward(ThreadPool& pool, int n, int c, int hw, const float* x, const float* weight, const float* bias,
                       double eps, float* out, float* mean, float* variance, float* invstd) {
   const double m = double(n) * hw;
-  pool.parallel_for(c, [&](int ch) {
-    double sum = 0;
-    for (int i = 0; i < n; i++) {
-      const float* p = x + (size_t(i) * c + ch) * hw;
-      for (int j = 0; j < hw; j++) sum += p[j];
+  for_channel_blocks(pool, c, hw, [&](int c0, int c1) {
+    const int cn = c1 - c0;
+    std::vector<double> sum(cn, 0.0), sq(cn, 0.0);
+    for (int i = 0; i < n; i++)
+      for (int ch = c0; ch < c1; ch++) sum[ch - c0] += row_sum(x + (size_t(i) * c + ch) * hw, hw);
+    for (int ch = c0; ch < c1; ch++) sum[ch - c0] /= m;  // now the mean
+    for (int i = 0; i < n; i++)
+      for (int ch = c0; ch < c1; ch++) sq[ch - c0] += row_sq(x + (size_t(i) * c + ch) * hw, hw, sum[ch - c0]);
+    std::vector<float> scale(cn), shift(cn);
+    for (int ch = c0; ch < c1; ch++) {
+      const double mu = sum[ch - c0], var = sq[ch - c0] / m, is = 1.0 / std::sqrt(var + eps);
+      mean[ch] = float(mu);
+      variance[ch] = float(var);
+      invstd[ch] = float(is);
+      scale[ch - c0] = float(weight[ch] * is);
+      shift[ch - c0] = float(bias[ch] - mu * weight[ch] * is);
     }
-    const double mu = sum / m;
-    double sq = 0;
-    for (int i = 0; i < n; i++) {
-      const float* p = x + (size_t(i) * c + ch) * hw;
-      for (int j = 0; j < hw; j++) sq += (p[j] - mu) * (p[j] - mu);
-    }
-    const double var = sq / m, is = 1.0 / std::sqrt(var + eps);
-    mean[ch] = float(mu);
-    variance[ch] = float(var);
-    invstd[ch] = float(is);
-    const float scale = float(weight[ch] * is), shift = float(bias[ch] - mu * weight[ch] * is);
-    for (int i = 0; i < n; i++) {
-      const float* p = x + (size_t(i) * c + ch) * hw;
-      float* o = out + (size_t(i) * c + ch) * hw;
-      for (int j = 0; j < hw; j++) o[j] = p[j] * scale + shift;
-    }
+    for (int i = 0; i < n; i++)
+      for (int ch = c0; ch < c1; ch++) {
+        const float* p = x + (size_t(i) * c + ch) * hw;
+        float* o = out + (size_t(i) * c + ch) * hw;
+        const float a = scale[ch - c0], b = shift[ch - c0];
+        for (int j = 0; j < hw; j++) o[j] = p[j] * a + b;
+      }
   });
 }
 
 void bn_backward(ThreadPool& pool, int n, int c, int hw, const float* dout, const float* x, const float* mean,
                  const float* invstd, const float* weight, float* dx, float* dweight, float* dbias) {
   const double m = double(n) * hw;
-  pool.parallel_for(c, [&](int ch) {
-    const double mu = mean[ch], is = invstd[ch];
-    double sum_d = 0, sum_dx = 0;
-    for (int i = 0; i < n; i++) {
-      const size_t base = (size_t(i) * c + ch) * hw;
-      for (int j = 0; j < hw; j++) {
-        sum_d += dout[base + j];
-        sum_dx += dout[base + j] * (x[base + j] - mu) * is;
+  for_channel_blocks(pool, c, hw, [&](int c0, int c1) {
+    const int cn = c1 - c0;
+    std::vector<double> sum_d(cn, 0.0), sum_dxc(cn, 0.0);
+    for (int i = 0; i < n; i++)
+      for (int ch = c0; ch < c1; ch++) {
+        const size_t base = (size_t(i) * c + ch) * hw;
+        row_dsums(dout + base, x + base, hw, mean[ch], sum_d[ch - c0], sum_dxc[ch - c0]);
       }
+    // dx = k·(m·dout − Σdout − x̂·Σ(dout·x̂)) with x̂ = (x − mu)·is and k = weight·is/m, as
+    // a·dout − b − g·(x − mu) in float.
+    std::vector<float> fa(cn), fb(cn), fg(cn);
+    for (int ch = c0; ch < c1; ch++) {
+      const double is = invstd[ch], sdx = sum_dxc[ch - c0] * is, k = weight[ch] * is / m;
+      dbias[ch] = float(sum_d[ch - c0]);
+      dweight[ch] = float(sdx);
+      fa[ch - c0] = float(k * m);
+      fb[ch - c0] = float(k * sum_d[ch - c0]);
+      fg[ch - c0] = float(k * sdx * is);
     }
-    dbias[ch] = float(sum_d);
-    dweight[ch] = float(sum_dx);
-    const double k = weight[ch] * is / m;
-    for (int i = 0; i < n; i++) {
-      const size_t base = (size_t(i) * c + ch) * hw;
-      for (int j = 0; j < hw; j++) {
-        const double xhat = (x[base + j] - mu) * is;
-        dx[base + j] = float(k * (m * dout[base + j] - sum_d - xhat * sum_dx));
+    for (int i = 0; i < n; i++)
+      for (int ch = c0; ch < c1; ch++) {
+        const size_t base = (size_t(i) * c + ch) * hw;
+        const float a = fa[ch - c0], b = fb[ch - c0], g = fg[ch - c0], mu = mean[ch];
+        const float* d = dout + base;
+        const float* p = x + base;
+        float* o = dx + base;
+        for (int j = 0; j < hw; j++) o[j] = a * d[j] - b - g * (p[j] - mu);
       }
-    }
   });
 }
 
