@@ -20,3 +20,33 @@ export class StateDictError extends UserError {
 export class ShapeError extends UserError {
   override readonly name = 'ShapeError';
 }
+
+/** An error as it crosses a thread boundary (structured clone drops the class). */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
+  return { name: 'Error', message: String(err) };
+}
+
+/**
+ * The error a worker raised, in this thread: user errors keep their class and message (the CLI
+ * prints them as one sentence); anything else is a bug and keeps the worker's stack under `where`.
+ */
+export function deserializeError(e: SerializedError, where: string): Error {
+  const classes: Record<string, new (message: string) => Error> = {
+    UserError,
+    FileFormatError,
+    ShapeError,
+    StateDictError,
+  };
+  const Ctor = classes[e.name];
+  if (Ctor) return new Ctor(e.message);
+  const err = new Error(`${where} failed: ${e.message}`);
+  if (e.stack) err.stack = `${err.message}\n--- in worker ---\n${e.stack}`;
+  return err;
+}

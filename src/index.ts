@@ -101,6 +101,16 @@ export {
   withWarmup,
   type LrSchedule,
 } from './train/schedules.js';
+export {
+  train,
+  trainInThisThread,
+  resolveTrainOptions,
+  type TrainOptions,
+  type TrainCallOptions,
+  type TrainEvent,
+  type TrainResult,
+  type EpochMetrics,
+} from './train/trainer.js';
 export { DataLoader, type DatasetSpec, type Batch, type DataLoaderOptions } from './data/loader.js';
 export { readIdxDataset, FASHION_MNIST_CLASSES } from './data/idx.js';
 export { scanImageFolder } from './data/image_folder.js';

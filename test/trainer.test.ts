@@ -13,6 +13,7 @@ import { readSafetensors, saveWeightsFile } from '../src/io/weights/index.js';
 import { resnet } from '../src/model/resnet.js';
 import { loadModel } from '../src/tasks/pretrained.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { UserError } from '../src/errors.js';
 import { readCheckpointMeta } from '../src/train/checkpoint.js';
 import {
   train,
@@ -210,6 +211,31 @@ test('API: freeze bn keeps BN affine and running statistics, trains the convolut
   }
   assert.notDeepEqual(final.get('conv1.weight')!.data, source.get('conv1.weight')!.data);
   assert.notDeepEqual(final.get('fc.bias')!.data, source.get('fc.bias')!.data);
+});
+
+test('API: training runs off the event loop; a user error keeps its class', async () => {
+  // Three resnet50 steps at 64×64, batch 4: each is far longer than the 5 ms timer. On the caller's
+  // thread (trainInThisThread) the timer does not fire at all during such a run; in the worker it
+  // keeps firing.
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 5);
+  let steps = 0;
+  try {
+    await train(
+      { ...API, arch: 'resnet50', inputSize: 64, stepsPerEpoch: 3, evalSamples: 4, out: join(tmp, 'loop') },
+      (e) => {
+        if (e.type === 'step') steps++;
+      },
+    );
+  } finally {
+    clearInterval(timer);
+  }
+  assert.equal(steps, 3);
+  assert.ok(ticks >= 3 * steps, `only ${ticks} timer ticks during ${steps} training steps`);
+  await assert.rejects(
+    train({ ...API, data: join(tmp, 'no-such-dir'), out: join(tmp, 'none') }),
+    (err: Error) => err instanceof UserError && /no-such-dir: no such directory/.test(err.message),
+  );
 });
 
 test('eval prints top-1/top-5 and writes a confusion matrix PNG', () => {

@@ -8,7 +8,7 @@
  * interrupted epoch can be resumed from any batch.
  */
 import { Worker } from 'node:worker_threads';
-import { FileFormatError, ShapeError, StateDictError, UserError } from '../errors.js';
+import { deserializeError, ShapeError, UserError, type SerializedError } from '../errors.js';
 import { readImage } from '../io/image.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -230,34 +230,9 @@ export interface WorkerRequest {
   epoch: number;
 }
 
-export interface SerializedError {
-  name: string;
-  message: string;
-  stack?: string;
-}
-
 /** A worker's answer to a WorkerRequest. */
 export type WorkerResponse =
   ({ id: number; ok: true } & BatchData) | { id: number; ok: false; error: SerializedError };
-
-export function serializeError(err: unknown): SerializedError {
-  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
-  return { name: 'Error', message: String(err) };
-}
-
-function deserializeError(e: SerializedError): Error {
-  const classes: Record<string, new (message: string) => Error> = {
-    UserError,
-    FileFormatError,
-    ShapeError,
-    StateDictError,
-  };
-  const Ctor = classes[e.name];
-  if (Ctor) return new Ctor(e.message);
-  const err = new Error(`Data loader worker failed: ${e.message}`);
-  if (e.stack) err.stack = `${err.message}\n--- in worker ---\n${e.stack}`;
-  return err;
-}
 
 interface Pending {
   resolve: (b: BatchData) => void;
@@ -297,7 +272,7 @@ class WorkerPool {
       entry.pending.delete(msg.id);
       if (entry.pending.size === 0) worker.unref();
       if (msg.ok) p.resolve({ data: msg.data, labels: msg.labels, height: msg.height, width: msg.width });
-      else p.reject(deserializeError(msg.error));
+      else p.reject(deserializeError(msg.error, 'Data loader worker'));
     });
     worker.on('error', (err) => fail(err));
     worker.on('exit', (code) => fail(new Error(`Data loader worker exited with code ${code}.`)));

@@ -4,10 +4,10 @@
  * error it raised.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { serializeError } from '../errors.js';
 import {
   computeBatch,
   openDataset,
-  serializeError,
   type Dataset,
   type DatasetSpec,
   type WorkerRequest,
