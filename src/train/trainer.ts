@@ -31,6 +31,7 @@ import * as ops from '../ops/index.js';
 import { checkArch, guessArch, resolveWeights } from '../tasks/pretrained.js';
 import { resolveBackend } from '../tasks/runner.js';
 import { getBackend, setBackend } from '../backends/registry.js';
+import { NativeResNet } from '../backends/native/compile.js';
 import { Tensor } from '../tensor/tensor.js';
 import { writeLineChart } from '../viz/plot.js';
 import { loadCheckpoint, readCheckpointMeta, saveCheckpoint, type JsonValue } from './checkpoint.js';
@@ -500,6 +501,16 @@ async function loadFrom(
 }
 
 /** Puts the model in training mode as the freeze mode wants. */
+/**
+ * The evaluation forward pass of `model` as it is now: on the native backend a fused inference plan
+ * (BN folded, compiled from the current weights, off the event loop), else the module tree.
+ */
+function evalForward(model: ResNet): (x: Tensor) => Promise<Tensor> {
+  if (getBackend().name !== 'native') return async (x) => model.call(x);
+  const plan = new NativeResNet(model);
+  return (x) => plan.forward(x);
+}
+
 function setTrainingMode(model: ResNet, freeze: FreezeMode): void {
   if (freeze === 'backbone') {
     model.eval();
@@ -839,7 +850,7 @@ async function trainOn(options: TrainOptions, report?: (event: TrainEvent) => vo
       let valTop5: number | null = null;
       if (evalLoader !== null) {
         model.eval();
-        const r = await evaluate(async (x) => model.call(x), evalLoader, numClasses);
+        const r = await evaluate(evalForward(model), evalLoader, numClasses);
         valTop1 = r.top1;
         valTop5 = r.top5;
       }
