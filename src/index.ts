@@ -111,6 +111,13 @@ export {
   type TrainResult,
   type EpochMetrics,
 } from './train/trainer.js';
+export {
+  gradientStudy,
+  gradientStudyInThisThread,
+  type GradientStudyOptions,
+  type GradientStudyResult,
+  type GradientStudyProgress,
+} from './train/gradient_study.js';
 export { DataLoader, type DatasetSpec, type Batch, type DataLoaderOptions } from './data/loader.js';
 export { readIdxDataset, FASHION_MNIST_CLASSES } from './data/idx.js';
 export { scanImageFolder } from './data/image_folder.js';

@@ -14,6 +14,7 @@ import { UserError } from '../errors.js';
 import { DataLoader, type Dataset, type DatasetSpec, type Sample } from '../data/loader.js';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD } from '../data/idx.js';
 import { withBackend } from '../backends/registry.js';
+import { runInWorker } from '../tasks/in_worker.js';
 import { resnet, MIN_INPUT_SIZE, type ArchName, type ResNet } from '../model/resnet.js';
 import { Conv2d, Linear } from '../nn/layers.js';
 import * as ops from '../ops/index.js';
@@ -269,9 +270,18 @@ function describeData(data: DatasetSpec | 'synthetic'): string {
 
 /**
  * Runs the study: the residual network, then its plain twin, on the same N batches. `report` is
- * called after every step of each network.
+ * called after every step of each network. The work runs in a worker thread (the caller's event
+ * loop stays free); `report` runs in the caller's thread, and if it throws the study stops there.
  */
-export async function gradientStudy(
+export function gradientStudy(
+  options: GradientStudyOptions,
+  report?: (p: GradientStudyProgress) => void,
+): Promise<GradientStudyResult> {
+  return runInWorker<GradientStudyResult, GradientStudyProgress>('gradients', options, report);
+}
+
+/** `gradientStudy()` in the calling thread (its steps block the event loop). */
+export async function gradientStudyInThisThread(
   options: GradientStudyOptions,
   report?: (p: GradientStudyProgress) => void,
 ): Promise<GradientStudyResult> {

@@ -16,18 +16,18 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { copyFileAtomic, writeFileAtomic } from '../io/atomic_write.js';
 import type { TrainTransform } from '../data/augment.js';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, idxFilePath } from '../data/idx.js';
 import { scanImageFolder } from '../data/image_folder.js';
 import { DataLoader, describeDataset, type DatasetSpec } from '../data/loader.js';
-import { deserializeError, StateDictError, UserError, type SerializedError } from '../errors.js';
+import { StateDictError, UserError } from '../errors.js';
 import { loadWeightsFile, saveWeightsFile } from '../io/weights/index.js';
 import { resnet, type ArchName, type ResNet } from '../model/resnet.js';
 import { BatchNorm2d } from '../nn/layers.js';
 import type { ParamRef } from '../nn/module.js';
 import * as ops from '../ops/index.js';
+import { runInWorker } from '../tasks/in_worker.js';
 import { checkArch, guessArch, resolveWeights } from '../tasks/pretrained.js';
 import { resolveBackend } from '../tasks/runner.js';
 import { getBackend, setBackend } from '../backends/registry.js';
@@ -618,61 +618,12 @@ export type TrainCallOptions = TrainOptions & {
  * keep their class (UserError, StateDictError, …).
  */
 export function train(options: TrainCallOptions, report?: (event: TrainEvent) => void): Promise<TrainResult> {
-  const control = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(new URL('./train_worker.js', import.meta.url), {
-    workerData: { options, control } satisfies TrainWorkerData,
-  });
-  return new Promise<TrainResult>((resolve, reject) => {
-    let stopError: unknown = null;
-    let settled = false;
-    const settle = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      fn();
-    };
-    worker.on('message', (msg: TrainWorkerMessage) => {
-      if (msg.type === 'event') {
-        let answer = CONTINUE;
-        try {
-          report?.(msg.event);
-        } catch (err) {
-          stopError = err;
-          answer = STOP;
-        }
-        Atomics.store(control, 0, answer);
-        Atomics.notify(control, 0);
-      } else if (msg.type === 'done') {
-        settle(() => resolve(msg.result));
-      } else {
-        settle(() => reject(stopError ?? deserializeError(msg.error, 'Training worker')));
-      }
-    });
-    worker.on('error', (err) => settle(() => reject(stopError ?? err)));
-    worker.on('exit', (code) =>
-      settle(() => reject(stopError ?? new Error(`Training worker exited with code ${code}.`))),
-    );
-  });
+  return runInWorker<TrainResult, TrainEvent>('train', options, report);
 }
-
-/** Sent to the training worker. */
-export interface TrainWorkerData {
-  options: TrainCallOptions;
-  /** [0]: the caller's answer to the last event: 0 pending, CONTINUE or STOP. */
-  control: Int32Array;
-}
-
-/** Sent by the training worker. */
-export type TrainWorkerMessage =
-  | { type: 'event'; event: TrainEvent }
-  | { type: 'done'; result: TrainResult }
-  | { type: 'error'; error: SerializedError };
-
-export const CONTINUE = 1;
-export const STOP = 2;
 
 /**
  * `train()` in the calling thread: the same run, but every step blocks the event loop. For worker
- * threads (train_worker.ts) and programs that have nothing else to do.
+ * threads (tasks/in_worker_entry.ts) and programs that have nothing else to do.
  */
 export async function trainInThisThread(
   options: TrainCallOptions,

@@ -1,0 +1,72 @@
+/**
+ * Long jobs (training, the gradient study) in a worker thread, so that the caller's event loop stays
+ * free while their kernels run (each training step is seconds of synchronous kernel calls).
+ *
+ * Protocol: the worker posts each progress event and then sleeps (Atomics.wait on `control`) until
+ * the caller's callback has returned. If the callback threw, the worker is told to stop, the job ends
+ * at that event exactly as it would in one thread, and the promise rejects with the callback's own
+ * error. Errors raised in the worker arrive with their class when they are user errors
+ * (UserError, StateDictError, …) and with the worker's stack otherwise.
+ */
+import { Worker } from 'node:worker_threads';
+import { deserializeError, type SerializedError } from '../errors.js';
+
+/** Jobs the worker knows (see in_worker_entry.ts). */
+export type WorkerJob = 'train' | 'gradients';
+
+/** Sent to the worker. */
+export interface WorkerJobData {
+  job: WorkerJob;
+  args: unknown;
+  /** [0]: the caller's answer to the last event: 0 pending, CONTINUE or STOP. */
+  control: Int32Array;
+}
+
+/** Sent by the worker. */
+export type WorkerJobMessage =
+  | { type: 'event'; event: unknown }
+  | { type: 'done'; result: unknown }
+  | { type: 'error'; error: SerializedError };
+
+export const CONTINUE = 1;
+export const STOP = 2;
+
+const JOB_NAMES: Record<WorkerJob, string> = { train: 'Training worker', gradients: 'Gradient study worker' };
+
+/** Runs `job(args, report)` in a new worker thread; `report` runs here, in order, for every event. */
+export function runInWorker<R, E>(job: WorkerJob, args: unknown, report?: (event: E) => void): Promise<R> {
+  const control = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(new URL('./in_worker_entry.js', import.meta.url), {
+    workerData: { job, args, control } satisfies WorkerJobData,
+  });
+  return new Promise<R>((resolve, reject) => {
+    let stopError: unknown = null;
+    let settled = false;
+    const settle = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      fn();
+    };
+    worker.on('message', (msg: WorkerJobMessage) => {
+      if (msg.type === 'event') {
+        let answer = CONTINUE;
+        try {
+          report?.(msg.event as E);
+        } catch (err) {
+          stopError = err;
+          answer = STOP;
+        }
+        Atomics.store(control, 0, answer);
+        Atomics.notify(control, 0);
+      } else if (msg.type === 'done') {
+        settle(() => resolve(msg.result as R));
+      } else {
+        settle(() => reject(stopError ?? deserializeError(msg.error, JOB_NAMES[job])));
+      }
+    });
+    worker.on('error', (err) => settle(() => reject(stopError ?? err)));
+    worker.on('exit', (code) =>
+      settle(() => reject(stopError ?? new Error(`${JOB_NAMES[job]} exited with code ${code}.`))),
+    );
+  });
+}
