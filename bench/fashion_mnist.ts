@@ -30,6 +30,9 @@
  * on 2 cores; ours takes hours per epoch, about 11 h at 32×32 on the reference kernels and roughly
  * a tenth of that with the native convolutions, so run it in the background, e.g. under nohup).
  *
+ * Then PyTorch evaluates our last checkpoint (loaded strictly into torchvision's resnet50) on the
+ * test split, a cross-check of our weights and our evaluation.
+ *
  * Writes a markdown report (per-epoch table for both, time to target, epoch-time ratio against the
  * issue's target of ≤ 0.67× PyTorch) to --report and stdout, plus one JSON line. Progress: stderr.
  */
@@ -299,6 +302,37 @@ function runTorch(o: Options): TorchFull {
   return JSON.parse(lines[lines.length - 1]) as TorchFull;
 }
 
+/** PyTorch's test top-1 for our weights after `epoch` (the checkpoint, loaded strictly into torchvision). */
+interface CrossCheck {
+  epoch: number;
+  checkpoint: string;
+  top1: number;
+}
+
+function torchEvalOurs(o: Options, epoch: number): CrossCheck {
+  const checkpoint = resolve(o.out, `checkpoint-epoch-${epoch}.safetensors`);
+  const args = [
+    TORCH_SCRIPT,
+    '--fashion-mnist',
+    o.data,
+    '--eval-weights',
+    checkpoint,
+    '--arch',
+    'resnet50',
+    '--size',
+    String(o.inputSize),
+    '--threads',
+    String(o.threads),
+    ...(o.evalSamples === null ? [] : ['--eval-samples', String(o.evalSamples)]),
+  ];
+  log(`${o.python} ${args.join(' ')}`);
+  const r = spawnSync(o.python, args, { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`torch_train.py --eval-weights exited with ${String(r.status)}`);
+  const lines = r.stdout.trim().split('\n');
+  const { top1 } = JSON.parse(lines[lines.length - 1]) as { top1: number };
+  return { epoch, checkpoint, top1 };
+}
+
 function hours(s: number | null): string {
   if (s === null || !Number.isFinite(s)) return '—';
   return s >= 3600 ? `${(s / 3600).toFixed(2)} h` : `${(s / 60).toFixed(1)} min`;
@@ -321,7 +355,13 @@ function epochTable(name: string, r: SideResult): string[] {
   return L;
 }
 
-function report(o: Options, command: string, ours: SideResult | null, torch: TorchFull | null): string {
+function report(
+  o: Options,
+  command: string,
+  ours: SideResult | null,
+  torch: TorchFull | null,
+  check: CrossCheck | null,
+): string {
   const L: string[] = [];
   L.push('# Fashion-MNIST from scratch: ResNet-50, ours vs PyTorch');
   L.push('');
@@ -366,6 +406,14 @@ function report(o: Options, command: string, ours: SideResult | null, torch: Tor
     );
     L.push('');
   }
+  if (check !== null && ours !== null) {
+    const mine = ours.epochs.find((e) => e.epoch === check.epoch)?.top1 ?? NaN;
+    L.push(
+      `PyTorch's test top-1 for our weights after epoch ${check.epoch} (the checkpoint loaded strictly into ` +
+        `torchvision's resnet50, same preprocessing): ${(check.top1 * 100).toFixed(2)} % (our evaluation: ${(mine * 100).toFixed(2)} %).`,
+    );
+    L.push('');
+  }
   if (ours !== null) L.push(...epochTable('Ours', ours));
   if (torch !== null) L.push(...epochTable('PyTorch', torch));
   L.push('## Command', '', '```sh', `npx tsc -p tsconfig.json && ${command}`, '```', '');
@@ -376,9 +424,11 @@ async function main(): Promise<void> {
   const o = parseOptions();
   const command = `node dist/bench/fashion_mnist.js ${process.argv.slice(2).join(' ')}`.trim();
   const ours = o.skipOurs ? null : await runOurs(o);
+  const lastEpoch = ours?.epochs.at(-1)?.epoch;
+  const check = o.skipTorch || lastEpoch === undefined ? null : torchEvalOurs(o, lastEpoch);
   const torch = o.skipTorch ? null : runTorch(o);
-  const json = JSON.stringify({ command, options: o, ours, torch });
-  const text = `${report(o, command, ours, torch)}\n## JSON\n\n\`\`\`json\n${json}\n\`\`\`\n`;
+  const json = JSON.stringify({ command, options: o, ours, torch, check });
+  const text = `${report(o, command, ours, torch, check)}\n## JSON\n\n\`\`\`json\n${json}\n\`\`\`\n`;
   mkdirSync(dirname(o.report), { recursive: true });
   writeFileSync(o.report, text);
   process.stdout.write(`${text}\n${json}\n`);

@@ -22,6 +22,10 @@ one JSON line on stdout (progress on stderr):
       on weights only, label smoothing --label-smoothing), evaluating on the test split after every
       epoch; stops when top-1 >= --target (default 0.92). Reports per-epoch seconds and top-1 and the
       wall time to the target.
+
+  --fashion-mnist DIR --eval-weights FILE.safetensors --arch A: loads a state dict written by our
+      trainer (final.safetensors) strictly into torchvision's A and reports its top-1 on the test
+      split with the same preprocessing: PyTorch's own figure for our trained weights.
 """
 import argparse
 import gzip
@@ -60,6 +64,8 @@ def parse_args():
     p.add_argument("--epoch-steps", type=int, default=None, help="timed steps of one epoch")
     p.add_argument("--epochs", type=int, default=None, help="full training run of at most E epochs")
     p.add_argument("--target", type=float, default=0.92)
+    p.add_argument("--eval-weights", default=None, help="evaluate our safetensors state dict (with --fashion-mnist)")
+    p.add_argument("--arch", default="resnet50", help="--eval-weights: torchvision architecture")
     p.add_argument("--max-epochs", type=int, default=None, help="full run: stop after K epochs of the --epochs schedule")
     p.add_argument("--label-smoothing", type=float, default=0.1)
     p.add_argument("--steps-per-epoch", type=int, default=None, help="full run: at most N steps per epoch (checks)")
@@ -295,11 +301,37 @@ def full_run(args):
     }
 
 
+def eval_weights(args):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures"))
+    from check_safetensors_load import read_safetensors
+
+    # a training checkpoint holds the state dict plus the optimizer's tensors (optimizer.*)
+    state = {k: v for k, v in read_safetensors(args.eval_weights).items() if not k.startswith("optimizer.")}
+    model = getattr(torchvision.models, args.arch)(num_classes=state["fc.weight"].shape[0])
+    model.load_state_dict(state, strict=True)
+    test_x, test_y = load_split(args.fmnist, "test")
+    if args.eval_samples is not None:
+        test_x, test_y = test_x[: args.eval_samples], test_y[: args.eval_samples]
+    t0 = time.perf_counter()
+    top1 = evaluate(model, test_x, test_y, args.size)
+    return {
+        **base_info(args),
+        "mode": "fashion-mnist-eval",
+        "weights": args.eval_weights,
+        "arch": args.arch,
+        "testImages": int(test_x.shape[0]),
+        "top1": top1,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
 def main():
     args = parse_args()
     torch.set_num_threads(args.threads)
     if args.fmnist is None:
         result = synthetic(args)
+    elif args.eval_weights is not None:
+        result = eval_weights(args)
     elif args.epochs is not None:
         result = full_run(args)
     elif args.epoch_steps is not None:
