@@ -67,6 +67,20 @@ test('batch norm (training): input, weight and bias gradients', () => {
   check('bn dbias', b, g.dbias, loss);
 });
 
+test('fused batch norm + ReLU (training): input, weight and bias gradients', () => {
+  const x = rand([3, 4, 3, 2], 15);
+  const w = rand([4], 16);
+  const b = rand([4], 17);
+  const r = rand([3, 4, 3, 2], 18);
+  const loss = (): number => dot(ops.batchNorm2dTrain(x, w, b, 1e-5, true).out, r);
+  const s = ops.batchNorm2dTrain(x, w, b, 1e-5, true);
+  assert.ok(s.out.data.some((v) => v === 0) && s.out.data.some((v) => v > 0));
+  const g = ops.batchNorm2dBackward(r, x, s.mean, s.invstd, w, s.out);
+  check('bn+relu dx', x, g.dx, loss);
+  check('bn+relu dweight', w, g.dweight, loss);
+  check('bn+relu dbias', b, g.dbias, loss);
+});
+
 test('relu, max-pool, adaptive avg-pool, zero-pad shortcut', () => {
   const x = rand([2, 3, 5, 7], 9);
   const r1 = rand([2, 3, 5, 7], 10);

@@ -206,6 +206,14 @@ test('native batch norm in training mode, ReLU, add and their gradients match th
     t.diagnostic(JSON.stringify(assertClose(gn.dx.data, gr.dx.data, RTOL, `${label} dx`)));
     assertClose(gn.dweight.data, gr.dweight.data, RTOL, `${label} dweight`);
     assertClose(gn.dbias.data, gr.dbias.data, RTOL, `${label} dbias`);
+    // fused with the ReLU: forward and the gradient masked by its output
+    const [rn, rr] = both(() => ops.batchNorm2dTrain(x, w, b, 1e-5, true));
+    assertClose(rn.out.data, rr.out.data, RTOL, `${label} + relu out`);
+    assert.ok(rr.out.data.some((v) => v === 0), `${label}: the ReLU never clips`);
+    const [hn, hr] = both(() => ops.batchNorm2dBackward(dout, x, rr.mean, rr.invstd, w, rr.out));
+    assertClose(hn.dx.data, hr.dx.data, RTOL, `${label} + relu dx`);
+    assertClose(hn.dweight.data, hr.dweight.data, RTOL, `${label} + relu dweight`);
+    assertClose(hn.dbias.data, hr.dbias.data, RTOL, `${label} + relu dbias`);
   }
   const a = randomTensor([3, 7, 11, 13], 60);
   const d = randomTensor([3, 7, 11, 13], 61);

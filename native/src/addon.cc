@@ -368,7 +368,7 @@ Napi::Float32Array f32any(const Napi::CallbackInfo& info, int arg) {
   return info[arg].As<Napi::Float32Array>();
 }
 
-// bnTrain(x, n, c, hw, weight, bias, eps) → { out, mean, variance, invstd }
+// bnTrain(x, n, c, hw, weight, bias, eps, relu) → { out, mean, variance, invstd }
 Napi::Value BnTrain(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int n = info[1].As<Napi::Number>().Int32Value(), c = info[2].As<Napi::Number>().Int32Value(),
@@ -381,8 +381,8 @@ Napi::Value BnTrain(const Napi::CallbackInfo& info) {
        invstd = Napi::Float32Array::New(env, c);
   {
     std::lock_guard<std::mutex> lock(g_run_mutex);
-    rn::bn_train_forward(pool(), n, c, hw, x, w, b, info[6].As<Napi::Number>().DoubleValue(), out.Data(), mean.Data(),
-                         var.Data(), invstd.Data());
+    rn::bn_train_forward(pool(), n, c, hw, x, w, b, info[6].As<Napi::Number>().DoubleValue(), info[7].ToBoolean(),
+                         out.Data(), mean.Data(), var.Data(), invstd.Data());
   }
   Napi::Object r = Napi::Object::New(env);
   r.Set("out", out);
@@ -392,7 +392,7 @@ Napi::Value BnTrain(const Napi::CallbackInfo& info) {
   return r;
 }
 
-// bnBackward(dout, x, n, c, hw, mean, invstd, weight) → { dx, dweight, dbias }
+// bnBackward(dout, x, n, c, hw, mean, invstd, weight, reluOut | null) → { dx, dweight, dbias }
 Napi::Value BnBackward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int n = info[2].As<Napi::Number>().Int32Value(), c = info[3].As<Napi::Number>().Int32Value(),
@@ -404,8 +404,9 @@ Napi::Value BnBackward(const Napi::CallbackInfo& info) {
   auto dw = Napi::Float32Array::New(env, c), db = Napi::Float32Array::New(env, c);
   {
     std::lock_guard<std::mutex> lock(g_run_mutex);
-    rn::bn_backward(pool(), n, c, hw, dout, x, f32(info, 5, c), f32(info, 6, c), f32(info, 7, c), dx.Data(), dw.Data(),
-                    db.Data());
+    const float* relu_out = info[8].IsNull() || info[8].IsUndefined() ? nullptr : f32(info, 8, size);
+    rn::bn_backward(pool(), n, c, hw, dout, relu_out, x, f32(info, 5, c), f32(info, 6, c), f32(info, 7, c), dx.Data(),
+                    dw.Data(), db.Data());
   }
   Napi::Object r = Napi::Object::New(env);
   r.Set("dx", dx);

@@ -402,19 +402,30 @@ inline double row_sq(const float* p, int hw, double mu) {
   return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])) + t;
 }
 
+// dout[j], or 0 where the fused ReLU's output is not positive.
+template <bool Mask>
+inline float masked(const float* d, const float* r, int j) {
+  if constexpr (Mask) return r[j] > 0 ? d[j] : 0.0f;
+  return d[j];
+}
+
 // Σ dout and Σ dout·(x − mu) over one row.
-inline void row_dsums(const float* d, const float* x, int hw, double mu, double& sum_d, double& sum_dxc) {
+template <bool Mask>
+inline void row_dsums(const float* d, const float* r, const float* x, int hw, double mu, double& sum_d,
+                      double& sum_dxc) {
   double a[4] = {0, 0, 0, 0}, b[4] = {0, 0, 0, 0};
   int j = 0;
   for (; j + 4 <= hw; j += 4)
     for (int k = 0; k < 4; k++) {
-      a[k] += d[j + k];
-      b[k] += d[j + k] * (x[j + k] - mu);
+      const float g = masked<Mask>(d, r, j + k);
+      a[k] += g;
+      b[k] += g * (x[j + k] - mu);
     }
   double ta = 0, tb = 0;
   for (; j < hw; j++) {
-    ta += d[j];
-    tb += d[j] * (x[j] - mu);
+    const float g = masked<Mask>(d, r, j);
+    ta += g;
+    tb += g * (x[j] - mu);
   }
   sum_d += ((a[0] + a[1]) + (a[2] + a[3])) + ta;
   sum_dxc += ((b[0] + b[1]) + (b[2] + b[3])) + tb;
@@ -428,7 +439,7 @@ void for_channel_blocks(ThreadPool& pool, int c, int hw, F&& fn) {
 }
 
 void bn_train_forward(ThreadPool& pool, int n, int c, int hw, const float* x, const float* weight, const float* bias,
-                      double eps, float* out, float* mean, float* variance, float* invstd) {
+                      double eps, bool relu, float* out, float* mean, float* variance, float* invstd) {
   const double m = double(n) * hw;
   for_channel_blocks(pool, c, hw, [&](int c0, int c1) {
     const int cn = c1 - c0;
@@ -452,13 +463,24 @@ void bn_train_forward(ThreadPool& pool, int n, int c, int hw, const float* x, co
         const float* p = x + (size_t(i) * c + ch) * hw;
         float* o = out + (size_t(i) * c + ch) * hw;
         const float a = scale[ch - c0], b = shift[ch - c0];
-        for (int j = 0; j < hw; j++) o[j] = p[j] * a + b;
+        if (relu) {
+          for (int j = 0; j < hw; j++) {
+            const float y = p[j] * a + b;
+            o[j] = y > 0 ? y : 0.0f;
+          }
+        } else {
+          for (int j = 0; j < hw; j++) o[j] = p[j] * a + b;
+        }
       }
   });
 }
 
-void bn_backward(ThreadPool& pool, int n, int c, int hw, const float* dout, const float* x, const float* mean,
-                 const float* invstd, const float* weight, float* dx, float* dweight, float* dbias) {
+namespace {
+
+template <bool Mask>
+void bn_backward_impl(ThreadPool& pool, int n, int c, int hw, const float* dout, const float* relu_out,
+                      const float* x, const float* mean, const float* invstd, const float* weight, float* dx,
+                      float* dweight, float* dbias) {
   const double m = double(n) * hw;
   for_channel_blocks(pool, c, hw, [&](int c0, int c1) {
     const int cn = c1 - c0;
@@ -466,7 +488,7 @@ void bn_backward(ThreadPool& pool, int n, int c, int hw, const float* dout, cons
     for (int i = 0; i < n; i++)
       for (int ch = c0; ch < c1; ch++) {
         const size_t base = (size_t(i) * c + ch) * hw;
-        row_dsums(dout + base, x + base, hw, mean[ch], sum_d[ch - c0], sum_dxc[ch - c0]);
+        row_dsums<Mask>(dout + base, relu_out + base, x + base, hw, mean[ch], sum_d[ch - c0], sum_dxc[ch - c0]);
       }
     // dx = k·(m·dout − Σdout − x̂·Σ(dout·x̂)) with x̂ = (x − mu)·is and k = weight·is/m, as
     // a·dout − b − g·(x − mu) in float.
@@ -484,11 +506,23 @@ void bn_backward(ThreadPool& pool, int n, int c, int hw, const float* dout, cons
         const size_t base = (size_t(i) * c + ch) * hw;
         const float a = fa[ch - c0], b = fb[ch - c0], g = fg[ch - c0], mu = mean[ch];
         const float* d = dout + base;
+        const float* r = relu_out + base;
         const float* p = x + base;
         float* o = dx + base;
-        for (int j = 0; j < hw; j++) o[j] = a * d[j] - b - g * (p[j] - mu);
+        for (int j = 0; j < hw; j++) o[j] = a * masked<Mask>(d, r, j) - b - g * (p[j] - mu);
       }
   });
+}
+
+}  // namespace
+
+void bn_backward(ThreadPool& pool, int n, int c, int hw, const float* dout, const float* relu_out, const float* x,
+                 const float* mean, const float* invstd, const float* weight, float* dx, float* dweight,
+                 float* dbias) {
+  if (relu_out != nullptr)
+    bn_backward_impl<true>(pool, n, c, hw, dout, relu_out, x, mean, invstd, weight, dx, dweight, dbias);
+  else
+    bn_backward_impl<false>(pool, n, c, hw, dout, dout, x, mean, invstd, weight, dx, dweight, dbias);
 }
 
 void bn_affine(ThreadPool& pool, int n, int c, int hw, const float* x, const float* scale, const float* shift,

@@ -29,12 +29,15 @@ void matmul(ThreadPool& pool, const Kernels* kernels, int m, int n, int k, const
 
 namespace rn {
 
-// Training batch norm on NCHW (planes of `hw` values): batch mean, biased variance, invstd; out.
+// Training batch norm on NCHW (planes of `hw` values): batch mean, biased variance, invstd; out
+// (relu(out) with `relu`).
 void bn_train_forward(ThreadPool& pool, int n, int c, int hw, const float* x, const float* weight, const float* bias,
-                      double eps, float* out, float* mean, float* variance, float* invstd);
-// dx = w·invstd/M·(M·dout − Σdout − x̂·Σ(dout·x̂)), dweight = Σ dout·x̂, dbias = Σ dout.
-void bn_backward(ThreadPool& pool, int n, int c, int hw, const float* dout, const float* x, const float* mean,
-                 const float* invstd, const float* weight, float* dx, float* dweight, float* dbias);
+                      double eps, bool relu, float* out, float* mean, float* variance, float* invstd);
+// dx = w·invstd/M·(M·dout − Σdout − x̂·Σ(dout·x̂)), dweight = Σ dout·x̂, dbias = Σ dout. With
+// `relu_out` (non-null), dout counts only where relu_out > 0 (the gradient of a fused BN + ReLU).
+void bn_backward(ThreadPool& pool, int n, int c, int hw, const float* dout, const float* relu_out, const float* x,
+                 const float* mean, const float* invstd, const float* weight, float* dx, float* dweight,
+                 float* dbias);
 // Inference batch norm: out = x·scale_c + shift_c.
 void bn_affine(ThreadPool& pool, int n, int c, int hw, const float* x, const float* scale, const float* shift,
                float* out);

@@ -109,8 +109,20 @@ export interface Backend {
     needInputGrad: boolean,
   ): Conv2dGrads;
   /** Training-mode batch norm: normalize with batch statistics (biased variance). */
-  batchNorm2dTrain(x: Tensor, weight: Tensor, bias: Tensor, eps: number): BatchNormStats;
-  batchNorm2dBackward(dout: Tensor, x: Tensor, mean: Tensor, invstd: Tensor, weight: Tensor): BatchNormGrads;
+  /** With `relu`, `out` is relu(batch norm(x)) (one pass; the statistics are those of x). */
+  batchNorm2dTrain(x: Tensor, weight: Tensor, bias: Tensor, eps: number, relu: boolean): BatchNormStats;
+  /**
+   * With `reluOut` (the output of a fused batch norm + ReLU), the gradient of relu(batch norm(x)):
+   * dout counts only where reluOut > 0.
+   */
+  batchNorm2dBackward(
+    dout: Tensor,
+    x: Tensor,
+    mean: Tensor,
+    invstd: Tensor,
+    weight: Tensor,
+    reluOut: Tensor | null,
+  ): BatchNormGrads;
   /** `out` is the forward output of the ReLU. */
   reluBackward(dout: Tensor, out: Tensor): Tensor;
   maxPool2dBackward(dout: Tensor, x: Tensor, params: MaxPool2dParams): Tensor;

@@ -93,7 +93,7 @@ export class BasicBlock extends Module {
   }
 
   protected forward(x: Tensor): Tensor {
-    let out = this.relu.call(this.bn1.call(this.conv1.call(x)));
+    let out = this.bn1.callRelu(this.conv1.call(x), this.relu);
     out = this.bn2.call(this.conv2.call(out));
     if (!this.residual) return this.relu.call(out);
     const identity = this.downsample === null ? x : this.downsample.call(x);
@@ -104,7 +104,7 @@ export class BasicBlock extends Module {
   override backward(dout: Tensor): Tensor {
     const dsum = this.relu.backward(dout);
     let d = this.conv2.backward(this.bn2.backward(dsum));
-    d = this.conv1.backward(this.bn1.backward(this.relu.backward(d)));
+    d = this.conv1.backward(this.bn1.backwardRelu(d, this.relu));
     if (!this.residual) return d;
     return ops.add(d, this.downsample === null ? dsum : this.downsample.backward(dsum));
   }
@@ -143,8 +143,8 @@ export class Bottleneck extends Module {
   }
 
   protected forward(x: Tensor): Tensor {
-    let out = this.relu.call(this.bn1.call(this.conv1.call(x)));
-    out = this.relu.call(this.bn2.call(this.conv2.call(out)));
+    let out = this.bn1.callRelu(this.conv1.call(x), this.relu);
+    out = this.bn2.callRelu(this.conv2.call(out), this.relu);
     out = this.bn3.call(this.conv3.call(out));
     if (!this.residual) return this.relu.call(out);
     const identity = this.downsample === null ? x : this.downsample.call(x);
@@ -155,8 +155,8 @@ export class Bottleneck extends Module {
   override backward(dout: Tensor): Tensor {
     const dsum = this.relu.backward(dout);
     let d = this.conv3.backward(this.bn3.backward(dsum));
-    d = this.conv2.backward(this.bn2.backward(this.relu.backward(d)));
-    d = this.conv1.backward(this.bn1.backward(this.relu.backward(d)));
+    d = this.conv2.backward(this.bn2.backwardRelu(d, this.relu));
+    d = this.conv1.backward(this.bn1.backwardRelu(d, this.relu));
     if (!this.residual) return d;
     return ops.add(d, this.downsample === null ? dsum : this.downsample.backward(dsum));
   }
@@ -308,7 +308,7 @@ export class ResNet extends Module {
   /** Runs the network and returns every stage's output (stem = after max-pool). */
   forwardFeatures(x: Tensor): ResNetFeatures {
     this.checkInput(x);
-    const stem = this.maxpool.call(this.relu.call(this.bn1.call(this.conv1.call(x))));
+    const stem = this.maxpool.call(this.bn1.callRelu(this.conv1.call(x), this.relu));
     const layer1 = this.layer1.call(stem);
     const layer2 = this.layer2.call(layer1);
     const layer3 = this.layer3.call(layer2);
@@ -338,7 +338,7 @@ export class ResNet extends Module {
     if (this.fc !== null) d = this.fc.backward(d);
     if (this.avgpool !== null) d = this.avgpool.backward(d.reshape([d.shape[0], d.shape[1], 1, 1]));
     for (const stage of [this.layer4, this.layer3, this.layer2, this.layer1]) d = stage.backward(d);
-    d = this.bn1.backward(this.relu.backward(this.maxpool.backward(d)));
+    d = this.bn1.backwardRelu(this.maxpool.backward(d), this.relu);
     this.conv1.backward(d);
     return d;
   }

@@ -93,14 +93,39 @@ export class BatchNorm2d extends Module {
     return ['running_mean', 'running_var', 'num_batches_tracked'];
   }
 
-  private readonly saved = new SavedForBackward<{ x: Tensor; mean: Tensor; invstd: Tensor }>();
+  /** `reluOut`: the output of a fused batch norm + ReLU (callRelu), else null. */
+  private readonly saved = new SavedForBackward<{
+    x: Tensor;
+    mean: Tensor;
+    invstd: Tensor;
+    reluOut: Tensor | null;
+  }>();
 
   /** Eval: running statistics. Training: batch statistics, and the running ones updated as PyTorch does. */
   protected forward(x: Tensor): Tensor {
     if (!this.training) {
       return ops.batchNorm2d(x, this.running_mean, this.running_var, this.weight, this.bias, this.eps);
     }
-    const stats = ops.batchNorm2dTrain(x, this.weight, this.bias, this.eps);
+    return this.trainForward(x, false);
+  }
+
+  /**
+   * `relu.call(this.call(x))`, computed in one pass when both modules are training (the ReLU's
+   * output is then kept here, for backwardRelu). Undo with backwardRelu(dout, relu).
+   */
+  callRelu(x: Tensor, relu: ReLU): Tensor {
+    if (!(this.training && relu.training)) return relu.call(this.call(x));
+    return this.trainForward(x, true);
+  }
+
+  /** Gradient of callRelu: `this.backward(relu.backward(dout))`, in one pass after a fused forward. */
+  backwardRelu(dout: Tensor, relu: ReLU): Tensor {
+    if (this.training && (this.saved.peek()?.reluOut ?? null) !== null) return this.backward(dout);
+    return this.backward(relu.backward(dout));
+  }
+
+  private trainForward(x: Tensor, relu: boolean): Tensor {
+    const stats = ops.batchNorm2dTrain(x, this.weight, this.bias, this.eps, relu);
     const [N, , H, W] = x.shape;
     const count = N * H * W;
     const m = this.momentum;
@@ -110,7 +135,7 @@ export class BatchNorm2d extends Module {
       this.running_var.data[c] = (1 - m) * this.running_var.data[c] + m * unbiased;
     }
     this.num_batches_tracked.data[0] += 1;
-    this.saved.save(this, { x, mean: stats.mean, invstd: stats.invstd });
+    this.saved.save(this, { x, mean: stats.mean, invstd: stats.invstd, reluOut: relu ? stats.out : null });
     return stats.out;
   }
 
@@ -123,8 +148,8 @@ export class BatchNorm2d extends Module {
       const zeros = Tensor.zeros([this.numFeatures]);
       return ops.batchNorm2d(dout, zeros, this.running_var, this.weight, zeros, this.eps);
     }
-    const { x, mean, invstd } = this.saved.take(this);
-    const g = ops.batchNorm2dBackward(dout, x, mean, invstd, this.weight);
+    const { x, mean, invstd, reluOut } = this.saved.take(this);
+    const g = ops.batchNorm2dBackward(dout, x, mean, invstd, this.weight, reluOut);
     this.accumulateGrad('weight', g.dweight);
     this.accumulateGrad('bias', g.dbias);
     return g.dx;

@@ -35,7 +35,14 @@ export function conv2dBackward(
   return getBackend().conv2dBackward(x, weight, dout, params, needInputGrad);
 }
 
-export function batchNorm2dTrain(x: Tensor, weight: Tensor, bias: Tensor, eps: number): BatchNormStats {
+/** Batch norm with batch statistics; with `relu`, relu(batch norm(x)) in the same pass. */
+export function batchNorm2dTrain(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor,
+  eps: number,
+  relu = false,
+): BatchNormStats {
   expectRank('batchNorm2dTrain', 'input', x, 4);
   const [N, C, H, W] = x.shape;
   expectShape('batchNorm2dTrain', 'weight', weight, [C]);
@@ -45,18 +52,21 @@ export function batchNorm2dTrain(x: Tensor, weight: Tensor, bias: Tensor, eps: n
       `batchNorm2dTrain: needs more than one value per channel in training, got ${formatShape(x.shape)}.`,
     );
   }
-  return getBackend().batchNorm2dTrain(x, weight, bias, eps);
+  return getBackend().batchNorm2dTrain(x, weight, bias, eps, relu);
 }
 
+/** Gradient of batchNorm2dTrain; pass the fused output as `reluOut` when it ran with `relu`. */
 export function batchNorm2dBackward(
   dout: Tensor,
   x: Tensor,
   mean: Tensor,
   invstd: Tensor,
   weight: Tensor,
+  reluOut: Tensor | null = null,
 ): BatchNormGrads {
   expectSame('batchNorm2dBackward', dout, x);
-  return getBackend().batchNorm2dBackward(dout, x, mean, invstd, weight);
+  if (reluOut !== null) expectSame('batchNorm2dBackward', reluOut, x);
+  return getBackend().batchNorm2dBackward(dout, x, mean, invstd, weight, reluOut);
 }
 
 export function reluBackward(dout: Tensor, out: Tensor): Tensor {

@@ -5,7 +5,13 @@
 import type { BatchNormStats, BatchNormGrads } from '../backend.js';
 import { Tensor } from '../../tensor/tensor.js';
 
-export function batchNorm2dTrain(x: Tensor, weight: Tensor, bias: Tensor, eps: number): BatchNormStats {
+export function batchNorm2dTrain(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor,
+  eps: number,
+  relu = false,
+): BatchNormStats {
   const [N, C, H, W] = x.shape;
   const plane = H * W;
   const M = N * plane;
@@ -34,7 +40,10 @@ export function batchNorm2dTrain(x: Tensor, weight: Tensor, bias: Tensor, eps: n
     const shift = bias.data[c] - m * scale;
     for (let n = 0; n < N; n++) {
       const base = (n * C + c) * plane;
-      for (let i = base; i < base + plane; i++) out[i] = x.data[i] * scale + shift;
+      for (let i = base; i < base + plane; i++) {
+        const y = x.data[i] * scale + shift;
+        out[i] = relu && !(y > 0) ? 0 : y; // as ops.relu: 0 unless y > 0
+      }
     }
   }
   return {
@@ -45,15 +54,20 @@ export function batchNorm2dTrain(x: Tensor, weight: Tensor, bias: Tensor, eps: n
   };
 }
 
-/** dx = weight·invstd/M · (M·dout − Σdout − x̂·Σ(dout·x̂)), dweight = Σ dout·x̂, dbias = Σ dout. */
+/**
+ * dx = weight·invstd/M · (M·dout − Σdout − x̂·Σ(dout·x̂)), dweight = Σ dout·x̂, dbias = Σ dout; with
+ * `reluOut`, dout is first zeroed where reluOut ≤ 0 (the ReLU's gradient).
+ */
 export function batchNorm2dBackward(
   dout: Tensor,
   x: Tensor,
   mean: Tensor,
   invstd: Tensor,
   weight: Tensor,
+  reluOut: Tensor | null = null,
 ): BatchNormGrads {
   const [N, C, H, W] = x.shape;
+  const g = reluOut === null ? dout.data : dout.data.map((d, i) => (reluOut.data[i] > 0 ? d : 0));
   const plane = H * W;
   const M = N * plane;
   const dx = new Float32Array(x.size);
@@ -67,8 +81,8 @@ export function batchNorm2dBackward(
     for (let n = 0; n < N; n++) {
       const base = (n * C + c) * plane;
       for (let i = base; i < base + plane; i++) {
-        sumD += dout.data[i];
-        sumDX += dout.data[i] * (x.data[i] - m) * is;
+        sumD += g[i];
+        sumDX += g[i] * (x.data[i] - m) * is;
       }
     }
     dbias[c] = sumD;
@@ -78,7 +92,7 @@ export function batchNorm2dBackward(
       const base = (n * C + c) * plane;
       for (let i = base; i < base + plane; i++) {
         const xhat = (x.data[i] - m) * is;
-        dx[i] = k * (M * dout.data[i] - sumD - xhat * sumDX);
+        dx[i] = k * (M * g[i] - sumD - xhat * sumDX);
       }
     }
   }

@@ -118,6 +118,7 @@ export interface NativeAddon {
     weight: Float32Array,
     bias: Float32Array,
     eps: number,
+    relu: boolean,
   ): { out: Float32Array; mean: Float32Array; variance: Float32Array; invstd: Float32Array };
   bnBackward(
     dout: Float32Array,
@@ -128,6 +129,7 @@ export interface NativeAddon {
     mean: Float32Array,
     invstd: Float32Array,
     weight: Float32Array,
+    reluOut: Float32Array | null,
   ): { dx: Float32Array; dweight: Float32Array; dbias: Float32Array };
   /** out = x · scale[c] + shift[c] on NCHW planes. */
   bnAffine(

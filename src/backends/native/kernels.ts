@@ -126,9 +126,9 @@ export function createNativeBackend(): Backend {
     add: (a, b) => new Tensor(addon.elementwise('add', a.data, b.data), a.shape),
     reluBackward: (dout, out) =>
       new Tensor(addon.elementwise('reluBackward', dout.data, out.data), dout.shape),
-    batchNorm2dTrain(x, weight, bias, eps) {
+    batchNorm2dTrain(x, weight, bias, eps, relu) {
       const [N, C, H, W] = x.shape;
-      const r = addon.bnTrain(x.data, N, C, H * W, weight.data, bias.data, eps);
+      const r = addon.bnTrain(x.data, N, C, H * W, weight.data, bias.data, eps, relu);
       return {
         out: new Tensor(r.out, x.shape),
         mean: new Tensor(r.mean, [C]),
@@ -136,9 +136,19 @@ export function createNativeBackend(): Backend {
         invstd: new Tensor(r.invstd, [C]),
       };
     },
-    batchNorm2dBackward(dout, x, mean, invstd, weight) {
+    batchNorm2dBackward(dout, x, mean, invstd, weight, reluOut) {
       const [N, C, H, W] = x.shape;
-      const r = addon.bnBackward(dout.data, x.data, N, C, H * W, mean.data, invstd.data, weight.data);
+      const r = addon.bnBackward(
+        dout.data,
+        x.data,
+        N,
+        C,
+        H * W,
+        mean.data,
+        invstd.data,
+        weight.data,
+        reluOut?.data ?? null,
+      );
       return {
         dx: new Tensor(r.dx, x.shape),
         dweight: new Tensor(r.dweight, [C]),
