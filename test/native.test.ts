@@ -209,7 +209,10 @@ test('native batch norm in training mode, ReLU, add and their gradients match th
     // fused with the ReLU: forward and the gradient masked by its output
     const [rn, rr] = both(() => ops.batchNorm2dTrain(x, w, b, 1e-5, true));
     assertClose(rn.out.data, rr.out.data, RTOL, `${label} + relu out`);
-    assert.ok(rr.out.data.some((v) => v === 0), `${label}: the ReLU never clips`);
+    assert.ok(
+      rr.out.data.some((v) => v === 0),
+      `${label}: the ReLU never clips`,
+    );
     const [hn, hr] = both(() => ops.batchNorm2dBackward(dout, x, rr.mean, rr.invstd, w, rr.out));
     assertClose(hn.dx.data, hr.dx.data, RTOL, `${label} + relu dx`);
     assertClose(hn.dweight.data, hr.dweight.data, RTOL, `${label} + relu dweight`);
