@@ -179,7 +179,7 @@ test('each native kernel matches its reference kernel', (t) => {
   t.diagnostic(JSON.stringify(assertClose(fc[0].data, fc[1].data, RTOL, 'linear')));
 });
 
-test('native batch norm in training mode, ReLU, add and their gradients match the reference kernels', (t) => {
+test('native training batch norm (alone and fused with ReLU), ReLU, add, the ReLU and average-pool gradients match the reference kernels', (t) => {
   const both = <T>(fn: () => T): [T, T] => [withBackend('native', fn), withBackend('js', fn)];
   // Planes of 1, 4 and 20 px take the channel-block path; 64 and 150 px one channel per task (the
   // 8-lane sums and their tails). An offset mean checks that the variance does not cancel.
@@ -226,6 +226,14 @@ test('native batch norm in training mode, ReLU, add and their gradients match th
   assertClose(sn.data, sr.data, 0, 'add');
   const [bn, br] = both(() => ops.reluBackward(d, rr));
   assertClose(bn.data, br.data, 0, 'reluBackward');
+  for (const [h, w] of [
+    [1, 1],
+    [2, 3],
+  ]) {
+    const g = randomTensor([3, 7, h, w], 62);
+    const [pn, pr] = both(() => ops.adaptiveAvgPool2dBackward(g, a.shape));
+    assertClose(pn.data, pr.data, 0, `adaptiveAvgPool2dBackward to ${h}×${w}`);
+  }
 });
 
 test('each native training kernel (packed GEMMs) matches its reference kernel on every ISA', (t) => {

@@ -160,6 +160,15 @@ export function createNativeBackend(): Backend {
       h === 1 && w === 1 ? globalPool('globalavgpool', x) : js.adaptiveAvgPool2d(x, h, w),
     adaptiveMaxPool2d: (x, h, w) =>
       h === 1 && w === 1 ? globalPool('globalmaxpool', x) : js.adaptiveMaxPool2d(x, h, w),
+    adaptiveAvgPool2dBackward(dout, inputShape) {
+      const [N, C, H, W] = inputShape;
+      if (dout.shape[2] !== 1 || dout.shape[3] !== 1) return js.adaptiveAvgPool2dBackward(dout, inputShape);
+      // global pool: every input pixel of a plane gets the plane's gradient / (H·W)
+      const plane = H * W;
+      const dx = new Float32Array(N * C * plane);
+      for (let nc = 0; nc < N * C; nc++) dx.fill(dout.data[nc] / plane, nc * plane, (nc + 1) * plane);
+      return new Tensor(dx, inputShape);
+    },
     linear(x, weight, bias) {
       const [N, IN] = x.shape;
       const OUT = weight.shape[0];
