@@ -8,8 +8,9 @@
  *       [--out bench/results/training.md] [--backend js|native]
  *
  * Ours runs on --backend js (the TypeScript reference kernels, default) or native (the engine's
- * kernels: convolutions, linear, batch norm, ReLU, add, gradient accumulation, SGD and the max-pool
- * gradient; the average-pool gradient and the loss on the reference kernels).
+ * kernels: convolutions, linear, batch norm (fused with its ReLU), ReLU, add, gradient accumulation,
+ * SGD and the max-pool gradient; the global average-pool gradient as a fill, the loss on the reference
+ * kernel).
  * 1. Synthetic steps, for every --configs SIZExBATCH: ResNet-50 with torchvision's initialization
  *    (resnet('resnet50', { numClasses: 10, seed: 0 })), training mode, SGD (lr 0.01, momentum 0.9,
  *    weight decay 1e-4), a fixed random batch (seeded) and random labels. One step = zeroGrad +
@@ -307,7 +308,7 @@ function report(o: Options, command: string, synthetic: SyntheticRow[], fmnist: 
       `PyTorch ${torchVersion} (Debian python3-torch) with ${o.threads} threads. ` +
       (o.backend === 'js'
         ? 'Ours (`--backend js`) runs the plain TypeScript reference kernels in one thread.'
-        : "Ours (`--backend native`): convolutions and linear layers (packed GEMMs), batch norm, ReLU, add, gradient accumulation, the SGD update and the max-pool gradient on the native engine's threads; the average-pool gradient and the loss on the reference kernels."),
+        : "Ours (`--backend native`): convolutions and linear layers (packed GEMMs), batch norm (fused with the following ReLU where there is one, forward and backward), ReLU, add, gradient accumulation, the SGD update and the max-pool gradient on the native engine's threads; the global average-pool gradient as a plain fill, the loss on the reference kernel."),
   );
   L.push('');
   L.push('Targets of the issue ("Training", point 6):');
