@@ -21,8 +21,9 @@
  * normalized with Fashion-MNIST's statistics. The trainer evaluates on the 10,000 test images after
  * every epoch and writes a checkpoint; this program stops the run at the first epoch whose top-1 is
  * ≥ --target (or after --epochs) and reports the wall time to the target and each epoch's time.
- * `--resume` continues a run directory after its last finished epoch (the wall time then only
- * counts this process).
+ * `--resume` continues a run directory after its last finished epoch (e.g. one a stopped machine cut
+ * short); the epochs before it come from RUNDIR/metrics.jsonl, and the wall time counts their own
+ * seconds plus this process's.
  *
  * PyTorch: `bench/torch_train.py --fashion-mnist DIR --epochs E` (full mode) with the same recipe,
  * stopped after --torch-epochs K epochs of that schedule when given (to time its epochs in less time),
@@ -37,7 +38,7 @@
  * issue's target of ≤ 0.67× PyTorch) to --report and stdout, plus one JSON line. Progress: stderr.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -196,9 +197,23 @@ async function runOurs(o: Options): Promise<SideResult> {
   const epochs: EpochRow[] = [];
   let secondsToTarget: number | null = null;
   let imagesPerEpoch = 0;
+  // Elapsed time of the epochs before a resume (their own seconds, from metrics.jsonl).
+  let before = 0;
   const onEvent = (e: TrainEvent): void => {
     if (e.type === 'start') {
       imagesPerEpoch = e.stepsPerEpoch * e.batchSize;
+      if (o.resume) {
+        const earlier = readFileSync(resolve(o.out, 'metrics.jsonl'), 'utf8')
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as EpochMetrics)
+          .filter((m) => m.epoch <= e.startEpoch);
+        for (const m of earlier) {
+          before += m.seconds;
+          epochs.push(toRow(m, imagesPerEpoch, before));
+        }
+        log(`ours: ${earlier.length} earlier epoch(s) from ${o.out}/metrics.jsonl, ${before.toFixed(0)} s`);
+      }
       log(
         `ours: ${e.arch}, ${e.trainSamples} training / ${e.evalSamples} test images, ${e.stepsPerEpoch} steps per epoch, ` +
           `epochs ${e.startEpoch + 1}-${e.epochs}, run directory ${e.runDir}`,
@@ -212,7 +227,7 @@ async function runOurs(o: Options): Promise<SideResult> {
         );
       }
     } else if (e.type === 'epoch') {
-      const elapsed = (performance.now() - start) / 1000;
+      const elapsed = before + (performance.now() - start) / 1000;
       const row = toRow(e.metrics, imagesPerEpoch, elapsed);
       epochs.push(row);
       log(
