@@ -38,11 +38,12 @@
  * issue's target of ≤ 0.67× PyTorch) to --report and stdout, plus one JSON line. Progress: stderr.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeMarkdown } from './markdown.js';
 import { train, type EpochMetrics, type TrainEvent } from '../src/train/trainer.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -444,8 +445,7 @@ async function main(): Promise<void> {
   const torch = o.skipTorch ? null : runTorch(o);
   const json = JSON.stringify({ command, options: o, ours, torch, check });
   const text = `${report(o, command, ours, torch, check)}\n## JSON\n\n\`\`\`json\n${json}\n\`\`\`\n`;
-  mkdirSync(dirname(o.report), { recursive: true });
-  writeFileSync(o.report, text);
+  await writeMarkdown(o.report, text);
   process.stdout.write(`${text}\n${json}\n`);
   log(`wrote ${o.report}`);
 }

@@ -29,9 +29,8 @@
  * and one JSON line with every number at the end of both. Progress goes to stderr.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getBackend, setBackend } from '../src/backends/registry.js';
@@ -43,6 +42,7 @@ import { Rng } from '../src/tensor/random.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { resolveData } from '../src/train/trainer.js';
 import { SGD } from '../src/train/optim.js';
+import { writeMarkdown } from './markdown.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const TORCH_SCRIPT = fileURLToPath(new URL('../../bench/torch_train.py', import.meta.url));
@@ -435,8 +435,7 @@ async function main(): Promise<void> {
   }
   const json = JSON.stringify({ command, backend: o.backend, threads: o.threads, synthetic, fmnist });
   const text = `${report(o, command, synthetic, fmnist)}\n## JSON\n\n\`\`\`json\n${json}\n\`\`\`\n`;
-  mkdirSync(dirname(o.out), { recursive: true });
-  writeFileSync(o.out, text);
+  await writeMarkdown(o.out, text);
   process.stdout.write(`${text}\n${json}\n`);
   log(`wrote ${o.out}`);
 }
