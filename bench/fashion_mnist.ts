@@ -22,8 +22,8 @@
  * every epoch and writes a checkpoint; this program stops the run at the first epoch whose top-1 is
  * ≥ --target (or after --epochs) and reports the wall time to the target and each epoch's time.
  * `--resume` continues a run directory after its last finished epoch (e.g. one a stopped machine cut
- * short); the epochs before it come from RUNDIR/metrics.jsonl, and the wall time counts their own
- * seconds plus this process's.
+ * short); the epochs before it come from the checkpoint, and the wall time counts their own seconds
+ * plus this process's.
  *
  * PyTorch: `bench/torch_train.py --fashion-mnist DIR --epochs E` (full mode) with the same recipe,
  * stopped after --torch-epochs K epochs of that schedule when given (to time its epochs in less time),
@@ -38,7 +38,6 @@
  * issue's target of ≤ 0.67× PyTorch) to --report and stdout, plus one JSON line. Progress: stderr.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -198,23 +197,16 @@ async function runOurs(o: Options): Promise<SideResult> {
   const epochs: EpochRow[] = [];
   let secondsToTarget: number | null = null;
   let imagesPerEpoch = 0;
-  // Elapsed time of the epochs before a resume (their own seconds, from metrics.jsonl).
+  // Elapsed time of the epochs before a resume (their own seconds, from the trainer's start event).
   let before = 0;
   const onEvent = (e: TrainEvent): void => {
     if (e.type === 'start') {
       imagesPerEpoch = e.stepsPerEpoch * e.batchSize;
-      if (o.resume) {
-        const earlier = readFileSync(resolve(o.out, 'metrics.jsonl'), 'utf8')
-          .split('\n')
-          .filter((l) => l !== '')
-          .map((l) => JSON.parse(l) as EpochMetrics)
-          .filter((m) => m.epoch <= e.startEpoch);
-        for (const m of earlier) {
-          before += m.seconds;
-          epochs.push(toRow(m, imagesPerEpoch, before));
-        }
-        log(`ours: ${earlier.length} earlier epoch(s) from ${o.out}/metrics.jsonl, ${before.toFixed(0)} s`);
+      for (const m of e.metrics) {
+        before += m.seconds;
+        epochs.push(toRow(m, imagesPerEpoch, before));
       }
+      if (e.metrics.length > 0) log(`ours: ${e.metrics.length} earlier epoch(s), ${before.toFixed(0)} s`);
       log(
         `ours: ${e.arch}, ${e.trainSamples} training / ${e.evalSamples} test images, ${e.stepsPerEpoch} steps per epoch, ` +
           `epochs ${e.startEpoch + 1}-${e.epochs}, run directory ${e.runDir}`,
@@ -306,6 +298,11 @@ function runTorch(o: Options): TorchFull {
     ...(o.evalSamples === null ? [] : ['--eval-samples', String(o.evalSamples)]),
     ...(o.torchEpochs === null ? [] : ['--max-epochs', String(o.torchEpochs)]),
   ];
+  return runTorchScript<TorchFull>(o, args);
+}
+
+/** Runs bench/torch_train.py with `args` (progress on our stderr) and parses its JSON line. */
+function runTorchScript<T>(o: Options, args: string[]): T {
   log(`${o.python} ${args.join(' ')}`);
   const r = spawnSync(o.python, args, {
     cwd: REPO,
@@ -313,9 +310,9 @@ function runTorch(o: Options): TorchFull {
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 24,
   });
-  if (r.status !== 0) throw new Error(`torch_train.py exited with ${String(r.status)}`);
+  if (r.status !== 0) throw new Error(`torch_train.py ${args[1]} … exited with ${String(r.status)}`);
   const lines = r.stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]) as TorchFull;
+  return JSON.parse(lines[lines.length - 1]) as T;
 }
 
 /** PyTorch's test top-1 for our weights after `epoch` (the checkpoint, loaded strictly into torchvision). */
@@ -341,11 +338,7 @@ function torchEvalOurs(o: Options, epoch: number): CrossCheck {
     String(o.threads),
     ...(o.evalSamples === null ? [] : ['--eval-samples', String(o.evalSamples)]),
   ];
-  log(`${o.python} ${args.join(' ')}`);
-  const r = spawnSync(o.python, args, { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) throw new Error(`torch_train.py --eval-weights exited with ${String(r.status)}`);
-  const lines = r.stdout.trim().split('\n');
-  const { top1 } = JSON.parse(lines[lines.length - 1]) as { top1: number };
+  const { top1 } = runTorchScript<{ top1: number }>(o, args);
   return { epoch, checkpoint, top1 };
 }
 

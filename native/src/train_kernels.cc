@@ -370,8 +370,6 @@ void for_chunks(ThreadPool& pool, size_t size, F&& f) {
   pool.parallel_for(count, [&](int i) { f(size_t(i) * chunk, std::min(size, size_t(i + 1) * chunk)); });
 }
 
-}  // namespace
-
 // Batch-norm reductions. Each channel's sums run in double with independent accumulators (8 lanes
 // along a row, and across the channels of a block), so the additions pipeline instead of forming one
 // dependent chain. Long rows (H·W >= 64): one channel per task, so its data stays in cache between
@@ -379,27 +377,27 @@ void for_chunks(ThreadPool& pool, size_t size, F&& f) {
 // the reads are contiguous instead of one strided float per row.
 constexpr int kBnRowBlock = 64;
 
-inline double row_sum(const float* p, int hw) {
+// Σ f(p[j]) over one row, in double with 8 independent lanes.
+template <typename F>
+inline double row_accumulate(const float* p, int hw, F&& f) {
   double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int j = 0;
   for (; j + 8 <= hw; j += 8)
-    for (int k = 0; k < 8; k++) a[k] += p[j + k];
+    for (int k = 0; k < 8; k++) a[k] += f(p[j + k]);
   double t = 0;
-  for (; j < hw; j++) t += p[j];
+  for (; j < hw; j++) t += f(p[j]);
   return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])) + t;
 }
 
+inline double row_sum(const float* p, int hw) {
+  return row_accumulate(p, hw, [](float v) { return double(v); });
+}
+
 inline double row_sq(const float* p, int hw, double mu) {
-  double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int j = 0;
-  for (; j + 8 <= hw; j += 8)
-    for (int k = 0; k < 8; k++) {
-      const double d = p[j + k] - mu;
-      a[k] += d * d;
-    }
-  double t = 0;
-  for (; j < hw; j++) t += (p[j] - mu) * (p[j] - mu);
-  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])) + t;
+  return row_accumulate(p, hw, [mu](float v) {
+    const double d = v - mu;
+    return d * d;
+  });
 }
 
 // dout[j], or 0 where the fused ReLU's output is not positive.
@@ -437,6 +435,8 @@ void for_channel_blocks(ThreadPool& pool, int c, int hw, F&& fn) {
   const int blocks = hw >= kBnRowBlock ? c : std::min(c, pool.threads() * 4);
   pool.parallel_for(blocks, [&](int b) { fn(int(int64_t(c) * b / blocks), int(int64_t(c) * (b + 1) / blocks)); });
 }
+
+}  // namespace
 
 void bn_train_forward(ThreadPool& pool, int n, int c, int hw, const float* x, const float* weight, const float* bias,
                       double eps, bool relu, float* out, float* mean, float* variance, float* invstd) {

@@ -22,6 +22,7 @@ export const PYTORCH_MODELS_BASE = 'https://download.pytorch.org/models/';
 export interface DownloadableWeights {
   readonly url: string;
   readonly fileName: string;
+  /** First hex digits of the file's sha256 (torchvision's 8, embedded in the file name as torch.hub checks). */
   readonly sha256Prefix: string;
   /** Used in messages, e.g. `IMAGENET1K_V2`. */
   readonly name?: string;

@@ -4,19 +4,17 @@
  * which preprocessing it was evaluated with and how well it scores on ImageNet-1K.
  */
 import { UserError } from '../errors.js';
+import type { DownloadableWeights } from '../io/download.js';
 
 export type WeightsName = 'IMAGENET1K_V1' | 'IMAGENET1K_V2';
 
 /** `imagenet-v1`: resize 256 → center crop 224; `imagenet-v2`: resize 232 → center crop 224. */
 export type PreprocessPreset = 'imagenet-v1' | 'imagenet-v2';
 
-export interface WeightsEntry {
+/** Where a file lives and how to check it: see DownloadableWeights (the sha256 prefix is torch.hub's). */
+export interface WeightsEntry extends DownloadableWeights {
   readonly arch: string;
   readonly name: WeightsName;
-  readonly url: string;
-  readonly fileName: string;
-  /** First 8 hex digits of the file's sha256, as embedded in the file name and checked by torch.hub. */
-  readonly sha256Prefix: string;
   readonly numParams: number;
   /** Size of the file in MiB, as torchvision reports it (`_file_size`). */
   readonly fileSizeMB: number;
@@ -121,13 +119,9 @@ export type DetectionWeightsName = 'fasterrcnn_resnet50_fpn_coco' | 'fasterrcnn_
 /** The Faster R-CNN variant a detection checkpoint is for (see model/detection). */
 export type DetectionModelName = 'fasterrcnn' | 'fasterrcnn-v2';
 
-export interface DetectionWeightsEntry {
+export interface DetectionWeightsEntry extends DownloadableWeights {
   readonly name: DetectionWeightsName;
   readonly model: DetectionModelName;
-  readonly url: string;
-  readonly fileName: string;
-  /** First 8 hex digits of the file's sha256, as embedded in the file name and checked by torch.hub. */
-  readonly sha256Prefix: string;
   readonly numParams: number;
   /** COCO val2017 box mAP as torchvision reports it. */
   readonly metrics: { readonly boxMap: number };

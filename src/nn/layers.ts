@@ -114,14 +114,12 @@ export class BatchNorm2d extends Module {
    * output is then kept here, for backwardRelu). Undo with backwardRelu(dout, relu).
    */
   callRelu(x: Tensor, relu: ReLU): Tensor {
-    if (!(this.training && relu.training)) return relu.call(this.call(x));
-    return this.trainForward(x, true);
+    return this.training && relu.training ? this.trainForward(x, true) : relu.call(this.call(x));
   }
 
   /** Gradient of callRelu: `this.backward(relu.backward(dout))`, in one pass after a fused forward. */
   backwardRelu(dout: Tensor, relu: ReLU): Tensor {
-    if (this.training && (this.saved.peek()?.reluOut ?? null) !== null) return this.backward(dout);
-    return this.backward(relu.backward(dout));
+    return this.backward(this.training && relu.training ? dout : relu.backward(dout));
   }
 
   private trainForward(x: Tensor, relu: boolean): Tensor {

@@ -252,11 +252,6 @@ export class SavedForBackward<T> {
     if (module.training) this.stack.push(value);
   }
 
-  /** The value the next take() returns, without removing it. */
-  peek(): T | undefined {
-    return this.stack.at(-1);
-  }
-
   take(module: Module): T {
     const value = this.stack.pop();
     if (value === undefined) {

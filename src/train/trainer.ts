@@ -163,6 +163,8 @@ export type TrainEvent =
       stepsPerEpoch: number;
       batchSize: number;
       notes: string[];
+      /** The epochs finished before this call (a resumed run), else empty. */
+      metrics: EpochMetrics[];
     }
   | {
       type: 'step';
@@ -732,6 +734,7 @@ async function trainOn(options: TrainOptions, report?: (event: TrainEvent) => vo
       stepsPerEpoch,
       batchSize: o.batchSize,
       notes,
+      metrics: [...metrics],
     });
 
     let lastCheckpoint: string | null = options.resume === true ? lastPath : null;
