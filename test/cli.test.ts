@@ -3,10 +3,10 @@
  * checked against the torchvision goldens, plus --help and flag errors.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import {
   readSafetensors,
@@ -31,6 +31,14 @@ before(() => {
   saveWeightsFile(r50, ruleStateDict(resnet('resnet50', { init: 'none' })));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('the package bin (what `npx resnet50` runs) is executable and starts the CLI', () => {
+  const bin = join(REPO, JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).bin.resnet50);
+  assert.ok((statSync(bin).mode & 0o111) !== 0, `${bin} is not executable`);
+  const r = spawnSync(bin, ['--help'], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /classify/);
+});
 
 test('classify --json --logits on a safetensors file gives torchvision logits and softmax scores', (t) => {
   const r = runCli([
