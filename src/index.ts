@@ -126,6 +126,7 @@ export { randomResizedCrop, randomHorizontalFlip, type TrainTransform } from './
 // Localization (CAM)
 export {
   computeCam,
+  camImages,
   camFiles,
   camInput,
   camOverlay,
@@ -138,6 +139,7 @@ export {
   type CamResult,
   type CamFileOptions,
   type CamFileResult,
+  type CamImagesOptions,
 } from './tasks/cam.js';
 export {
   upsampleBilinear,
@@ -163,6 +165,7 @@ export {
   type ImageDetections,
 } from './model/detection/index.js';
 export {
+  detectImages,
   Detector,
   loadDetector,
   detectFiles,
@@ -172,6 +175,8 @@ export {
   type LabeledDetection,
   type FileDetections,
   type DetectFilesOptions,
+  type DetectImagesOptions,
+  type DetectImageEvent,
 } from './tasks/detect.js';
 export {
   listDetectionWeights,

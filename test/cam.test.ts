@@ -16,6 +16,7 @@ import { resnet, resnet50, type ResNet } from '../src/model/resnet.js';
 import {
   CAM_LAYERS,
   camFiles,
+  camImages,
   camInput,
   computeCam,
   type CamLayer,
@@ -30,11 +31,12 @@ import {
 } from '../src/tasks/cam_box.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { jet, overlayHeatmap } from '../src/viz/overlay.js';
-import { overlayPath } from '../src/cli/cam.js';
+import { UserError } from '../src/errors.js';
 import { assertClose, errorStats } from './helpers/compare.js';
 import { REPO, SHARED, runCli } from './helpers/cli.js';
 import { ruleStateDict } from './helpers/rule_weights.js';
 import { tempDirs } from './helpers/tmp.js';
+import { labelsFor } from '../src/tasks/labels.js';
 
 interface CamCase {
   method: CamMethod;
@@ -363,18 +365,55 @@ test('cam --json: one object per image with exactly the documented fields', () =
   assert.deepEqual(json[0].box, lib[0].box);
 });
 
-test('cam --out writes one overlay PNG per image (FILE-1.png, FILE-2.png) at the original size', () => {
+test('cam --out writes one overlay PNG per image (FILE-<image name>.png) at the original size', () => {
   const dir = tmp();
   const one = runCli([...cam(chelsea, '--out', join(dir, 'one.png'), '--method', 'cam')]);
   assert.equal(one.status, 0, one.stderr);
   assert.match(one.stdout, /chelsea\.png .*cam layer4 3×2 {2}box \[/);
   const many = runCli([...cam(chelsea, coffee, '--out', join(dir, 'overlay.png'))]);
   assert.equal(many.status, 0, many.stderr);
-  assert.deepEqual(readdirSync(dir).sort(), ['one.png', 'overlay-1.png', 'overlay-2.png']);
-  const img = readImage(join(dir, 'overlay-2.png'));
+  assert.deepEqual(readdirSync(dir).sort(), ['one.png', 'overlay-chelsea.png', 'overlay-coffee.png']);
+  assert.match(many.stderr, /wrote .*overlay-chelsea\.png\nwrote .*overlay-coffee\.png/);
+  const img = readImage(join(dir, 'overlay-coffee.png'));
   assert.deepEqual([img.width, img.height], [600, 400]);
-  assert.equal(overlayPath('a/b.png', 0, 1), 'a/b.png');
-  assert.equal(overlayPath('a/b.png', 2, 3), 'a/b-3.png');
+});
+
+test('API: camImages runs in a worker thread and gives what camFiles gives in this one', async () => {
+  const dir = tmp();
+  const overlays = [join(dir, 'a.png'), join(dir, 'b.png')];
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 5);
+  const options = { arch: 'resnet18', size: 224, method: 'gradcam++' as const, layer: 'layer3' as const };
+  let results;
+  try {
+    results = await camImages([chelsea, coffee], { ...options, weights, overlays });
+  } finally {
+    clearInterval(timer);
+  }
+  const model = resnet('resnet18', { init: 'none' });
+  model.loadStateDict(ruleStateDict(model));
+  const here = camFiles(model, [chelsea, coffee], { ...options, labels: labelsFor(1000) });
+  assert.equal(results.length, 2);
+  results.forEach((r, i) => {
+    assert.deepEqual(
+      [r.file, r.label, r.classIndex, r.box, r.width, r.height],
+      [here[i].file, here[i].label, here[i].classIndex, here[i].box, here[i].width, here[i].height],
+    );
+    assert.ok(r.heatmap.data instanceof Float32Array);
+    assertClose(r.heatmap.data, here[i].heatmap.data, 1e-6, `worker vs this thread, image ${i}`);
+    assert.equal(readImage(overlays[i]).width, [451, 600][i]);
+  });
+  // Loading the worker and the 2-image forward/backward take far longer than 5 ms.
+  assert.ok(ticks >= 5, `only ${ticks} timer ticks while the maps were computed`);
+  await assert.rejects(
+    camImages([join(dir, 'nope.png')], { arch: 'resnet18', weights }),
+    (e: Error) => e instanceof UserError && /nope\.png: file not found/.test(e.message),
+  );
+  await assert.rejects(
+    camImages([chelsea], { arch: 'resnet18', weights, labels: ['a', 'b'], labelsSource: 'two.txt' }),
+    (e: Error) =>
+      e.name === 'FileFormatError' && /two\.txt: has 2 labels but the model has 1000/.test(e.message),
+  );
 });
 
 const bad: [string, string[], RegExp][] = [

@@ -22,12 +22,17 @@ import {
   type FasterRCNNVersion,
 } from '../src/model/detection/index.js';
 import { saveWeightsFile } from '../src/io/weights/index.js';
-import { outputPaths } from '../src/cli/detect.js';
+import { outputPaths } from '../src/cli/common.js';
+import { UserError } from '../src/errors.js';
 import {
   cocoLabels,
+  detectFiles,
+  detectImages,
   Detector,
+  loadDetector,
   guessDetectionModel,
   loadDetectionStateDict,
+  type DetectImageEvent,
   type FileDetections,
 } from '../src/tasks/detect.js';
 import { resolveBackend } from '../src/tasks/runner.js';
@@ -242,6 +247,51 @@ describe('resnet50 detect (CLI)', () => {
       'out/boxes-cat-3.png',
     ]);
     assert.deepEqual(outputPaths('boxes.png', ['a/cat.png']), ['boxes.png']);
+  });
+
+  it('API: detectImages runs in a worker, reports each image in order, and matches detectFiles here', async () => {
+    const files = [chelsea, join(SHARED, 'images', 'astronaut.png')];
+    const small = { minSize: 320, maxSize: 512, threshold: 0.3 };
+    const out = [join(dir, 'api-a.png'), join(dir, 'api-b.png')];
+    const events: DetectImageEvent[] = [];
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    let results: FileDetections[];
+    try {
+      results = await detectImages(files, { ...small, weights: v1, out }, (e) => events.push(e));
+    } finally {
+      clearInterval(timer);
+    }
+    assert.deepEqual(
+      events.map((e) => [e.index, e.result.file]),
+      [
+        [0, files[0]],
+        [1, files[1]],
+      ],
+    );
+    assert.deepEqual(
+      events.map((e) => e.result),
+      results,
+    );
+    const here = await detectFiles(await loadDetector({ ...small, weights: v1 }), files, small);
+    assert.deepEqual(results, here);
+    assert.ok(
+      results.some((r) => r.detections.length > 0),
+      'no detections to compare',
+    );
+    assert.deepEqual(
+      out.map((p) => readImage(p).width),
+      [451, 512],
+    );
+    assert.ok(ticks >= 5, `only ${ticks} timer ticks while detecting`);
+    await assert.rejects(
+      detectImages([chelsea], { weights: tiny }),
+      (e: Error) => e instanceof UserError && /does not hold Faster R-CNN weights/.test(e.message),
+    );
+    await assert.rejects(
+      detectImages(files, { weights: v1, out: [out[0]] }),
+      (e: Error) => e instanceof UserError && /1 PNG paths given for 2 images/.test(e.message),
+    );
   });
 
   const bad: [string, string[], number, RegExp][] = [

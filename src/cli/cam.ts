@@ -1,20 +1,17 @@
 /** `resnet50 cam IMAGE...`: class activation maps (CAM, Grad-CAM, Grad-CAM++) as JSON, boxes and overlays. */
 import { extname } from 'node:path';
-import { readImage, writePng } from '../io/image.js';
 import { MIN_INPUT_SIZE } from '../model/resnet.js';
 import {
   CAM_LAYERS,
   CAM_METHODS,
-  camFiles,
-  camOverlay,
+  camImages,
   checkCamOptions,
   DEFAULT_CAM_SIZE,
   type CamLayer,
   type CamMethod,
 } from '../tasks/cam.js';
 import { checkThreshold, DEFAULT_BOX_THRESHOLD } from '../tasks/cam_box.js';
-import { labelsFor, readLabelsFile } from '../tasks/labels.js';
-import { loadModel } from '../tasks/pretrained.js';
+import { readLabelsFile } from '../tasks/labels.js';
 import { resolveBackend } from '../tasks/runner.js';
 import {
   choiceFlag,
@@ -25,13 +22,7 @@ import {
   UsageError,
   type Command,
 } from './args.js';
-
-/** overlay.png for one image; overlay-1.png, overlay-2.png, … (argument order) for several. */
-export function overlayPath(out: string, index: number, count: number): string {
-  if (count === 1) return out;
-  const ext = extname(out);
-  return `${out.slice(0, out.length - ext.length)}-${index + 1}${ext}`;
-}
+import { outputPaths } from './common.js';
 
 export const camCommand: Command = {
   name: 'cam',
@@ -56,7 +47,8 @@ PIL-exact bilinear, no crop), so the map covers all of it; gradients come from o
                  image, is ≥ T · its maximum; T in (0, 1] (default ${DEFAULT_BOX_THRESHOLD})
   --labels FILE  class names: a JSON array or one name per line (default: ImageNet-1k)
   --out FILE     PNG: the jet-coloured map over the photo, the box and the label; with several
-                 images FILE-1.png, FILE-2.png, … in argument order
+                 images, one PNG each, named FILE's name + '-' + the image's name
+                 (overlay.png → overlay-chelsea.png)
   --json         [{"file","class","label","score","heatmap":{"width","height","data":[...]},
                  "box":[x0,y0,x1,y1]}]: score = softmax probability; heatmap at the layer's
                  resolution, row-major, in [0, 1]; box in original pixels, x1/y1 exclusive`,
@@ -94,16 +86,21 @@ PIL-exact bilinear, no crop), so the map covers all of it; gradients come from o
     const userLabels = labelsPath === undefined ? undefined : readLabelsFile(labelsPath);
     const backend = stringFlag(values, 'backend');
     resolveBackend(backend);
-    const { model } = await loadModel({ arch: stringFlag(values, 'arch'), weights });
-    const labels = labelsFor(model.options.numClasses, userLabels, labelsPath);
-    const results = camFiles(model, files, { method, layer, classIndex, backend, labels, size, threshold });
-    if (out !== undefined) {
-      results.forEach((r, i) => {
-        const path = overlayPath(out, i, results.length);
-        writePng(path, camOverlay(readImage(r.file), r));
-        process.stderr.write(`wrote ${path}\n`);
-      });
-    }
+    const overlays = out === undefined ? undefined : outputPaths(out, files);
+    const results = await camImages(files, {
+      arch: stringFlag(values, 'arch'),
+      weights,
+      method,
+      layer,
+      classIndex,
+      backend,
+      labels: userLabels,
+      labelsSource: labelsPath,
+      size,
+      threshold,
+      overlays,
+    });
+    for (const path of overlays ?? []) process.stderr.write(`wrote ${path}\n`);
     if (values.json === true) {
       const json = results.map((r) => ({
         file: r.file,

@@ -1,4 +1,5 @@
 /** Flags shared by the commands that load weights and read images. */
+import { basename, dirname, extname, join } from 'node:path';
 import { PRESETS, type PresetName } from '../data/transforms.js';
 import { loadModel, loadRunner, type LoadedModel, type LoadedRunner } from '../tasks/pretrained.js';
 import { resolveBackend } from '../tasks/runner.js';
@@ -46,4 +47,22 @@ export async function runnerFromFlags(values: Record<string, unknown>): Promise<
     backend,
   });
   return { ...loaded, preset: presetFlag(values, loaded.preset) };
+}
+
+/**
+ * Where the picture made for each image goes (cam overlays, detect boxes): `out` itself for one
+ * image, else `out` with the image's name inserted (out/boxes.png → out/boxes-cat.png), and the
+ * image's position appended when two images share a name.
+ */
+export function outputPaths(out: string, files: readonly string[]): string[] {
+  if (files.length === 1) return [out];
+  const ext = extname(out) || '.png';
+  const stem = join(dirname(out), basename(out, extname(out)));
+  const seen = new Map<string, number>();
+  return files.map((file, i) => {
+    const name = basename(file, extname(file));
+    const count = (seen.get(name) ?? 0) + 1;
+    seen.set(name, count);
+    return `${stem}-${name}${count > 1 ? `-${i + 1}` : ''}${ext}`;
+  });
 }

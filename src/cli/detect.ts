@@ -1,24 +1,8 @@
 /** `resnet50 detect IMAGE...`: objects found by Faster R-CNN R50-FPN, as text, JSON or a PNG with boxes. */
-import { basename, extname, join, dirname } from 'node:path';
-import { writePng } from '../io/image.js';
-import { DETECTION_MODELS, detectFiles, loadDetector } from '../tasks/detect.js';
+import { DETECTION_MODELS, detectImages } from '../tasks/detect.js';
 import { resolveBackend } from '../tasks/runner.js';
-import { drawDetections } from '../viz/boxes.js';
 import { choiceFlag, requirePositionals, stringFlag, numberFlag, UsageError, type Command } from './args.js';
-
-/** Where the boxed copy of `file` goes: `out` itself for one image, else `out` with the image's name inserted. */
-export function outputPaths(out: string, files: readonly string[]): string[] {
-  if (files.length === 1) return [out];
-  const ext = extname(out) || '.png';
-  const stem = join(dirname(out), basename(out, extname(out)));
-  const seen = new Map<string, number>();
-  return files.map((file, i) => {
-    const name = basename(file, extname(file));
-    const count = (seen.get(name) ?? 0) + 1;
-    seen.set(name, count);
-    return `${stem}-${name}${count > 1 ? `-${i + 1}` : ''}${ext}`;
-  });
-}
+import { outputPaths } from './common.js';
 
 export const detectCommand: Command = {
   name: 'detect',
@@ -61,14 +45,8 @@ to a short side of 800, long side at most 1333; boxes are reported in the origin
     const out = stringFlag(values, 'out');
     const backend = stringFlag(values, 'backend');
     resolveBackend(backend);
-    const detector = await loadDetector({ weights, model, backend });
-    const outPaths = out === undefined ? [] : outputPaths(out, files);
-    const results = await detectFiles(detector, files, {
-      threshold,
-      onImage: (index, image, detections) => {
-        if (out !== undefined) writePng(outPaths[index], drawDetections(image, detections));
-      },
-    });
+    const outPaths = out === undefined ? undefined : outputPaths(out, files);
+    const results = await detectImages(files, { weights, model, backend, threshold, out: outPaths });
     if (values.json === true) {
       process.stdout.write(`${JSON.stringify(results)}\n`);
       return;

@@ -16,7 +16,8 @@
  */
 import { batchTensors, resizeShorter, toNormalizedTensor } from '../data/transforms.js';
 import { withBackend } from '../backends/registry.js';
-import { readImage, type RgbImage } from '../io/image.js';
+import type { FetchOptions } from '../io/download.js';
+import { readImage, writePng, type RgbImage } from '../io/image.js';
 import { MIN_INPUT_SIZE, type ResNet } from '../model/resnet.js';
 import { BatchNorm2d } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
@@ -24,6 +25,9 @@ import { softmax } from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ShapeError, UserError } from '../errors.js';
 import { overlayHeatmap } from '../viz/overlay.js';
+import { runInWorker } from './in_worker.js';
+import { labelsFor } from './labels.js';
+import { loadModel, resolveWeights } from './pretrained.js';
 import { resolveBackend } from './runner.js';
 import {
   checkThreshold,
@@ -324,4 +328,62 @@ export function camOverlay(image: RgbImage, result: CamFileResult): RgbImage {
   const heat = upsampleBilinear(result.heatmap, image.width, image.height).data;
   const label = `${result.label} (${result.classIndex}) ${(result.score * 100).toFixed(1)}%`;
   return overlayHeatmap(image, heat, { box: result.box, label });
+}
+
+export interface CamImagesOptions extends Omit<CamFileOptions, 'labels'> {
+  /** A .safetensors/.pth/.pt file or IMAGENET1K_V1 / IMAGENET1K_V2 (downloaded here, before the worker starts). */
+  weights?: string;
+  /** resnet18 … resnet152 (default resnet50). */
+  arch?: string;
+  /** Class names (default: ImageNet-1k for a 1000-class head, else `class K`). */
+  labels?: string[];
+  /** Where `labels` came from, for the error when their count does not match the head. */
+  labelsSource?: string;
+  /** One PNG path per image: the photo with its map, box and label (see camOverlay). */
+  overlays?: readonly string[];
+  download?: FetchOptions;
+}
+
+type CamJob = Omit<CamImagesOptions, 'download'> & { files: readonly string[] };
+
+function checkOverlayPaths(overlays: readonly string[] | undefined, files: readonly string[]): void {
+  if (overlays !== undefined && overlays.length !== files.length) {
+    throw new UserError(
+      `overlays: ${overlays.length} PNG paths given for ${files.length} images; give one per image.`,
+    );
+  }
+}
+
+/**
+ * Loads the weights and computes the maps of image files (as camFiles) in a worker thread, so that
+ * the caller's event loop stays free during the forward and backward passes. Named weights are
+ * downloaded first, here.
+ */
+export async function camImages(
+  files: readonly string[],
+  options: CamImagesOptions = {},
+): Promise<CamFileResult[]> {
+  checkCamOptions(options.method ?? 'gradcam', options.layer ?? 'layer4');
+  checkThreshold(options.threshold ?? DEFAULT_BOX_THRESHOLD);
+  checkOverlayPaths(options.overlays, files);
+  resolveBackend(options.backend);
+  const { download, ...rest } = options;
+  const { arch, weightsPath } = await resolveWeights({
+    arch: options.arch,
+    weights: options.weights,
+    download,
+  });
+  const job: CamJob = { ...rest, arch, weights: weightsPath, files: [...files] };
+  return runInWorker<CamFileResult[], never>('cam', job);
+}
+
+/** `camImages` in the calling thread (the worker runs this). */
+export async function camImagesInThisThread(job: CamJob): Promise<CamFileResult[]> {
+  const { files, overlays, labels, labelsSource, ...options } = job;
+  checkOverlayPaths(overlays, files);
+  const { model } = await loadModel({ arch: job.arch, weights: job.weights });
+  const named = labelsFor(model.options.numClasses, labels, labelsSource);
+  const results = camFiles(model, files, { ...options, labels: named });
+  overlays?.forEach((path, i) => writePng(path, camOverlay(readImage(files[i]), results[i])));
+  return results;
 }

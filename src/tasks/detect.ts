@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeResNet } from '../backends/native/compile.js';
 import { UserError } from '../errors.js';
 import { fetchWeights, type FetchOptions } from '../io/download.js';
-import { readImage, type RgbImage } from '../io/image.js';
+import { readImage, writePng, type RgbImage } from '../io/image.js';
 import { loadWeightsFile } from '../io/weights/index.js';
 import { toDetectionKeys } from '../io/weights/key_map.js';
 import {
@@ -25,6 +25,8 @@ import {
   type DetectionWeightsEntry,
 } from '../model/weights_registry.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { drawDetections } from '../viz/boxes.js';
+import { runInWorker } from './in_worker.js';
 import { readLabelsFile } from './labels.js';
 import { resolveBackend, type BackendName } from './runner.js';
 
@@ -176,4 +178,62 @@ export async function detectFiles(
     results.push({ file, detections: found });
   }
   return results;
+}
+
+export interface DetectImagesOptions
+  extends Omit<LoadDetectorOptions, 'weights'>, Omit<DetectFilesOptions, 'onImage'> {
+  /** A .pth/.safetensors file or a registry name (downloaded here, before the worker starts). */
+  weights: string;
+  /** One PNG path per image: the image with its labeled boxes, written as soon as it is done. */
+  out?: readonly string[];
+}
+
+/** Reported by `detectImages` for each image as soon as its detections are known. */
+export interface DetectImageEvent {
+  index: number;
+  result: FileDetections;
+}
+
+type DetectJob = Omit<DetectImagesOptions, 'download'> & { files: readonly string[] };
+
+function checkOutPaths(out: readonly string[] | undefined, files: readonly string[]): void {
+  if (out !== undefined && out.length !== files.length) {
+    throw new UserError(`out: ${out.length} PNG paths given for ${files.length} images; give one per image.`);
+  }
+}
+
+/**
+ * Loads the detector and runs it on image files in a worker thread, so that the caller's event loop
+ * stays free (the FPN, RPN and box head are seconds of synchronous kernels per image). Weights named
+ * in the registry are downloaded first, here. `onImage` runs in this thread, in image order.
+ */
+export async function detectImages(
+  files: readonly string[],
+  options: DetectImagesOptions,
+  onImage?: (event: DetectImageEvent) => void,
+): Promise<FileDetections[]> {
+  checkOutPaths(options.out, files);
+  resolveBackend(options.backend);
+  const { download, ...rest } = options;
+  const { path, entry } = await resolveDetectionWeights(options.weights, download);
+  const job: DetectJob = { ...rest, model: rest.model ?? entry?.model, weights: path, files: [...files] };
+  return runInWorker<FileDetections[], DetectImageEvent>('detect', job, onImage);
+}
+
+/** `detectImages` in the calling thread (the worker runs this); `report` gets each image's event. */
+export async function detectImagesInThisThread(
+  job: DetectJob,
+  report?: (event: DetectImageEvent) => void,
+): Promise<FileDetections[]> {
+  const { files, out, threshold, labels, ...load } = job;
+  checkOutPaths(out, files);
+  const detector = await loadDetector(load);
+  return detectFiles(detector, files, {
+    threshold,
+    labels,
+    onImage: (index, image, detections) => {
+      if (out !== undefined) writePng(out[index], drawDetections(image, detections));
+      report?.({ index, result: { file: files[index], detections } });
+    },
+  });
 }

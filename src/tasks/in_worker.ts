@@ -1,6 +1,7 @@
 /**
- * Long jobs (training, the gradient study) in a worker thread, so that the caller's event loop stays
- * free while their kernels run (each training step is seconds of synchronous kernel calls).
+ * Long jobs (training, the gradient study, activation maps, detection) in a worker thread, so that the
+ * caller's event loop stays free while their kernels run (a training step or one image's detection
+ * heads are seconds of synchronous kernel calls).
  *
  * Protocol: the worker posts each progress event and then sleeps (Atomics.wait on `control`) until
  * the caller's callback has returned. If the callback threw, the worker is told to stop, the job ends
@@ -12,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { deserializeError, type SerializedError } from '../errors.js';
 
 /** Jobs the worker knows (see in_worker_entry.ts). */
-export type WorkerJob = 'train' | 'gradients';
+export type WorkerJob = 'train' | 'gradients' | 'cam' | 'detect';
 
 /** Sent to the worker. */
 export interface WorkerJobData {
@@ -31,7 +32,12 @@ export type WorkerJobMessage =
 export const CONTINUE = 1;
 export const STOP = 2;
 
-const JOB_NAMES: Record<WorkerJob, string> = { train: 'Training worker', gradients: 'Gradient study worker' };
+const JOB_NAMES: Record<WorkerJob, string> = {
+  train: 'Training worker',
+  gradients: 'Gradient study worker',
+  cam: 'Activation map worker',
+  detect: 'Detection worker',
+};
 
 /** Runs `job(args, report)` in a new worker thread; `report` runs here, in order, for every event. */
 export function runInWorker<R, E>(job: WorkerJob, args: unknown, report?: (event: E) => void): Promise<R> {

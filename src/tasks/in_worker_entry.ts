@@ -5,6 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '../errors.js';
 import type { GradientStudyOptions } from '../train/gradient_study.js';
+import type { CamImagesOptions } from './cam.js';
+import type { DetectImagesOptions } from './detect.js';
 import type { TrainCallOptions } from '../train/trainer.js';
 import { CONTINUE, STOP, type WorkerJob, type WorkerJobData, type WorkerJobMessage } from './in_worker.js';
 
@@ -19,6 +21,15 @@ const JOBS: Record<WorkerJob, Job> = {
   gradients: async (args, report) =>
     (await import('../train/gradient_study.js')).gradientStudyInThisThread(
       args as GradientStudyOptions,
+      report,
+    ),
+  cam: async (args) =>
+    (await import('./cam.js')).camImagesInThisThread(
+      args as Omit<CamImagesOptions, 'download'> & { files: string[] },
+    ),
+  detect: async (args, report) =>
+    (await import('./detect.js')).detectImagesInThisThread(
+      args as Omit<DetectImagesOptions, 'download'> & { files: string[] },
       report,
     ),
 };
