@@ -6,7 +6,7 @@
  *       [--label-smoothing 0.1] [--target 0.92] [--workers 1] [--seed 0] [--out runs/bench-fmnist]
  *       [--resume] [--skip-ours] [--skip-torch] [--torch-epochs K] [--threads 2] [--python /usr/bin/python3]
  *       [--report bench/results/fashion_mnist.md] [--steps-per-epoch N] [--eval-samples N]
- *       [--backend native|js] [--augment standard|none]
+ *       [--backend native|js] [--augment standard|crop|none]
  *
  * --steps-per-epoch / --eval-samples cut the epochs and evaluations short, for checking that the
  * program works (e.g. `--epochs 1 --batch 8 --steps-per-epoch 2 --eval-samples 64 --out /tmp/x`);
@@ -17,7 +17,8 @@
  * the IDX files, ResNet-50 with torchvision's initialization and a 10-class head; SGD momentum 0.9,
  * one-cycle schedule over --epochs (torch OneCycleLR defaults, momentum cycled 0.85-0.95), weight
  * decay on weights only, label smoothing, --augment standard (default: RandomResizedCrop(size, scale
- * 0.08-1) + horizontal flip on the 28×28 images) or none (the evaluation resize to the input size),
+ * 0.08-1) + horizontal flip on the 28×28 images), crop (RandomCrop(28, padding 4) + flip, then the
+ * resize) or none (the evaluation resize to the input size),
  * normalized with Fashion-MNIST's statistics. The trainer evaluates on the 10,000 test images after
  * every epoch and writes a checkpoint; this program stops the run at the first epoch whose top-1 is
  * ≥ --target (or after --epochs) and reports the wall time to the target and each epoch's time.
@@ -73,11 +74,20 @@ interface Options {
   report: string;
   /** Our kernels (`train()`'s backend option): native when the addon is built, else js. */
   backend: string | undefined;
-  /** Training inputs: 'standard' (RandomResizedCrop + flip) or 'none' (the evaluation resize). */
-  augment: 'standard' | 'none';
+  /**
+   * Training inputs: 'standard' (RandomResizedCrop + flip), 'crop' (4 px zero padding, random 28×28
+   * crop, flip, then the evaluation resize) or 'none' (the evaluation resize).
+   */
+  augment: 'standard' | 'crop' | 'none';
 }
 
 /** One epoch of either side, in the same shape. */
+const AUGMENT_TEXT: Record<Options['augment'], string> = {
+  standard: 'RandomResizedCrop + flip',
+  crop: 'RandomCrop(28, padding 4) + flip, then the resize',
+  none: 'no augmentation (resize only)',
+};
+
 interface EpochRow {
   epoch: number;
   /** Training time of the epoch (ours: the optimizer steps; PyTorch: steps with batch assembly). */
@@ -146,8 +156,8 @@ function parseOptions(): Options {
     },
   });
   const augment = values.augment ?? 'standard';
-  if (augment !== 'standard' && augment !== 'none') {
-    throw new Error(`--augment must be standard or none, got '${augment}'`);
+  if (augment !== 'standard' && augment !== 'crop' && augment !== 'none') {
+    throw new Error(`--augment must be standard, crop or none, got '${augment}'`);
   }
   return {
     data: values.data ?? resolve(REPO, '../shared/datasets/fashion-mnist'),
@@ -383,7 +393,7 @@ function report(
   L.push(
     `Recipe (both): ResNet-50 (torchvision init, 10 classes), input ${o.inputSize}×${o.inputSize} (28×28 gray → RGB), batch ${o.batch}, ` +
       `SGD momentum 0.9, lr ${o.lr} one-cycle over ${o.epochs} epochs, weight decay ${o.weightDecay} (weights only), ` +
-      `label smoothing ${o.labelSmoothing}, ${o.augment === 'standard' ? 'RandomResizedCrop + flip' : 'no augmentation (resize only)'}; stop at test top-1 ≥ ${(o.target * 100).toFixed(0)} %.`,
+      `label smoothing ${o.labelSmoothing}, ${AUGMENT_TEXT[o.augment]}; stop at test top-1 ≥ ${(o.target * 100).toFixed(0)} %.`,
   );
   L.push('');
   if (o.torchEpochs !== null && o.torchEpochs < o.epochs) {

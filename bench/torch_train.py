@@ -70,7 +70,7 @@ def parse_args():
     p.add_argument("--label-smoothing", type=float, default=0.1)
     p.add_argument("--steps-per-epoch", type=int, default=None, help="full run: at most N steps per epoch (checks)")
     p.add_argument("--eval-samples", type=int, default=None, help="full run: evaluate on the first N test images")
-    p.add_argument("--augment", choices=["standard", "none"], default="standard", help="full run: training inputs")
+    p.add_argument("--augment", choices=["standard", "crop", "none"], default="standard", help="full run: training inputs")
     p.add_argument("--weight-decay", type=float, default=None, help="default 1e-4 (timing), 5e-4 (full)")
     return p.parse_args()
 
@@ -107,6 +107,21 @@ def to_input(gray_u8, size):
         x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
     x = (x - MEAN) / STD
     return x.expand(-1, 3, -1, -1).contiguous()
+
+
+def pad_crop_flip(gray_u8, size, gen, padding=4):
+    """RandomCrop(28, padding=4) (zero fill) + horizontal flip per sample (torchvision's parameters), then to_input."""
+    n, h, w = gray_u8.shape
+    padded = F.pad(gray_u8, (padding, padding, padding, padding))
+    out = torch.empty_like(gray_u8)
+    for i in range(n):
+        top = int(torch.randint(0, 2 * padding + 1, (1,), generator=gen))
+        left = int(torch.randint(0, 2 * padding + 1, (1,), generator=gen))
+        patch = padded[i, top : top + h, left : left + w]
+        if float(torch.rand(1, generator=gen)) < 0.5:
+            patch = patch.flip(-1)
+        out[i] = patch
+    return to_input(out, size)
 
 
 def augment(gray_u8, size, gen):
@@ -262,7 +277,12 @@ def full_run(args):
         loss_sum = 0.0
         for i in range(steps_per_epoch):
             idx = order[i * args.batch : (i + 1) * args.batch]
-            x = augment(train_x[idx], args.size, gen) if args.augment == "standard" else to_input(train_x[idx], args.size)
+            if args.augment == "standard":
+                x = augment(train_x[idx], args.size, gen)
+            elif args.augment == "crop":
+                x = pad_crop_flip(train_x[idx], args.size, gen)
+            else:
+                x = to_input(train_x[idx], args.size)
             loss_sum += step(model, opt, x, train_y[idx], args.label_smoothing)
             sched.step()
             if (i + 1) % 100 == 0:

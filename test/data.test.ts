@@ -19,7 +19,9 @@ import {
   grayToRgb,
   horizontalFlip,
   randomHorizontalFlip,
+  randomPaddedCrop,
   randomResizedCrop,
+  validateTransform,
   randomResizedCropBox,
   resize,
   type TrainTransform,
@@ -28,6 +30,7 @@ import { FASHION_MNIST_CLASSES, readIdx, readIdxDataset } from '../src/data/idx.
 import { scanImageFolder } from '../src/data/image_folder.js';
 import { DataLoader, epochOrder, openDataset, type Batch, type Dataset } from '../src/data/loader.js';
 import { resizePil, toNormalizedTensor } from '../src/data/transforms.js';
+import { resolveData } from '../src/train/trainer.js';
 
 const FASHION = fileURLToPath(new URL('../../../shared/datasets/fashion-mnist', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'resnet50-data-'));
@@ -235,6 +238,50 @@ describe('augmentation', () => {
     const rng = new Rng(5);
     for (let i = 0; i < 200; i++) if (randomHorizontalFlip(img, rng) !== img) flips++;
     assert.ok(flips > 60 && flips < 140, `${flips} flips of 200`);
+  });
+
+  test('random padded crop: every offset equals pad-then-crop; crop transform = crop, flip, resize', () => {
+    const src = pattern(7, 5, 3);
+    const pad = 2;
+    // The reference: the padded image built explicitly (zeros around), then a window of it.
+    const padded = (x: number, y: number, c: number): number =>
+      x < pad || y < pad || x >= 7 + pad || y >= 5 + pad ? 0 : src.data[((y - pad) * 7 + x - pad) * 3 + c];
+    const offsets = 2 * pad + 1;
+    for (let top = 0; top < offsets; top++) {
+      for (let left = 0; left < offsets; left++) {
+        // draws that land on (top, left): the middle of each bucket of [0, 1)
+        const draws = [(top + 0.5) / offsets, (left + 0.5) / offsets];
+        const rng = { uniform: () => draws.shift() as number } as unknown as Rng;
+        const out = randomPaddedCrop(src, pad, rng);
+        assert.deepEqual([out.width, out.height], [7, 5]);
+        for (let y = 0; y < 5; y++) {
+          for (let x = 0; x < 7; x++) {
+            for (let c = 0; c < 3; c++) {
+              const got = out.data[(y * 7 + x) * 3 + c];
+              assert.equal(got, padded(x + left, y + top, c), `offset (${top}, ${left}) pixel (${x}, ${y})`);
+            }
+          }
+        }
+      }
+    }
+    assert.deepEqual(randomPaddedCrop(src, 0, new Rng(1)).data, src.data);
+    // The transform: crop and flip on the 7×5 source with the same draws, then the plain resize.
+    const t: TrainTransform = {
+      kind: 'crop',
+      size: 12,
+      padding: pad,
+      mean: [0.5, 0.5, 0.5],
+      std: [0.5, 0.5, 0.5],
+    };
+    const out = applyTransform(src, t, new Rng(9));
+    const rng = new Rng(9);
+    const expected = resizePil(randomHorizontalFlip(randomPaddedCrop(src, pad, rng), rng), 12, 12);
+    assert.deepEqual(out.data, toNormalizedTensor(expected, [0.5, 0.5, 0.5], [0.5, 0.5, 0.5]).data);
+    // What `--augment crop` trains on: Fashion-MNIST resized to the input size, normalized as for evaluation.
+    const splits = resolveData(`idx:${FASHION}`, { inputSize: 64, augment: 'crop' });
+    assert.deepEqual(splits.train.transform, { ...splits.eval?.transform, kind: 'crop' });
+    assert.throws(() => validateTransform({ kind: 'crop', padding: -1 }), /crop padding -1/);
+    assert.throws(() => validateTransform({ kind: 'crop', size: 0 }), /image size 0/);
   });
 
   test('gray → RGB and small-image resize 28 → 32', () => {

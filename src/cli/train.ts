@@ -72,7 +72,7 @@ export const trainCommand: Command = {
   help: `Usage: resnet50 train --data DIR|idx:DIR [--arch resnet50] [--classes N] [--epochs 1] [--batch 32]
                       [--lr 0.1] [--momentum 0.9] [--wd 1e-4] [--optimizer sgd|adamw]
                       [--schedule none|step|cosine|onecycle] [--warmup-epochs 0] [--label-smoothing 0]
-                      [--clip NORM] [--input-size S] [--augment none|standard] [--shuffle true|false]
+                      [--clip NORM] [--input-size S] [--augment none|standard|crop] [--shuffle true|false]
                       [--seed 0] [--from WEIGHTS] [--freeze none|backbone|bn] [--steps-per-epoch K]
                       [--train-samples N] [--eval-samples N] [--workers 1] [--backend native|js] [--out RUNDIR] [--resume] [--json]
 
@@ -97,7 +97,9 @@ checkpoint-epoch-N.safetensors, last.safetensors and final.safetensors (torchvis
   --label-smoothing X cross-entropy label smoothing (default 0)
   --clip NORM         clip the global gradient norm
   --input-size S      image size (default 32 for IDX data, 224 for folders)
-  --augment A         standard (RandomResizedCrop + flip, default) or none
+  --augment A         standard (RandomResizedCrop + flip, default); crop (4 px zero padding,
+                      random crop back to the source size, flip, then the evaluation resize:
+                      the usual recipe for small images such as Fashion-MNIST); none
   --shuffle B         true (default) or false
   --seed N            seeds the initialization, order and augmentation (default 0)
   --from W            start from weights (file or IMAGENET1K_V1/V2); a head with another class

@@ -29,6 +29,9 @@ export interface NormalizeOptions {
 
 /**
  * `standard`: RandomResizedCrop(size, scale, ratio) + RandomHorizontalFlip(flipProbability).
+ * `crop`: RandomCrop(the image's own size, padding, zero fill) + RandomHorizontalFlip(flipProbability)
+ * on the source image, then the evaluation preprocessing as `none` (the small-image recipe of CIFAR
+ * and Fashion-MNIST: pad 4, crop 28 or 32, flip).
  * `none`: the evaluation preprocessing: a preset's resize + center crop, or a plain resize to
  * `size`×`size` (for small images such as 28×28 → 32×32), or nothing when neither is given.
  */
@@ -40,7 +43,17 @@ export type TrainTransform =
       ratio?: readonly [number, number];
       flipProbability?: number;
     } & NormalizeOptions)
+  | ({
+      kind: 'crop';
+      preset?: PresetName;
+      size?: number;
+      padding?: number;
+      flipProbability?: number;
+    } & NormalizeOptions)
   | ({ kind: 'none'; preset?: PresetName; size?: number } & NormalizeOptions);
+
+/** Default zero padding of the `crop` transform, in source pixels (torchvision's CIFAR recipe). */
+export const DEFAULT_CROP_PADDING = 4;
 
 /** A crop box in pixels. */
 export interface CropBox {
@@ -139,6 +152,26 @@ export function randomResizedCrop(
   return resizePil(crop(img, box), size, size);
 }
 
+/**
+ * torchvision `RandomCrop(size=(H, W), padding)` with zero fill: the image padded by `padding` black
+ * pixels on every side, and an H×W window of it at a uniformly drawn offset (top, then left).
+ */
+export function randomPaddedCrop(img: RgbImage, padding: number, rng: Rng): RgbImage {
+  const { width, height, data } = img;
+  const top = Math.floor(rng.uniform() * (2 * padding + 1)) - padding;
+  const left = Math.floor(rng.uniform() * (2 * padding + 1)) - padding;
+  const out = new Uint8Array(data.length);
+  const x0 = Math.max(0, -left);
+  const x1 = Math.min(width, width - left);
+  for (let y = 0; y < height; y++) {
+    const sy = y + top;
+    if (sy < 0 || sy >= height || x1 <= x0) continue;
+    const src = (sy * width + x0 + left) * 3;
+    out.set(data.subarray(src, src + (x1 - x0) * 3), (y * width + x0) * 3);
+  }
+  return { width, height, data: out };
+}
+
 /** Mirrors an image left–right. */
 export function horizontalFlip(img: RgbImage): RgbImage {
   const { width, height, data } = img;
@@ -195,7 +228,15 @@ export function validateTransform(t: TrainTransform): void {
     if (t.ratio) checkRange('ratio', t.ratio, true);
     const p = t.flipProbability;
     if (p !== undefined && !(p >= 0 && p <= 1)) throw new UserError(`Invalid flip probability ${p}.`);
-  } else if (t.kind === 'none') {
+  } else if (t.kind === 'none' || t.kind === 'crop') {
+    if (t.kind === 'crop') {
+      const pad = t.padding;
+      if (pad !== undefined && !(Number.isInteger(pad) && pad >= 0)) {
+        throw new UserError(`Invalid crop padding ${pad}: expected an integer >= 0.`);
+      }
+      const p = t.flipProbability;
+      if (p !== undefined && !(p >= 0 && p <= 1)) throw new UserError(`Invalid flip probability ${p}.`);
+    }
     if (t.preset !== undefined && t.size !== undefined) {
       throw new UserError('A "none" transform takes either a preset or a size, not both.');
     }
@@ -207,17 +248,15 @@ export function validateTransform(t: TrainTransform): void {
     if (t.size !== undefined) checkSize(t.size);
   } else {
     throw new UserError(
-      `Unknown transform kind "${(t as { kind: string }).kind}" (expected standard or none).`,
+      `Unknown transform kind "${(t as { kind: string }).kind}" (expected standard, crop or none).`,
     );
   }
 }
 
 /** Output height/width of a transform, or null when it keeps the input size. */
 export function transformOutputSize(t: TrainTransform): { height: number; width: number } | null {
-  if (t.kind === 'standard' || t.size !== undefined) {
-    const size = t.size as number;
-    return { height: size, width: size };
-  }
+  if (t.size !== undefined) return { height: t.size, width: t.size };
+  if (t.kind === 'standard') return null;
   const crop = t.preset !== undefined ? PRESETS[t.preset].crop : null;
   return crop === null ? null : { height: crop, width: crop };
 }
@@ -237,14 +276,20 @@ export function applyTransform(img: RgbImage, t: TrainTransform, rng: Rng): Tran
   if (t.kind === 'standard') {
     out = randomResizedCrop(out, t.size, rng, t.scale, t.ratio);
     out = randomHorizontalFlip(out, rng, t.flipProbability ?? 0.5);
-  } else if (t.preset !== undefined) {
-    const p: Preset = PRESETS[t.preset];
-    if (p.resize !== null) out = resizeShorter(out, p.resize);
-    if (p.crop !== null) out = centerCrop(out, p.crop);
-    mean = p.mean;
-    std = p.std;
-  } else if (t.size !== undefined && (out.width !== t.size || out.height !== t.size)) {
-    out = resizePil(out, t.size, t.size);
+  } else {
+    if (t.kind === 'crop') {
+      out = randomPaddedCrop(out, t.padding ?? DEFAULT_CROP_PADDING, rng);
+      out = randomHorizontalFlip(out, rng, t.flipProbability ?? 0.5);
+    }
+    if (t.preset !== undefined) {
+      const p: Preset = PRESETS[t.preset];
+      if (p.resize !== null) out = resizeShorter(out, p.resize);
+      if (p.crop !== null) out = centerCrop(out, p.crop);
+      mean = p.mean;
+      std = p.std;
+    } else if (t.size !== undefined && (out.width !== t.size || out.height !== t.size)) {
+      out = resizePil(out, t.size, t.size);
+    }
   }
   const tensor = toNormalizedTensor(out, t.mean ?? mean, t.std ?? std);
   return { data: tensor.data, height: out.height, width: out.width };

@@ -47,13 +47,13 @@ import {
 
 export type OptimizerName = 'sgd' | 'adamw';
 export type ScheduleName = 'none' | 'step' | 'cosine' | 'onecycle';
-export type AugmentName = 'none' | 'standard';
+export type AugmentName = 'none' | 'standard' | 'crop';
 /** 'backbone': only fc trains (the rest runs in eval mode); 'bn': BN layers in eval mode with frozen affine. */
 export type FreezeMode = 'none' | 'backbone' | 'bn';
 
 export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'adamw'];
 export const SCHEDULES: readonly ScheduleName[] = ['none', 'step', 'cosine', 'onecycle'];
-export const AUGMENTS: readonly AugmentName[] = ['none', 'standard'];
+export const AUGMENTS: readonly AugmentName[] = ['none', 'standard', 'crop'];
 export const FREEZE_MODES: readonly FreezeMode[] = ['none', 'backbone', 'bn'];
 
 export interface TrainOptions {
@@ -81,7 +81,11 @@ export interface TrainOptions {
   clip?: number | null;
   /** Training and evaluation image size (default 32 for IDX data, 224 for image folders). */
   inputSize?: number | null;
-  /** 'standard' (default): RandomResizedCrop + horizontal flip; 'none': the evaluation preprocessing. */
+  /**
+   * 'standard' (default): RandomResizedCrop + horizontal flip; 'crop': RandomCrop with 4 px of zero
+   * padding + horizontal flip on the source image, then the evaluation preprocessing (for small
+   * images such as Fashion-MNIST); 'none': the evaluation preprocessing.
+   */
   augment?: AugmentName;
   shuffle?: boolean;
   /** Seeds the initialization, the shuffles and the augmentations (default 0). */
@@ -337,7 +341,11 @@ export function resolveData(
     const norm = { mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD };
     const evalT: TrainTransform = { kind: 'none', size: inputSize, ...norm };
     const trainT: TrainTransform =
-      augment === 'standard' ? { kind: 'standard', size: inputSize, ...norm } : evalT;
+      augment === 'standard'
+        ? { kind: 'standard', size: inputSize, ...norm }
+        : augment === 'crop'
+          ? { ...evalT, kind: 'crop' }
+          : evalT;
     const trainBase: DatasetSpec = { kind: 'idx', dir, split: 'train', transform: trainT };
     const info = describeDataset(trainBase);
     const train: DatasetSpec = { ...trainBase, indices: firstN(opts.trainSamples ?? null, info.length) };
@@ -358,7 +366,12 @@ export function resolveData(
   }
   const evalT: TrainTransform =
     inputSize === 224 ? { kind: 'none', preset: 'imagenet-v1' } : { kind: 'none', size: inputSize };
-  const trainT: TrainTransform = augment === 'standard' ? { kind: 'standard', size: inputSize } : evalT;
+  const trainT: TrainTransform =
+    augment === 'standard'
+      ? { kind: 'standard', size: inputSize }
+      : augment === 'crop'
+        ? { ...evalT, kind: 'crop' }
+        : evalT;
   const split = isDirectory(join(dir, 'train'));
   const trainRoot = split ? join(dir, 'train') : dir;
   const trainIndex = scanImageFolder(trainRoot);
