@@ -1,0 +1,1 @@
+export declare function writeMarkdown(path: string, text: string): Promise<void>;

@@ -1,0 +1,2 @@
+import { type Command } from './args.js';
+export declare const camCommand: Command;

@@ -1,0 +1,106 @@
+/** `resnet50 cam IMAGE...`: class activation maps (CAM, Grad-CAM, Grad-CAM++) as JSON, boxes and overlays. */
+import { extname } from 'node:path';
+import { MIN_INPUT_SIZE } from '../model/resnet.js';
+import { CAM_LAYERS, CAM_METHODS, camImages, checkCamOptions, DEFAULT_CAM_SIZE, } from '../tasks/cam.js';
+import { checkThreshold, DEFAULT_BOX_THRESHOLD } from '../tasks/cam_box.js';
+import { readLabelsFile } from '../tasks/labels.js';
+import { resolveBackend } from '../tasks/runner.js';
+import { choiceFlag, intFlag, numberFlag, requirePositionals, stringFlag, UsageError, } from './args.js';
+import { outputPaths } from './common.js';
+export const camCommand = {
+    name: 'cam',
+    summary: 'class activation maps (CAM, Grad-CAM, Grad-CAM++): heatmaps, boxes, overlays',
+    help: `Usage: resnet50 cam IMAGE... --weights W [--class K] [--method cam|gradcam|gradcam++]
+                    [--layer layer4] [--threshold 0.2] [--out overlay.png] [--json]
+
+Where in each image the network finds a class. The whole image is resized (shorter side --size,
+PIL-exact bilinear, no crop), so the map covers all of it; gradients come from our own backward pass.
+
+  --weights W    a .safetensors/.pth/.pt file (torchvision, timm or Hugging Face names) or
+                 IMAGENET1K_V1 / IMAGENET1K_V2 (downloaded once into $RESNET50_CACHE)
+  --arch A       resnet18, resnet34, resnet50 (default), resnet101, resnet152
+  --backend B    native (default when the addon is built) or js; also $RESNET50_BACKEND
+  --class K      target class index (default: each image's top-1)
+  --method M     gradcam (default): ReLU(Σ_c mean(∂logit_K/∂A_c) · A_c);
+                 gradcam++: pixel-weighted gradients, as pytorch-grad-cam;
+                 cam: Σ_c fc.weight[K, c] · A_c (layer4 only)
+  --layer L      stem, layer1, layer2, layer3, layer4 (default): the maps A
+  --size S       shorter side of the network input in pixels (default ${DEFAULT_CAM_SIZE})
+  --threshold T  box: the largest 8-connected region where the map, bilinearly upsampled to the
+                 image, is ≥ T · its maximum; T in (0, 1] (default ${DEFAULT_BOX_THRESHOLD})
+  --labels FILE  class names: a JSON array or one name per line (default: ImageNet-1k)
+  --out FILE     PNG: the jet-coloured map over the photo, the box and the label; with several
+                 images, one PNG each, named FILE's name + '-' + the image's name
+                 (overlay.png → overlay-chelsea.png)
+  --json         [{"file","class","label","score","heatmap":{"width","height","data":[...]},
+                 "box":[x0,y0,x1,y1]}]: score = softmax probability; heatmap at the layer's
+                 resolution, row-major, in [0, 1]; box in original pixels, x1/y1 exclusive`,
+    flags: {
+        weights: { type: 'string' },
+        arch: { type: 'string' },
+        backend: { type: 'string' },
+        class: { type: 'string' },
+        method: { type: 'string' },
+        layer: { type: 'string' },
+        size: { type: 'string' },
+        threshold: { type: 'string' },
+        labels: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+    },
+    async run(values, files) {
+        requirePositionals('cam', files, 1, 'IMAGE');
+        const weights = stringFlag(values, 'weights');
+        if (weights === undefined) {
+            throw new UsageError('cam: --weights is required (a file, IMAGENET1K_V1 or IMAGENET1K_V2).');
+        }
+        const method = choiceFlag(values, 'method', CAM_METHODS, 'gradcam');
+        const layer = choiceFlag(values, 'layer', CAM_LAYERS, 'layer4');
+        checkCamOptions(method, layer);
+        const threshold = numberFlag(values, 'threshold') ?? DEFAULT_BOX_THRESHOLD;
+        checkThreshold(threshold);
+        const size = intFlag(values, 'size', DEFAULT_CAM_SIZE, MIN_INPUT_SIZE);
+        const classIndex = values.class === undefined ? undefined : intFlag(values, 'class', 0, 0);
+        const out = stringFlag(values, 'out');
+        if (out !== undefined && extname(out).toLowerCase() !== '.png') {
+            throw new UsageError(`cam: --out must name a .png file, got '${out}'.`);
+        }
+        const labelsPath = stringFlag(values, 'labels');
+        const userLabels = labelsPath === undefined ? undefined : readLabelsFile(labelsPath);
+        const backend = stringFlag(values, 'backend');
+        resolveBackend(backend);
+        const overlays = out === undefined ? undefined : outputPaths(out, files);
+        const results = await camImages(files, {
+            arch: stringFlag(values, 'arch'),
+            weights,
+            method,
+            layer,
+            classIndex,
+            backend,
+            labels: userLabels,
+            labelsSource: labelsPath,
+            size,
+            threshold,
+            overlays,
+        });
+        for (const path of overlays ?? [])
+            process.stderr.write(`wrote ${path}\n`);
+        if (values.json === true) {
+            const json = results.map((r) => ({
+                file: r.file,
+                class: r.classIndex,
+                label: r.label,
+                score: r.score,
+                heatmap: { width: r.heatmap.width, height: r.heatmap.height, data: Array.from(r.heatmap.data) },
+                box: r.box,
+            }));
+            process.stdout.write(`${JSON.stringify(json)}\n`);
+            return;
+        }
+        for (const r of results) {
+            process.stdout.write(`${r.file}  ${r.label} (${r.classIndex})  ${(r.score * 100).toFixed(2)}%  ${method} ${layer} ` +
+                `${r.heatmap.width}×${r.heatmap.height}  box [${r.box.join(', ')}]\n`);
+        }
+    },
+};
+//# sourceMappingURL=cam.js.map

@@ -1,0 +1,62 @@
+/** Flags shared by the commands that load weights and read images. */
+import { basename, dirname, extname, join } from 'node:path';
+import { PRESETS } from '../data/transforms.js';
+import { loadModel, loadRunner } from '../tasks/pretrained.js';
+import { resolveBackend } from '../tasks/runner.js';
+import { choiceFlag, stringFlag } from './args.js';
+export const MODEL_FLAGS = {
+    weights: { type: 'string' },
+    arch: { type: 'string' },
+    preset: { type: 'string' },
+    backend: { type: 'string' },
+};
+export const MODEL_HELP = `  --weights W    a .safetensors/.pth/.pt file (torchvision, timm or Hugging Face names) or
+                 IMAGENET1K_V1 / IMAGENET1K_V2 (downloaded once into $RESNET50_CACHE,
+                 default ~/.cache/resnet50)
+  --arch A       resnet18, resnet34, resnet50 (default), resnet101, resnet152
+  --preset P     imagenet-v1 (resize 256, crop 224), imagenet-v2 (resize 232, crop 224) or none;
+                 default: the one the weights were trained with (imagenet-v1 for unknown files)
+  --backend B    native (default when the addon is built) or js (the TypeScript reference);
+                 also $RESNET50_BACKEND. $RESNET50_THREADS sets the native engine's threads`;
+function presetFlag(values, fallback) {
+    return choiceFlag(values, 'preset', Object.keys(PRESETS), fallback);
+}
+/** The model with its weights in memory (for export and other whole-model uses). */
+export async function loadFromFlags(values) {
+    const loaded = await loadModel({
+        arch: stringFlag(values, 'arch'),
+        weights: stringFlag(values, 'weights'),
+    });
+    return { ...loaded, preset: presetFlag(values, loaded.preset) };
+}
+/** Weights ready to run on --backend (checked before anything is read). */
+export async function runnerFromFlags(values) {
+    const backend = stringFlag(values, 'backend');
+    resolveBackend(backend);
+    presetFlag(values, 'none');
+    const loaded = await loadRunner({
+        arch: stringFlag(values, 'arch'),
+        weights: stringFlag(values, 'weights'),
+        backend,
+    });
+    return { ...loaded, preset: presetFlag(values, loaded.preset) };
+}
+/**
+ * Where the picture made for each image goes (cam overlays, detect boxes): `out` itself for one
+ * image, else `out` with the image's name inserted (out/boxes.png → out/boxes-cat.png), and the
+ * image's position appended when two images share a name.
+ */
+export function outputPaths(out, files) {
+    if (files.length === 1)
+        return [out];
+    const ext = extname(out) || '.png';
+    const stem = join(dirname(out), basename(out, extname(out)));
+    const seen = new Map();
+    return files.map((file, i) => {
+        const name = basename(file, extname(file));
+        const count = (seen.get(name) ?? 0) + 1;
+        seen.set(name, count);
+        return `${stem}-${name}${count > 1 ? `-${i + 1}` : ''}${ext}`;
+    });
+}
+//# sourceMappingURL=common.js.map

@@ -1,0 +1,140 @@
+/**
+ * `resnet50 eval --weights W --data D`: top-1/top-5 accuracy on a dataset's evaluation split (IDX
+ * test, ImageFolder val/ or the whole folder) on the native engine when built, and a confusion
+ * matrix PNG. W may be plain weights or a training checkpoint (its optimizer tensors are ignored,
+ * its arch and input size are the defaults).
+ */
+import { extname } from 'node:path';
+import { DataLoader } from '../data/loader.js';
+import { indexWeightsFile, readSafetensorsMetadata } from '../io/weights/index.js';
+import { resnet } from '../model/resnet.js';
+import { checkArch, guessArch, loadModel } from '../tasks/pretrained.js';
+import { createRunner, resolveBackend } from '../tasks/runner.js';
+import { isCheckpointMetadata, readCheckpoint } from '../train/checkpoint.js';
+import { evaluate, resolveEvalData } from '../train/trainer.js';
+import { UserError } from '../errors.js';
+import { writeConfusionMatrix } from '../viz/plot.js';
+import { intFlag, stringFlag, UsageError } from './args.js';
+/** Metadata of a safetensors file, or null for other formats. */
+function safetensorsMetadata(path) {
+    if (extname(path).toLowerCase() !== '.safetensors')
+        return null;
+    return readSafetensorsMetadata(path);
+}
+async function modelFromWeights(weights, archFlag) {
+    const metadata = safetensorsMetadata(weights);
+    if (metadata !== null && isCheckpointMetadata(metadata)) {
+        const { meta, modelState } = readCheckpoint(weights);
+        const arch = checkArch(archFlag ?? meta.arch);
+        const fc = modelState.get('fc.weight');
+        if (fc === undefined)
+            throw new UserError(`${weights}: the checkpoint has no fc layer to classify with.`);
+        const model = resnet(arch, { numClasses: fc.shape[0], init: 'none' });
+        model.loadStateDict(modelState, { source: weights });
+        const size = meta.options.inputSize;
+        return { model, arch, inputSize: typeof size === 'number' ? size : null };
+    }
+    let arch = archFlag;
+    if (arch === undefined && metadata !== null) {
+        arch = metadata.arch ?? guessArch(indexWeightsFile(weights)?.keys() ?? []);
+    }
+    const loaded = await loadModel({ arch, weights });
+    if (loaded.model.fc === null)
+        throw new UserError(`${weights}: the weights have no fc layer to classify with.`);
+    return { model: loaded.model, arch: loaded.arch, inputSize: null };
+}
+export const evalCommand = {
+    name: 'eval',
+    summary: 'top-1/top-5 accuracy and a confusion matrix on a dataset',
+    help: `Usage: resnet50 eval --weights W --data D [--arch A] [--batch 32] [--input-size S]
+                     [--backend native|js] [--samples N] [--workers 1] [--out confusion.png] [--json]
+
+Evaluates weights (a .safetensors/.pth file, e.g. RUNDIR/final.safetensors, or a training
+checkpoint) on the evaluation split of D: the IDX test split for idx:DIR, DIR/val for an image
+folder with train/ and val/, else the whole folder. Prints top-1/top-5 and writes a confusion matrix.
+
+  --weights W     the weights to evaluate (required)
+  --data D        idx:DIR or an ImageFolder directory (required)
+  --arch A        resnet18 … resnet152 (default: from the file)
+  --batch N       images per forward pass (default 32)
+  --input-size S  image size (default: the checkpoint's, else 32 for IDX data, 224 for folders)
+  --backend B     native (default when built) or js
+  --samples N     evaluate only the first N images
+  --workers N     data loader threads (default 1)
+  --out FILE      confusion matrix PNG (default confusion.png)
+  --json          {"top1","top5","loss","count","confusion":FILE,...} (accuracies as fractions)`,
+    flags: {
+        weights: { type: 'string' },
+        data: { type: 'string' },
+        arch: { type: 'string' },
+        batch: { type: 'string' },
+        'input-size': { type: 'string' },
+        backend: { type: 'string' },
+        samples: { type: 'string' },
+        workers: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean' },
+    },
+    async run(values, positionals) {
+        if (positionals.length > 0) {
+            throw new UsageError(`eval: unexpected argument '${positionals[0]}' (see 'resnet50 eval --help').`);
+        }
+        const weights = stringFlag(values, 'weights');
+        const data = stringFlag(values, 'data');
+        if (weights === undefined)
+            throw new UsageError("eval: --weights W is required (see 'resnet50 eval --help').");
+        if (data === undefined)
+            throw new UsageError("eval: --data D is required (see 'resnet50 eval --help').");
+        const archFlag = stringFlag(values, 'arch');
+        if (archFlag !== undefined)
+            checkArch(archFlag);
+        const batchSize = intFlag(values, 'batch', 32);
+        const sizeFlag = stringFlag(values, 'input-size') === undefined ? null : intFlag(values, 'input-size', 224, 32);
+        const samples = stringFlag(values, 'samples') === undefined ? null : intFlag(values, 'samples', 1);
+        const workers = intFlag(values, 'workers', 1, 0);
+        const out = stringFlag(values, 'out') ?? 'confusion.png';
+        const backendFlag = stringFlag(values, 'backend');
+        resolveBackend(backendFlag);
+        const { model, arch, inputSize } = await modelFromWeights(weights, archFlag);
+        const split = resolveEvalData(data, { inputSize: sizeFlag ?? inputSize, samples });
+        const numClasses = model.options.numClasses;
+        if (numClasses < split.classes.length) {
+            throw new UserError(`${weights} has ${numClasses} classes but ${data} has ${split.classes.length}; fine-tune it first (resnet50 train --from).`);
+        }
+        const labels = Array.from({ length: numClasses }, (_, i) => split.classes[i] ?? String(i));
+        const runner = createRunner(model, backendFlag);
+        const loader = new DataLoader(split.spec, { batchSize, workers });
+        const t0 = performance.now();
+        let result;
+        try {
+            result = await evaluate((x) => runner.forward(x), loader, numClasses);
+        }
+        finally {
+            await loader.close();
+        }
+        const seconds = (performance.now() - t0) / 1000;
+        writeConfusionMatrix(out, result.confusion, labels);
+        const summary = {
+            weights,
+            arch,
+            data,
+            split: split.split,
+            backend: runner.backend,
+            inputSize: split.inputSize,
+            count: result.count,
+            top1: result.top1,
+            top5: result.top5,
+            loss: result.loss,
+            seconds,
+            confusion: out,
+        };
+        if (values.json === true) {
+            process.stdout.write(`${JSON.stringify(summary)}\n`);
+            return;
+        }
+        process.stdout.write(`${arch} on ${result.count} images (${split.split} split of ${data}, ${split.inputSize}×${split.inputSize}, ${runner.backend}): ` +
+            `top-1 ${(result.top1 * 100).toFixed(2)}%, top-5 ${(result.top5 * 100).toFixed(2)}%, loss ${result.loss.toFixed(4)}\n` +
+            `confusion matrix: ${out}\n`);
+    },
+};
+//# sourceMappingURL=eval.js.map

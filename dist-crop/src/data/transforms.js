@@ -1,0 +1,187 @@
+/**
+ * Image preprocessing that reproduces torchvision 0.14 on PIL images bit for bit:
+ * `Resize(size)` (Pillow's antialiased BILINEAR resampler, ported from Resample.c), `CenterCrop`,
+ * `ToTensor` and `Normalize`, plus named presets and batching.
+ */
+import { ShapeError } from '../errors.js';
+import { Tensor, formatShape, sameShape } from '../tensor/tensor.js';
+export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
+export const IMAGENET_STD = [0.229, 0.224, 0.225];
+/**
+ * `imagenet-v1`: Resize(256) + CenterCrop(224) (torchvision's IMAGENET1K_V1 weights).
+ * `imagenet-v2`: Resize(232) + CenterCrop(224) (IMAGENET1K_V2 weights).
+ * `none`: no resize or crop; pixels are scaled to [0, 1] and normalized with the ImageNet mean/std.
+ */
+export const PRESETS = {
+    'imagenet-v1': { resize: 256, crop: 224, mean: IMAGENET_MEAN, std: IMAGENET_STD },
+    'imagenet-v2': { resize: 232, crop: 224, mean: IMAGENET_MEAN, std: IMAGENET_STD },
+    none: { resize: null, crop: null, mean: IMAGENET_MEAN, std: IMAGENET_STD },
+};
+/** Runs a preset's full pipeline, returning a (1, 3, H, W) float32 tensor. */
+export function preprocess(img, preset) {
+    const p = PRESETS[preset];
+    let out = img;
+    if (p.resize !== null)
+        out = resizeShorter(out, p.resize);
+    if (p.crop !== null)
+        out = centerCrop(out, p.crop);
+    return toNormalizedTensor(out, p.mean, p.std);
+}
+/** torchvision 0.14 `Resize(size)`: shorter side becomes `size`, longer side `int(size * long / short)`. */
+export function resizeShorter(img, size) {
+    const { width: w, height: h } = img;
+    const [short, long] = w <= h ? [w, h] : [h, w];
+    const newLong = Math.trunc((size * long) / short);
+    return w <= h ? resizePil(img, size, newLong) : resizePil(img, newLong, size);
+}
+const PRECISION_BITS = 22;
+/** Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc` for the BILINEAR (triangle) filter. */
+function precomputeCoeffs(inSize, outSize) {
+    const scale = inSize / outSize;
+    const filterscale = Math.max(scale, 1.0);
+    const support = 1.0 * filterscale;
+    const ksize = Math.ceil(support) * 2 + 1;
+    const ss = 1.0 / filterscale;
+    const bounds = new Int32Array(outSize * 2);
+    const kk = new Int32Array(outSize * ksize);
+    const k = new Float64Array(ksize);
+    for (let xx = 0; xx < outSize; xx++) {
+        const center = (xx + 0.5) * scale;
+        const xmin = Math.max(0, Math.trunc(center - support + 0.5));
+        const count = Math.min(inSize, Math.trunc(center + support + 0.5)) - xmin;
+        let ww = 0.0;
+        for (let x = 0; x < count; x++) {
+            const w = Math.max(0, 1.0 - Math.abs((x + xmin - center + 0.5) * ss));
+            k[x] = w;
+            ww += w;
+        }
+        for (let x = 0; x < count; x++) {
+            const w = (ww !== 0.0 ? k[x] / ww : k[x]) * (1 << PRECISION_BITS);
+            kk[xx * ksize + x] = Math.trunc(w < 0 ? w - 0.5 : w + 0.5);
+        }
+        bounds[xx * 2] = xmin;
+        bounds[xx * 2 + 1] = count;
+    }
+    return { ksize, bounds, kk };
+}
+/** Pillow's clip8: fixed-point sum back to a byte. Sums stay below 2^31, so `>>` is exact. */
+function clip8(acc) {
+    const v = acc >> PRECISION_BITS;
+    return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+/**
+ * Resamples one axis of an HWC RGB buffer (Pillow's `ImagingResample{Horizontal,Vertical}_8bpc`).
+ * A "line" runs along the resized axis; `sampleStep` is the byte distance between neighbouring
+ * samples on a line (same in `src` and `dst`), `srcLineStep`/`dstLineStep` between line starts.
+ */
+function resampleAxis(src, dst, c, lines, outSize, srcLineStep, dstLineStep, sampleStep) {
+    const half = 1 << (PRECISION_BITS - 1);
+    for (let line = 0; line < lines; line++) {
+        const srcBase = line * srcLineStep;
+        const dstBase = line * dstLineStep;
+        for (let xx = 0; xx < outSize; xx++) {
+            const xmin = c.bounds[xx * 2];
+            const count = c.bounds[xx * 2 + 1];
+            const kOff = xx * c.ksize;
+            let s0 = half;
+            let s1 = half;
+            let s2 = half;
+            for (let x = 0; x < count; x++) {
+                const w = c.kk[kOff + x];
+                const p = srcBase + (x + xmin) * sampleStep;
+                s0 += src[p] * w;
+                s1 += src[p + 1] * w;
+                s2 += src[p + 2] * w;
+            }
+            const q = dstBase + xx * sampleStep;
+            dst[q] = clip8(s0);
+            dst[q + 1] = clip8(s1);
+            dst[q + 2] = clip8(s2);
+        }
+    }
+}
+/**
+ * Exact port of Pillow's `ImagingResample` (8-bit, BILINEAR, no box): horizontal pass into an
+ * 8-bit intermediate, then vertical; each pass runs only if that dimension changes.
+ */
+export function resizePil(img, outW, outH) {
+    if (!Number.isInteger(outW) || !Number.isInteger(outH) || outW < 1 || outH < 1) {
+        throw new ShapeError(`Cannot resize an image to ${outW}x${outH}.`);
+    }
+    const { width: inW, height: inH } = img;
+    let data = img.data;
+    if (outW !== inW) {
+        const tmp = new Uint8Array(outW * inH * 3);
+        resampleAxis(data, tmp, precomputeCoeffs(inW, outW), inH, outW, inW * 3, outW * 3, 3);
+        data = tmp;
+    }
+    if (outH !== inH) {
+        const tmp = new Uint8Array(outW * outH * 3);
+        resampleAxis(data, tmp, precomputeCoeffs(inH, outH), outW, outH, 3, 3, outW * 3);
+        data = tmp;
+    }
+    return { width: outW, height: outH, data: data === img.data ? data.slice() : data };
+}
+/** Python's `round()` (round half to even). */
+function roundHalfEven(x) {
+    const r = Math.round(x);
+    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+/**
+ * torchvision 0.14 `CenterCrop(size)`: offsets `int(round((H - size) / 2.0))`; a crop larger than
+ * the image is zero-padded first (left/top pad `(size - W) // 2`).
+ */
+export function centerCrop(img, size) {
+    return cropWithPadding(img, size, size);
+}
+function cropWithPadding(img, cropW, cropH) {
+    const offset = (inSize, crop) => crop > inSize ? -Math.floor((crop - inSize) / 2) : roundHalfEven((inSize - crop) / 2.0);
+    const left = offset(img.width, cropW);
+    const top = offset(img.height, cropH);
+    const out = new Uint8Array(cropW * cropH * 3);
+    const x0 = Math.max(0, -left);
+    const x1 = Math.min(cropW, img.width - left);
+    for (let y = Math.max(0, -top); y < Math.min(cropH, img.height - top); y++) {
+        const src = ((y + top) * img.width + x0 + left) * 3;
+        out.set(img.data.subarray(src, src + (x1 - x0) * 3), (y * cropW + x0) * 3);
+    }
+    return { width: cropW, height: cropH, data: out };
+}
+/**
+ * torchvision `ToTensor()` + `Normalize(mean, std)` in float32: `((v / 255) - mean) / std`, each
+ * step rounded to float32 as torch does. Returns shape (1, 3, H, W).
+ */
+export function toNormalizedTensor(img, mean = IMAGENET_MEAN, std = IMAGENET_STD) {
+    const { width, height, data } = img;
+    const plane = width * height;
+    const out = new Float32Array(3 * plane);
+    const f = Math.fround;
+    for (let c = 0; c < 3; c++) {
+        const m = f(mean[c]);
+        const s = f(std[c]);
+        const lut = new Float32Array(256);
+        for (let v = 0; v < 256; v++)
+            lut[v] = f(f(f(v / 255) - m) / s);
+        for (let i = 0; i < plane; i++)
+            out[c * plane + i] = lut[data[i * 3 + c]];
+    }
+    return new Tensor(out, [1, 3, height, width]);
+}
+/** Stacks (1, 3, H, W) tensors into one (N, 3, H, W) batch; all must share the same shape. */
+export function batchTensors(tensors) {
+    if (tensors.length === 0)
+        throw new ShapeError('Cannot batch an empty list of images.');
+    const first = tensors[0].shape;
+    if (first.length !== 4 || first[0] !== 1) {
+        throw new ShapeError(`Cannot batch a tensor of shape ${formatShape(first)}; expected (1, C, H, W).`);
+    }
+    const out = new Float32Array(tensors.length * tensors[0].size);
+    tensors.forEach((t, i) => {
+        if (!sameShape(t.shape, first)) {
+            throw new ShapeError(`Cannot batch images of different sizes: ${formatShape(t.shape)} vs ${formatShape(first)}.`);
+        }
+        out.set(t.data, i * t.size);
+    });
+    return new Tensor(out, [tensors.length, ...first.slice(1)]);
+}
+//# sourceMappingURL=transforms.js.map

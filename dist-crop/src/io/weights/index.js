@@ -1,0 +1,98 @@
+/**
+ * Entry point for weight files: detects the format from magic bytes (zip → PyTorch checkpoint,
+ * 8-byte length + `{` or a .safetensors name → safetensors, pickle → legacy torch.save), loads tensors and renames keys
+ * to torchvision's. Saving picks the format from the extension: .safetensors, or .pth/.pt (torch.save's zip).
+ */
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
+import { FileFormatError } from '../../errors.js';
+import { toTorchvisionKeys } from './key_map.js';
+import { parseSafetensors, readSafetensorsIndex, writeSafetensors, } from './safetensors.js';
+import { legacyCheckpointError, parseTorchCheckpoint } from './torch_checkpoint.js';
+import { writeTorchCheckpoint } from './torch_writer.js';
+export { isHuggingFaceLayout, toHuggingFaceKeys, toTorchvisionKeys } from './key_map.js';
+export { parseSafetensors, readSafetensors, readSafetensorsMetadata, readSafetensorsIndex, writeSafetensors, } from './safetensors.js';
+export { readTorchCheckpoint } from './torch_checkpoint.js';
+export { writeTorchCheckpoint } from './torch_writer.js';
+/** Identifies the format from the first bytes; throws FileFormatError for anything else. */
+export function detectWeightsFormat(head, path) {
+    if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 0x03 || head[2] === 0x05))
+        return 'torch';
+    if (head[0] === 0x80)
+        throw legacyCheckpointError(path);
+    if ((head.length > 8 && head[8] === 0x7b) || extname(path).toLowerCase() === '.safetensors')
+        return 'safetensors';
+    throw new FileFormatError(`${path}: unknown weights format (expected a .safetensors file or a PyTorch .pth/.pt checkpoint).`);
+}
+function readWeightsBytes(path) {
+    let isDir;
+    try {
+        isDir = statSync(path).isDirectory();
+    }
+    catch (e) {
+        const code = e.code;
+        if (code === 'ENOENT' || code === 'ENOTDIR')
+            throw new FileFormatError(`${path}: no such file.`);
+        throw new FileFormatError(`${path}: cannot read (${e.message}).`);
+    }
+    if (isDir)
+        throw new FileFormatError(`${path}: is a directory, not a weights file.`);
+    let buf;
+    try {
+        buf = readFileSync(path);
+    }
+    catch (e) {
+        throw new FileFormatError(`${path}: cannot read (${e.message}).`);
+    }
+    if (buf.length === 0)
+        throw new FileFormatError(`${path}: file is empty.`);
+    return buf;
+}
+/**
+ * For a safetensors file whose tensors are all F32 (or I64 counters): where each torchvision-named
+ * tensor lies in the file, read from the header alone, so an engine can stream the data. Null for
+ * other formats and dtypes (load those with loadWeightsFile).
+ */
+export function indexWeightsFile(path) {
+    const head = new Uint8Array(16);
+    let fd;
+    try {
+        fd = openSync(path, 'r');
+        readSync(fd, head, 0, 16, 0);
+    }
+    catch {
+        return null;
+    }
+    finally {
+        if (fd !== undefined)
+            closeSync(fd);
+    }
+    if (detectWeightsFormat(head, path) !== 'safetensors')
+        return null;
+    const { entries } = readSafetensorsIndex(path);
+    if (![...entries.values()].every((e) => e.dtype === 'F32' || e.dtype === 'I64'))
+        return null;
+    return toTorchvisionKeys(entries, path);
+}
+/** Loads a .safetensors or PyTorch checkpoint file as torchvision-named tensors. */
+export function loadWeightsFile(path) {
+    const buf = readWeightsBytes(path);
+    const format = detectWeightsFormat(buf.subarray(0, 16), path);
+    const tensors = format === 'torch' ? parseTorchCheckpoint(buf, path) : parseSafetensors(buf, path);
+    return toTorchvisionKeys(tensors, path);
+}
+/**
+ * Saves tensors in the format the extension names: `.safetensors` (with `metadata`) or `.pth`/`.pt`
+ * (a torch.save checkpoint; `metadata` has no place there and is not written).
+ */
+export function saveWeightsFile(path, tensors, metadata) {
+    const ext = extname(path).toLowerCase();
+    if (ext === '.safetensors')
+        writeSafetensors(path, tensors, metadata);
+    else if (ext === '.pth' || ext === '.pt')
+        writeTorchCheckpoint(path, tensors);
+    else
+        throw new FileFormatError(`${path}: weights can only be saved as .safetensors or as a PyTorch .pth/.pt checkpoint ` +
+            `(got ${ext === '' ? 'no extension' : `'${ext}'`}).`);
+}
+//# sourceMappingURL=index.js.map

@@ -1,0 +1,252 @@
+/**
+ * Reader and writer for the safetensors format (https://github.com/huggingface/safetensors):
+ * `u64 little-endian header length | JSON header | packed tensor data`. The reader validates every
+ * offset before touching data and views F32 data in place when aligned; the writer emits F32/I64,
+ * sorted keys and a space-padded header, through a temp file that is renamed into place.
+ */
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { FileFormatError } from '../../errors.js';
+import { writeFileAtomic } from '../atomic_write.js';
+import { float32Bytes, HOST_IS_LE, littleEndian } from '../bytes.js';
+import { Tensor, formatShape } from '../../tensor/tensor.js';
+/** Bytes per element and the Tensor dtype each element type loads as. */
+export const ELEMENT_TYPES = {
+    F32: { bytes: 4, dtype: 'float32' },
+    F16: { bytes: 2, dtype: 'float32' },
+    BF16: { bytes: 2, dtype: 'float32' },
+    F64: { bytes: 8, dtype: 'float32' },
+    I64: { bytes: 8, dtype: 'int64' },
+    I32: { bytes: 4, dtype: 'int64' },
+    I16: { bytes: 2, dtype: 'float32' },
+    I8: { bytes: 1, dtype: 'float32' },
+    U8: { bytes: 1, dtype: 'float32' },
+    BOOL: { bytes: 1, dtype: 'float32' },
+};
+const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+export function isElementType(s) {
+    return Object.prototype.hasOwnProperty.call(ELEMENT_TYPES, s);
+}
+/** IEEE half → float (exact). */
+function halfToFloat(h) {
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    const sign = h & 0x8000 ? -1 : 1;
+    if (exp === 0)
+        return sign * frac * 2 ** -24;
+    if (exp === 31)
+        return frac ? NaN : sign * Infinity;
+    return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+/**
+ * Decodes `count` elements from `bytes` into float32 values. F32 data that is little-endian and
+ * 4-byte aligned in memory is returned as a view on the same buffer (no copy).
+ */
+export function decodeElements(bytes, type, count, littleEndian = true) {
+    const le = littleEndian;
+    if (type === 'F32' && le === HOST_IS_LE && bytes.byteOffset % 4 === 0) {
+        return new Float32Array(bytes.buffer, bytes.byteOffset, count);
+    }
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const out = new Float32Array(count);
+    if (type === 'BF16') {
+        const bits = new Uint32Array(out.buffer);
+        for (let i = 0; i < count; i++)
+            bits[i] = dv.getUint16(i * 2, le) << 16;
+        return out;
+    }
+    const read = READERS[type];
+    for (let i = 0; i < count; i++)
+        out[i] = read(dv, i, le);
+    return out;
+}
+const READERS = {
+    F32: (dv, i, le) => dv.getFloat32(i * 4, le),
+    F16: (dv, i, le) => halfToFloat(dv.getUint16(i * 2, le)),
+    F64: (dv, i, le) => dv.getFloat64(i * 8, le),
+    I64: (dv, i, le) => Number(dv.getBigInt64(i * 8, le)),
+    I32: (dv, i, le) => dv.getInt32(i * 4, le),
+    I16: (dv, i, le) => dv.getInt16(i * 2, le),
+    I8: (dv, i) => dv.getInt8(i),
+    U8: (dv, i) => dv.getUint8(i),
+    BOOL: (dv, i) => (dv.getUint8(i) ? 1 : 0),
+};
+/** Validates the 8-byte header length against the file size; returns it as a number. */
+function headerLength(first8, fileSize, source) {
+    if (fileSize < 8)
+        throw new FileFormatError(`${source}: too short to be a safetensors file (${fileSize} bytes).`);
+    const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+    if (n > BigInt(MAX_HEADER_BYTES)) {
+        throw new FileFormatError(`${source}: safetensors header length ${n} is implausible (limit 100 MB).`);
+    }
+    if (Number(n) > fileSize - 8) {
+        throw new FileFormatError(`${source}: safetensors header length ${n} exceeds the file size ${fileSize} (the file may be truncated).`);
+    }
+    return Number(n);
+}
+function isNonNegInt(v) {
+    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+/** Parses and validates the JSON header; every tensor must lie inside a data section of `dataLength` bytes. */
+function parseHeader(headerBytes, dataLength, source) {
+    let json;
+    try {
+        json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
+    }
+    catch (e) {
+        throw new FileFormatError(`${source}: safetensors header is not valid JSON (${e.message}).`);
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+        throw new FileFormatError(`${source}: safetensors header is not a JSON object.`);
+    }
+    const metadata = {};
+    const entries = [];
+    for (const [name, value] of Object.entries(json)) {
+        if (name === '__metadata__') {
+            if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+                throw new FileFormatError(`${source}: safetensors __metadata__ is not an object of strings.`);
+            }
+            for (const [k, v] of Object.entries(value)) {
+                if (typeof v !== 'string')
+                    throw new FileFormatError(`${source}: safetensors __metadata__.${k} is not a string.`);
+                metadata[k] = v;
+            }
+            continue;
+        }
+        entries.push(parseEntry(name, value, dataLength, source));
+    }
+    const sorted = [...entries].sort((a, b) => a.begin - b.begin);
+    for (let i = 1; i < sorted.length; i++) {
+        if (sorted[i].begin < sorted[i - 1].end) {
+            throw new FileFormatError(`${source}: tensors '${sorted[i - 1].name}' and '${sorted[i].name}' overlap.`);
+        }
+    }
+    return { entries, metadata, dataStart: 8 + headerBytes.length };
+}
+function parseEntry(name, value, dataLength, source) {
+    const bad = (what) => new FileFormatError(`${source}: tensor '${name}' ${what}.`);
+    if (typeof value !== 'object' || value === null)
+        throw bad('has no header entry object');
+    const { dtype, shape, data_offsets: offsets } = value;
+    if (typeof dtype !== 'string' || !isElementType(dtype))
+        throw bad(`has unsupported dtype '${String(dtype)}'`);
+    if (!Array.isArray(shape) || !shape.every(isNonNegInt))
+        throw bad('has an invalid shape');
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegInt)) {
+        throw bad('has invalid data_offsets');
+    }
+    const [begin, end] = offsets;
+    if (begin > end || end > dataLength) {
+        throw bad(`has data_offsets [${begin}, ${end}] outside the data section (${dataLength} bytes)`);
+    }
+    const need = shape.reduce((a, d) => a * d, 1) * ELEMENT_TYPES[dtype].bytes;
+    if (end - begin !== need) {
+        throw bad(`has ${end - begin} bytes but ${dtype} × ${formatShape(shape)} needs ${need}`);
+    }
+    return { name, type: dtype, shape, begin, end };
+}
+/** Parses a whole safetensors file held in memory. F32 tensors view `buf` when aligned. */
+export function parseSafetensors(buf, source) {
+    const n = headerLength(buf, buf.length, source);
+    const header = parseHeader(buf.subarray(8, 8 + n), buf.length - 8 - n, source);
+    const out = new Map();
+    for (const e of header.entries) {
+        const bytes = buf.subarray(header.dataStart + e.begin, header.dataStart + e.end);
+        const count = e.shape.reduce((a, d) => a * d, 1);
+        out.set(e.name, new Tensor(decodeElements(bytes, e.type, count), e.shape, ELEMENT_TYPES[e.type].dtype));
+    }
+    return out;
+}
+function readFile(path) {
+    try {
+        return readFileSync(path);
+    }
+    catch (e) {
+        throw new FileFormatError(`${path}: cannot read (${e.message}).`);
+    }
+}
+export function readSafetensors(path) {
+    return parseSafetensors(readFile(path), path);
+}
+/** Reads and validates only the header: tensor names, dtypes, shapes and data locations. */
+export function readSafetensorsIndex(path) {
+    let fd;
+    try {
+        fd = openSync(path, 'r');
+        const size = fstatSync(fd).size;
+        const first8 = readAt(fd, 0, Math.min(8, size));
+        const n = headerLength(first8, size, path);
+        const header = parseHeader(readAt(fd, 8, n), size - 8 - n, path);
+        const entries = new Map();
+        for (const e of header.entries) {
+            entries.set(e.name, {
+                dtype: e.type,
+                shape: e.shape,
+                offset: header.dataStart + e.begin,
+                bytes: e.end - e.begin,
+            });
+        }
+        return { entries, metadata: header.metadata };
+    }
+    catch (e) {
+        if (e instanceof FileFormatError)
+            throw e;
+        throw new FileFormatError(`${path}: cannot read (${e.message}).`);
+    }
+    finally {
+        if (fd !== undefined)
+            closeSync(fd);
+    }
+}
+/** Reads only the header and returns its `__metadata__` (empty object when absent). */
+export function readSafetensorsMetadata(path) {
+    return readSafetensorsIndex(path).metadata;
+}
+/** Reads exactly `length` bytes at `position` (the caller has checked they exist). */
+function readAt(fd, position, length) {
+    const out = new Uint8Array(Math.max(length, 8));
+    let done = 0;
+    while (done < length) {
+        const got = readSync(fd, out, done, length - done, position + done);
+        if (got === 0)
+            throw new Error('unexpected end of file');
+        done += got;
+    }
+    return out.subarray(0, length);
+}
+/** Little-endian bytes of a tensor as F32 (float32) or I64 (int64). */
+function encodeTensor(t) {
+    if (t.dtype === 'int64') {
+        const ints = new BigInt64Array(t.size);
+        for (let i = 0; i < t.size; i++)
+            ints[i] = BigInt(Math.round(t.data[i]));
+        return { type: 'I64', bytes: littleEndian(new Uint8Array(ints.buffer), 8) };
+    }
+    return { type: 'F32', bytes: float32Bytes(t.data) };
+}
+/**
+ * Writes `tensors` (keys sorted) as safetensors. The file appears atomically: data goes to a temp
+ * file in the same directory that is renamed over `path`, and is removed if anything fails.
+ */
+export function writeSafetensors(path, tensors, metadata) {
+    const header = {};
+    if (metadata && Object.keys(metadata).length > 0)
+        header['__metadata__'] = metadata;
+    const blobs = [];
+    let offset = 0;
+    for (const name of [...tensors.keys()].sort()) {
+        if (name === '' || name === '__metadata__')
+            throw new FileFormatError(`${path}: invalid tensor name '${name}'.`);
+        const t = tensors.get(name);
+        const { type, bytes } = encodeTensor(t);
+        header[name] = { dtype: type, shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
+        blobs.push(bytes);
+        offset += bytes.length;
+    }
+    let json = JSON.stringify(header);
+    json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
+    const headerBytes = Buffer.from(json, 'utf-8');
+    const lengthBytes = Buffer.alloc(8);
+    lengthBytes.writeBigUInt64LE(BigInt(headerBytes.length));
+    writeFileAtomic(path, [lengthBytes, headerBytes, ...blobs]);
+}
+//# sourceMappingURL=safetensors.js.map

@@ -1,0 +1,291 @@
+/**
+ * Class activation maps: where in an image the network finds a class, from our own backward pass.
+ *
+ * For one image, A = the chosen stage's output (C, h, w), k = the target class, g = d logit_k / dA:
+ *   cam        Σ_c fc.weight[k, c] · A_c                      (layer4 with the average-pool head only)
+ *   gradcam    ReLU(Σ_c mean_ij(g_c) · A_c)                   (Selvaraju et al., 2017)
+ *   gradcam++  α = g² / (2g² + Σ_ij(A_c) · g³ + 1e-6), α = 0 where g = 0,
+ *              ReLU(Σ_c Σ_ij(ReLU(g) · α)_c · A_c)            (Chattopadhyay et al.; pytorch-grad-cam's form)
+ * Each map is then min-max normalized to [0, 1] (all zeros when it is constant). The class score is the
+ * logit, before the softmax, as in the Grad-CAM paper and pytorch-grad-cam.
+ *
+ * Gradients come from the module tree: the stages after the chosen one, the pool and fc record their
+ * forward in training mode, except batch norm, which stays in eval mode (running statistics are used
+ * and not updated; its backward is the fixed affine map). Parameter gradients computed on the way are
+ * discarded, so the model is left as it was.
+ */
+import { batchTensors, resizeShorter, toNormalizedTensor } from '../data/transforms.js';
+import { withBackend } from '../backends/registry.js';
+import { readImage, writePng } from '../io/image.js';
+import { MIN_INPUT_SIZE } from '../model/resnet.js';
+import { BatchNorm2d } from '../nn/layers.js';
+import { softmax } from '../ops/index.js';
+import { Tensor } from '../tensor/tensor.js';
+import { ShapeError, UserError } from '../errors.js';
+import { overlayHeatmap } from '../viz/overlay.js';
+import { runInWorker } from './in_worker.js';
+import { labelsFor } from './labels.js';
+import { loadModel, resolveWeights } from './pretrained.js';
+import { resolveBackend } from './runner.js';
+import { checkThreshold, DEFAULT_BOX_THRESHOLD, thresholdBox, upsampleBilinear, } from './cam_box.js';
+export const CAM_METHODS = ['cam', 'gradcam', 'gradcam++'];
+/** Stages a map can be taken from (stem = after the max-pool). */
+export const CAM_LAYERS = ['stem', 'layer1', 'layer2', 'layer3', 'layer4'];
+const STAGES = ['layer1', 'layer2', 'layer3', 'layer4'];
+/** Network input for maps: the whole image, shorter side resized to this (no crop). */
+export const DEFAULT_CAM_SIZE = 224;
+/** Checks a method and layer by name (for the CLI before anything is loaded, and the API). */
+export function checkCamOptions(method, layer) {
+    if (!CAM_METHODS.includes(method)) {
+        throw new UserError(`--method must be one of ${CAM_METHODS.join(', ')}, got '${method}'.`);
+    }
+    if (!CAM_LAYERS.includes(layer)) {
+        throw new UserError(`--layer must be one of ${CAM_LAYERS.join(', ')}, got '${layer}'.`);
+    }
+    if (method === 'cam' && layer !== 'layer4') {
+        throw new UserError(`--method cam works only at --layer layer4 (the maps the pool and fc see), not --layer ${layer}; use --method gradcam there.`);
+    }
+}
+function checkOptions(model, method, layer) {
+    checkCamOptions(method, layer);
+    if (model.fc === null || model.options.pooling !== 'avg') {
+        throw new UserError('Class activation maps need a classifier with its average-pool and fc head (includeTop, pooling avg).');
+    }
+}
+/** The target class of each of N images; null where it is the top-1 (known after the forward). */
+function targetClasses(classIndex, N, K) {
+    const given = classIndex === undefined ? [] : typeof classIndex === 'number' ? [classIndex] : classIndex;
+    if (typeof classIndex === 'object' && given.length !== N) {
+        throw new ShapeError(`classIndex has ${given.length} entries for a batch of ${N} images.`);
+    }
+    for (const k of given) {
+        if (!Number.isInteger(k) || k < 0 || k >= K) {
+            throw new UserError(`--class ${k} is out of range: the model has ${K} classes (0..${K - 1}).`);
+        }
+    }
+    return Array.from({ length: N }, (_, n) => (given.length === 0 ? null : given[given.length === 1 ? 0 : n]));
+}
+function argmax(row) {
+    let best = 0;
+    for (let i = 1; i < row.length; i++)
+        if (row[i] > row[best])
+            best = i;
+    return best;
+}
+/** Parameter gradients of the modules below `roots`, to put back after a backward pass we only want dA from. */
+function saveGrads(roots) {
+    const saved = roots.flatMap((root) => root.namedModules().map(([, m]) => ({
+        module: m,
+        grads: [...m.grads].map(([name, t]) => ({ name, t, data: t.data.slice() })),
+    })));
+    return () => {
+        for (const { module, grads } of saved) {
+            module.grads.clear();
+            for (const { name, t, data } of grads) {
+                t.data.set(data);
+                module.grads.set(name, t);
+            }
+        }
+    };
+}
+/** One image's map from its activations A (C, HW), gradients g (C, HW) or the fc row (C), normalized. */
+function activationMap(method, A, g, fcRow, C, HW) {
+    const weights = new Float64Array(C);
+    for (let c = 0; c < C; c++) {
+        const a = A.subarray(c * HW, (c + 1) * HW);
+        if (method === 'cam' || g === null) {
+            weights[c] = fcRow[c];
+            continue;
+        }
+        const gc = g.subarray(c * HW, (c + 1) * HW);
+        if (method === 'gradcam') {
+            let sum = 0;
+            for (let i = 0; i < HW; i++)
+                sum += gc[i];
+            weights[c] = sum / HW;
+            continue;
+        }
+        let sumA = 0;
+        for (let i = 0; i < HW; i++)
+            sumA += a[i];
+        let w = 0;
+        for (let i = 0; i < HW; i++) {
+            const gi = gc[i];
+            if (gi <= 0)
+                continue; // ReLU(g) · α is zero there (α = 0 where g = 0)
+            const g2 = gi * gi;
+            w += (gi * g2) / (2 * g2 + sumA * g2 * gi + 1e-6);
+        }
+        weights[c] = w;
+    }
+    const map = new Float64Array(HW);
+    for (let c = 0; c < C; c++) {
+        const wc = weights[c];
+        if (wc === 0)
+            continue;
+        const a = A.subarray(c * HW, (c + 1) * HW);
+        for (let i = 0; i < HW; i++)
+            map[i] += wc * a[i];
+    }
+    if (method !== 'cam')
+        for (let i = 0; i < HW; i++)
+            map[i] = Math.max(0, map[i]);
+    return normalizeMap(map);
+}
+/** (map − min) / (max − min), or all zeros for a constant map. */
+export function normalizeMap(map) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < map.length; i++) {
+        lo = Math.min(lo, map[i]);
+        hi = Math.max(hi, map[i]);
+    }
+    const out = new Float32Array(map.length);
+    if (!(hi > lo))
+        return out;
+    for (let i = 0; i < map.length; i++)
+        out[i] = (map[i] - lo) / (hi - lo);
+    return out;
+}
+/**
+ * Maps of a preprocessed batch x (N, 3, H, W) for each image's target class, in one forward (and,
+ * for the gradient methods, one backward) pass on the chosen backend.
+ */
+export function computeCam(model, x, options = {}) {
+    const method = options.method ?? 'gradcam';
+    const layer = options.layer ?? 'layer4';
+    checkOptions(model, method, layer);
+    const fc = model.fc;
+    const avgpool = model.avgpool;
+    const K = fc.outFeatures;
+    const N = x.shape[0];
+    const requested = targetClasses(options.classIndex, N, K);
+    const after = STAGES.slice(CAM_LAYERS.indexOf(layer)).map((name) => model[name]);
+    const recorded = method === 'cam' ? [] : [...after, avgpool, fc];
+    const modes = model.namedModules().map(([, m]) => [m, m.training]);
+    const restoreGrads = saveGrads(recorded);
+    try {
+        model.eval();
+        for (const root of recorded) {
+            for (const [, m] of root.namedModules())
+                m.training = !(m instanceof BatchNorm2d);
+        }
+        return withBackend(resolveBackend(options.backend), () => {
+            const features = model.forwardFeatures(x);
+            const logits = fc.call(features.pool);
+            const probabilities = softmax(logits);
+            const classes = requested.map((k, n) => k ?? argmax(logits.data.subarray(n * K, (n + 1) * K)));
+            let gradients = null;
+            if (method !== 'cam') {
+                const dlogits = Tensor.zeros([N, K]);
+                classes.forEach((k, n) => (dlogits.data[n * K + k] = 1));
+                const dpool = fc.backward(dlogits);
+                let d = avgpool.backward(dpool.reshape([N, dpool.shape[1], 1, 1]));
+                for (const stage of [...after].reverse())
+                    d = stage.backward(d);
+                gradients = d;
+            }
+            const A = features[layer];
+            const [, C, h, w] = A.shape;
+            const size = C * h * w;
+            return classes.map((k, n) => ({
+                classIndex: k,
+                score: probabilities.data[n * K + k],
+                logit: logits.data[n * K + k],
+                heatmap: {
+                    width: w,
+                    height: h,
+                    data: activationMap(method, A.data.subarray(n * size, (n + 1) * size), gradients?.data.subarray(n * size, (n + 1) * size) ?? null, fc.weight.data.subarray(k * C, (k + 1) * C), C, h * w),
+                },
+            }));
+        });
+    }
+    finally {
+        for (const [m, training] of modes)
+            m.training = training;
+        restoreGrads();
+    }
+}
+/** The network input for maps: the whole image resized (PIL-exact) to shorter side `size`, normalized. */
+export function camInput(image, size = DEFAULT_CAM_SIZE) {
+    if (!Number.isInteger(size) || size < MIN_INPUT_SIZE) {
+        throw new UserError(`--size must be an integer ≥ ${MIN_INPUT_SIZE}, got ${size}.`);
+    }
+    return toNormalizedTensor(resizeShorter(image, size));
+}
+/**
+ * Maps and boxes of image files, in order. Images whose preprocessed sizes agree are batched
+ * together (up to batchSize per pass); the others run separately.
+ */
+export function camFiles(model, files, options) {
+    const threshold = options.threshold ?? DEFAULT_BOX_THRESHOLD;
+    checkThreshold(threshold);
+    checkOptions(model, options.method ?? 'gradcam', options.layer ?? 'layer4');
+    targetClasses(options.classIndex, 1, model.options.numClasses);
+    const batchSize = options.batchSize ?? 8;
+    const inputs = files.map((file) => {
+        const image = readImage(file);
+        return { file, width: image.width, height: image.height, x: camInput(image, options.size) };
+    });
+    const groups = new Map();
+    inputs.forEach(({ x }, i) => {
+        const key = x.shape.join('x');
+        groups.set(key, [...(groups.get(key) ?? []), i]);
+    });
+    const results = new Array(files.length);
+    for (const indices of groups.values()) {
+        for (let start = 0; start < indices.length; start += batchSize) {
+            const batch = indices.slice(start, start + batchSize);
+            const maps = computeCam(model, batchTensors(batch.map((i) => inputs[i].x)), options);
+            batch.forEach((i, b) => {
+                const { file, width, height } = inputs[i];
+                const r = maps[b];
+                const box = thresholdBox(upsampleBilinear(r.heatmap, width, height), threshold);
+                const label = options.labels[r.classIndex] ?? `class ${r.classIndex}`;
+                results[i] = { file, label, width, height, box, ...r };
+            });
+        }
+    }
+    return results;
+}
+/** The photo with the map upsampled over it (jet colours), the box and the label. */
+export function camOverlay(image, result) {
+    const heat = upsampleBilinear(result.heatmap, image.width, image.height).data;
+    const label = `${result.label} (${result.classIndex}) ${(result.score * 100).toFixed(1)}%`;
+    return overlayHeatmap(image, heat, { box: result.box, label });
+}
+function checkOverlayPaths(overlays, files) {
+    if (overlays !== undefined && overlays.length !== files.length) {
+        throw new UserError(`overlays: ${overlays.length} PNG paths given for ${files.length} images; give one per image.`);
+    }
+}
+/**
+ * Loads the weights and computes the maps of image files (as camFiles) in a worker thread, so that
+ * the caller's event loop stays free during the forward and backward passes. Named weights are
+ * downloaded first, here.
+ */
+export async function camImages(files, options = {}) {
+    checkCamOptions(options.method ?? 'gradcam', options.layer ?? 'layer4');
+    checkThreshold(options.threshold ?? DEFAULT_BOX_THRESHOLD);
+    checkOverlayPaths(options.overlays, files);
+    resolveBackend(options.backend);
+    const { download, ...rest } = options;
+    const { arch, weightsPath } = await resolveWeights({
+        arch: options.arch,
+        weights: options.weights,
+        download,
+    });
+    const job = { ...rest, arch, weights: weightsPath, files: [...files] };
+    return runInWorker('cam', job);
+}
+/** `camImages` in the calling thread (the worker runs this). */
+export async function camImagesInThisThread(job) {
+    const { files, overlays, labels, labelsSource, ...options } = job;
+    checkOverlayPaths(overlays, files);
+    const { model } = await loadModel({ arch: job.arch, weights: job.weights });
+    const named = labelsFor(model.options.numClasses, labels, labelsSource);
+    const results = camFiles(model, files, { ...options, labels: named });
+    overlays?.forEach((path, i) => writePng(path, camOverlay(readImage(files[i]), results[i])));
+    return results;
+}
+//# sourceMappingURL=cam.js.map

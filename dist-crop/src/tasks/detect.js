@@ -1,0 +1,151 @@
+/**
+ * Object detection with Faster R-CNN: weights from a file or a registry name, a detector on the
+ * chosen backend (native: the ResNet body as one compiled plan off the event loop, the FPN, RPN and
+ * box head op by op on the native kernels), and labeled results for files.
+ */
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeResNet } from '../backends/native/compile.js';
+import { UserError } from '../errors.js';
+import { fetchWeights } from '../io/download.js';
+import { readImage, writePng } from '../io/image.js';
+import { loadWeightsFile } from '../io/weights/index.js';
+import { toDetectionKeys } from '../io/weights/key_map.js';
+import { FasterRCNN, imageToTensor, } from '../model/detection/index.js';
+import { findDetectionWeights, listDetectionWeights, } from '../model/weights_registry.js';
+import { drawDetections } from '../viz/boxes.js';
+import { runInWorker } from './in_worker.js';
+import { readLabelsFile } from './labels.js';
+import { resolveBackend } from './runner.js';
+export const DETECTION_MODELS = ['fasterrcnn', 'fasterrcnn-v2'];
+const VERSIONS = { fasterrcnn: 'v1', 'fasterrcnn-v2': 'v2' };
+let coco = null;
+/** The 91 COCO category names of torchvision's detection models (index 0 is background, gaps are 'N/A'). */
+export function cocoLabels() {
+    coco ??= readLabelsFile(fileURLToPath(new URL('../../../labels/coco-91.json', import.meta.url)));
+    return coco;
+}
+/** The variant a state dict belongs to, from its keys (after toDetectionKeys), if it is a Faster R-CNN. */
+export function guessDetectionModel(keys) {
+    let detector = false;
+    for (const key of keys) {
+        if (key.startsWith('rpn.head.conv.1.') || key.startsWith('roi_heads.box_head.0.'))
+            return 'fasterrcnn-v2';
+        detector ||= key.startsWith('roi_heads.box_head.fc6.');
+    }
+    return detector ? 'fasterrcnn' : undefined;
+}
+/** A model with weights, ready to run on one backend. */
+export class Detector {
+    model;
+    backend;
+    native;
+    constructor(model, backend) {
+        this.model = model;
+        this.backend = backend;
+        this.native = backend === 'native' ? new NativeResNet(model.backbone.body) : null;
+    }
+    /** Detections for (3, H, W) float images in [0, 1], with the RPN proposals. */
+    async detect(images) {
+        const native = this.native;
+        return this.model.detect(images, {
+            backend: this.backend,
+            body: native === null ? undefined : (x) => native.featureMaps(x, ['layer1', 'layer2', 'layer3', 'layer4']),
+        });
+    }
+}
+/** The local path and registry entry of `weights` (a registry name is downloaded into the cache). */
+async function resolveDetectionWeights(weights, download) {
+    const entry = findDetectionWeights(weights);
+    if (entry !== undefined)
+        return { path: await fetchWeights(entry, download), entry };
+    return { path: weights, entry: listDetectionWeights().find((e) => e.fileName === basename(weights)) };
+}
+/** Builds the Faster R-CNN a weights file is for and loads it strictly (every key, every shape). */
+export async function loadDetector(options) {
+    const backend = resolveBackend(options.backend);
+    const { path, entry } = await resolveDetectionWeights(options.weights, options.download);
+    const tensors = toDetectionKeys(loadWeightsFile(path), path);
+    const guessed = guessDetectionModel(tensors.keys());
+    if (guessed === undefined) {
+        throw new UserError(`${path} does not hold Faster R-CNN weights (no rpn/roi_heads keys).`);
+    }
+    const name = options.model ?? entry?.model ?? guessed;
+    if (name !== guessed) {
+        throw new UserError(`${path} holds ${guessed} weights but --model is ${name}; pass --model ${guessed}.`);
+    }
+    const model = new FasterRCNN(VERSIONS[name], {
+        ...options,
+        numClasses: tensors.get('roi_heads.box_predictor.cls_score.weight')?.shape[0] ?? 91,
+    });
+    loadDetectionStateDict(model, tensors, path);
+    return new Detector(model, backend);
+}
+/**
+ * Strict load after dropping the `num_batches_tracked` counters that frozen batch norm does not
+ * keep (as torchvision's FrozenBatchNorm2d does when loading).
+ */
+export function loadDetectionStateDict(model, tensors, source) {
+    const own = model.stateDict();
+    const kept = new Map([...tensors].filter(([k]) => own.has(k) || !k.endsWith('.num_batches_tracked')));
+    model.loadStateDict(kept, { source });
+}
+/** Runs the detector on image files one at a time (memory stays at one image's activations). */
+export async function detectFiles(detector, files, options = {}) {
+    const threshold = options.threshold ?? 0.5;
+    const labels = options.labels ?? cocoLabels();
+    const images = files.map((file) => readImage(file));
+    const results = [];
+    for (const [i, file] of files.entries()) {
+        const { detections } = await detector.detect([imageToTensor(images[i])]);
+        const { boxes, scores, labels: classes } = detections[0];
+        const found = [];
+        for (let k = 0; k < scores.length; k++) {
+            if (scores[k] < threshold)
+                continue;
+            found.push({
+                label: labels[classes[k]] ?? String(classes[k]),
+                labelIndex: classes[k],
+                score: scores[k],
+                box: [boxes[4 * k], boxes[4 * k + 1], boxes[4 * k + 2], boxes[4 * k + 3]],
+            });
+        }
+        options.onImage?.(i, images[i], found);
+        results.push({ file, detections: found });
+    }
+    return results;
+}
+function checkOutPaths(out, files) {
+    if (out !== undefined && out.length !== files.length) {
+        throw new UserError(`out: ${out.length} PNG paths given for ${files.length} images; give one per image.`);
+    }
+}
+/**
+ * Loads the detector and runs it on image files in a worker thread, so that the caller's event loop
+ * stays free (the FPN, RPN and box head are seconds of synchronous kernels per image). Weights named
+ * in the registry are downloaded first, here. `onImage` runs in this thread, in image order.
+ */
+export async function detectImages(files, options, onImage) {
+    checkOutPaths(options.out, files);
+    resolveBackend(options.backend);
+    const { download, ...rest } = options;
+    const { path, entry } = await resolveDetectionWeights(options.weights, download);
+    const job = { ...rest, model: rest.model ?? entry?.model, weights: path, files: [...files] };
+    return runInWorker('detect', job, onImage);
+}
+/** `detectImages` in the calling thread (the worker runs this); `report` gets each image's event. */
+export async function detectImagesInThisThread(job, report) {
+    const { files, out, threshold, labels, ...load } = job;
+    checkOutPaths(out, files);
+    const detector = await loadDetector(load);
+    return detectFiles(detector, files, {
+        threshold,
+        labels,
+        onImage: (index, image, detections) => {
+            if (out !== undefined)
+                writePng(out[index], drawDetections(image, detections));
+            report?.({ index, result: { file: files[index], detections } });
+        },
+    });
+}
+//# sourceMappingURL=detect.js.map

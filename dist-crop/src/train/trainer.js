@@ -1,0 +1,664 @@
+/**
+ * The training loop (native or reference kernels): builds a ResNet for a dataset (IDX or ImageFolder),
+ * optionally starts from weights (fine-tuning; a head of another class count is replaced by a
+ * freshly initialized one), trains with SGD or AdamW under a per-step lr schedule, evaluates on the
+ * held-out split after every epoch, and keeps a run directory:
+ *
+ *   RUNDIR/steps.jsonl                  one line per optimizer step (epoch, step, loss, acc, lr)
+ *   RUNDIR/metrics.jsonl                one line per epoch (trainLoss, trainAcc, valTop1, valTop5, …)
+ *   RUNDIR/curves.png                   loss and accuracy per epoch
+ *   RUNDIR/checkpoint-epoch-N.safetensors, RUNDIR/last.safetensors   (see checkpoint.ts)
+ *   RUNDIR/final.safetensors            the model's state dict (torchvision keys)
+ *
+ * Everything is deterministic: the initialization is seeded, the loader's order depends only on
+ * (seed, epoch) and each sample's augmentation on (seed, epoch, index), so `resume` from the last
+ * epoch boundary reproduces the step losses of an uninterrupted run exactly.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { copyFileAtomic, writeFileAtomic } from '../io/atomic_write.js';
+import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, idxFilePath } from '../data/idx.js';
+import { scanImageFolder } from '../data/image_folder.js';
+import { DataLoader, describeDataset } from '../data/loader.js';
+import { StateDictError, UserError } from '../errors.js';
+import { loadWeightsFile, saveWeightsFile } from '../io/weights/index.js';
+import { resnet } from '../model/resnet.js';
+import { BatchNorm2d } from '../nn/layers.js';
+import * as ops from '../ops/index.js';
+import { runInWorker } from '../tasks/in_worker.js';
+import { checkArch, guessArch, resolveWeights } from '../tasks/pretrained.js';
+import { resolveBackend } from '../tasks/runner.js';
+import { getBackend, setBackend } from '../backends/registry.js';
+import { NativeResNet } from '../backends/native/compile.js';
+import { writeLineChart } from '../viz/plot.js';
+import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from './checkpoint.js';
+import { AdamW, clipGradNorm, paramGroupsExcludingNoDecay, SGD } from './optim.js';
+import { cosineAnnealingLR, LrScheduler, oneCycleLR, stepLR, withWarmup, } from './schedules.js';
+export const OPTIMIZERS = ['sgd', 'adamw'];
+export const SCHEDULES = ['none', 'step', 'cosine', 'onecycle'];
+export const AUGMENTS = ['none', 'standard', 'crop'];
+export const FREEZE_MODES = ['none', 'backbone', 'bn'];
+function fail(message) {
+    throw new UserError(message);
+}
+function checkNumber(name, v, min, integer, max = Infinity) {
+    if (typeof v !== 'number' ||
+        !Number.isFinite(v) ||
+        v < min ||
+        v > max ||
+        (integer && !Number.isInteger(v))) {
+        fail(`Invalid ${name} ${String(v)}: expected ${integer ? 'an integer' : 'a number'} ≥ ${min}${max < Infinity ? ` and ≤ ${max}` : ''}.`);
+    }
+}
+function checkChoice(name, v, choices) {
+    if (!choices.includes(v))
+        fail(`Invalid ${name} '${String(v)}': expected one of ${choices.join(', ')}.`);
+}
+function optionalCount(name, v, min = 1) {
+    if (v === undefined || v === null)
+        return null;
+    checkNumber(name, v, min, true);
+    return v;
+}
+/** Fills in defaults and checks every option (UserErrors name the option). */
+export function resolveTrainOptions(o) {
+    if (typeof o.data !== 'string' || o.data === '')
+        fail('The training data (data) is missing.');
+    const arch = checkArch(o.arch ?? 'resnet50');
+    const optimizer = o.optimizer ?? 'sgd';
+    checkChoice('optimizer', optimizer, OPTIMIZERS);
+    const r = {
+        data: o.data,
+        arch,
+        classes: optionalCount('classes', o.classes),
+        epochs: o.epochs ?? 1,
+        batchSize: o.batchSize ?? 32,
+        lr: o.lr ?? (optimizer === 'sgd' ? 0.1 : 1e-3),
+        momentum: o.momentum ?? 0.9,
+        weightDecay: o.weightDecay ?? (optimizer === 'sgd' ? 1e-4 : 1e-2),
+        optimizer,
+        schedule: o.schedule ?? 'none',
+        warmupEpochs: o.warmupEpochs ?? 0,
+        labelSmoothing: o.labelSmoothing ?? 0,
+        clip: o.clip ?? null,
+        inputSize: o.inputSize ?? null,
+        augment: o.augment ?? 'standard',
+        shuffle: o.shuffle ?? true,
+        seed: o.seed ?? 0,
+        from: o.from ?? null,
+        freeze: o.freeze ?? 'none',
+        stepsPerEpoch: optionalCount('stepsPerEpoch', o.stepsPerEpoch),
+        trainSamples: optionalCount('trainSamples', o.trainSamples),
+        evalSamples: optionalCount('evalSamples', o.evalSamples),
+        workers: o.workers ?? 1,
+        out: o.out ?? join('runs', `${arch}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`),
+    };
+    checkNumber('epochs', r.epochs, 1, true);
+    checkNumber('batchSize', r.batchSize, 2, true);
+    checkNumber('lr', r.lr, 0, false);
+    checkNumber('momentum', r.momentum, 0, false, optimizer === 'adamw' ? 0.999999 : Infinity);
+    checkNumber('weightDecay', r.weightDecay, 0, false);
+    checkChoice('schedule', r.schedule, SCHEDULES);
+    checkNumber('warmupEpochs', r.warmupEpochs, 0, true);
+    if (r.warmupEpochs >= r.epochs && r.warmupEpochs > 0) {
+        fail(`The warm-up (${r.warmupEpochs} epochs) must be shorter than the run (${r.epochs} epochs).`);
+    }
+    checkNumber('labelSmoothing', r.labelSmoothing, 0, false, 1);
+    if (r.clip !== null)
+        checkNumber('clip', r.clip, Number.MIN_VALUE, false);
+    if (r.inputSize !== null)
+        checkNumber('inputSize', r.inputSize, 32, true);
+    checkChoice('augment', r.augment, AUGMENTS);
+    if (typeof r.shuffle !== 'boolean')
+        fail(`Invalid shuffle ${String(r.shuffle)}: expected true or false.`);
+    checkNumber('seed', r.seed, 0, true, Number.MAX_SAFE_INTEGER);
+    checkChoice('freeze', r.freeze, FREEZE_MODES);
+    checkNumber('workers', r.workers, 0, true);
+    return r;
+}
+function isDirectory(path) {
+    try {
+        return statSync(path).isDirectory();
+    }
+    catch {
+        return false;
+    }
+}
+function hasIdxFiles(dir) {
+    try {
+        idxFilePath(dir, 'train', 'images');
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function firstN(n, length) {
+    return n === null ? undefined : Array.from({ length: Math.min(n, length) }, (_, i) => i);
+}
+/**
+ * The splits of `data` (`idx:DIR`, a directory of IDX files, or an ImageFolder) and their
+ * transforms: training with `augment`, evaluation with the evaluation preprocessing (IDX: resize to
+ * the input size; folders: resize 256 + center crop 224 at 224, else a resize to the input size),
+ * normalized with Fashion-MNIST's statistics for IDX data and ImageNet's otherwise.
+ */
+export function resolveData(data, opts = {}) {
+    const explicitIdx = data.startsWith('idx:');
+    const dir = explicitIdx ? data.slice(4) : data;
+    if (!isDirectory(dir))
+        fail(`--data ${dir}: no such directory.`);
+    const idx = explicitIdx || hasIdxFiles(dir);
+    const inputSize = opts.inputSize ?? (idx ? 32 : 224);
+    checkNumber('input size', inputSize, 32, true);
+    const augment = opts.augment ?? 'standard';
+    if (idx) {
+        const norm = { mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD };
+        const evalT = { kind: 'none', size: inputSize, ...norm };
+        const trainT = augment === 'standard'
+            ? { kind: 'standard', size: inputSize, ...norm }
+            : augment === 'crop'
+                ? { ...evalT, kind: 'crop' }
+                : evalT;
+        const trainBase = { kind: 'idx', dir, split: 'train', transform: trainT };
+        const info = describeDataset(trainBase);
+        const train = { ...trainBase, indices: firstN(opts.trainSamples ?? null, info.length) };
+        let evalSpec = null;
+        let hasTest = true;
+        try {
+            idxFilePath(dir, 'test', 'images');
+            idxFilePath(dir, 'test', 'labels');
+        }
+        catch {
+            hasTest = false;
+        }
+        if (hasTest) {
+            const base = { kind: 'idx', dir, split: 'test', transform: evalT };
+            const n = describeDataset(base).length;
+            evalSpec = { ...base, indices: firstN(opts.evalSamples ?? null, n) };
+        }
+        return { kind: 'idx', train, eval: evalSpec, classes: info.classes, inputSize };
+    }
+    const evalT = inputSize === 224 ? { kind: 'none', preset: 'imagenet-v1' } : { kind: 'none', size: inputSize };
+    const trainT = augment === 'standard'
+        ? { kind: 'standard', size: inputSize }
+        : augment === 'crop'
+            ? { ...evalT, kind: 'crop' }
+            : evalT;
+    const split = isDirectory(join(dir, 'train'));
+    const trainRoot = split ? join(dir, 'train') : dir;
+    const trainIndex = scanImageFolder(trainRoot);
+    const train = {
+        kind: 'folder',
+        root: trainRoot,
+        transform: trainT,
+        indices: firstN(opts.trainSamples ?? null, trainIndex.samples.length),
+    };
+    let evalSpec = null;
+    const valRoot = join(dir, 'val');
+    if (split && isDirectory(valRoot)) {
+        const valIndex = scanImageFolder(valRoot);
+        if (valIndex.classes.join('\n') !== trainIndex.classes.join('\n')) {
+            fail(`${valRoot}: its class folders differ from those of ${trainRoot}.`);
+        }
+        evalSpec = {
+            kind: 'folder',
+            root: valRoot,
+            transform: evalT,
+            indices: firstN(opts.evalSamples ?? null, valIndex.samples.length),
+        };
+    }
+    return { kind: 'folder', train, eval: evalSpec, classes: trainIndex.classes, inputSize };
+}
+/**
+ * The evaluation split of `data` for `resnet50 eval`: IDX `test`, an ImageFolder's `val/`, or the
+ * whole folder when it has no train/val split.
+ */
+export function resolveEvalData(data, opts = {}) {
+    const splits = resolveData(data, { inputSize: opts.inputSize, augment: 'none', evalSamples: opts.samples });
+    if (splits.eval !== null) {
+        return {
+            spec: splits.eval,
+            classes: splits.classes,
+            inputSize: splits.inputSize,
+            split: splits.kind === 'idx' ? 'test' : 'val',
+        };
+    }
+    if (splits.kind === 'idx')
+        fail(`--data ${data}: no t10k (test) IDX files to evaluate on.`);
+    const spec = { ...splits.train, indices: undefined };
+    const n = describeDataset(spec).length;
+    return {
+        spec: { ...spec, indices: firstN(opts.samples ?? null, n) },
+        classes: splits.classes,
+        inputSize: splits.inputSize,
+        split: 'all',
+    };
+}
+/** Runs `forward` over every batch of `loader` (epoch 0) and scores the logits. */
+export async function evaluate(forward, loader, numClasses) {
+    const confusion = Array.from({ length: numClasses }, () => new Array(numClasses).fill(0));
+    let count = 0;
+    let top1 = 0;
+    let top5 = 0;
+    let lossSum = 0;
+    const k = Math.min(5, numClasses);
+    for await (const batch of loader.batches(0)) {
+        const logits = await forward(batch.x);
+        const [n, classes] = logits.shape;
+        if (classes !== numClasses)
+            fail(`The model gives ${classes} logits, expected ${numClasses}.`);
+        for (const y of batch.y) {
+            if (y >= numClasses)
+                fail(`Label ${y} is outside the model's ${numClasses} classes.`);
+        }
+        lossSum += ops.crossEntropy(logits, batch.y, 0).loss * n;
+        for (let i = 0; i < n; i++) {
+            const row = logits.data.subarray(i * classes, (i + 1) * classes);
+            const y = batch.y[i];
+            let best = 0;
+            let above = 0;
+            for (let c = 0; c < classes; c++) {
+                if (row[c] > row[best])
+                    best = c;
+                if (row[c] > row[y] || (row[c] === row[y] && c < y))
+                    above++;
+            }
+            if (best === y)
+                top1++;
+            if (above < k)
+                top5++;
+            confusion[y][best]++;
+        }
+        count += n;
+    }
+    if (count === 0)
+        fail('The evaluation split is empty.');
+    return { count, top1: top1 / count, top5: top5 / count, loss: lossSum / count, confusion };
+}
+/** Weights of `from` (a file or a registry name) as torchvision-named tensors. */
+async function readFromWeights(from, arch) {
+    const { weightsPath } = await resolveWeights({ arch, weights: from });
+    return { path: weightsPath, tensors: loadWeightsFile(weightsPath) };
+}
+/**
+ * Loads fine-tuning weights into `model`; a missing head or one of another class count is kept as
+ * initialized (torchvision init). Returns whether the head was replaced and a note saying so.
+ */
+async function loadFrom(model, from, arch) {
+    const { path, tensors } = await readFromWeights(from, arch);
+    const fileArch = guessArch(tensors.keys());
+    if (fileArch !== undefined && fileArch !== arch) {
+        fail(`${path} holds ${fileArch} weights but the arch is ${arch}; pass --arch ${fileArch}.`);
+    }
+    const own = model.stateDict();
+    const ownFc = own.get('fc.weight');
+    const fileFc = tensors.get('fc.weight');
+    const fits = ownFc !== undefined && fileFc !== undefined && fileFc.shape.join() === ownFc.shape.join();
+    const merged = new Map(tensors);
+    if (!fits) {
+        for (const key of [...merged.keys()])
+            if (key.startsWith('fc.'))
+                merged.delete(key);
+        for (const [key, t] of own)
+            if (key.startsWith('fc.'))
+                merged.set(key, t.clone());
+    }
+    model.loadStateDict(merged, { source: path });
+    if (fits)
+        return { replaced: false, note: null };
+    const fileClasses = fileFc === undefined ? 'no classification head' : `${fileFc.shape[0]} classes`;
+    return {
+        replaced: true,
+        note: `${path} has ${fileClasses} and the data ${ownFc?.shape[0]}: fc.weight and fc.bias are freshly initialized (the rest is loaded).`,
+    };
+}
+/** Puts the model in training mode as the freeze mode wants. */
+/**
+ * The evaluation forward pass of `model` as it is now: on the native backend a fused inference plan
+ * (BN folded, compiled from the current weights, off the event loop), else the module tree.
+ */
+function evalForward(model) {
+    if (getBackend().name !== 'native')
+        return async (x) => model.call(x);
+    const plan = new NativeResNet(model);
+    return (x) => plan.forward(x);
+}
+function setTrainingMode(model, freeze) {
+    if (freeze === 'backbone') {
+        model.eval();
+        model.fc?.train();
+        return;
+    }
+    model.train();
+    if (freeze === 'bn')
+        for (const [, m] of model.namedModules())
+            if (m instanceof BatchNorm2d)
+                m.training = false;
+}
+function trainableParams(model, all, freeze) {
+    if (freeze === 'backbone')
+        return all.filter((p) => p.name.startsWith('fc.'));
+    if (freeze === 'bn') {
+        const frozen = new Set();
+        for (const [path, m] of model.namedModules()) {
+            if (m instanceof BatchNorm2d)
+                for (const name of ['weight', 'bias'])
+                    frozen.add(`${path}.${name}`);
+        }
+        return all.filter((p) => !frozen.has(p.name));
+    }
+    return all;
+}
+function buildOptimizer(o, params) {
+    const groups = paramGroupsExcludingNoDecay(params, o.weightDecay);
+    if (o.optimizer === 'adamw')
+        return new AdamW(groups, { lr: o.lr, weightDecay: o.weightDecay, betas: [o.momentum, 0.999] });
+    return new SGD(groups, { lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay });
+}
+/** The per-step schedule over `epochs × stepsPerEpoch` steps, with the warm-up first. */
+function buildSchedule(o, stepsPerEpoch) {
+    const total = o.epochs * stepsPerEpoch;
+    const warmup = o.warmupEpochs * stepsPerEpoch;
+    const main = Math.max(1, total - warmup);
+    let schedule;
+    if (o.schedule === 'step')
+        schedule = stepLR(Math.max(1, Math.ceil(main / 3)), 0.1);
+    else if (o.schedule === 'cosine')
+        schedule = cosineAnnealingLR(main);
+    else if (o.schedule === 'onecycle')
+        schedule = oneCycleLR({ totalSteps: main });
+    else
+        schedule = (_step, baseLr) => baseLr;
+    return warmup > 0 ? withWarmup(schedule, warmup, 0.01) : schedule;
+}
+function writeLines(path, lines) {
+    const text = lines.map((l) => `${JSON.stringify(l)}\n`).join('');
+    writeFileAtomic(path, [Buffer.from(text, 'utf8')]);
+}
+function readJsonLines(path) {
+    if (!existsSync(path))
+        return [];
+    return readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .flatMap((l) => {
+        try {
+            return [JSON.parse(l)];
+        }
+        catch {
+            return [];
+        }
+    });
+}
+function writeCurves(path, metrics) {
+    const series = [
+        { name: 'train loss', points: metrics.map((m) => [m.epoch, m.trainLoss]) },
+        { name: 'train accuracy', points: metrics.map((m) => [m.epoch, m.trainAcc]) },
+    ];
+    if (metrics.some((m) => m.valTop1 !== null)) {
+        series.push({
+            name: 'val top-1',
+            points: metrics.filter((m) => m.valTop1 !== null).map((m) => [m.epoch, m.valTop1]),
+        });
+        series.push({
+            name: 'val top-5',
+            points: metrics.filter((m) => m.valTop5 !== null).map((m) => [m.epoch, m.valTop5]),
+        });
+    }
+    writeLineChart(path, { title: 'Training curves', xLabel: 'epoch', yLabel: 'loss / accuracy', series });
+}
+/** Options to use when resuming: the checkpoint's, with epochs, data and workers from the call. */
+function resumeOptions(path, call, out) {
+    const meta = readCheckpointMeta(path);
+    const saved = meta.options;
+    return resolveTrainOptions({
+        ...saved,
+        epochs: call.epochs ?? saved.epochs,
+        data: call.data ?? saved.data,
+        workers: call.workers ?? saved.workers,
+        out,
+    });
+}
+/**
+ * Trains a model as described in the file header, in a worker thread, so the caller's event loop
+ * stays free during the steps (each one is seconds of synchronous kernel calls). `report` runs in the
+ * caller's thread and receives every progress event; the worker waits until it has returned, so a
+ * `report` that throws stops the run at that event and `train()` rejects with its error. User errors
+ * keep their class (UserError, StateDictError, …).
+ */
+export function train(options, report) {
+    return runInWorker('train', options, report);
+}
+/**
+ * `train()` in the calling thread: the same run, but every step blocks the event loop. For worker
+ * threads (tasks/in_worker_entry.ts) and programs that have nothing else to do.
+ */
+export async function trainInThisThread(options, report) {
+    const previous = getBackend().name;
+    setBackend(resolveBackend(options.backend));
+    try {
+        return await trainOn(options, report);
+    }
+    finally {
+        setBackend(previous);
+    }
+}
+async function trainOn(options, report) {
+    const first = resolveTrainOptions(options);
+    const runDir = first.out;
+    const lastPath = join(runDir, 'last.safetensors');
+    if (options.resume === true && !existsSync(lastPath)) {
+        fail(`${lastPath}: no checkpoint to resume from.`);
+    }
+    if (options.resume !== true && existsSync(lastPath)) {
+        fail(`${runDir} already holds a run (last.safetensors); pass resume to continue it or choose another out directory.`);
+    }
+    const o = options.resume === true ? resumeOptions(lastPath, options, runDir) : first;
+    const data = resolveData(o.data, o);
+    const numClasses = o.classes ?? data.classes.length;
+    if (numClasses < data.classes.length) {
+        fail(`classes (--classes) ${numClasses} is fewer than the ${data.classes.length} classes of ${o.data}.`);
+    }
+    const classes = [
+        ...data.classes,
+        ...Array.from({ length: numClasses - data.classes.length }, (_, i) => `class ${data.classes.length + i}`),
+    ];
+    const workers = o.workers;
+    const trainLoader = new DataLoader(data.train, {
+        batchSize: o.batchSize,
+        shuffle: o.shuffle,
+        seed: o.seed,
+        workers,
+        dropLast: true,
+    });
+    const evalLoader = data.eval === null ? null : new DataLoader(data.eval, { batchSize: o.batchSize, seed: o.seed, workers });
+    try {
+        if (trainLoader.batchesPerEpoch === 0) {
+            fail(`${o.data}: the training split has ${trainLoader.length} images, fewer than one batch of ${o.batchSize}.`);
+        }
+        const stepsPerEpoch = Math.min(trainLoader.batchesPerEpoch, o.stepsPerEpoch ?? Infinity);
+        const model = resnet(o.arch, { numClasses, seed: o.seed });
+        const notes = [];
+        let headReplaced = false;
+        if (o.from !== null && options.resume !== true) {
+            const { replaced, note } = await loadFrom(model, o.from, o.arch);
+            headReplaced = replaced;
+            if (note !== null)
+                notes.push(note);
+        }
+        const params = trainableParams(model, model.parameters(), o.freeze);
+        const optimizer = buildOptimizer(o, params);
+        const scheduler = new LrScheduler(optimizer, buildSchedule(o, stepsPerEpoch));
+        mkdirSync(runDir, { recursive: true });
+        const stepsPath = join(runDir, 'steps.jsonl');
+        const metricsPath = join(runDir, 'metrics.jsonl');
+        let startEpoch = 0;
+        let globalStep = 0;
+        let metrics = [];
+        if (options.resume === true) {
+            const meta = loadCheckpoint(lastPath, { model, optimizer, scheduler });
+            if (meta.arch !== o.arch || meta.classes.length !== numClasses) {
+                throw new StateDictError(`${lastPath}: the checkpoint is for ${meta.arch} with ${meta.classes.length} classes, not ${o.arch} with ${numClasses}.`);
+            }
+            startEpoch = meta.epoch;
+            globalStep = meta.step;
+            metrics = meta.metrics;
+            // Lines written after the checkpoint (an epoch cut short) are dropped, so the files continue it exactly.
+            writeLines(stepsPath, readJsonLines(stepsPath).filter((s) => s.step <= globalStep));
+            writeLines(metricsPath, metrics);
+            notes.push(`resuming ${runDir} after epoch ${startEpoch} (step ${globalStep}).`);
+        }
+        else {
+            writeLines(stepsPath, []);
+            writeLines(metricsPath, []);
+        }
+        const savedOptions = o;
+        report?.({
+            type: 'start',
+            runDir,
+            arch: o.arch,
+            numClasses,
+            trainSamples: trainLoader.length,
+            evalSamples: evalLoader?.length ?? 0,
+            epochs: o.epochs,
+            startEpoch,
+            stepsPerEpoch,
+            batchSize: o.batchSize,
+            notes,
+            metrics: [...metrics],
+        });
+        let lastCheckpoint = options.resume === true ? lastPath : null;
+        let stepSecondsSum = 0;
+        let stepsTimed = 0;
+        for (let epoch = startEpoch; epoch < o.epochs; epoch++) {
+            const epochStart = performance.now();
+            setTrainingMode(model, o.freeze);
+            let steps = 0;
+            let seen = 0;
+            let correct = 0;
+            let lossSum = 0;
+            let trainMs = 0;
+            for await (const batch of trainLoader.batches(epoch)) {
+                if (steps >= stepsPerEpoch)
+                    break;
+                const t0 = performance.now();
+                model.zeroGrad();
+                const logits = model.call(batch.x);
+                const { loss, dlogits } = ops.crossEntropy(logits, batch.y, o.labelSmoothing);
+                if (!Number.isFinite(loss)) {
+                    fail(`The loss became ${loss} at epoch ${epoch + 1} step ${steps + 1}; lower the learning rate or clip the gradients.`);
+                }
+                if (o.freeze === 'backbone')
+                    model.fc?.backward(dlogits);
+                else
+                    model.backward(dlogits);
+                if (o.clip !== null)
+                    clipGradNorm(params, o.clip);
+                const lr = optimizer.lr;
+                optimizer.step();
+                scheduler.step();
+                const n = batch.y.length;
+                let batchCorrect = 0;
+                for (let i = 0; i < n; i++) {
+                    const row = logits.data.subarray(i * numClasses, (i + 1) * numClasses);
+                    let best = 0;
+                    for (let c = 1; c < numClasses; c++)
+                        if (row[c] > row[best])
+                            best = c;
+                    if (best === batch.y[i])
+                        batchCorrect++;
+                }
+                const elapsed = performance.now() - t0;
+                trainMs += elapsed;
+                stepSecondsSum += elapsed / 1000;
+                stepsTimed++;
+                steps++;
+                globalStep++;
+                seen += n;
+                correct += batchCorrect;
+                lossSum += loss;
+                const record = { epoch: epoch + 1, step: globalStep, loss, acc: batchCorrect / n, lr };
+                appendFileSync(stepsPath, `${JSON.stringify(record)}\n`);
+                const remaining = stepsPerEpoch - steps + (o.epochs - epoch - 1) * stepsPerEpoch;
+                report?.({
+                    type: 'step',
+                    epoch: epoch + 1,
+                    epochs: o.epochs,
+                    step: steps,
+                    stepsPerEpoch,
+                    globalStep,
+                    loss,
+                    meanLoss: lossSum / steps,
+                    acc: correct / seen,
+                    lr,
+                    imgPerSec: seen / (trainMs / 1000),
+                    etaSeconds: (stepSecondsSum / stepsTimed) * remaining,
+                });
+            }
+            let valTop1 = null;
+            let valTop5 = null;
+            if (evalLoader !== null) {
+                model.eval();
+                const r = await evaluate(evalForward(model), evalLoader, numClasses);
+                valTop1 = r.top1;
+                valTop5 = r.top5;
+            }
+            const m = {
+                epoch: epoch + 1,
+                step: globalStep,
+                trainLoss: lossSum / steps,
+                trainAcc: correct / seen,
+                valTop1,
+                valTop5,
+                lr: optimizer.lr,
+                imgPerSec: seen / (trainMs / 1000),
+                seconds: (performance.now() - epochStart) / 1000,
+            };
+            metrics.push(m);
+            appendFileSync(metricsPath, `${JSON.stringify(m)}\n`);
+            writeCurves(join(runDir, 'curves.png'), metrics);
+            const checkpoint = join(runDir, `checkpoint-epoch-${epoch + 1}.safetensors`);
+            saveCheckpoint(checkpoint, {
+                model,
+                optimizer,
+                scheduler,
+                epoch: epoch + 1,
+                step: globalStep,
+                seed: o.seed,
+                arch: o.arch,
+                classes,
+                options: savedOptions,
+                metrics: metrics,
+            });
+            copyFileAtomic(checkpoint, lastPath);
+            lastCheckpoint = lastPath;
+            report?.({ type: 'epoch', epochs: o.epochs, metrics: m, checkpoint });
+        }
+        const finalWeights = join(runDir, 'final.safetensors');
+        saveWeightsFile(finalWeights, model.stateDict(), {
+            format: 'resnet50-weights',
+            arch: o.arch,
+            classes: JSON.stringify(classes),
+        });
+        const result = {
+            runDir,
+            arch: o.arch,
+            numClasses,
+            classes,
+            epochs: Math.max(startEpoch, o.epochs),
+            globalStep,
+            metrics,
+            finalWeights,
+            lastCheckpoint,
+            headReplaced,
+            notes,
+        };
+        report?.({ type: 'end', result });
+        return result;
+    }
+    finally {
+        await trainLoader.close();
+        await evalLoader?.close();
+    }
+}
+//# sourceMappingURL=trainer.js.map

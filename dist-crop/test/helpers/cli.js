@@ -1,0 +1,17 @@
+/** Runs the built CLI in a child process and returns its exit code and output. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+export const SHARED = fileURLToPath(new URL('../../../../shared/', import.meta.url));
+export function runCli(args, env = {}) {
+    const r = spawnSync(process.execPath, [CLI, ...args], {
+        encoding: 'utf8',
+        cwd: REPO,
+        env: { ...process.env, RESNET50_WEIGHTS_MIRROR: 'http://127.0.0.1:9/', ...env },
+        timeout: 120_000,
+        maxBuffer: 256 * 1024 * 1024,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+//# sourceMappingURL=cli.js.map
