@@ -1,1 +1,0 @@
-export declare function writeMarkdown(path: string, text: string): Promise<void>;

@@ -1,2 +1,0 @@
-import { type Command } from './args.js';
-export declare const summaryCommand: Command;

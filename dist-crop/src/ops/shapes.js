@@ -1,9 +1,0 @@
-/** Output-size arithmetic shared by ops, kernels and shape inference (PyTorch's formulas, floor mode). */
-export function convOutputSize(size, kernel, stride, padding, dilation = 1) {
-    return Math.floor((size + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
-}
-/** PyTorch's adaptive pooling bin [start, end) for output index i. */
-export function adaptiveBin(i, inSize, outSize) {
-    return [Math.floor((i * inSize) / outSize), Math.ceil(((i + 1) * inSize) / outSize)];
-}
-//# sourceMappingURL=shapes.js.map
