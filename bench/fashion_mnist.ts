@@ -40,10 +40,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeMarkdown } from './markdown.js';
+import { readWallLog, wallTime, WallLog, type WallTime } from './wall_log.js';
 import { train, type EpochMetrics, type TrainEvent } from '../src/train/trainer.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -105,6 +106,11 @@ interface SideResult {
   /** Wall time until the end of the first epoch at or above the target (null: not reached). */
   secondsToTarget: number | null;
   meanTrainSecondsPerEpoch: number;
+}
+
+interface OursResult extends SideResult {
+  /** Wall clock of our processes (RUNDIR/wall.jsonl), to the target epoch or to the end. */
+  wall: WallTime;
 }
 
 interface TorchFull extends SideResult {
@@ -202,8 +208,10 @@ function toRow(m: EpochMetrics, imagesPerEpoch: number, elapsedSeconds: number):
   };
 }
 
-async function runOurs(o: Options): Promise<SideResult> {
+async function runOurs(o: Options): Promise<OursResult> {
   const start = performance.now();
+  const wallPath = join(o.out, 'wall.jsonl');
+  const wall = new WallLog(wallPath);
   const epochs: EpochRow[] = [];
   let secondsToTarget: number | null = null;
   let imagesPerEpoch = 0;
@@ -211,6 +219,8 @@ async function runOurs(o: Options): Promise<SideResult> {
   let before = 0;
   const onEvent = (e: TrainEvent): void => {
     if (e.type === 'start') {
+      // The trainer has accepted the run directory: a new run starts a new log.
+      wall.start(e.startEpoch, !o.resume);
       imagesPerEpoch = e.stepsPerEpoch * e.batchSize;
       for (const m of e.metrics) {
         before += m.seconds;
@@ -223,6 +233,7 @@ async function runOurs(o: Options): Promise<SideResult> {
       );
       for (const n of e.notes) log(`ours: ${n}`);
     } else if (e.type === 'step') {
+      wall.step(e.epoch, e.step);
       if (e.step % 10 === 0 || e.step === 1) {
         log(
           `ours epoch ${e.epoch} step ${e.step}/${e.stepsPerEpoch}: loss ${e.meanLoss.toFixed(4)}, ` +
@@ -233,6 +244,7 @@ async function runOurs(o: Options): Promise<SideResult> {
       const elapsed = before + (performance.now() - start) / 1000;
       const row = toRow(e.metrics, imagesPerEpoch, elapsed);
       epochs.push(row);
+      wall.epoch(row.epoch);
       log(
         `ours epoch ${row.epoch}: test top-1 ${(row.top1 * 100).toFixed(2)} %, ${row.seconds.toFixed(0)} s ` +
           `(training ${row.trainSeconds.toFixed(0)} s), ${(elapsed / 3600).toFixed(2)} h so far`,
@@ -274,7 +286,13 @@ async function runOurs(o: Options): Promise<SideResult> {
     log(`ours: ${err.message}; stopping.`);
   }
   const mean = epochs.length === 0 ? NaN : epochs.reduce((s, r) => s + r.trainSeconds, 0) / epochs.length;
-  return { epochs, secondsToTarget, meanTrainSecondsPerEpoch: mean };
+  const targetEpoch = secondsToTarget === null ? null : (epochs.at(-1)?.epoch ?? null);
+  return {
+    epochs,
+    secondsToTarget,
+    meanTrainSecondsPerEpoch: mean,
+    wall: wallTime(readWallLog(wallPath), targetEpoch),
+  };
 }
 
 function runTorch(o: Options): TorchFull {
@@ -377,7 +395,7 @@ function epochTable(name: string, r: SideResult): string[] {
 function report(
   o: Options,
   command: string,
-  ours: SideResult | null,
+  ours: OursResult | null,
   torch: TorchFull | null,
   check: CrossCheck | null,
 ): string {
@@ -418,6 +436,7 @@ function report(
     );
   }
   L.push('');
+  if (ours !== null) L.push(wallText(ours), '');
   if (ours !== null && torch !== null) {
     const ratio = ours.meanTrainSecondsPerEpoch / torch.meanTrainSecondsPerEpoch;
     L.push(
@@ -437,6 +456,21 @@ function report(
   if (torch !== null) L.push(...epochTable('PyTorch', torch));
   L.push('## Command', '', '```sh', `npx tsc -p tsconfig.json && ${command}`, '```', '');
   return L.join('\n');
+}
+
+/** The wall clock of our processes, work lost to interruptions included. */
+function wallText(ours: OursResult): string {
+  const w = ours.wall;
+  const what = w.reached ? 'to the target' : 'in all';
+  const unlogged =
+    w.unloggedEpochs > 0
+      ? ` Epochs 1-${w.unloggedEpochs} ran before this log was kept; their time is not in this figure.`
+      : '';
+  return (
+    `Wall clock of our ${w.processes} process(es) ${what}: ${hours(w.seconds)} (RUNDIR/wall.jsonl: each process from ` +
+    'its start to its last record, so work lost when a process stopped mid-epoch and was redone after `--resume` ' +
+    `counts; the table's times count each finished epoch once).${unlogged}`
+  );
 }
 
 async function main(): Promise<void> {
