@@ -220,22 +220,24 @@ function checkSize(size: number): void {
     throw new UserError(`Invalid image size ${size}: expected an integer >= 1.`);
 }
 
+function checkFlipProbability(p: number | undefined): void {
+  if (p !== undefined && !(p >= 0 && p <= 1)) throw new UserError(`Invalid flip probability ${p}.`);
+}
+
 /** Checks a transform config; throws a UserError naming the bad field. */
 export function validateTransform(t: TrainTransform): void {
   if (t.kind === 'standard') {
     checkSize(t.size);
     if (t.scale) checkRange('scale', t.scale, false);
     if (t.ratio) checkRange('ratio', t.ratio, true);
-    const p = t.flipProbability;
-    if (p !== undefined && !(p >= 0 && p <= 1)) throw new UserError(`Invalid flip probability ${p}.`);
+    checkFlipProbability(t.flipProbability);
   } else if (t.kind === 'none' || t.kind === 'crop') {
     if (t.kind === 'crop') {
       const pad = t.padding;
       if (pad !== undefined && !(Number.isInteger(pad) && pad >= 0)) {
         throw new UserError(`Invalid crop padding ${pad}: expected an integer >= 0.`);
       }
-      const p = t.flipProbability;
-      if (p !== undefined && !(p >= 0 && p <= 1)) throw new UserError(`Invalid flip probability ${p}.`);
+      checkFlipProbability(t.flipProbability);
     }
     if (t.preset !== undefined && t.size !== undefined) {
       throw new UserError('A "none" transform takes either a preset or a size, not both.');
