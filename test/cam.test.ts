@@ -290,7 +290,21 @@ test('camFiles batches equal-sized images, keeps their order and maps boxes to o
   const model = resnet('resnet18', { numClasses: 10, seed: 4 });
   const files = ['chelsea.png', 'astronaut.png', 'coffee.png'].map((f) => join(SHARED, 'images', f));
   const labels = Array.from({ length: 10 }, (_, i) => `c${i}`);
-  const results = camFiles(model, files, { labels, size: 64, backend: 'js', classIndex: 2, batchSize: 2 });
+  const seen: [number, number, number, string][] = [];
+  const results = camFiles(model, files, {
+    labels,
+    size: 64,
+    backend: 'js',
+    classIndex: 2,
+    batchSize: 2,
+    onImage: (i, image, result) => seen.push([i, image.width, image.height, result.file]),
+  });
+  // Pass order: the two 3×2-map images (0 and 2) share a batch, then the square one.
+  assert.deepEqual(seen, [
+    [0, 451, 300, files[0]],
+    [2, 600, 400, files[2]],
+    [1, 512, 512, files[1]],
+  ]);
   assert.deepEqual(
     results.map((r) => [r.file, r.width, r.height, r.heatmap.width, r.heatmap.height, r.label]),
     [

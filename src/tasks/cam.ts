@@ -26,6 +26,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { ShapeError, UserError } from '../errors.js';
 import { overlayHeatmap } from '../viz/overlay.js';
 import { runInWorker } from './in_worker.js';
+import { checkOnePathPerImage } from './input.js';
 import { labelsFor } from './labels.js';
 import { loadModel, resolveWeights } from './pretrained.js';
 import { resolveBackend } from './runner.js';
@@ -275,6 +276,11 @@ export interface CamFileOptions {
   threshold?: number;
   /** Images per pass (default 8); only images of equal input size share one. */
   batchSize?: number;
+  /**
+   * Called with each image (as read, full size) once its map is known, e.g. to draw an overlay;
+   * with it, images are held in memory until their pass is done.
+   */
+  onImage?: (index: number, image: RgbImage, result: CamFileResult) => void;
 }
 
 export interface CamFileResult extends CamResult {
@@ -297,9 +303,11 @@ export function camFiles(model: ResNet, files: readonly string[], options: CamFi
   checkOptions(model, options.method ?? 'gradcam', options.layer ?? 'layer4');
   targetClasses(options.classIndex, 1, model.options.numClasses);
   const batchSize = options.batchSize ?? 8;
+  const keep = options.onImage !== undefined;
   const inputs = files.map((file) => {
     const image = readImage(file);
-    return { file, width: image.width, height: image.height, x: camInput(image, options.size) };
+    const x = camInput(image, options.size);
+    return { file, width: image.width, height: image.height, x, image: keep ? image : undefined };
   });
   const groups = new Map<string, number[]>();
   inputs.forEach(({ x }, i) => {
@@ -317,6 +325,11 @@ export function camFiles(model: ResNet, files: readonly string[], options: CamFi
         const box = thresholdBox(upsampleBilinear(r.heatmap, width, height), threshold);
         const label = options.labels[r.classIndex] ?? `class ${r.classIndex}`;
         results[i] = { file, label, width, height, box, ...r };
+        const { image } = inputs[i];
+        if (image !== undefined) {
+          options.onImage?.(i, image, results[i]);
+          inputs[i].image = undefined;
+        }
       });
     }
   }
@@ -330,7 +343,7 @@ export function camOverlay(image: RgbImage, result: CamFileResult): RgbImage {
   return overlayHeatmap(image, heat, { box: result.box, label });
 }
 
-export interface CamImagesOptions extends Omit<CamFileOptions, 'labels'> {
+export interface CamImagesOptions extends Omit<CamFileOptions, 'labels' | 'onImage'> {
   /** A .safetensors/.pth/.pt file or IMAGENET1K_V1 / IMAGENET1K_V2 (downloaded here, before the worker starts). */
   weights?: string;
   /** resnet18 … resnet152 (default resnet50). */
@@ -346,14 +359,6 @@ export interface CamImagesOptions extends Omit<CamFileOptions, 'labels'> {
 
 type CamJob = Omit<CamImagesOptions, 'download'> & { files: readonly string[] };
 
-function checkOverlayPaths(overlays: readonly string[] | undefined, files: readonly string[]): void {
-  if (overlays !== undefined && overlays.length !== files.length) {
-    throw new UserError(
-      `overlays: ${overlays.length} PNG paths given for ${files.length} images; give one per image.`,
-    );
-  }
-}
-
 /**
  * Loads the weights and computes the maps of image files (as camFiles) in a worker thread, so that
  * the caller's event loop stays free during the forward and backward passes. Named weights are
@@ -365,7 +370,7 @@ export async function camImages(
 ): Promise<CamFileResult[]> {
   checkCamOptions(options.method ?? 'gradcam', options.layer ?? 'layer4');
   checkThreshold(options.threshold ?? DEFAULT_BOX_THRESHOLD);
-  checkOverlayPaths(options.overlays, files);
+  checkOnePathPerImage('overlays', options.overlays, files);
   resolveBackend(options.backend);
   const { download, ...rest } = options;
   const { arch, weightsPath } = await resolveWeights({
@@ -380,10 +385,13 @@ export async function camImages(
 /** `camImages` in the calling thread (the worker runs this). */
 export async function camImagesInThisThread(job: CamJob): Promise<CamFileResult[]> {
   const { files, overlays, labels, labelsSource, ...options } = job;
-  checkOverlayPaths(overlays, files);
+  checkOnePathPerImage('overlays', overlays, files);
   const { model } = await loadModel({ arch: job.arch, weights: job.weights });
   const named = labelsFor(model.options.numClasses, labels, labelsSource);
-  const results = camFiles(model, files, { ...options, labels: named });
-  overlays?.forEach((path, i) => writePng(path, camOverlay(readImage(files[i]), results[i])));
-  return results;
+  const onImage =
+    overlays === undefined
+      ? undefined
+      : (i: number, image: RgbImage, result: CamFileResult) =>
+          writePng(overlays[i], camOverlay(image, result));
+  return camFiles(model, files, { ...options, labels: named, onImage });
 }

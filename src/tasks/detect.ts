@@ -27,6 +27,7 @@ import {
 import type { Tensor } from '../tensor/tensor.js';
 import { drawDetections } from '../viz/boxes.js';
 import { runInWorker } from './in_worker.js';
+import { checkOnePathPerImage } from './input.js';
 import { readLabelsFile } from './labels.js';
 import { resolveBackend, type BackendName } from './runner.js';
 
@@ -196,12 +197,6 @@ export interface DetectImageEvent {
 
 type DetectJob = Omit<DetectImagesOptions, 'download'> & { files: readonly string[] };
 
-function checkOutPaths(out: readonly string[] | undefined, files: readonly string[]): void {
-  if (out !== undefined && out.length !== files.length) {
-    throw new UserError(`out: ${out.length} PNG paths given for ${files.length} images; give one per image.`);
-  }
-}
-
 /**
  * Loads the detector and runs it on image files in a worker thread, so that the caller's event loop
  * stays free (the FPN, RPN and box head are seconds of synchronous kernels per image). Weights named
@@ -212,7 +207,7 @@ export async function detectImages(
   options: DetectImagesOptions,
   onImage?: (event: DetectImageEvent) => void,
 ): Promise<FileDetections[]> {
-  checkOutPaths(options.out, files);
+  checkOnePathPerImage('out', options.out, files);
   resolveBackend(options.backend);
   const { download, ...rest } = options;
   const { path, entry } = await resolveDetectionWeights(options.weights, download);
@@ -226,7 +221,7 @@ export async function detectImagesInThisThread(
   report?: (event: DetectImageEvent) => void,
 ): Promise<FileDetections[]> {
   const { files, out, threshold, labels, ...load } = job;
-  checkOutPaths(out, files);
+  checkOnePathPerImage('out', out, files);
   const detector = await loadDetector(load);
   return detectFiles(detector, files, {
     threshold,

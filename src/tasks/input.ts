@@ -2,7 +2,7 @@
 import { preprocess, type PresetName } from '../data/transforms.js';
 import { readImage } from '../io/image.js';
 import { MIN_INPUT_SIZE } from '../model/resnet.js';
-import { ShapeError } from '../errors.js';
+import { ShapeError, UserError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export function imageTensor(file: string, preset: PresetName): Tensor {
@@ -14,4 +14,17 @@ export function imageTensor(file: string, preset: PresetName): Tensor {
     );
   }
   return x;
+}
+
+/** Output PNG paths given per input image must match the images one to one; `option` names the field. */
+export function checkOnePathPerImage(
+  option: string,
+  paths: readonly string[] | undefined,
+  files: readonly string[],
+): void {
+  if (paths !== undefined && paths.length !== files.length) {
+    throw new UserError(
+      `${option}: ${paths.length} PNG paths given for ${files.length} images; give one per image.`,
+    );
+  }
 }
