@@ -66,6 +66,12 @@ def parse_args():
     p.add_argument("--target", type=float, default=0.92)
     p.add_argument("--eval-weights", default=None, help="evaluate our safetensors state dict (with --fashion-mnist)")
     p.add_argument("--arch", default="resnet50", help="--eval-weights: torchvision architecture")
+    p.add_argument(
+        "--eval-resize",
+        choices=["tensor", "pil"],
+        default="tensor",
+        help="--eval-weights: resize in float (F.interpolate, as training here) or with PIL (8-bit, as ours)",
+    )
     p.add_argument("--max-epochs", type=int, default=None, help="full run: stop after K epochs of the --epochs schedule")
     p.add_argument("--label-smoothing", type=float, default=0.1)
     p.add_argument("--steps-per-epoch", type=int, default=None, help="full run: at most N steps per epoch (checks)")
@@ -247,12 +253,25 @@ def epoch_timing(args):
     }
 
 
+def to_input_pil(gray_u8, size):
+    """to_input with torchvision's PIL path: transforms.Resize on each 28×28 PIL image (bilinear, 8-bit result)."""
+    from PIL import Image
+
+    if gray_u8.shape[-1] == size:
+        return to_input(gray_u8, size)
+    resized = [
+        np.asarray(Image.fromarray(img.numpy(), mode="L").resize((size, size), Image.BILINEAR)) for img in gray_u8
+    ]
+    return to_input(torch.from_numpy(np.stack(resized)), size)
+
+
 @torch.no_grad()
-def evaluate(model, images, labels, size, batch=256):
+def evaluate(model, images, labels, size, batch=256, resize="tensor"):
     model.eval()
     correct = 0
+    prepare = to_input_pil if resize == "pil" else to_input
     for i in range(0, images.shape[0], batch):
-        logits = model(to_input(images[i : i + batch], size))
+        logits = model(prepare(images[i : i + batch], size))
         correct += int((logits.argmax(1) == labels[i : i + batch]).sum())
     return correct / images.shape[0]
 
@@ -333,12 +352,13 @@ def eval_weights(args):
     if args.eval_samples is not None:
         test_x, test_y = test_x[: args.eval_samples], test_y[: args.eval_samples]
     t0 = time.perf_counter()
-    top1 = evaluate(model, test_x, test_y, args.size)
+    top1 = evaluate(model, test_x, test_y, args.size, resize=args.eval_resize)
     return {
         **base_info(args),
         "mode": "fashion-mnist-eval",
         "weights": args.eval_weights,
         "arch": args.arch,
+        "resize": args.eval_resize,
         "testImages": int(test_x.shape[0]),
         "top1": top1,
         "seconds": time.perf_counter() - t0,
