@@ -397,11 +397,9 @@ test('API: camImages runs in a worker thread and gives what camFiles gives in th
   const dir = tmp();
   const overlays = [join(dir, 'a.png'), join(dir, 'b.png')];
   const options = { arch: 'resnet18', size: 224, method: 'gradcam++' as const, layer: 'layer3' as const };
-  const watch = watchEventLoop();
-  const results = await camImages([chelsea, coffee], { ...options, weights, overlays }).finally(() =>
-    watch.stop(),
+  const { value: results, loop } = await watchEventLoop(() =>
+    camImages([chelsea, coffee], { ...options, weights, overlays }),
   );
-  const loop = watch.stop();
   const model = resnet('resnet18', { init: 'none' });
   model.loadStateDict(ruleStateDict(model));
   const here = camFiles(model, [chelsea, coffee], { ...options, labels: labelsFor(1000) });

@@ -255,11 +255,9 @@ describe('resnet50 detect (CLI)', () => {
     const small = { minSize: 320, maxSize: 512, threshold: 0.3 };
     const out = [join(dir, 'api-a.png'), join(dir, 'api-b.png')];
     const events: DetectImageEvent[] = [];
-    const watch = watchEventLoop();
-    const results = await detectImages(files, { ...small, weights: v1, out }, (e) => events.push(e)).finally(
-      () => watch.stop(),
+    const { value: results, loop: worker } = await watchEventLoop(() =>
+      detectImages(files, { ...small, weights: v1, out }, (e) => events.push(e)),
     );
-    const worker = watch.stop();
     assert.deepEqual(
       events.map((e) => [e.index, e.result.file]),
       [
@@ -273,9 +271,7 @@ describe('resnet50 detect (CLI)', () => {
     );
     // The same images through the in-memory detector on this thread (its heads block the loop).
     const detector = await loadDetector({ ...small, weights: v1 });
-    const watchHere = watchEventLoop();
-    const here = await detectFiles(detector, files, small).finally(() => watchHere.stop());
-    const inThread = watchHere.stop();
+    const { value: here, loop: inThread } = await watchEventLoop(() => detectFiles(detector, files, small));
     assert.deepEqual(results, here);
     assert.ok(
       results.some((r) => r.detections.length > 0),

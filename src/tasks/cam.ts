@@ -303,11 +303,11 @@ export function camFiles(model: ResNet, files: readonly string[], options: CamFi
   checkOptions(model, options.method ?? 'gradcam', options.layer ?? 'layer4');
   targetClasses(options.classIndex, 1, model.options.numClasses);
   const batchSize = options.batchSize ?? 8;
-  const keep = options.onImage !== undefined;
+  const { onImage } = options;
   const inputs = files.map((file) => {
     const image = readImage(file);
     const x = camInput(image, options.size);
-    return { file, width: image.width, height: image.height, x, image: keep ? image : undefined };
+    return { file, width: image.width, height: image.height, x, image: onImage && image };
   });
   const groups = new Map<string, number[]>();
   inputs.forEach(({ x }, i) => {
@@ -326,8 +326,8 @@ export function camFiles(model: ResNet, files: readonly string[], options: CamFi
         const label = options.labels[r.classIndex] ?? `class ${r.classIndex}`;
         results[i] = { file, label, width, height, box, ...r };
         const { image } = inputs[i];
-        if (image !== undefined) {
-          options.onImage?.(i, image, results[i]);
+        if (onImage && image) {
+          onImage(i, image, results[i]);
           inputs[i].image = undefined;
         }
       });

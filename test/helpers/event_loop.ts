@@ -4,29 +4,21 @@ export interface LoopStats {
   maxGapMs: number;
 }
 
-export interface LoopWatch {
-  /** Stops the timer (the first call) and returns the counts, the same on every call. */
-  stop(): LoopStats;
-}
-
-export function watchEventLoop(): LoopWatch {
+/** Runs `run` while a 5 ms timer watches the event loop; returns its value and the timer's counts. */
+export async function watchEventLoop<T>(run: () => Promise<T>): Promise<{ value: T; loop: LoopStats }> {
   let ticks = 0;
   let last = performance.now();
   let maxGapMs = 0;
-  let stats: LoopStats | null = null;
   const timer = setInterval(() => {
     const now = performance.now();
     maxGapMs = Math.max(maxGapMs, now - last);
     last = now;
     ticks++;
   }, 5);
-  return {
-    stop() {
-      if (stats === null) {
-        clearInterval(timer);
-        stats = { ticks, maxGapMs: Math.max(maxGapMs, performance.now() - last) };
-      }
-      return stats;
-    },
-  };
+  try {
+    const value = await run();
+    return { value, loop: { ticks, maxGapMs: Math.max(maxGapMs, performance.now() - last) } };
+  } finally {
+    clearInterval(timer);
+  }
 }
