@@ -33,7 +33,7 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { jet, overlayHeatmap } from '../src/viz/overlay.js';
 import { UserError } from '../src/errors.js';
 import { assertClose, errorStats } from './helpers/compare.js';
-import { REPO, SHARED, runCli } from './helpers/cli.js';
+import { IMAGES, REPO, runCli } from './helpers/cli.js';
 import { ruleStateDict } from './helpers/rule_weights.js';
 import { tempDirs } from './helpers/tmp.js';
 import { watchEventLoop } from './helpers/event_loop.js';
@@ -68,7 +68,7 @@ before(() => {
   rule50 = resnet50({ init: 'none' });
   rule50.loadStateDict(ruleStateDict(rule50));
   batch = batchTensors(
-    goldens.images.map((f) => camInput(readImage(join(SHARED, 'images', f)), goldens.shortSide)),
+    goldens.images.map((f) => camInput(readImage(join(IMAGES, f)), goldens.shortSide)),
   );
 });
 
@@ -288,7 +288,7 @@ test('overlay: jet colours, alpha blend, white box outlined in black, label on b
 
 test('camFiles batches equal-sized images, keeps their order and maps boxes to original pixels', () => {
   const model = resnet('resnet18', { numClasses: 10, seed: 4 });
-  const files = ['chelsea.png', 'astronaut.png', 'coffee.png'].map((f) => join(SHARED, 'images', f));
+  const files = ['chelsea.png', 'astronaut.png', 'coffee.png'].map((f) => join(IMAGES, f));
   const labels = Array.from({ length: 10 }, (_, i) => `c${i}`);
   const seen: [number, number, number, string][] = [];
   const results = camFiles(model, files, {
@@ -327,8 +327,8 @@ test('camFiles batches equal-sized images, keeps their order and maps boxes to o
 // ------------------------------------------------------------------------------------------------
 
 const tmp = tempDirs('resnet50-cam-');
-const chelsea = join(SHARED, 'images/chelsea.png');
-const coffee = join(SHARED, 'images/coffee.png');
+const chelsea = join(IMAGES, 'chelsea.png');
+const coffee = join(IMAGES, 'coffee.png');
 let weights = '';
 
 before(() => {

@@ -37,7 +37,7 @@ import {
 } from '../src/tasks/detect.js';
 import { resolveBackend } from '../src/tasks/runner.js';
 import { ruleStateDict, ruleTensor } from './helpers/rule_weights.js';
-import { REPO, runCli, SHARED } from './helpers/cli.js';
+import { IMAGES, REPO, runCli } from './helpers/cli.js';
 import { tempDirs } from './helpers/tmp.js';
 import { watchEventLoop } from './helpers/event_loop.js';
 
@@ -61,7 +61,7 @@ interface Golden {
 }
 
 const PHOTOS = ['chelsea.png', 'astronaut.png'];
-const photos = PHOTOS.map((p) => imageToTensor(readImage(join(SHARED, 'images', p))));
+const photos = PHOTOS.map((p) => imageToTensor(readImage(join(IMAGES, p))));
 
 describe('Faster R-CNN structure', () => {
   const keys = fixture<Record<FasterRCNNVersion, [string, number[]][]>>('keys.json');
@@ -204,7 +204,7 @@ describe('resnet50 detect (CLI)', () => {
   const dir = tmp();
   const v1 = join(dir, 'fasterrcnn_v1_rule.pth');
   const tiny = join(dir, 'not_a_detector.safetensors');
-  const chelsea = join(SHARED, 'images', 'chelsea.png');
+  const chelsea = join(IMAGES, 'chelsea.png');
 
   it('writes JSON and a PNG with boxes for a torchvision-named (pre-0.13 keys) .pth', () => {
     // the COCO_V1 checkpoint's old key names, as torchvision's own file has them
@@ -251,7 +251,7 @@ describe('resnet50 detect (CLI)', () => {
   });
 
   it('API: detectImages runs in a worker, reports each image in order, and matches detectFiles here', async () => {
-    const files = [chelsea, join(SHARED, 'images', 'astronaut.png')];
+    const files = [chelsea, join(IMAGES, 'astronaut.png')];
     const small = { minSize: 320, maxSize: 512, threshold: 0.3 };
     const out = [join(dir, 'api-a.png'), join(dir, 'api-b.png')];
     const events: DetectImageEvent[] = [];

@@ -25,7 +25,7 @@ import {
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixtures = path.join(repoRoot, 'test/fixtures/preprocess');
-const shared = path.resolve(repoRoot, '../shared/images');
+const images = path.join(repoRoot, 'test/fixtures/images');
 
 /**
  * Largest |ours - PIL| per sample. Baseline JPEGs are decoded exactly (libjpeg-turbo's ISLOW IDCT,
@@ -142,7 +142,7 @@ test('ToTensor + Normalize equals torch float32 for every 8-bit level', () => {
 
 test('full imagenet-v1 pipeline on chelsea equals torch within 1e-6', () => {
   const { file, shape, stride = 1 } = goldens.tensors.chelsea_v1_stride16;
-  const ours = preprocess(readImage(path.join(shared, 'chelsea.png')), 'imagenet-v1');
+  const ours = preprocess(readImage(path.join(images, 'chelsea.png')), 'imagenet-v1');
   assert.deepEqual(ours.shape, [1, ...shape]);
   const sampled = ours.data.filter((_, i) => i % stride === 0);
   const err = maxAbsDiff(sampled, readF32(file));
@@ -158,7 +158,7 @@ test('preset "none" only normalizes (no resize or crop)', () => {
 });
 
 test('preprocess output is (1, 3, 224, 224) for both ImageNet presets', () => {
-  const img = readImage(path.join(shared, 'coffee.png'));
+  const img = readImage(path.join(images, 'coffee.png'));
   for (const name of ['imagenet-v1', 'imagenet-v2'] as const) {
     const t = preprocess(img, name);
     assert.deepEqual(t.shape, [1, 3, 224, 224]);
@@ -168,7 +168,7 @@ test('preprocess output is (1, 3, 224, 224) for both ImageNet presets', () => {
 });
 
 test('rocket.jpg decode vs PIL (libjpeg-turbo)', (t) => {
-  const ours = readImage(path.join(shared, 'rocket.jpg'));
+  const ours = readImage(path.join(images, 'rocket.jpg'));
   const pil = readImage(path.join(fixtures, 'rocket_pil.png'));
   assert.deepEqual([ours.width, ours.height], [pil.width, pil.height]);
   const err = maxAbsDiff(ours.data, pil.data);
@@ -191,7 +191,7 @@ test('readImage rejects bad files with a FileFormatError naming the file', () =>
     writeFileSync(empty, '');
     const text = path.join(dir, 'photo.png');
     writeFileSync(text, 'hello world\n');
-    const bad = [path.join(dir, 'missing.png'), dir, empty, text, path.join(shared, 'truncated.jpg')];
+    const bad = [path.join(dir, 'missing.png'), dir, empty, text, path.join(images, 'truncated.jpg')];
     for (const file of bad) {
       assert.throws(
         () => readImage(file),
@@ -200,6 +200,8 @@ test('readImage rejects bad files with a FileFormatError naming the file', () =>
         file,
       );
     }
+    // The truncated fixture must fail for being truncated, not for being missing.
+    assert.throws(() => readImage(path.join(images, 'truncated.jpg')), /invalid or truncated JPEG/);
     assert.throws(() => readImage(text), /photo\.png: not a PNG or JPEG image \(starts with "hello wo"\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

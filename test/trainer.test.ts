@@ -22,9 +22,9 @@ import {
   type TrainOptions,
   type TrainResult,
 } from '../src/train/trainer.js';
-import { runCli, SHARED } from './helpers/cli.js';
+import { FASHION_MNIST, runCli } from './helpers/cli.js';
 
-const DATA = `idx:${join(SHARED, 'datasets/fashion-mnist')}`;
+const DATA = `idx:${FASHION_MNIST}`;
 const tmp = mkdtempSync(join(tmpdir(), 'resnet50-train-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-export const SHARED = fileURLToPath(new URL('../../../../shared/', import.meta.url));
+/** Small files the tests read: photos and a Fashion-MNIST slice (sources and licences in test/fixtures/README.md). */
+export const IMAGES = fileURLToPath(new URL('../../../test/fixtures/images/', import.meta.url));
+export const FASHION_MNIST = fileURLToPath(new URL('../../../test/fixtures/fashion-mnist/', import.meta.url));
 
 export interface CliResult {
   status: number | null;
