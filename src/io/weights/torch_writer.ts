@@ -16,10 +16,9 @@
  */
 import { basename } from 'node:path';
 import { writeFileAtomic } from '../atomic_write.js';
-import { float32Bytes, littleEndian } from '../bytes.js';
-import { crc32 } from './zip.js';
+import { crc32, float32Bytes, littleEndian } from '../bytes.js';
 
-export { crc32 } from './zip.js';
+export { crc32 } from '../bytes.js';
 import { FileFormatError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { PickleWriter } from './pickle_writer.js';

@@ -5,6 +5,7 @@
  */
 import * as zlib from 'node:zlib';
 import { FileFormatError } from '../../errors.js';
+import { crc32 } from '../bytes.js';
 
 export interface ZipEntry {
   readonly name: string;
@@ -13,24 +14,6 @@ export interface ZipEntry {
   readonly size: number;
   readonly crc: number;
   readonly localHeaderOffset: number;
-}
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 (IEEE 802.3, as zip uses), unsigned: zlib's when the runtime has it (Node ≥ 20.15), else a table. */
-export function crc32(bytes: Uint8Array): number {
-  if (typeof zlib.crc32 === 'function') return zlib.crc32(bytes) >>> 0;
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 const SIG_EOCD = 0x06054b50;

@@ -1,0 +1,254 @@
+/**
+ * PNG decoding into 8-bit RGB exactly as Pillow 9's `Image.open(f).convert('RGB')`, with every size
+ * taken from the header and checked before it is allocated: the pixel count against the image
+ * limit (image_limits.ts), and the compressed data inflated with an output cap equal to what the
+ * header implies (scanlines of all passes with their filter bytes), so that data inflating beyond
+ * it is refused rather than buffered.
+ *
+ * Conversions: grayscale is replicated to R=G=B (1/2/4-bit levels scaled to 0..255), alpha and
+ * tRNS are dropped without compositing, palette indices beyond the PLTE entries read Pillow's gray
+ * ramp (i, i, i), 16-bit RGB(A)/LA keep the high byte and 16-bit grayscale (mode "I") is clipped to 255.
+ */
+import { constants } from 'node:buffer';
+import { inflateSync } from 'node:zlib';
+import { FileFormatError } from '../errors.js';
+import { crc32 } from './bytes.js';
+import { checkImagePixels } from './image_limits.js';
+import type { RgbImage } from './image.js';
+
+const COLOR_GRAY = 0;
+const COLOR_RGB = 2;
+const COLOR_PALETTE = 3;
+const COLOR_GRAY_ALPHA = 4;
+const COLOR_RGBA = 6;
+
+/** Samples per pixel and the bit depths the PNG specification allows, by colour type. */
+const COLOR_TYPES: Readonly<Record<number, { channels: number; depths: readonly number[] }>> = {
+  [COLOR_GRAY]: { channels: 1, depths: [1, 2, 4, 8, 16] },
+  [COLOR_RGB]: { channels: 3, depths: [8, 16] },
+  [COLOR_PALETTE]: { channels: 1, depths: [1, 2, 4, 8] },
+  [COLOR_GRAY_ALPHA]: { channels: 2, depths: [8, 16] },
+  [COLOR_RGBA]: { channels: 4, depths: [8, 16] },
+};
+
+/** Adam7 passes as [x0, y0, dx, dy]; a non-interlaced image is the single pass [0, 0, 1, 1]. */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+interface PngHeader {
+  width: number;
+  height: number;
+  depth: number;
+  colorType: number;
+  interlaced: boolean;
+}
+
+/** One pass's pixel grid (x0 + i·dx, y0 + j·dy) and the bytes of one of its scanlines (no filter byte). */
+interface Pass {
+  x0: number;
+  y0: number;
+  dx: number;
+  dy: number;
+  width: number;
+  height: number;
+  rowBytes: number;
+}
+
+/** Decodes PNG bytes (signature already checked); `source` names the file in errors. */
+export function decodePng(bytes: Uint8Array, source: string): RgbImage {
+  const fail = (what: string) => new FileFormatError(`${source}: invalid or truncated PNG image (${what}).`);
+  const { header, palette, data } = readChunks(bytes, source, fail);
+  const bitsPerPixel = COLOR_TYPES[header.colorType]!.channels * header.depth;
+  const passes: Pass[] = (header.interlaced ? ADAM7 : [[0, 0, 1, 1] as const]).map(([x0, y0, dx, dy]) => {
+    const width = Math.ceil((header.width - x0) / dx);
+    return {
+      x0,
+      y0,
+      dx,
+      dy,
+      width,
+      height: Math.ceil((header.height - y0) / dy),
+      rowBytes: Math.ceil((width * bitsPerPixel) / 8),
+    };
+  });
+  const expected = passes.reduce((n, p) => n + (p.width > 0 ? p.height * (1 + p.rowBytes) : 0), 0);
+  const raw = inflateImageData(data, expected, header, fail);
+  const out = new Uint8Array(header.width * header.height * 3);
+  const put = pixelWriter(header, palette);
+  const bpp = Math.max(1, bitsPerPixel >> 3);
+  let at = 0;
+  for (const p of passes) {
+    if (p.width === 0) continue;
+    let prev: Uint8Array | null = null;
+    for (let j = 0; j < p.height; j++) {
+      const filter = raw[at]!;
+      const line = raw.subarray(at + 1, at + 1 + p.rowBytes);
+      at += 1 + p.rowBytes;
+      unfilter(filter, line, prev, bpp, fail);
+      const rowStart = (p.y0 + j * p.dy) * header.width;
+      for (let i = 0; i < p.width; i++) put(line, i, out, (rowStart + p.x0 + i * p.dx) * 3);
+      prev = line;
+    }
+  }
+  return { width: header.width, height: header.height, data: out };
+}
+
+/** Walks the chunks (CRC-checked): the header, the palette and the concatenated image data. */
+function readChunks(
+  bytes: Uint8Array,
+  source: string,
+  fail: (what: string) => FileFormatError,
+): { header: PngHeader; palette: Uint8Array | null; data: Uint8Array } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let header: PngHeader | null = null;
+  let palette: Uint8Array | null = null;
+  const data: Uint8Array[] = [];
+  for (let pos = 8; pos + 8 <= bytes.length;) {
+    const length = view.getUint32(pos);
+    const type = String.fromCharCode(...bytes.subarray(pos + 4, pos + 8));
+    const end = pos + 12 + length;
+    if (end > bytes.length) throw fail('data ends early');
+    const body = bytes.subarray(pos + 8, pos + 8 + length);
+    if (crc32(bytes.subarray(pos + 4, pos + 8 + length)) !== view.getUint32(end - 4))
+      throw fail(`CRC error in ${type} chunk`);
+    if (header === null && type !== 'IHDR') throw fail('the first chunk is not IHDR');
+    if (type === 'IHDR' && header === null) {
+      header = parseHeader(body, fail);
+      checkImagePixels(header.width, header.height, source);
+    } else if (type === 'PLTE') {
+      if (length % 3 !== 0 || length > 768) throw fail(`PLTE chunk of ${length} bytes`);
+      palette = body;
+    } else if (type === 'IDAT') data.push(body);
+    else if (type === 'IEND') break;
+    pos = end;
+  }
+  if (header === null) throw fail('data ends early');
+  if (data.length === 0) throw fail('no image data');
+  if (header.colorType === COLOR_PALETTE && palette === null)
+    throw fail('palette image without a PLTE chunk');
+  return { header, palette, data: data.length === 1 ? data[0]! : Buffer.concat(data) };
+}
+
+function parseHeader(body: Uint8Array, fail: (what: string) => FileFormatError): PngHeader {
+  if (body.length !== 13) throw fail(`IHDR chunk of ${body.length} bytes`);
+  const view = new DataView(body.buffer, body.byteOffset, 13);
+  const [width, height] = [view.getUint32(0), view.getUint32(4)];
+  const [depth, colorType, compression, filter, interlace] = body.subarray(8, 13);
+  if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff)
+    throw fail(`image size ${width}×${height}`);
+  if (!COLOR_TYPES[colorType!]?.depths.includes(depth!))
+    throw fail(`bit depth ${depth} with colour type ${colorType}`);
+  if (compression !== 0 || filter !== 0 || interlace! > 1)
+    throw fail(`compression ${compression}, filter ${filter}, interlace ${interlace}`);
+  return { width, height, depth: depth!, colorType: colorType!, interlaced: interlace === 1 };
+}
+
+/** Inflates the image data, refusing any that inflates beyond the `expected` bytes the header implies. */
+function inflateImageData(
+  data: Uint8Array,
+  expected: number,
+  header: PngHeader,
+  fail: (what: string) => FileFormatError,
+): Uint8Array {
+  if (expected > constants.MAX_LENGTH)
+    throw fail(`${header.width}×${header.height} image is too large to decode`);
+  let raw: Uint8Array;
+  try {
+    raw = inflateSync(data, { maxOutputLength: expected });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw fail(
+        `image data inflates beyond the ${expected} bytes a ${header.width}×${header.height} image needs`,
+      );
+    }
+    const reason = (err as Error).message;
+    throw fail(/unexpected end/i.test(reason) ? 'data ends early' : reason);
+  }
+  if (raw.length < expected) throw fail('data ends early');
+  return raw;
+}
+
+/** Reverses one scanline's filter in place; `prev` is the previous (already unfiltered) line of the pass. */
+function unfilter(
+  filter: number,
+  line: Uint8Array,
+  prev: Uint8Array | null,
+  bpp: number,
+  fail: (what: string) => FileFormatError,
+): void {
+  const n = line.length;
+  const up = (i: number) => (prev === null ? 0 : prev[i]!);
+  const left = (i: number) => (i >= bpp ? line[i - bpp]! : 0);
+  const upLeft = (i: number) => (prev !== null && i >= bpp ? prev[i - bpp]! : 0);
+  switch (filter) {
+    case 0:
+      return;
+    case 1:
+      for (let i = bpp; i < n; i++) line[i] += line[i - bpp]!;
+      return;
+    case 2:
+      if (prev !== null) for (let i = 0; i < n; i++) line[i] += prev[i]!;
+      return;
+    case 3:
+      for (let i = 0; i < n; i++) line[i] += (left(i) + up(i)) >> 1;
+      return;
+    case 4:
+      for (let i = 0; i < n; i++) {
+        const [a, b, c] = [left(i), up(i), upLeft(i)];
+        const p = a + b - c;
+        const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)];
+        line[i] += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      }
+      return;
+    default:
+      throw fail(`unknown scanline filter ${filter}`);
+  }
+}
+
+/** Writes pixel `i` of an unfiltered scanline as RGB at `out[at..at+2]`, converted as Pillow does. */
+type PixelWriter = (line: Uint8Array, i: number, out: Uint8Array, at: number) => void;
+
+function pixelWriter({ depth, colorType }: PngHeader, palette: Uint8Array | null): PixelWriter {
+  const channels = COLOR_TYPES[colorType]!.channels;
+  // The 8-bit value of sample c of pixel i: high byte of 16-bit samples, packed levels scaled.
+  const sample =
+    depth === 8
+      ? (line: Uint8Array, i: number, c: number) => line[i * channels + c]!
+      : depth === 16
+        ? (line: Uint8Array, i: number, c: number) => line[(i * channels + c) * 2]!
+        : (line: Uint8Array, i: number) =>
+            (line[(i * depth) >> 3]! >> (8 - depth - ((i * depth) & 7))) & ((1 << depth) - 1);
+  const rgb = (out: Uint8Array, at: number, r: number, g: number, b: number) => {
+    out[at] = r;
+    out[at + 1] = g;
+    out[at + 2] = b;
+  };
+  if (colorType === COLOR_PALETTE) {
+    const entries = palette!.length / 3;
+    return (line, i, out, at) => {
+      const k = sample(line, i, 0);
+      if (k < entries) rgb(out, at, palette![k * 3]!, palette![k * 3 + 1]!, palette![k * 3 + 2]!);
+      else rgb(out, at, k, k, k);
+    };
+  }
+  if (colorType === COLOR_RGB || colorType === COLOR_RGBA)
+    return (line, i, out, at) => rgb(out, at, sample(line, i, 0), sample(line, i, 1), sample(line, i, 2));
+  if (colorType === COLOR_GRAY && depth === 16) {
+    return (line, i, out, at) => {
+      const v = Math.min((line[i * 2]! << 8) | line[i * 2 + 1]!, 255);
+      rgb(out, at, v, v, v);
+    };
+  }
+  const scale = depth < 8 ? 255 / ((1 << depth) - 1) : 1;
+  return (line, i, out, at) => {
+    const v = sample(line, i, 0) * scale;
+    rgb(out, at, v, v, v);
+  };
+}
