@@ -10,6 +10,7 @@ export const MODEL_FLAGS: FlagSpec = {
   arch: { type: 'string' },
   preset: { type: 'string' },
   backend: { type: 'string' },
+  'allow-nonfinite': { type: 'boolean' },
 };
 
 export const MODEL_HELP = `  --weights W    a .safetensors/.pth/.pt file (torchvision, timm or Hugging Face names) or
@@ -19,7 +20,8 @@ export const MODEL_HELP = `  --weights W    a .safetensors/.pth/.pt file (torchv
   --preset P     imagenet-v1 (resize 256, crop 224), imagenet-v2 (resize 232, crop 224) or none;
                  default: the one the weights were trained with (imagenet-v1 for unknown files)
   --backend B    native (default when the addon is built) or js (the TypeScript reference);
-                 also $RESNET50_BACKEND. $RESNET50_THREADS sets the native engine's threads`;
+                 also $RESNET50_BACKEND. $RESNET50_THREADS sets the native engine's threads
+  --allow-nonfinite  load weights holding NaN or ±Inf (refused by default)`;
 
 function presetFlag(values: Record<string, unknown>, fallback: PresetName): PresetName {
   return choiceFlag(values, 'preset', Object.keys(PRESETS) as PresetName[], fallback);
@@ -32,6 +34,7 @@ export async function loadFromFlags(
   const loaded = await loadModel({
     arch: stringFlag(values, 'arch'),
     weights: stringFlag(values, 'weights'),
+    allowNonFinite: values['allow-nonfinite'] === true,
   });
   return { ...loaded, preset: presetFlag(values, loaded.preset) };
 }
@@ -45,6 +48,7 @@ export async function runnerFromFlags(values: Record<string, unknown>): Promise<
     arch: stringFlag(values, 'arch'),
     weights: stringFlag(values, 'weights'),
     backend,
+    allowNonFinite: values['allow-nonfinite'] === true,
   });
   return { ...loaded, preset: presetFlag(values, loaded.preset) };
 }

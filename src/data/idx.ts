@@ -2,11 +2,13 @@
  * Reader for IDX files (the MNIST / Fashion-MNIST format), gzipped (`.gz`) or raw: a big-endian
  * header (two zero bytes, a type byte 0x08 for unsigned bytes, the number of dimensions, then one
  * u32 per dimension) followed by the data. Images are `0x00000803` ([N, H, W] u8), labels
- * `0x00000801` ([N] u8). Every problem is a FileFormatError naming the file.
+ * `0x00000801` ([N] u8). Every problem is a FileFormatError naming the file. A gzipped file is
+ * inflated only up to the size its header declares.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { constants } from 'node:buffer';
 import { FileFormatError, UserError } from '../errors.js';
 
 /** Fashion-MNIST's ten classes, in label order. */
@@ -45,28 +47,57 @@ export interface IdxDataset {
 }
 
 function readBytes(path: string): Uint8Array {
-  let bytes: Buffer;
   try {
     if (statSync(path).isDirectory()) throw new FileFormatError(`${path}: is a directory, not an IDX file.`);
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (err) {
     if (err instanceof FileFormatError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new FileFormatError(`${path}: file not found.`);
     throw new FileFormatError(`${path}: cannot read file (${(err as Error).message}).`);
   }
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (err) {
-      throw new FileFormatError(`${path}: corrupt gzip data (${(err as Error).message}).`);
-    }
-  }
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Parses IDX bytes; `source` names the file in errors; `ndims` (if given) must match the header. */
-export function parseIdx(bytes: Uint8Array, source: string, ndims?: number): IdxArray {
+/**
+ * Compressed bytes inflated first to read the header: at most ~4 MB come out (deflate's 1032:1).
+ * A file no longer than this is inflated whole, within the same bound.
+ */
+const GZIP_HEADER_PROBE = 4096;
+
+/** Inflates a gzipped IDX file up to the size its header's dimensions declare, and no further. */
+function gunzipIdx(bytes: Uint8Array, path: string, ndims?: number): Uint8Array {
+  const corrupt = (err: unknown) =>
+    new FileFormatError(`${path}: corrupt gzip data (${(err as Error).message}).`);
+  let size: number | undefined;
+  if (bytes.length > GZIP_HEADER_PROBE) {
+    let head: Uint8Array;
+    try {
+      head = gunzipSync(bytes.subarray(0, GZIP_HEADER_PROBE), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch (err) {
+      throw corrupt(err);
+    }
+    const { dims, headerSize } = parseIdxHeader(head, path, ndims);
+    size = headerSize + dims.reduce((a, d) => a * d, 1);
+    if (size > constants.MAX_LENGTH)
+      throw new FileFormatError(`${path}: IDX data of ${size} bytes is too large to load.`);
+  }
+  try {
+    return gunzipSync(bytes, size === undefined ? {} : { maxOutputLength: size });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new FileFormatError(
+        `${path}: gzip data inflates beyond the ${size} bytes its IDX header declares.`,
+      );
+    throw corrupt(err);
+  }
+}
+
+/** Validates the header (magic, element type, rank) and returns the dimensions. */
+function parseIdxHeader(
+  bytes: Uint8Array,
+  source: string,
+  ndims?: number,
+): { dims: number[]; headerSize: number } {
   if (bytes.length < 4) throw new FileFormatError(`${source}: too short for an IDX header.`);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     throw new FileFormatError(`${source}: not an IDX file (bad magic number).`);
@@ -86,13 +117,14 @@ export function parseIdx(bytes: Uint8Array, source: string, ndims?: number): Idx
   const headerSize = 4 + 4 * rank;
   if (bytes.length < headerSize) throw new FileFormatError(`${source}: truncated IDX header.`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const dims: number[] = [];
-  let size = 1;
-  for (let d = 0; d < rank; d++) {
-    const n = view.getUint32(4 + 4 * d, false);
-    dims.push(n);
-    size *= n;
-  }
+  const dims = Array.from({ length: rank }, (_, d) => view.getUint32(4 + 4 * d, false));
+  return { dims, headerSize };
+}
+
+/** Parses IDX bytes; `source` names the file in errors; `ndims` (if given) must match the header. */
+export function parseIdx(bytes: Uint8Array, source: string, ndims?: number): IdxArray {
+  const { dims, headerSize } = parseIdxHeader(bytes, source, ndims);
+  const size = dims.reduce((a, d) => a * d, 1);
   const actual = bytes.length - headerSize;
   if (actual !== size) {
     const what = actual < size ? 'truncated' : 'has trailing bytes';
@@ -105,7 +137,9 @@ export function parseIdx(bytes: Uint8Array, source: string, ndims?: number): Idx
 
 /** Reads an IDX file (gzipped or raw). */
 export function readIdx(path: string, ndims?: number): IdxArray {
-  return parseIdx(readBytes(path), path, ndims);
+  const bytes = readBytes(path);
+  const gzipped = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  return parseIdx(gzipped ? gunzipIdx(bytes, path, ndims) : bytes, path, ndims);
 }
 
 /** Reads an images file (magic 0x00000803): `count` row-major H×W u8 images. */

@@ -4,6 +4,7 @@ import { imageTensor } from './input.js';
 import type { Runner } from './runner.js';
 import { softmax } from '../ops/index.js';
 import { UserError } from '../errors.js';
+import { checkFinite } from '../tensor/finite.js';
 
 export interface Prediction {
   index: number;
@@ -42,6 +43,7 @@ export async function classifyFiles(
   const results: Classification[] = [];
   for (const file of files) {
     const logits = await runner.forward(imageTensor(file, options.preset));
+    checkFinite(logits, `${file}: the model's output`);
     const probabilities = softmax(logits).data;
     const result: Classification = {
       file,

@@ -4,7 +4,12 @@
  */
 import { basename } from 'node:path';
 import { existsSync } from 'node:fs';
-import { indexWeightsFile, loadWeightsFile, saveWeightsFile } from '../io/weights/index.js';
+import {
+  checkFiniteWeightsFile,
+  indexWeightsFile,
+  loadWeightsFile,
+  saveWeightsFile,
+} from '../io/weights/index.js';
 import { fromSafetensors } from '../backends/native/compile.js';
 import { checkStateDict } from '../nn/module.js';
 import { createRunner, resolveBackend, type Runner } from './runner.js';
@@ -32,6 +37,8 @@ export interface LoadModelOptions extends Omit<ResNetOptions, 'numClasses' | 'se
   /** A weights file (.safetensors, .pth, .pt) or a name: IMAGENET1K_V1, IMAGENET1K_V2, DEFAULT. */
   weights?: string;
   download?: FetchOptions;
+  /** Accept weights holding NaN or ±Inf (refused by default). */
+  allowNonFinite?: boolean;
 }
 
 export interface LoadedModel {
@@ -116,7 +123,7 @@ function modelFor(
 
 export async function loadModel(options: LoadModelOptions = {}): Promise<LoadedModel> {
   const resolved = await resolveWeights(options);
-  const tensors = loadWeightsFile(resolved.weightsPath);
+  const tensors = loadWeightsFile(resolved.weightsPath, { allowNonFinite: options.allowNonFinite });
   const model = modelFor(resolved, new Map([...tensors].map(([k, t]) => [k, t.shape])), options);
   model.loadStateDict(tensors, { source: resolved.weightsPath });
   return { model, preset: resolved.entry?.preprocess ?? 'imagenet-v1', ...resolved };
@@ -156,6 +163,7 @@ export async function loadRunner(
     const shapes = new Map([...index].map(([k, e]) => [k, e.shape]));
     const model = modelFor(resolved, shapes, options);
     checkStateDict(model.stateDict(), shapes, { source: resolved.weightsPath });
+    if (options.allowNonFinite !== true) checkFiniteWeightsFile(resolved.weightsPath);
     const runner = createRunner(model, backend, fromSafetensors(resolved.weightsPath, index));
     return { runner, numClasses: model.options.numClasses, preset, ...resolved };
   }

@@ -6,9 +6,12 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { FileFormatError } from '../../errors.js';
+import { firstNonFinite } from '../../tensor/finite.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { toTorchvisionKeys } from './key_map.js';
 import {
+  decodeElements,
+  ELEMENT_TYPES,
   parseSafetensors,
   readSafetensorsIndex,
   writeSafetensors,
@@ -84,12 +87,64 @@ export function indexWeightsFile(path: string): Map<string, SafetensorsEntry> | 
   return toTorchvisionKeys(entries, path);
 }
 
+export interface LoadWeightsOptions {
+  /** Accept tensors holding NaN or ±Inf (refused by default, naming the first such tensor). */
+  allowNonFinite?: boolean;
+}
+
+function nonFiniteError(path: string, key: string, value: number, index: number): FileFormatError {
+  return new FileFormatError(
+    `${path}: tensor '${key}' is not finite (${value} at element ${index}); non-finite weights are ` +
+      'refused unless explicitly allowed (allowNonFinite, --allow-nonfinite).',
+  );
+}
+
 /** Loads a .safetensors or PyTorch checkpoint file as torchvision-named tensors. */
-export function loadWeightsFile(path: string): Map<string, Tensor> {
+export function loadWeightsFile(path: string, options: LoadWeightsOptions = {}): Map<string, Tensor> {
   const buf = readWeightsBytes(path);
   const format = detectWeightsFormat(buf.subarray(0, 16), path);
   const tensors = format === 'torch' ? parseTorchCheckpoint(buf, path) : parseSafetensors(buf, path);
+  if (options.allowNonFinite !== true) {
+    for (const [key, t] of tensors) {
+      const i = firstNonFinite(t.data);
+      if (i >= 0) throw nonFiniteError(path, key, t.data[i]!, i);
+    }
+  }
   return toTorchvisionKeys(tensors, path);
+}
+
+/** Bytes read at a time by checkFiniteWeightsFile (a multiple of every element size). */
+const SCAN_CHUNK_BYTES = 1 << 22;
+
+/**
+ * For a safetensors file streamed into an engine (see indexWeightsFile), what loadWeightsFile checks
+ * unless allowNonFinite: throws a FileFormatError naming the first tensor that holds NaN or ±Inf.
+ * The data is read in chunks of 4 MiB, never held whole.
+ */
+export function checkFiniteWeightsFile(path: string): void {
+  const { entries } = readSafetensorsIndex(path);
+  const chunk = new Uint8Array(SCAN_CHUNK_BYTES);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    for (const [key, e] of entries) {
+      const width = ELEMENT_TYPES[e.dtype].bytes;
+      if (ELEMENT_TYPES[e.dtype].dtype !== 'float32') continue;
+      for (let done = 0; done < e.bytes; done += SCAN_CHUNK_BYTES) {
+        const length = Math.min(SCAN_CHUNK_BYTES, e.bytes - done);
+        if (readSync(fd, chunk, 0, length, e.offset + done) !== length)
+          throw new Error('unexpected end of file');
+        const values = decodeElements(chunk.subarray(0, length), e.dtype, length / width);
+        const i = firstNonFinite(values);
+        if (i >= 0) throw nonFiniteError(path, key, values[i]!, done / width + i);
+      }
+    }
+  } catch (e) {
+    if (e instanceof FileFormatError) throw e;
+    throw new FileFormatError(`${path}: cannot read (${(e as Error).message}).`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /**

@@ -100,12 +100,12 @@ class Unpickler {
     return s;
   }
 
-  /** Little-endian two's complement integer of `n` bytes (LONG1/LONG4). */
+  /** Little-endian two's complement integer of `n` bytes (LONG1/LONG4), in time linear in `n`. */
   private long(n: number): number | bigint {
-    const b = this.raw(n);
-    let v = 0n;
-    for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
-    if (n > 0 && b[n - 1]! & 0x80) v -= 1n << BigInt(8 * n);
+    if (n === 0) return 0;
+    const bigEndian = Buffer.from(this.raw(n)).reverse();
+    let v = BigInt(`0x${bigEndian.toString('hex')}`);
+    if (bigEndian[0]! & 0x80) v -= 1n << BigInt(8 * n);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   }
 
@@ -326,7 +326,8 @@ class Unpickler {
         case 0x65: {
           // APPENDS
           const items = this.popMark();
-          this.listTop().push(...items);
+          const list = this.listTop();
+          for (const item of items) list.push(item);
           break;
         }
         case 0x63: {

@@ -1,7 +1,7 @@
 /**
  * Reader and writer for the safetensors format (https://github.com/huggingface/safetensors):
- * `u64 little-endian header length | JSON header | packed tensor data`. The reader validates every
- * offset before touching data and views F32 data in place when aligned; the writer emits F32/I64,
+ * `u64 little-endian header length | JSON header | packed tensor data`. The reader validates the
+ * header by the reference reader's rules before touching data and views F32 data in place when aligned; the writer emits F32/I64,
  * sorted keys and a space-padded header, through a temp file that is renamed into place.
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { FileFormatError } from '../../errors.js';
 import { writeFileAtomic } from '../atomic_write.js';
 import { float32Bytes, HOST_IS_LE, littleEndian } from '../bytes.js';
 import { Tensor, formatShape, type DType } from '../../tensor/tensor.js';
+import { parseJson, type JsonValue } from '../json.js';
 
 /** Element encodings found in weight files (safetensors names; torch storages map onto them). */
 export type ElementType = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -27,7 +28,8 @@ export const ELEMENT_TYPES: Readonly<Record<ElementType, { bytes: number; dtype:
   BOOL: { bytes: 1, dtype: 'float32' },
 };
 
-const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+/** The reference reader's header limit (safetensors/src/tensor.rs MAX_HEADER_SIZE). */
+const MAX_HEADER_BYTES = 100_000_000;
 
 export function isElementType(s: string): s is ElementType {
   return Object.prototype.hasOwnProperty.call(ELEMENT_TYPES, s);
@@ -115,25 +117,29 @@ function isNonNegInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
-/** Parses and validates the JSON header; every tensor must lie inside a data section of `dataLength` bytes. */
+/**
+ * Parses and validates the JSON header by the rules of the reference reader (huggingface/safetensors,
+ * `Metadata::validate`): no duplicate keys, `__metadata__` a map of strings, and the tensors, in
+ * order of their offsets, tile the data section of `dataLength` bytes exactly, from 0 to its end
+ * with no gap, overlap or trailing byte (empty tensors sit anywhere along it).
+ */
 function parseHeader(headerBytes: Uint8Array, dataLength: number, source: string): Header {
-  let json: unknown;
+  let json: JsonValue;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
+    json = parseJson(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(headerBytes));
   } catch (e) {
     throw new FileFormatError(`${source}: safetensors header is not valid JSON (${(e as Error).message}).`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+  if (!(json instanceof Map))
     throw new FileFormatError(`${source}: safetensors header is not a JSON object.`);
-  }
   const metadata: Record<string, string> = {};
   const entries: HeaderEntry[] = [];
-  for (const [name, value] of Object.entries(json)) {
+  for (const [name, value] of json) {
     if (name === '__metadata__') {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      if (value === null) continue;
+      if (!(value instanceof Map))
         throw new FileFormatError(`${source}: safetensors __metadata__ is not an object of strings.`);
-      }
-      for (const [k, v] of Object.entries(value)) {
+      for (const [k, v] of value) {
         if (typeof v !== 'string')
           throw new FileFormatError(`${source}: safetensors __metadata__.${k} is not a string.`);
         metadata[k] = v;
@@ -142,21 +148,31 @@ function parseHeader(headerBytes: Uint8Array, dataLength: number, source: string
     }
     entries.push(parseEntry(name, value, dataLength, source));
   }
-  const sorted = [...entries].sort((a, b) => a.begin - b.begin);
-  for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i]!.begin < sorted[i - 1]!.end) {
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let covered = 0;
+  for (const [i, e] of sorted.entries()) {
+    if (e.begin < covered)
+      throw new FileFormatError(`${source}: tensors '${sorted[i - 1]!.name}' and '${e.name}' overlap.`);
+    if (e.begin > covered) {
       throw new FileFormatError(
-        `${source}: tensors '${sorted[i - 1]!.name}' and '${sorted[i]!.name}' overlap.`,
+        `${source}: tensor '${e.name}' starts at data offset ${e.begin} but the tensors before it end at ${covered}.`,
       );
     }
+    covered = e.end;
+  }
+  if (covered !== dataLength) {
+    throw new FileFormatError(
+      `${source}: safetensors data section has ${dataLength} bytes but its tensors cover ${covered} ` +
+        `(${dataLength - covered} trailing bytes).`,
+    );
   }
   return { entries, metadata, dataStart: 8 + headerBytes.length };
 }
 
-function parseEntry(name: string, value: unknown, dataLength: number, source: string): HeaderEntry {
+function parseEntry(name: string, value: JsonValue, dataLength: number, source: string): HeaderEntry {
   const bad = (what: string): FileFormatError => new FileFormatError(`${source}: tensor '${name}' ${what}.`);
-  if (typeof value !== 'object' || value === null) throw bad('has no header entry object');
-  const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
+  if (!(value instanceof Map)) throw bad('has no header entry object');
+  const [dtype, shape, offsets] = ['dtype', 'shape', 'data_offsets'].map((k) => value.get(k));
   if (typeof dtype !== 'string' || !isElementType(dtype))
     throw bad(`has unsupported dtype '${String(dtype)}'`);
   if (!Array.isArray(shape) || !shape.every(isNonNegInt)) throw bad('has an invalid shape');
@@ -167,11 +183,13 @@ function parseEntry(name: string, value: unknown, dataLength: number, source: st
   if (begin > end || end > dataLength) {
     throw bad(`has data_offsets [${begin}, ${end}] outside the data section (${dataLength} bytes)`);
   }
-  const need = shape.reduce((a: number, d: number) => a * d, 1) * ELEMENT_TYPES[dtype].bytes;
+  const need = (shape as number[]).reduce((a, d) => a * d, 1) * ELEMENT_TYPES[dtype].bytes;
+  if (!Number.isSafeInteger(need))
+    throw bad(`has a shape ${formatShape(shape as number[])} too large to address`);
   if (end - begin !== need) {
-    throw bad(`has ${end - begin} bytes but ${dtype} × ${formatShape(shape)} needs ${need}`);
+    throw bad(`has ${end - begin} bytes but ${dtype} × ${formatShape(shape as number[])} needs ${need}`);
   }
-  return { name, type: dtype, shape, begin, end };
+  return { name, type: dtype, shape: shape as number[], begin, end };
 }
 
 /** Parses a whole safetensors file held in memory. F32 tensors view `buf` when aligned. */

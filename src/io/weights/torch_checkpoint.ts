@@ -2,7 +2,7 @@
  * Reader for PyTorch checkpoints in the zip format torch.save has used since 1.6:
  * `<archive>/data.pkl` (a pickle whose tensors point at storages through persistent ids),
  * `<archive>/data/<key>` (raw storage bytes) and optionally `<archive>/byteorder`.
- * The pickle is read by the restricted unpickler; TORCH_GLOBALS below is the complete allowlist.
+ * The pickle is read by the restricted unpickler; torchGlobals below is the complete allowlist.
  */
 import { readFileSync } from 'node:fs';
 import { FileFormatError, ShapeError } from '../../errors.js';
@@ -43,8 +43,32 @@ function isIndex(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
+/**
+ * Strided views are copied out of their storages, and one whose elements overlap (torch's expand()
+ * writes a stride of 0) can name far more elements than its storage holds. The copies of a
+ * checkpoint may total its storages' elements plus this allowance (64 MB of float32), no more.
+ */
+const OVERLAP_ALLOWANCE = 1 << 24;
+
+/** Element counts of one checkpoint: decoded storages, and elements copied out of them by views. */
+class ViewBudget {
+  storageElements = 0;
+  private copied = 0;
+
+  /** Counts `numel` copied elements; throws before they are allocated when over the budget. */
+  copy(numel: number): void {
+    this.copied += numel;
+    if (this.copied > this.storageElements + OVERLAP_ALLOWANCE) {
+      throw new BadRecord(
+        `tensor views copy ${this.copied} elements out of storages holding ${this.storageElements}; ` +
+          `overlapping (zero-stride) views may add at most ${OVERLAP_ALLOWANCE}`,
+      );
+    }
+  }
+}
+
 /** `_rebuild_tensor_v2(storage, storage_offset, size, stride, ...)`: honours offset and strides. */
-function rebuildTensor(args: unknown[]): Tensor {
+function rebuildTensor(args: unknown[], budget: ViewBudget): Tensor {
   const [storage, offset, size, stride] = args;
   if (!(storage instanceof Storage) || !isIndex(offset)) throw new BadRecord('bad tensor storage or offset');
   if (!Array.isArray(size) || !size.every(isIndex) || !Array.isArray(stride) || !stride.every(isIndex)) {
@@ -56,9 +80,11 @@ function rebuildTensor(args: unknown[]): Tensor {
   if (numel === 0) return new Tensor(new Float32Array(0), size, dtype);
   let last = offset;
   size.forEach((d: number, i: number) => (last += (d - 1) * stride[i]));
-  if (last >= storage.data.length) throw new BadRecord('tensor lies outside its storage');
+  if (!Number.isSafeInteger(numel) || !Number.isSafeInteger(last) || last >= storage.data.length)
+    throw new BadRecord('tensor lies outside its storage');
   if (isContiguous(size, stride))
     return new Tensor(storage.data.subarray(offset, offset + numel), size, dtype);
+  budget.copy(numel);
   const out = new Float32Array(numel);
   const index = new Array<number>(size.length).fill(0);
   for (let n = 0; n < numel; n++) {
@@ -79,28 +105,44 @@ function isContiguous(size: number[], stride: number[]): boolean {
   return true;
 }
 
+/** `OrderedDict(items)`: a Map from a list of (key, value) pairs. */
+function orderedDict(args: unknown[]): Map<unknown, unknown> {
+  const items = args[0] ?? [];
+  if (!Array.isArray(items) || !items.every((p) => Array.isArray(p) && p.length === 2))
+    throw new BadRecord('OrderedDict built from something other than (key, value) pairs');
+  return new Map(items as [unknown, unknown][]);
+}
+
 const passValue: GlobalImpl = {};
 
 /** The allowlist: every global a tensor checkpoint may reference, and what calling it does. */
-const TORCH_GLOBALS: Readonly<Record<string, GlobalImpl>> = {
-  'collections.OrderedDict': { call: (args) => new Map(Array.isArray(args[0]) ? args[0] : []) },
-  'torch._utils._rebuild_tensor': { call: rebuildTensor },
-  'torch._utils._rebuild_tensor_v2': { call: rebuildTensor },
-  'torch._utils._rebuild_parameter': { call: (args) => args[0] },
-  'torch._utils._rebuild_parameter_with_state': { call: (args) => args[0] },
-  'torch._tensor._rebuild_from_type_v2': {
-    call: ([func, , args]) => {
-      if (!(func instanceof PyGlobal) || !func.impl.call || !Array.isArray(args))
-        throw new BadRecord('bad rebuild');
-      return func.impl.call(args);
+function torchGlobals(budget: ViewBudget): Readonly<Record<string, GlobalImpl>> {
+  return {
+    'collections.OrderedDict': { call: orderedDict },
+    'torch._utils._rebuild_tensor': { call: (args) => rebuildTensor(args, budget) },
+    'torch._utils._rebuild_tensor_v2': { call: (args) => rebuildTensor(args, budget) },
+    'torch._utils._rebuild_parameter': { call: (args) => args[0] },
+    'torch._utils._rebuild_parameter_with_state': { call: (args) => args[0] },
+    'torch._tensor._rebuild_from_type_v2': {
+      call: ([func, , args]) => {
+        if (!(func instanceof PyGlobal) || !func.impl.call || !Array.isArray(args))
+          throw new BadRecord('bad rebuild');
+        return func.impl.call(args);
+      },
     },
-  },
-  'torch.Tensor': passValue,
-  'torch.nn.parameter.Parameter': passValue,
-  ...Object.fromEntries(Object.keys(STORAGE_TYPES).map((name) => [name, passValue])),
-};
+    'torch.Tensor': passValue,
+    'torch.nn.parameter.Parameter': passValue,
+    ...Object.fromEntries(Object.keys(STORAGE_TYPES).map((name) => [name, passValue])),
+  };
+}
 
-function loadStorages(zip: ZipArchive, prefix: string, littleEndian: boolean, path: string) {
+function loadStorages(
+  zip: ZipArchive,
+  prefix: string,
+  littleEndian: boolean,
+  path: string,
+  budget: ViewBudget,
+) {
   const cache = new Map<string, Storage>();
   return (pid: unknown): Storage => {
     if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) {
@@ -120,6 +162,7 @@ function loadStorages(zip: ZipArchive, prefix: string, littleEndian: boolean, pa
     }
     const storage = new Storage(elem, decodeElements(bytes.subarray(0, need), elem, numel, littleEndian));
     cache.set(key, storage);
+    budget.storageElements += numel;
     return storage;
   };
 }
@@ -169,10 +212,11 @@ export function parseTorchCheckpoint(buf: Uint8Array, path: string): Map<string,
       throw new FileFormatError(`${path}: unknown byteorder '${order}'.`);
     littleEndian = order === 'little';
   }
-  const persistentLoad = loadStorages(zip, prefix, littleEndian, path);
+  const budget = new ViewBudget();
+  const persistentLoad = loadStorages(zip, prefix, littleEndian, path, budget);
   let obj: unknown;
   try {
-    obj = unpickle(zip.read(pkl), path, { globals: TORCH_GLOBALS, persistentLoad });
+    obj = unpickle(zip.read(pkl), path, { globals: torchGlobals(budget), persistentLoad });
   } catch (e) {
     if (!(e instanceof BadRecord || e instanceof ShapeError)) throw e;
     throw new FileFormatError(`${path}: malformed tensor record in data.pkl (${(e as Error).message}).`);

@@ -1,7 +1,8 @@
 /**
  * Minimal, bounds-checked zip reader for PyTorch checkpoints (torch.save writes a zip since 1.6):
  * end of central directory (with ZIP64 records, which torch always writes), central directory,
- * local headers, and stored or deflated entries. Stored entries are returned as views, not copies.
+ * local headers, and stored or deflated entries. Stored entries are returned as views, not copies;
+ * deflated ones are inflated up to their declared size, which must be plausible for their data.
  */
 import * as zlib from 'node:zlib';
 import { FileFormatError } from '../../errors.js';
@@ -23,6 +24,13 @@ const SIG_CENTRAL = 0x02014b50;
 const SIG_LOCAL = 0x04034b50;
 const METHOD_STORED = 0;
 const METHOD_DEFLATE = 8;
+/**
+ * Deflate reaches 1032:1 on constant data, while torch.save stores entries uncompressed and float
+ * weights deflate by a few percent: a deflated entry declaring more than this ratio (plus a little
+ * slack for small entries) is refused before it is inflated. Inflation stops at the declared size.
+ */
+const MAX_DEFLATE_RATIO = 100;
+const DEFLATE_SLACK = 1 << 16;
 
 /** An opened archive: entry table plus on-demand reading of entry data. */
 export class ZipArchive {
@@ -120,6 +128,8 @@ export class ZipArchive {
     while (extra + 4 <= extraEnd) {
       const id = this.u16(extra);
       const len = this.u16(extra + 2);
+      if (extra + 4 + len > extraEnd)
+        throw this.fail(`zip entry '${name}' has an extra field running past its end`);
       let p = extra + 4;
       if (id === 0x0001) {
         const take = (): number => {
@@ -158,9 +168,17 @@ export class ZipArchive {
     if (e.method === METHOD_STORED) {
       data = raw;
     } else if (e.method === METHOD_DEFLATE) {
+      if (e.size > MAX_DEFLATE_RATIO * e.compressedSize + DEFLATE_SLACK) {
+        throw this.fail(
+          `zip entry '${name}' declares ${e.size} bytes from ${e.compressedSize} compressed ` +
+            `(more than ${MAX_DEFLATE_RATIO}:1 is refused as a possible zip bomb)`,
+        );
+      }
       try {
         data = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) });
       } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+          throw this.fail(`zip entry '${name}' inflates beyond the ${e.size} bytes it declares`);
         throw this.fail(`zip entry '${name}' cannot be decompressed (${(err as Error).message})`);
       }
     } else {
