@@ -49,6 +49,8 @@ export {
 export { fetchWeights, cacheDir, type FetchOptions } from './io/download.js';
 export {
   loadWeightsFile,
+  checkFiniteWeightsFile,
+  type LoadWeightsOptions,
   saveWeightsFile,
   readSafetensors,
   writeSafetensors,
@@ -57,6 +59,7 @@ export {
   toHuggingFaceKeys,
 } from './io/weights/index.js';
 export { readImage, decodeImage, encodePng, writePng, type RgbImage } from './io/image.js';
+export { DEFAULT_MAX_IMAGE_PIXELS, getMaxImagePixels, setMaxImagePixels } from './io/image_limits.js';
 export {
   preprocess,
   resizePil,
