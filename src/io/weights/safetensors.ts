@@ -1,8 +1,9 @@
 /**
  * Reader and writer for the safetensors format (https://github.com/huggingface/safetensors):
  * `u64 little-endian header length | JSON header | packed tensor data`. The reader validates the
- * header by the reference reader's rules before touching data and views F32 data in place when aligned; the writer emits F32/I64,
- * sorted keys and a space-padded header, through a temp file that is renamed into place.
+ * header by the reference reader's rules before touching data and views F32 data in place when
+ * aligned; the writer emits F32/I64, sorted keys and a space-padded header, through a temp file
+ * that is renamed into place.
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { FileFormatError } from '../../errors.js';
@@ -183,13 +184,12 @@ function parseEntry(name: string, value: JsonValue, dataLength: number, source: 
   if (begin > end || end > dataLength) {
     throw bad(`has data_offsets [${begin}, ${end}] outside the data section (${dataLength} bytes)`);
   }
-  const need = (shape as number[]).reduce((a, d) => a * d, 1) * ELEMENT_TYPES[dtype].bytes;
-  if (!Number.isSafeInteger(need))
-    throw bad(`has a shape ${formatShape(shape as number[])} too large to address`);
+  const need = shape.reduce((a, d) => a * d, 1) * ELEMENT_TYPES[dtype].bytes;
+  if (!Number.isSafeInteger(need)) throw bad(`has a shape ${formatShape(shape)} too large to address`);
   if (end - begin !== need) {
-    throw bad(`has ${end - begin} bytes but ${dtype} × ${formatShape(shape as number[])} needs ${need}`);
+    throw bad(`has ${end - begin} bytes but ${dtype} × ${formatShape(shape)} needs ${need}`);
   }
-  return { name, type: dtype, shape: shape as number[], begin, end };
+  return { name, type: dtype, shape, begin, end };
 }
 
 /** Parses a whole safetensors file held in memory. F32 tensors view `buf` when aligned. */
