@@ -29,7 +29,7 @@
       "sources": ["src/addon.cc", "src/plan.cc", "src/thread_pool.cc", "src/train_kernels.cc", "src/detect_kernels.cc"],
       "dependencies": ["kernels_avx512", "kernels_avx2", "kernels_portable"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags_cc": ["<@(common_cflags)", "-ffp-contract=off"],
       "cflags_cc!": ["-fno-exceptions"],
       "libraries": ["-lpthread"]

@@ -142,6 +142,12 @@ test('train --resume after epoch 1 gives the step losses and final weights of th
   assert.equal(jsonLines<EpochMetrics>(join(runB, 'metrics.jsonl')).length, 2);
   assert.ok(
     readFileSync(join(runB, 'final.safetensors')).equals(readFileSync(join(runA, 'final.safetensors'))),
+  ); // Without a schedule --epochs may grow on resume (above), but not end before the point reached.
+  const fewer = runCli(['train', '--resume', '--epochs', '1', '--out', runB]);
+  assert.equal(fewer.status, 1);
+  assert.equal(
+    fewer.stderr,
+    `resnet50: ${runB} has already trained 2 epochs, more than --epochs 1 allows.\n`,
   );
 });
 
@@ -200,7 +206,7 @@ test('train --from with another class count replaces the head; --freeze backbone
 test('API: freeze bn keeps BN affine and running statistics, trains the convolutions', async () => {
   const source = resnet('resnet18', { numClasses: 10, seed: 3 }).stateDict();
   const result = await train({ ...API, epochs: 1, freeze: 'bn', seed: 3, out: join(tmp, 'bn') });
-  const final = readSafetensors(result.finalWeights);
+  const final = readSafetensors(result.finalWeights!);
   for (const key of [
     'bn1.weight',
     'layer3.1.bn2.bias',

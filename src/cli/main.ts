@@ -65,8 +65,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${command.help}\n`);
     return 0;
   }
-  await command.run(values, positionals);
-  return 0;
+  return (await command.run(values, positionals)) ?? 0;
 }
 
 // A reader that goes away (`resnet50 … | head`) is not an error: stop quietly, as Unix tools do.

@@ -1,14 +1,23 @@
-/** `resnet50 train --data DIR|idx:DIR`: trains (native kernels when built), with live progress on stderr. */
+/**
+ * `resnet50 train --data DIR|idx:DIR`: trains (native kernels when built), with live progress on
+ * stderr. SIGINT/SIGTERM stop the run after the step in progress with a checkpoint to `--resume`
+ * from (exit 130/143); a second one aborts at once.
+ */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { UserError } from '../errors.js';
 import { readCheckpointMeta } from '../train/checkpoint.js';
 import {
   AUGMENTS,
+  describeRunConflict,
+  findRunConflict,
   FREEZE_MODES,
   OPTIMIZERS,
   SCHEDULES,
   train,
   type TrainEvent,
   type TrainOptions,
+  type TrainResult,
 } from '../train/trainer.js';
 import { checkArch } from '../tasks/pretrained.js';
 import { resolveBackend } from '../tasks/runner.js';
@@ -29,23 +38,50 @@ export function formatDuration(seconds: number): string {
 
 const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
 
-/** Progress on stderr: a `\r`-updated line on a terminal, else one line every `every` steps. */
-function progressPrinter(every = 10): (event: TrainEvent) => void {
+/** Flags of the training options whose flag is not the option's name. */
+const FLAGS: Partial<Record<keyof TrainOptions, string>> = {
+  batchSize: 'batch',
+  weightDecay: 'wd',
+  warmupEpochs: 'warmup-epochs',
+  labelSmoothing: 'label-smoothing',
+  inputSize: 'input-size',
+  stepsPerEpoch: 'steps-per-epoch',
+  trainSamples: 'train-samples',
+  evalSamples: 'eval-samples',
+  keepCheckpoints: 'keep-checkpoints',
+};
+
+/** The flag of a training option, as typed. */
+const flag = (option: keyof TrainOptions): string => `--${FLAGS[option] ?? option}`;
+
+/** A word for a path in a command line to copy: quoted when the shell would split or expand it. */
+function shellWord(path: string): string {
+  return /^[\w./:@%+=,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Progress on stderr: a `\r`-updated line on a terminal, else a line every `every` steps (about ten
+ * lines per epoch when epochs are shorter than 10·`every` steps) and at the end of each epoch.
+ * `line` prints other lines without breaking an open progress line.
+ */
+function progressPrinter(every = 10): { report: (event: TrainEvent) => void; line: (text: string) => void } {
   const tty = process.stderr.isTTY === true;
   let open = false;
+  let each = every;
   const line = (text: string): void => {
     process.stderr.write(`${open ? '\n' : ''}${text}\n`);
     open = false;
   };
-  return (event) => {
+  const report = (event: TrainEvent): void => {
     if (event.type === 'start') {
       const evalText =
         event.evalSamples > 0 ? `, evaluating on ${event.evalSamples}` : ', no evaluation split';
       line(
         `training ${event.arch} (${event.numClasses} classes) on ${event.trainSamples} images${evalText}: ` +
-          `epochs ${event.startEpoch + 1}..${event.epochs}, ${event.stepsPerEpoch} steps of ${event.batchSize} → ${event.runDir}`,
+          `epochs ${event.startEpoch + 1}..${event.epochs}, ${event.stepsPerEpoch} step${event.stepsPerEpoch === 1 ? '' : 's'} of ${event.batchSize} → ${event.runDir}`,
       );
       for (const note of event.notes) line(`note: ${note}`);
+      each = Math.min(every, Math.ceil(event.stepsPerEpoch / 10));
     } else if (event.type === 'step') {
       const text =
         `epoch ${event.epoch}/${event.epochs} step ${event.step}/${event.stepsPerEpoch} ` +
@@ -54,7 +90,7 @@ function progressPrinter(every = 10): (event: TrainEvent) => void {
       if (tty) {
         process.stderr.write(`\r${text}\x1b[K`);
         open = true;
-      } else if (event.step % every === 0 || event.step === event.stepsPerEpoch) line(text);
+      } else if (event.step % each === 0 || event.step === event.stepsPerEpoch) line(text);
     } else if (event.type === 'epoch') {
       const m = event.metrics;
       const val = m.valTop1 === null ? '' : `, val top-1 ${pct(m.valTop1)} top-5 ${pct(m.valTop5 ?? 0)}`;
@@ -64,6 +100,72 @@ function progressPrinter(every = 10): (event: TrainEvent) => void {
       );
     }
   };
+  return { report, line };
+}
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** How to continue the run in `runDir`, as a command to copy. */
+function resumeHint(runDir: string): string {
+  return `continue with: resnet50 train --out ${shellWord(runDir)} --resume`;
+}
+
+/** Where the run in `runDir` can continue from, after an abort: its last checkpoint, if any. */
+function lastCheckpointText(runDir: string): string {
+  const last = join(runDir, 'last.safetensors');
+  if (!existsSync(last)) return `nothing to resume in ${runDir} (no checkpoint yet)`;
+  const meta = readCheckpointMeta(last);
+  const progress = meta.epochProgress;
+  const at =
+    progress === null
+      ? `end of epoch ${meta.epoch}`
+      : `epoch ${meta.epoch + 1}, step ${progress.steps} of ${meta.stepsPerEpoch ?? '?'}`;
+  return `the last checkpoint is ${last} (step ${meta.step}, ${at}); ${resumeHint(runDir)}`;
+}
+
+/**
+ * Runs `train()` so that the first SIGINT or SIGTERM stops it after the step in progress (the
+ * result has `interrupted` set) and a second one aborts it at once; returns the result and the
+ * first signal received, or the signal that aborted it and the run directory.
+ */
+async function trainUntilSignalled(
+  options: TrainOptions & { backend?: string },
+  printer: ReturnType<typeof progressPrinter>,
+): Promise<
+  | { result: TrainResult; signal: NodeJS.Signals | null }
+  | { abortedBy: NodeJS.Signals; runDir: string | null }
+> {
+  const stop = new AbortController();
+  const abort = new AbortController();
+  let received: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (received !== null) {
+      abort.abort(signal);
+      return;
+    }
+    received = signal;
+    stop.abort();
+    const again = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+    printer.line(
+      `${signal}: stopping after the current step to save a checkpoint (${again} again aborts at once)`,
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let runDir = options.out ?? null;
+  try {
+    const result = await train({ ...options, stop: stop.signal, signal: abort.signal }, (event) => {
+      if (event.type === 'start') runDir = event.runDir;
+      printer.report(event);
+    });
+    return { result, signal: received };
+  } catch (e) {
+    if (!abort.signal.aborted) throw e;
+    return { abortedBy: abort.signal.reason as NodeJS.Signals, runDir };
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 export const trainCommand: Command = {
@@ -74,12 +176,19 @@ export const trainCommand: Command = {
                       [--schedule none|step|cosine|onecycle] [--warmup-epochs 0] [--label-smoothing 0]
                       [--clip NORM] [--input-size S] [--augment none|standard|crop] [--shuffle true|false]
                       [--seed 0] [--from WEIGHTS] [--freeze none|backbone|bn] [--steps-per-epoch K]
-                      [--train-samples N] [--eval-samples N] [--workers 1] [--backend native|js] [--out RUNDIR] [--resume] [--json]
+                      [--train-samples N] [--eval-samples N] [--workers 1] [--backend native|js] [--out RUNDIR]
+                      [--keep-checkpoints 2] [--resume] [--json]
 
 Trains a ResNet (convolutions and their gradients on the native engine when it is built, the rest
 on the TypeScript kernels; --backend js for the reference alone) and evaluates it on the held-out
-split after every epoch. RUNDIR gets steps.jsonl (per step), metrics.jsonl (per epoch), curves.png,
-checkpoint-epoch-N.safetensors, last.safetensors and final.safetensors (torchvision keys).
+split after every epoch. RUNDIR gets steps.jsonl (per step), metrics.jsonl (per epoch), curves.png
+(loss per step and per epoch; accuracies), checkpoint-epoch-N.safetensors, last.safetensors and
+final.safetensors (torchvision keys).
+
+Ctrl-C (SIGINT) or SIGTERM stops after the step in progress: last.safetensors then holds that step,
+the command prints how to continue (--resume continues exactly, as if never stopped) and exits 130
+(SIGINT) or 143 (SIGTERM). A second signal aborts at once (exit 130/143; the checkpoint before stays).
+A loss that is not finite stops the run with exit 1, naming the step; the last checkpoint stays.
 
   --data D            an ImageFolder directory (DIR/train + DIR/val if present, else one folder per
                       class and no evaluation) or idx:DIR (MNIST/Fashion-MNIST IDX files; test split
@@ -111,8 +220,12 @@ checkpoint-epoch-N.safetensors, last.safetensors and final.safetensors (torchvis
   --workers N         data loader threads (default 1; 0 = in the training thread)
   --backend B         native (default when built: native convolutions) or js (the reference kernels)
   --out RUNDIR        run directory (default runs/<arch>-<date>)
-  --resume            continue RUNDIR (--out) from last.safetensors with its saved options;
-                      --epochs, --data and --workers may be given anew
+  --keep-checkpoints N  keep checkpoint-epoch-N files of the N latest epochs (default 2; 0: none);
+                      last.safetensors is always kept
+  --resume            continue RUNDIR (--out) from last.safetensors (an epoch's end or the step
+                      where it was stopped) with its saved options; --data, --workers and
+                      --keep-checkpoints may be given anew, and --epochs with --schedule none
+                      (other schedules depend on the run's length); other flags must be as saved
   --json              print the final summary as JSON on stdout`,
   flags: {
     data: { type: 'string' },
@@ -139,6 +252,7 @@ checkpoint-epoch-N.safetensors, last.safetensors and final.safetensors (torchvis
     'eval-samples': { type: 'string' },
     workers: { type: 'string' },
     out: { type: 'string' },
+    'keep-checkpoints': { type: 'string' },
     backend: { type: 'string' },
     resume: { type: 'boolean' },
     json: { type: 'boolean' },
@@ -153,7 +267,10 @@ checkpoint-epoch-N.safetensors, last.safetensors and final.safetensors (torchvis
     if (resume && out === undefined)
       throw new UsageError('--resume needs --out RUNDIR (the run to continue).');
     if (data === undefined && resume && out !== undefined) {
-      const saved = readCheckpointMeta(join(out, 'last.safetensors')).options.data;
+      const last = join(out, 'last.safetensors');
+      if (!existsSync(last))
+        throw new UserError(describeRunConflict({ kind: 'nothing to resume', path: last }));
+      const saved = readCheckpointMeta(last).options.data;
       if (typeof saved === 'string') data = saved;
     }
     if (data === undefined)
@@ -204,6 +321,7 @@ checkpoint-epoch-N.safetensors, last.safetensors and final.safetensors (torchvis
       evalSamples: optionalInt(values, 'eval-samples'),
       workers: optionalInt(values, 'workers', 0),
       out,
+      keepCheckpoints: optionalInt(values, 'keep-checkpoints', 0),
       resume,
     };
     const labelSmoothing = options.labelSmoothing;
@@ -213,11 +331,31 @@ checkpoint-epoch-N.safetensors, last.safetensors and final.safetensors (torchvis
     if (options.momentum !== undefined && options.optimizer === 'adamw' && options.momentum >= 1) {
       throw new UsageError(`--momentum is AdamW's beta1 and must be below 1, got '${options.momentum}'.`);
     }
-    const result = await train(options, progressPrinter());
-    if (values.json === true) {
-      process.stdout.write(`${JSON.stringify(result)}\n`);
-      return;
+    if (out !== undefined) {
+      const conflict = findRunConflict({ ...options, out });
+      if (conflict !== null) throw new UserError(describeRunConflict(conflict, flag));
     }
+    const printer = progressPrinter();
+    const run = await trainUntilSignalled(options, printer);
+    if ('abortedBy' in run) {
+      const where = run.runDir === null ? 'before the run started' : lastCheckpointText(run.runDir);
+      printer.line(`resnet50: aborted at once by a second ${run.abortedBy}; ${where}`);
+      return SIGNAL_EXIT[run.abortedBy];
+    }
+    const { result, signal } = run;
+    if (values.json === true) process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (result.interrupted !== null && signal !== null) {
+      const { epoch, step, stepsPerEpoch } = result.interrupted;
+      const at =
+        step === 0
+          ? `at the start of epoch ${epoch}`
+          : `after step ${result.globalStep} (epoch ${epoch}, step ${step} of ${stepsPerEpoch})`;
+      printer.line(
+        `resnet50: stopped by ${signal} ${at}; saved ${result.lastCheckpoint}; ${resumeHint(result.runDir)}`,
+      );
+      return SIGNAL_EXIT[signal];
+    }
+    if (values.json === true) return 0;
     const last = result.metrics.at(-1);
     const val =
       last?.valTop1 == null ? '' : `, val top-1 ${pct(last.valTop1)} top-5 ${pct(last.valTop5 ?? 0)}`;
@@ -225,5 +363,6 @@ checkpoint-epoch-N.safetensors, last.safetensors and final.safetensors (torchvis
       `${result.arch}: ${result.epochs} epochs, ${result.globalStep} steps${last ? `, train loss ${last.trainLoss.toFixed(4)}` : ''}${val}\n` +
         `final weights: ${result.finalWeights}\n`,
     );
+    return 0;
   },
 };

@@ -4,7 +4,7 @@
  * the path.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { FileFormatError, UserError } from '../errors.js';
 
@@ -24,6 +24,21 @@ export function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>): voi
 /** Copies `from` over `path` with the same guarantee. */
 export function copyFileAtomic(from: string, path: string): void {
   replaceAtomic(path, (tmp) => copyFileSync(from, tmp));
+}
+
+/**
+ * Removes the temp files of writes by this process that never finished in `dir` (a writer thread
+ * was terminated mid-write). Call it only once no writer of this process is running.
+ */
+export function removeUnfinishedWrites(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const own = new RegExp(`^\\..+\\.${process.pid}\\.[0-9a-f]{8}\\.tmp$`);
+  for (const name of names) if (own.test(name)) rmSync(join(dir, name), { force: true });
 }
 
 function replaceAtomic(path: string, fill: (tmp: string) => void): void {

@@ -8,6 +8,11 @@
  * at that event exactly as it would in one thread, and the promise rejects with the callback's own
  * error. Errors raised in the worker arrive with their class when they are user errors
  * (UserError, StateDictError, …) and with the worker's stack otherwise.
+ *
+ * Two more ways to end a running job: `stop` (anything with `aborted`, such as an AbortSignal) is
+ * looked at after each event's callback, and once it is aborted a flag tells the job, which reads it
+ * between its own units of work (a training step) and ends cleanly; `signal` (an AbortSignal)
+ * terminates the worker at once and rejects with the signal's reason once the thread is gone.
  */
 import { Worker } from 'node:worker_threads';
 import { deserializeError, type SerializedError } from '../errors.js';
@@ -19,7 +24,7 @@ export type WorkerJob = 'train' | 'gradients' | 'cam' | 'detect';
 export interface WorkerJobData {
   job: WorkerJob;
   args: unknown;
-  /** [0]: the caller's answer to the last event: 0 pending, CONTINUE or STOP. */
+  /** [0]: the caller's answer to the last event: 0 pending, CONTINUE or STOP; [1]: 1 once `stop` is aborted. */
   control: Int32Array;
 }
 
@@ -39,9 +44,20 @@ const JOB_NAMES: Record<WorkerJob, string> = {
   detect: 'Detection worker',
 };
 
+/** How the caller ends a running job: see the file header. */
+export interface WorkerJobSignals {
+  stop?: { readonly aborted: boolean };
+  signal?: AbortSignal;
+}
+
 /** Runs `job(args, report)` in a new worker thread; `report` runs here, in order, for every event. */
-export function runInWorker<R, E>(job: WorkerJob, args: unknown, report?: (event: E) => void): Promise<R> {
-  const control = new Int32Array(new SharedArrayBuffer(4));
+export function runInWorker<R, E>(
+  job: WorkerJob,
+  args: unknown,
+  report?: (event: E) => void,
+  { stop, signal }: WorkerJobSignals = {},
+): Promise<R> {
+  const control = new Int32Array(new SharedArrayBuffer(8));
   const worker = new Worker(new URL('./in_worker_entry.js', import.meta.url), {
     workerData: { job, args, control } satisfies WorkerJobData,
   });
@@ -51,9 +67,18 @@ export function runInWorker<R, E>(job: WorkerJob, args: unknown, report?: (event
     const settle = (fn: () => void): void => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener('abort', onAbort);
       fn();
     };
+    const onAbort = (): void =>
+      settle(() => {
+        const gone = (): void => reject(signal?.reason);
+        worker.terminate().then(gone, gone);
+      });
+    if (signal?.aborted === true) onAbort();
+    else signal?.addEventListener('abort', onAbort);
     worker.on('message', (msg: WorkerJobMessage) => {
+      if (settled) return;
       if (msg.type === 'event') {
         let answer = CONTINUE;
         try {
@@ -62,6 +87,7 @@ export function runInWorker<R, E>(job: WorkerJob, args: unknown, report?: (event
           stopError = err;
           answer = STOP;
         }
+        if (stop?.aborted === true) Atomics.store(control, 1, 1);
         Atomics.store(control, 0, answer);
         Atomics.notify(control, 0);
       } else if (msg.type === 'done') {

@@ -1,6 +1,7 @@
 /**
  * Worker thread of `runInWorker` (in_worker.ts): runs one job in this thread and reports its events
- * to the caller, waiting after each one until the caller's callback has returned.
+ * to the caller, waiting after each one until the caller's callback has returned. Training also gets
+ * `stop`, whose `aborted` reads the caller's stop flag.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '../errors.js';
@@ -15,9 +16,19 @@ class StoppedByCaller extends Error {}
 
 type Job = (args: unknown, report: (event: unknown) => void) => Promise<unknown>;
 
+const port = parentPort;
+if (!port) throw new Error('in_worker_entry.js must run in a worker thread.');
+const { job, args, control } = workerData as WorkerJobData;
+const post = (msg: WorkerJobMessage): void => port.postMessage(msg);
+const stop = {
+  get aborted(): boolean {
+    return Atomics.load(control, 1) !== 0;
+  },
+};
+
 const JOBS: Record<WorkerJob, Job> = {
   train: async (args, report) =>
-    (await import('../train/trainer.js')).trainInThisThread(args as TrainCallOptions, report),
+    (await import('../train/trainer.js')).trainInThisThread({ ...(args as TrainCallOptions), stop }, report),
   gradients: async (args, report) =>
     (await import('../train/gradient_study.js')).gradientStudyInThisThread(
       args as GradientStudyOptions,
@@ -33,11 +44,6 @@ const JOBS: Record<WorkerJob, Job> = {
       report,
     ),
 };
-
-const port = parentPort;
-if (!port) throw new Error('in_worker_entry.js must run in a worker thread.');
-const { job, args, control } = workerData as WorkerJobData;
-const post = (msg: WorkerJobMessage): void => port.postMessage(msg);
 
 function report(event: unknown): void {
   Atomics.store(control, 0, 0);

@@ -4,8 +4,12 @@
  * once the `optimizer.` tensors are dropped) and the optimizer's buffers under
  * `optimizer.<parameter name>.<buffer>`, plus JSON strings in the safetensors `__metadata__`:
  *
- *   format      'resnet50-train-checkpoint', version '1'
+ *   format      'resnet50-train-checkpoint', version '2' (version 1, without the two keys below,
+ *               is still read)
  *   epoch       epochs completed; step: optimizer steps completed
+ *   stepsPerEpoch  optimizer steps per epoch of the run
+ *   epochProgress  null at an epoch boundary; inside an epoch, the steps of epoch `epoch + 1` done and
+ *               that epoch's running sums (see EpochProgress), so a resumed run continues it exactly
  *   optimizer   {type, paramGroups: [{params, hyper}], scalars: {param: {key: number}}}
  *   scheduler   {step} or null
  *   seed        the data (and init) seed
@@ -21,7 +25,8 @@ import type { HyperValue, Optimizer, OptimizerState, ParamState } from './optim.
 import type { LrScheduler } from './schedules.js';
 
 export const CHECKPOINT_FORMAT = 'resnet50-train-checkpoint';
-export const CHECKPOINT_VERSION = '1';
+export const CHECKPOINT_VERSION = '2';
+const READABLE_VERSIONS = ['1', '2'];
 /** Prefix of the optimizer buffers among the tensors. */
 export const OPTIMIZER_PREFIX = 'optimizer.';
 
@@ -36,12 +41,30 @@ export interface OptimizerMeta {
   scalars: Record<string, Record<string, number>>;
 }
 
+/**
+ * A checkpoint taken inside an epoch: `steps` steps of the epoch in progress are done, with the
+ * running sums of that epoch (summed loss, correct predictions and images seen, seconds of training
+ * steps and of wall time), so the epoch's metrics come out as in an uninterrupted run.
+ */
+export interface EpochProgress {
+  steps: number;
+  lossSum: number;
+  correct: number;
+  seen: number;
+  trainSeconds: number;
+  seconds: number;
+}
+
 /** What a checkpoint records besides tensors. */
 export interface CheckpointMeta {
   /** Epochs completed. */
   epoch: number;
   /** Optimizer steps completed. */
   step: number;
+  /** Optimizer steps per epoch of the run (null in version-1 checkpoints). */
+  stepsPerEpoch: number | null;
+  /** Where in epoch `epoch + 1` the checkpoint was taken; null at an epoch boundary. */
+  epochProgress: EpochProgress | null;
   seed: number;
   arch: string;
   classes: string[];
@@ -58,6 +81,8 @@ export interface CheckpointInput {
   scheduler?: LrScheduler | null;
   epoch: number;
   step: number;
+  stepsPerEpoch: number;
+  epochProgress?: EpochProgress | null;
   seed: number;
   arch: string;
   classes: readonly string[];
@@ -93,6 +118,8 @@ export function saveCheckpoint(path: string, input: CheckpointInput): void {
     version: CHECKPOINT_VERSION,
     epoch: String(input.epoch),
     step: String(input.step),
+    stepsPerEpoch: String(input.stepsPerEpoch),
+    epochProgress: JSON.stringify(input.epochProgress ?? null),
     seed: String(input.seed),
     arch: input.arch,
     classes: JSON.stringify(input.classes),
@@ -139,14 +166,17 @@ function parseMeta(path: string, md: Record<string, string>): CheckpointMeta {
   if (!isCheckpointMetadata(md)) {
     throw new FileFormatError(`${path}: not a training checkpoint (no '${CHECKPOINT_FORMAT}' metadata).`);
   }
-  if (md.version !== CHECKPOINT_VERSION) {
-    throw new FileFormatError(`${path}: checkpoint version ${md.version} is not supported (expected 1).`);
+  if (!READABLE_VERSIONS.includes(md.version ?? '')) {
+    throw new FileFormatError(
+      `${path}: checkpoint version ${md.version} is not supported (expected ${READABLE_VERSIONS.join(' or ')}).`,
+    );
   }
   const classes = parseJson(path, 'classes', md.classes);
   const optimizer = parseJson(path, 'optimizer', md.optimizer);
   const scheduler = parseJson(path, 'scheduler', md.scheduler);
   const options = parseJson(path, 'options', md.options);
   const metrics = parseJson(path, 'metrics', md.metrics);
+  const progress = md.version === '1' ? null : parseJson(path, 'epochProgress', md.epochProgress);
   if (!Array.isArray(classes) || !classes.every((c) => typeof c === 'string')) {
     throw new FileFormatError(`${path}: checkpoint metadata 'classes' is not a list of names.`);
   }
@@ -165,9 +195,18 @@ function parseMeta(path: string, md: Record<string, string>): CheckpointMeta {
   if (!Array.isArray(metrics) || !metrics.every(isObject)) {
     throw new FileFormatError(`${path}: checkpoint metadata 'metrics' is malformed.`);
   }
+  const progressKeys = ['steps', 'lossSum', 'correct', 'seen', 'trainSeconds', 'seconds'] as const;
+  if (
+    progress !== null &&
+    !(isObject(progress) && progressKeys.every((k) => typeof progress[k] === 'number'))
+  ) {
+    throw new FileFormatError(`${path}: checkpoint metadata 'epochProgress' is malformed.`);
+  }
   return {
     epoch: parseCount(path, 'epoch', md.epoch),
     step: parseCount(path, 'step', md.step),
+    stepsPerEpoch: md.version === '1' ? null : parseCount(path, 'stepsPerEpoch', md.stepsPerEpoch),
+    epochProgress: progress === null ? null : (progress as unknown as EpochProgress),
     seed: Number(md.seed ?? 0),
     arch: md.arch ?? '',
     classes: classes as string[],

@@ -6,17 +6,22 @@
  *
  *   RUNDIR/steps.jsonl                  one line per optimizer step (epoch, step, loss, acc, lr)
  *   RUNDIR/metrics.jsonl                one line per epoch (trainLoss, trainAcc, valTop1, valTop5, …)
- *   RUNDIR/curves.png                   loss and accuracy per epoch
- *   RUNDIR/checkpoint-epoch-N.safetensors, RUNDIR/last.safetensors   (see checkpoint.ts)
+ *   RUNDIR/curves.png                   two panels: loss per step and per epoch; accuracies per epoch
+ *   RUNDIR/checkpoint-epoch-N.safetensors   the `keepCheckpoints` latest epochs (see checkpoint.ts)
+ *   RUNDIR/last.safetensors             where `resume` continues: the latest epoch, or the step
+ *                                       where a stopped run (`stop`) ended
  *   RUNDIR/final.safetensors            the model's state dict (torchvision keys)
  *
  * Everything is deterministic: the initialization is seeded, the loader's order depends only on
- * (seed, epoch) and each sample's augmentation on (seed, epoch, index), so `resume` from the last
- * epoch boundary reproduces the step losses of an uninterrupted run exactly.
+ * (seed, epoch) and each sample's augmentation on (seed, epoch, index), and a checkpoint inside an
+ * epoch records the step within it and the epoch's running sums, so `resume` reproduces the step
+ * losses, metrics and final weights of an uninterrupted run exactly, from an epoch boundary or from
+ * any step. A resumed run keeps the options it was started with; only `epochs` (when the schedule
+ * does not depend on the run's length), `data`, `workers` and `keepCheckpoints` may change.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { copyFileAtomic, writeFileAtomic } from '../io/atomic_write.js';
+import { copyFileAtomic, removeUnfinishedWrites, writeFileAtomic } from '../io/atomic_write.js';
 import type { TrainTransform } from '../data/augment.js';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, idxFilePath } from '../data/idx.js';
 import { scanImageFolder } from '../data/image_folder.js';
@@ -33,8 +38,15 @@ import { resolveBackend } from '../tasks/runner.js';
 import { getBackend, setBackend } from '../backends/registry.js';
 import { NativeResNet } from '../backends/native/compile.js';
 import { Tensor } from '../tensor/tensor.js';
-import { writeLineChart } from '../viz/plot.js';
-import { loadCheckpoint, readCheckpointMeta, saveCheckpoint, type JsonValue } from './checkpoint.js';
+import { writeLineCharts, type LineChart } from '../viz/plot.js';
+import {
+  loadCheckpoint,
+  readCheckpointMeta,
+  saveCheckpoint,
+  type CheckpointMeta,
+  type EpochProgress,
+  type JsonValue,
+} from './checkpoint.js';
 import { AdamW, clipGradNorm, paramGroupsExcludingNoDecay, SGD, type Optimizer } from './optim.js';
 import {
   cosineAnnealingLR,
@@ -104,8 +116,14 @@ export interface TrainOptions {
   /** The run directory (default runs/<arch>-<date>). */
   out?: string;
   /**
-   * Continue from RUNDIR/last.safetensors. The options saved in the checkpoint are used; `epochs`,
-   * `data` and `workers` given now replace theirs.
+   * Keep the checkpoints of this many latest epochs as checkpoint-epoch-N files (default 2; 0: none);
+   * last.safetensors is always written.
+   */
+  keepCheckpoints?: number;
+  /**
+   * Continue from RUNDIR/last.safetensors with the options saved in it. `data`, `workers` and
+   * `keepCheckpoints` given now replace theirs, and so may `epochs` when the schedule is 'none'; any
+   * other option given must equal the saved one (`findRunConflict` says which does not).
    */
   resume?: boolean;
 }
@@ -136,6 +154,7 @@ export type ResolvedTrainOptions = {
   evalSamples: number | null;
   workers: number;
   out: string;
+  keepCheckpoints: number;
 };
 
 /** One line of metrics.jsonl. Accuracies are fractions in [0, 1]; val* are null without an eval split. */
@@ -197,8 +216,14 @@ export interface TrainResult {
   epochs: number;
   globalStep: number;
   metrics: EpochMetrics[];
-  finalWeights: string;
+  /** The trained weights; null when the run was stopped (see `interrupted`). */
+  finalWeights: string | null;
   lastCheckpoint: string | null;
+  /**
+   * Set when `stop` ended the run early: the epoch it was in (1-based) and the steps of it done
+   * (0: it stopped at the epoch's start); `lastCheckpoint` holds that point and `resume` continues it.
+   */
+  interrupted: { epoch: number; step: number; stepsPerEpoch: number } | null;
   /** Fine-tuning: the loaded head did not fit and fc was freshly initialized. */
   headReplaced: boolean;
   notes: string[];
@@ -272,6 +297,7 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
     evalSamples: optionalCount('evalSamples', o.evalSamples),
     workers: o.workers ?? 1,
     out: o.out ?? join('runs', `${arch}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`),
+    keepCheckpoints: o.keepCheckpoints ?? 2,
   };
   checkNumber('epochs', r.epochs, 1, true);
   checkNumber('batchSize', r.batchSize, 2, true);
@@ -291,6 +317,7 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
   checkNumber('seed', r.seed, 0, true, Number.MAX_SAFE_INTEGER);
   checkChoice('freeze', r.freeze, FREEZE_MODES);
   checkNumber('workers', r.workers, 0, true);
+  checkNumber('keepCheckpoints', r.keepCheckpoints, 0, true);
   return r;
 }
 
@@ -588,52 +615,203 @@ function readJsonLines<T>(path: string): T[] {
     });
 }
 
-function writeCurves(path: string, metrics: readonly EpochMetrics[]): void {
-  const series: { name: string; points: [number, number][] }[] = [
-    { name: 'train loss', points: metrics.map((m) => [m.epoch, m.trainLoss]) },
-    { name: 'train accuracy', points: metrics.map((m) => [m.epoch, m.trainAcc]) },
-  ];
-  if (metrics.some((m) => m.valTop1 !== null)) {
-    series.push({
-      name: 'val top-1',
-      points: metrics.filter((m) => m.valTop1 !== null).map((m) => [m.epoch, m.valTop1 as number]),
-    });
-    series.push({
-      name: 'val top-5',
-      points: metrics.filter((m) => m.valTop5 !== null).map((m) => [m.epoch, m.valTop5 as number]),
-    });
-  }
-  writeLineChart(path, { title: 'Training curves', xLabel: 'epoch', yLabel: 'loss / accuracy', series });
+/** What curves.png shows: the steps and epochs so far, the run's length, and what stopped it. */
+interface CurvesInput {
+  steps: readonly StepRecord[];
+  metrics: readonly EpochMetrics[];
+  stepsPerEpoch: number;
+  epochs: number;
+  hasEval: boolean;
+  /** Why the run ended early (a stop, a loss that is not finite), or null. */
+  stopped: string | null;
 }
 
-/** Options to use when resuming: the checkpoint's, with epochs, data and workers from the call. */
-function resumeOptions(path: string, call: TrainOptions, out: string): ResolvedTrainOptions {
-  const meta = readCheckpointMeta(path);
+/**
+ * Two panels with their own y axes over the run's epochs: the loss of every step (thin) and each
+ * epoch's mean, then training accuracy and validation top-1/top-5 per epoch. Notes say what is not
+ * there yet or at all (see LineChart).
+ */
+function writeCurves(path: string, c: CurvesInput): void {
+  const xRange: [number, number] = [0, c.epochs];
+  const loss: LineChart = {
+    title: 'Training loss',
+    xLabel: 'epoch',
+    yLabel: 'loss',
+    xRange,
+    series: [
+      { name: 'per step', thin: true, points: c.steps.map((s) => [s.step / c.stepsPerEpoch, s.loss]) },
+      { name: 'epoch mean', points: c.metrics.map((m) => [m.epoch, m.trainLoss]) },
+    ],
+    notes: c.stopped === null ? [] : [c.stopped],
+  };
+  const accuracy: LineChart = {
+    title: 'Accuracy',
+    xLabel: 'epoch',
+    yLabel: 'accuracy',
+    xRange,
+    series: [{ name: 'train', points: c.metrics.map((m) => [m.epoch, m.trainAcc]) }],
+    notes: [
+      ...(c.metrics.length === 0 ? ['accuracy is measured at the end of each epoch'] : []),
+      ...(c.hasEval ? [] : ['no held-out split: no validation accuracy']),
+    ],
+  };
+  if (c.hasEval) {
+    for (const [name, key] of [
+      ['val top-1', 'valTop1'],
+      ['val top-5', 'valTop5'],
+    ] as const) {
+      accuracy.series.push({ name, points: c.metrics.map((m) => [m.epoch, m[key] ?? NaN]) });
+    }
+  }
+  writeLineCharts(path, [loss, accuracy]);
+}
+
+/** Options a resumed run may be given anew; every other option given must equal the saved one. */
+const RESUMABLE_ANEW: ReadonlySet<string> = new Set([
+  'data',
+  'workers',
+  'keepCheckpoints',
+  'out',
+  'resume',
+  'epochs',
+]);
+
+/**
+ * Why a run cannot start or resume in its directory, as data: the library words it with option
+ * names (describeRunConflict), the CLI with its flags.
+ */
+export type RunConflict =
+  /** The directory holds a run and `resume` is not set. */
+  | { kind: 'occupied'; runDir: string }
+  | { kind: 'nothing to resume'; path: string }
+  /** `option` was given with another value than the run was started with. */
+  | { kind: 'changed'; runDir: string; option: keyof TrainOptions; saved: JsonValue; given: JsonValue }
+  /** Another `epochs` under a schedule that spreads over the whole run. */
+  | { kind: 'schedule length'; runDir: string; schedule: ScheduleName; saved: number; given: number }
+  /** `epochs` ends before the point the run has reached (`done` epochs and `steps` of the next). */
+  | { kind: 'too few epochs'; runDir: string; done: number; steps: number; given: number };
+
+/**
+ * Checks that `options` can start a new run in `options.out` (no run there) or resume the one there
+ * (a checkpoint, the same options, and an `epochs` that keeps the learning-rate schedule exact).
+ */
+export function findRunConflict(options: TrainOptions & { out: string }): RunConflict | null {
+  const runDir = options.out;
+  const lastPath = join(runDir, 'last.safetensors');
+  const exists = existsSync(lastPath);
+  if (options.resume !== true) return exists ? { kind: 'occupied', runDir } : null;
+  if (!exists) return { kind: 'nothing to resume', path: lastPath };
+  const meta = readCheckpointMeta(lastPath);
+  const saved = meta.options;
+  const given = new Map<string, unknown>(Object.entries(options));
+  for (const key of Object.keys(saved)) {
+    const value = given.get(key);
+    if (value === undefined || RESUMABLE_ANEW.has(key) || value === saved[key]) continue;
+    const option = key as keyof TrainOptions;
+    return { kind: 'changed', runDir, option, saved: saved[key], given: value as JsonValue };
+  }
+  const savedEpochs = Number(saved.epochs);
+  const epochs = options.epochs ?? savedEpochs;
+  const schedule = saved.schedule as ScheduleName;
+  if (epochs !== savedEpochs && schedule !== 'none') {
+    return { kind: 'schedule length', runDir, schedule, saved: savedEpochs, given: epochs };
+  }
+  const steps = meta.epochProgress?.steps ?? 0;
+  if (epochs < meta.epoch || (epochs === meta.epoch && steps > 0)) {
+    return { kind: 'too few epochs', runDir, done: meta.epoch, steps, given: epochs };
+  }
+  return null;
+}
+
+/** One sentence for a conflict; `name` words an option (the CLI passes its flags). */
+export function describeRunConflict(
+  c: RunConflict,
+  name: (option: keyof TrainOptions) => string = (option) => option,
+): string {
+  const show = (v: JsonValue): string => (v === null ? 'none' : String(v));
+  switch (c.kind) {
+    case 'occupied':
+      return `${c.runDir} already holds a run (last.safetensors): continue it (${name('resume')}) or choose another directory (${name('out')}).`;
+    case 'nothing to resume':
+      return `${c.path}: no checkpoint to resume from.`;
+    case 'changed':
+      return `${c.runDir} was started with ${name(c.option)} ${show(c.saved)}, not ${show(c.given)}; a resumed run keeps its options (start a new run to change them).`;
+    case 'schedule length':
+      return `${c.runDir} was started with ${name('epochs')} ${c.saved} and ${name('schedule')} ${c.schedule}, whose learning rate depends on the run's length; resume it with ${name('epochs')} ${c.saved} (not ${c.given}) or start a new run.`;
+    case 'too few epochs': {
+      const done = `${c.done} epoch${c.done === 1 ? '' : 's'}${c.steps > 0 ? ` and ${c.steps} step${c.steps === 1 ? '' : 's'} of epoch ${c.done + 1}` : ''}`;
+      return `${c.runDir} has already trained ${done}, more than ${name('epochs')} ${c.given} allows.`;
+    }
+  }
+}
+
+/** Options to use when resuming: the checkpoint's, with those a resumed run may change from the call. */
+function resumeOptions(meta: CheckpointMeta, call: TrainOptions, out: string): ResolvedTrainOptions {
   const saved = meta.options as unknown as TrainOptions;
   return resolveTrainOptions({
     ...saved,
     epochs: call.epochs ?? saved.epochs,
     data: call.data ?? saved.data,
     workers: call.workers ?? saved.workers,
+    keepCheckpoints: call.keepCheckpoints ?? saved.keepCheckpoints,
     out,
   });
 }
 
-/** Options of `train()`: the run, plus the kernels to run it on. */
+/** Removes the checkpoint-epoch-N files of `runDir` but the `keep` latest. */
+function pruneCheckpoints(runDir: string, keep: number): void {
+  const epochs = readdirSync(runDir)
+    .map((name) => /^checkpoint-epoch-(\d+)\.safetensors$/.exec(name))
+    .filter((m) => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => b - a);
+  for (const e of epochs.slice(keep))
+    rmSync(join(runDir, `checkpoint-epoch-${e}.safetensors`), { force: true });
+}
+
+/** Options of `train()`: the run, plus the kernels to run it on and what ends it early. */
 export type TrainCallOptions = TrainOptions & {
   /** 'native' or 'js' (default: native when the addon is built, else the reference js kernels). */
   backend?: string;
+  /**
+   * Stops the run cleanly once `aborted` is true (an AbortSignal will do): the step in progress (or
+   * the epoch's evaluation) finishes, RUNDIR/last.safetensors records the position in the epoch,
+   * curves.png is updated, and the run resolves with `interrupted` set; `resume` continues it exactly.
+   * `train()` looks at it after each progress event, the loop before each step.
+   */
+  stop?: { readonly aborted: boolean };
+  /**
+   * Ends the run at once when aborted: `train()` terminates its worker thread mid-step, removes the
+   * file it was writing (writes go to a temp file that is renamed, so no partial file is left) and
+   * rejects with the signal's reason; files written before stay. `trainInThisThread` can only look at
+   * it between steps.
+   */
+  signal?: AbortSignal;
 };
 
 /**
  * Trains a model as described in the file header, in a worker thread, so the caller's event loop
  * stays free during the steps (each one is seconds of synchronous kernel calls). `report` runs in the
  * caller's thread and receives every progress event; the worker waits until it has returned, so a
- * `report` that throws stops the run at that event and `train()` rejects with its error. User errors
- * keep their class (UserError, StateDictError, …).
+ * `report` that throws stops the run at that event and `train()` rejects with its error (nothing is
+ * saved then; `stop` saves). User errors keep their class (UserError, StateDictError, …).
  */
-export function train(options: TrainCallOptions, report?: (event: TrainEvent) => void): Promise<TrainResult> {
-  return runInWorker<TrainResult, TrainEvent>('train', options, report);
+export async function train(
+  options: TrainCallOptions,
+  report?: (event: TrainEvent) => void,
+): Promise<TrainResult> {
+  const { stop, signal, ...args } = options;
+  let runDir = options.out ?? null;
+  const watch = (event: TrainEvent): void => {
+    if (event.type === 'start') runDir = event.runDir;
+    report?.(event);
+  };
+  try {
+    return await runInWorker<TrainResult, TrainEvent>('train', args, watch, { stop, signal });
+  } catch (e) {
+    if (signal?.aborted === true && runDir !== null) removeUnfinishedWrites(runDir);
+    throw e;
+  }
 }
 
 /**
@@ -653,19 +831,17 @@ export async function trainInThisThread(
   }
 }
 
-async function trainOn(options: TrainOptions, report?: (event: TrainEvent) => void): Promise<TrainResult> {
+async function trainOn(
+  options: TrainCallOptions,
+  report?: (event: TrainEvent) => void,
+): Promise<TrainResult> {
   const first = resolveTrainOptions(options);
   const runDir = first.out;
   const lastPath = join(runDir, 'last.safetensors');
-  if (options.resume === true && !existsSync(lastPath)) {
-    fail(`${lastPath}: no checkpoint to resume from.`);
-  }
-  if (options.resume !== true && existsSync(lastPath)) {
-    fail(
-      `${runDir} already holds a run (last.safetensors); pass resume to continue it or choose another out directory.`,
-    );
-  }
-  const o = options.resume === true ? resumeOptions(lastPath, options, runDir) : first;
+  const conflict = findRunConflict({ ...options, out: runDir });
+  if (conflict !== null) fail(describeRunConflict(conflict));
+  const resumed = options.resume === true ? readCheckpointMeta(lastPath) : null;
+  const o = resumed === null ? first : resumeOptions(resumed, options, runDir);
   const data = resolveData(o.data, o);
   const numClasses = o.classes ?? data.classes.length;
   if (numClasses < data.classes.length) {
@@ -693,11 +869,16 @@ async function trainOn(options: TrainOptions, report?: (event: TrainEvent) => vo
       );
     }
     const stepsPerEpoch = Math.min(trainLoader.batchesPerEpoch, o.stepsPerEpoch ?? Infinity);
+    if (resumed !== null && resumed.stepsPerEpoch !== null && resumed.stepsPerEpoch !== stepsPerEpoch) {
+      fail(
+        `${o.data} gives ${stepsPerEpoch} steps per epoch, but the run in ${runDir} was trained with ${resumed.stepsPerEpoch}; resume it with the same data.`,
+      );
+    }
 
     const model = resnet(o.arch, { numClasses, seed: o.seed });
     const notes: string[] = [];
     let headReplaced = false;
-    if (o.from !== null && options.resume !== true) {
+    if (o.from !== null && resumed === null) {
       const { replaced, note } = await loadFrom(model, o.from, o.arch);
       headReplaced = replaced;
       if (note !== null) notes.push(note);
@@ -709,10 +890,13 @@ async function trainOn(options: TrainOptions, report?: (event: TrainEvent) => vo
     mkdirSync(runDir, { recursive: true });
     const stepsPath = join(runDir, 'steps.jsonl');
     const metricsPath = join(runDir, 'metrics.jsonl');
+    const curvesPath = join(runDir, 'curves.png');
     let startEpoch = 0;
     let globalStep = 0;
     let metrics: EpochMetrics[] = [];
-    if (options.resume === true) {
+    let stepRecords: StepRecord[] = [];
+    let resumeProgress: EpochProgress | null = null;
+    if (resumed !== null) {
       const meta = loadCheckpoint(lastPath, { model, optimizer, scheduler });
       if (meta.arch !== o.arch || meta.classes.length !== numClasses) {
         throw new StateDictError(
@@ -722,13 +906,16 @@ async function trainOn(options: TrainOptions, report?: (event: TrainEvent) => vo
       startEpoch = meta.epoch;
       globalStep = meta.step;
       metrics = meta.metrics as unknown as EpochMetrics[];
-      // Lines written after the checkpoint (an epoch cut short) are dropped, so the files continue it exactly.
-      writeLines(
-        stepsPath,
-        readJsonLines<StepRecord>(stepsPath).filter((s) => s.step <= globalStep),
-      );
+      resumeProgress = meta.epochProgress;
+      // Lines written after the checkpoint (steps cut short) are dropped, so the files continue it exactly.
+      stepRecords = readJsonLines<StepRecord>(stepsPath).filter((s) => s.step <= globalStep);
+      writeLines(stepsPath, stepRecords);
       writeLines(metricsPath, metrics);
-      notes.push(`resuming ${runDir} after epoch ${startEpoch} (step ${globalStep}).`);
+      notes.push(
+        resumeProgress === null
+          ? `resuming ${runDir} after epoch ${startEpoch} (step ${globalStep}).`
+          : `resuming ${runDir} in epoch ${startEpoch + 1} after step ${globalStep} (step ${resumeProgress.steps} of ${stepsPerEpoch} in the epoch).`,
+      );
     } else {
       writeLines(stepsPath, []);
       writeLines(metricsPath, []);
@@ -750,26 +937,88 @@ async function trainOn(options: TrainOptions, report?: (event: TrainEvent) => vo
       metrics: [...metrics],
     });
 
-    let lastCheckpoint: string | null = options.resume === true ? lastPath : null;
+    let lastCheckpoint: string | null = resumed !== null ? lastPath : null;
+    let savedStep = resumed !== null ? globalStep : -1;
+    const save = (path: string, epochsDone: number, epochProgress: EpochProgress | null): void => {
+      saveCheckpoint(path, {
+        model,
+        optimizer,
+        scheduler,
+        epoch: epochsDone,
+        step: globalStep,
+        stepsPerEpoch,
+        epochProgress,
+        seed: o.seed,
+        arch: o.arch,
+        classes,
+        options: savedOptions,
+        metrics: metrics as unknown as { [key: string]: JsonValue }[],
+      });
+      savedStep = globalStep;
+    };
+    const curves = (stopped: string | null): void =>
+      writeCurves(curvesPath, {
+        steps: stepRecords,
+        metrics,
+        stepsPerEpoch,
+        epochs: o.epochs,
+        hasEval: evalLoader !== null,
+        stopped,
+      });
     let stepSecondsSum = 0;
     let stepsTimed = 0;
     for (let epoch = startEpoch; epoch < o.epochs; epoch++) {
-      const epochStart = performance.now();
+      // The epoch's running sums, continued from the checkpoint when it was taken inside this epoch.
+      const p: EpochProgress = resumeProgress ?? {
+        steps: 0,
+        lossSum: 0,
+        correct: 0,
+        seen: 0,
+        trainSeconds: 0,
+        seconds: 0,
+      };
+      resumeProgress = null;
+      const epochStart = performance.now() - p.seconds * 1000;
       setTrainingMode(model, o.freeze);
-      let steps = 0;
-      let seen = 0;
-      let correct = 0;
-      let lossSum = 0;
-      let trainMs = 0;
-      for await (const batch of trainLoader.batches(epoch)) {
-        if (steps >= stepsPerEpoch) break;
+      for await (const batch of trainLoader.batches(epoch, p.steps)) {
+        if (p.steps >= stepsPerEpoch) break;
+        if (options.signal?.aborted === true) throw options.signal.reason;
+        if (options.stop?.aborted === true) {
+          if (globalStep !== savedStep) {
+            p.seconds = (performance.now() - epochStart) / 1000;
+            save(lastPath, epoch, p.steps > 0 ? p : null);
+          }
+          lastCheckpoint = lastPath;
+          curves(
+            `stopped after step ${globalStep} (epoch ${epoch + 1}, step ${p.steps} of ${stepsPerEpoch})`,
+          );
+          const result: TrainResult = {
+            runDir,
+            arch: o.arch,
+            numClasses,
+            classes,
+            epochs: epoch,
+            globalStep,
+            metrics,
+            finalWeights: null,
+            lastCheckpoint,
+            headReplaced,
+            notes,
+            interrupted: { epoch: epoch + 1, step: p.steps, stepsPerEpoch },
+          };
+          report?.({ type: 'end', result });
+          return result;
+        }
         const t0 = performance.now();
         model.zeroGrad();
         const logits = model.call(batch.x);
         const { loss, dlogits } = ops.crossEntropy(logits, batch.y, o.labelSmoothing);
         if (!Number.isFinite(loss)) {
+          const where = `step ${globalStep + 1} (epoch ${epoch + 1}, step ${p.steps + 1} of ${stepsPerEpoch})`;
+          curves(`stopped at ${where}: the loss is ${loss}`);
+          const kept = lastCheckpoint === null ? '' : ` (${lastCheckpoint} holds step ${savedStep})`;
           fail(
-            `The loss became ${loss} at epoch ${epoch + 1} step ${steps + 1}; lower the learning rate or clip the gradients.`,
+            `Training stopped at ${where}: the loss is ${loss}; lower the learning rate or clip the gradients${kept}.`,
           );
         }
         if (o.freeze === 'backbone') model.fc?.backward(dlogits);
@@ -787,29 +1036,30 @@ async function trainOn(options: TrainOptions, report?: (event: TrainEvent) => vo
           if (best === batch.y[i]) batchCorrect++;
         }
         const elapsed = performance.now() - t0;
-        trainMs += elapsed;
+        p.trainSeconds += elapsed / 1000;
         stepSecondsSum += elapsed / 1000;
         stepsTimed++;
-        steps++;
+        p.steps++;
         globalStep++;
-        seen += n;
-        correct += batchCorrect;
-        lossSum += loss;
+        p.seen += n;
+        p.correct += batchCorrect;
+        p.lossSum += loss;
         const record: StepRecord = { epoch: epoch + 1, step: globalStep, loss, acc: batchCorrect / n, lr };
+        stepRecords.push(record);
         appendFileSync(stepsPath, `${JSON.stringify(record)}\n`);
-        const remaining = stepsPerEpoch - steps + (o.epochs - epoch - 1) * stepsPerEpoch;
+        const remaining = stepsPerEpoch - p.steps + (o.epochs - epoch - 1) * stepsPerEpoch;
         report?.({
           type: 'step',
           epoch: epoch + 1,
           epochs: o.epochs,
-          step: steps,
+          step: p.steps,
           stepsPerEpoch,
           globalStep,
           loss,
-          meanLoss: lossSum / steps,
-          acc: correct / seen,
+          meanLoss: p.lossSum / p.steps,
+          acc: p.correct / p.seen,
           lr,
-          imgPerSec: seen / (trainMs / 1000),
+          imgPerSec: p.seen / p.trainSeconds,
           etaSeconds: (stepSecondsSum / stepsTimed) * remaining,
         });
       }
@@ -824,31 +1074,22 @@ async function trainOn(options: TrainOptions, report?: (event: TrainEvent) => vo
       const m: EpochMetrics = {
         epoch: epoch + 1,
         step: globalStep,
-        trainLoss: lossSum / steps,
-        trainAcc: correct / seen,
+        trainLoss: p.lossSum / p.steps,
+        trainAcc: p.correct / p.seen,
         valTop1,
         valTop5,
         lr: optimizer.lr,
-        imgPerSec: seen / (trainMs / 1000),
+        imgPerSec: p.seen / p.trainSeconds,
         seconds: (performance.now() - epochStart) / 1000,
       };
       metrics.push(m);
       appendFileSync(metricsPath, `${JSON.stringify(m)}\n`);
-      writeCurves(join(runDir, 'curves.png'), metrics);
-      const checkpoint = join(runDir, `checkpoint-epoch-${epoch + 1}.safetensors`);
-      saveCheckpoint(checkpoint, {
-        model,
-        optimizer,
-        scheduler,
-        epoch: epoch + 1,
-        step: globalStep,
-        seed: o.seed,
-        arch: o.arch,
-        classes,
-        options: savedOptions,
-        metrics: metrics as unknown as { [key: string]: JsonValue }[],
-      });
-      copyFileAtomic(checkpoint, lastPath);
+      curves(null);
+      const checkpoint =
+        o.keepCheckpoints > 0 ? join(runDir, `checkpoint-epoch-${epoch + 1}.safetensors`) : lastPath;
+      save(checkpoint, epoch + 1, null);
+      if (checkpoint !== lastPath) copyFileAtomic(checkpoint, lastPath);
+      pruneCheckpoints(runDir, o.keepCheckpoints);
       lastCheckpoint = lastPath;
       report?.({ type: 'epoch', epochs: o.epochs, metrics: m, checkpoint });
     }
@@ -871,6 +1112,7 @@ async function trainOn(options: TrainOptions, report?: (event: TrainEvent) => vo
       lastCheckpoint,
       headReplaced,
       notes,
+      interrupted: null,
     };
     report?.({ type: 'end', result });
     return result;

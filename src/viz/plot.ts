@@ -1,8 +1,9 @@
 /**
  * Dependency-free charts rendered straight into RGB pixels and written as PNG: line charts (linear or
- * log-scale y, ticks, grid, legend, title) and confusion-matrix heatmaps (row-normalized viridis
- * colours, counts in the cells). Text uses the built-in 5×7 pixel font of font.ts; lines are drawn
- * with Bresenham's algorithm and a 2-pixel brush. No model code here: the inputs are plain numbers.
+ * log-scale y, ticks, grid, legend, title, notes on what is not drawn), panels of line charts stacked
+ * in one image, and confusion-matrix heatmaps (row-normalized viridis colours, counts in the cells).
+ * Text uses the built-in 5×7 pixel font of font.ts; lines are drawn with Bresenham's algorithm and a
+ * 2-pixel brush (1 pixel for thin series). No model code here: the inputs are plain numbers.
  */
 import { writePng, type RgbImage } from '../io/image.js';
 import { UserError } from '../errors.js';
@@ -12,15 +13,24 @@ import { drawText, LINE_HEIGHT, GLYPH_HEIGHT, textWidth, type Rgb } from './font
 export interface LineSeries {
   name: string;
   points: [number, number][];
+  /** A 1-pixel line without markers (dense series such as per-step losses). */
+  thin?: boolean;
 }
 
-/** A line chart: title, axis labels, optional log-scale y, one or more series. */
+/**
+ * A line chart: title, axis labels, optional log-scale y, one or more series. `notes` are lines of
+ * text under the title (say what the chart lacks); a note is added for every series with points that
+ * cannot be drawn (none at all, non-finite values, non-positive values on a log axis). `xRange` is
+ * kept inside the x axis whatever the data (e.g. a run's planned length).
+ */
 export interface LineChart {
   title: string;
   xLabel: string;
   yLabel: string;
   logY?: boolean;
   series: LineSeries[];
+  notes?: string[];
+  xRange?: [number, number];
 }
 
 /** The tab10 palette: series `i` gets `SERIES_COLORS[i % 10]`. */
@@ -43,6 +53,7 @@ const AXIS: Rgb = [40, 40, 40];
 const GRID: Rgb = [225, 225, 225];
 const MINOR_GRID: Rgb = [242, 242, 242];
 const LEGEND_BORDER: Rgb = [160, 160, 160];
+const NOTE: Rgb = [110, 110, 110];
 
 /** Text scale of titles, labels, tick labels and legend entries. */
 const TEXT_SCALE = 2;
@@ -89,13 +100,22 @@ interface Clip {
 }
 
 /**
- * Bresenham's line from (x0, y0) to (x1, y1) with a 2×2 brush (the line covers its own pixels and
- * the ones right of and below them), clipped to `clip` (inclusive bounds).
+ * Bresenham's line from (x0, y0) to (x1, y1) with a `brush`×`brush` brush (a 2-pixel line covers its
+ * own pixels and the ones right of and below them), clipped to `clip` (inclusive bounds).
  */
-function drawLine(img: RgbImage, x0: number, y0: number, x1: number, y1: number, c: Rgb, clip: Clip): void {
+function drawLine(
+  img: RgbImage,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  c: Rgb,
+  clip: Clip,
+  brush = 2,
+): void {
   const plot = (x: number, y: number): void => {
-    for (let dy = 0; dy < 2; dy++) {
-      for (let dx = 0; dx < 2; dx++) {
+    for (let dy = 0; dy < brush; dy++) {
+      for (let dx = 0; dx < brush; dx++) {
         const px = x + dx;
         const py = y + dy;
         if (px >= clip.left && px <= clip.right && py >= clip.top && py <= clip.bottom)
@@ -224,15 +244,28 @@ function checkChart(chart: LineChart): void {
   if (chart.series.length === 0) throw new UserError(`Chart '${chart.title}' has no series.`);
 }
 
+/** The chart's own notes, then one for each series with points that are not drawn. */
+export function chartNotes(chart: LineChart): string[] {
+  const notes = [...(chart.notes ?? [])];
+  const logY = chart.logY === true;
+  for (const s of chart.series) {
+    const name = s.name === '' ? 'a series' : s.name;
+    const missing = s.points.length - finitePoints(s, logY).length;
+    if (s.points.length === 0) notes.push(`${name}: no data`);
+    else if (missing > 0) {
+      const why = logY ? 'not finite or not positive' : 'not finite';
+      notes.push(`${name}: ${missing} of ${s.points.length} values ${why}, not drawn`);
+    }
+  }
+  return notes;
+}
+
 /** Computes the layout of a line chart (as renderLineChart draws it). */
 export function lineChartLayout(chart: LineChart, width = 800, height = 500): LineChartLayout {
   checkChart(chart);
   const logY = chart.logY === true;
   const pts = chart.series.flatMap((s) => finitePoints(s, logY));
-  const x = linearAxis(
-    pts.map((p) => p[0]),
-    8,
-  );
+  const x = linearAxis([...pts.map((p) => p[0]), ...(chart.xRange ?? [])], 8);
   const y = logY
     ? logAxis(pts.map((p) => p[1]))
     : linearAxis(
@@ -241,7 +274,7 @@ export function lineChartLayout(chart: LineChart, width = 800, height = 500): Li
       );
   const lineH = LINE_HEIGHT * TEXT_SCALE;
   const capH = GLYPH_HEIGHT * TEXT_SCALE;
-  const titleH = chart.title === '' ? 8 : 12 + lineH;
+  const titleH = (chart.title === '' ? 8 : 12 + lineH) + chartNotes(chart).length * lineH;
   const yLabelW = chart.yLabel === '' ? 0 : capH + 12;
   const tickLabelW = Math.max(...y.ticks.map((t) => textWidth(t.label, TEXT_SCALE)));
   const left = 10 + yLabelW + tickLabelW + TICK_LENGTH + 4;
@@ -342,15 +375,16 @@ export function renderLineChart(chart: LineChart, width = 800, height = 500): Rg
   chart.series.forEach((series, i) => {
     const color = SERIES_COLORS[i % SERIES_COLORS.length];
     let prev: [number, number] | null = null;
-    const marker = series.points.length <= 60;
+    const thin = series.thin === true;
+    const marker = !thin && series.points.length <= 60;
     for (const [vx, vy] of series.points) {
       if (!Number.isFinite(vx) || !Number.isFinite(vy) || (logY && vy <= 0)) {
         prev = null;
         continue;
       }
       const p = toPixel(vx, vy);
-      if (prev !== null) drawLine(img, prev[0], prev[1], p[0], p[1], color, plot);
-      else drawLine(img, p[0], p[1], p[0], p[1], color, plot);
+      const from = prev ?? p;
+      drawLine(img, from[0], from[1], p[0], p[1], color, plot, thin ? 1 : 2);
       if (marker) {
         const mx = Math.round(p[0]);
         const my = Math.round(p[1]);
@@ -398,6 +432,11 @@ export function renderLineChart(chart: LineChart, width = 800, height = 500): Rg
     drawText(img, chart.title, tx, 10, BLACK, { scale: s });
     drawText(img, chart.title, tx + 1, 10, BLACK, { scale: s }); // bold
   }
+  chartNotes(chart).forEach((note, i) => {
+    const lineH = LINE_HEIGHT * s;
+    const noteTop = (chart.title === '' ? 8 : 12 + lineH) + i * lineH;
+    drawText(img, note, plot.left, noteTop, NOTE, { scale: s });
+  });
   if (chart.xLabel !== '') {
     const w = textWidth(chart.xLabel, s);
     drawText(
@@ -442,6 +481,21 @@ export function renderLineChart(chart: LineChart, width = 800, height = 500): Rg
 /** Renders a line chart at 800×500 and writes it as PNG (atomically). */
 export function writeLineChart(path: string, chart: LineChart): void {
   writePng(path, renderLineChart(chart));
+}
+
+/** Renders each chart at `width`×`panelHeight` (own axes) and stacks them top to bottom in one image. */
+export function renderLineCharts(charts: readonly LineChart[], width = 800, panelHeight = 400): RgbImage {
+  if (charts.length === 0) throw new UserError('A panel of charts needs at least one chart.');
+  const img = blank(width, panelHeight * charts.length);
+  charts.forEach((chart, i) => {
+    img.data.set(renderLineChart(chart, width, panelHeight).data, i * width * panelHeight * 3);
+  });
+  return img;
+}
+
+/** Renders charts as stacked 800×400 panels and writes them as one PNG (atomically). */
+export function writeLineCharts(path: string, charts: readonly LineChart[]): void {
+  writePng(path, renderLineCharts(charts));
 }
 
 // ---------------------------------------------------------------------------------------------
