@@ -70,6 +70,8 @@ export {
   PRESETS,
   IMAGENET_MEAN,
   IMAGENET_STD,
+  grayscaleRgb,
+  type Preset,
   type PresetName,
 } from './data/transforms.js';
 export {
@@ -79,6 +81,7 @@ export {
   type LoadedModel,
   type LoadedRunner,
 } from './tasks/pretrained.js';
+export type { ModelCard } from './tasks/model_card.js';
 export { createRunner, resolveBackend, type Runner, type BackendName } from './tasks/runner.js';
 export { NativeResNet } from './backends/native/compile.js';
 export { nativeStatus } from './backends/native/addon.js';

@@ -112,7 +112,7 @@ const cases: Case[] = [
   },
   {
     name: 'resnet18 weights into resnet50',
-    args: ['embed', chelsea, '--weights', weights, '--out', out],
+    args: ['embed', chelsea, '--weights', weights, '--arch', 'resnet50', '--out', out],
     names: /r18\.safetensors holds resnet18 weights but the arch is resnet50; pass --arch resnet18/,
   },
   { name: 'unknown arch', args: ['summary', '--arch', 'resnet51'], names: /'resnet51' \(--arch\)/ },

@@ -35,17 +35,19 @@ PIL-exact bilinear, no crop), so the map covers all of it; gradients come from o
 
   --weights W    a .safetensors/.pth/.pt file (torchvision, timm or Hugging Face names) or
                  IMAGENET1K_V1 / IMAGENET1K_V2 (downloaded once into $RESNET50_CACHE)
-  --arch A       resnet18, resnet34, resnet50 (default), resnet101, resnet152
+  --arch A       resnet18 … resnet152 (default: the file's, else resnet50)
   --backend B    native (default when the addon is built) or js; also $RESNET50_BACKEND
   --class K      target class index (default: each image's top-1)
   --method M     gradcam (default): ReLU(Σ_c mean(∂logit_K/∂A_c) · A_c);
                  gradcam++: pixel-weighted gradients, as pytorch-grad-cam;
                  cam: Σ_c fc.weight[K, c] · A_c (layer4 only)
   --layer L      stem, layer1, layer2, layer3, layer4 (default): the maps A
-  --size S       shorter side of the network input in pixels (default ${DEFAULT_CAM_SIZE})
+  --size S       shorter side of the network input in pixels (default: the weights' input size,
+                 ${DEFAULT_CAM_SIZE} for ImageNet weights); normalization as the weights were trained
   --threshold T  box: the largest 8-connected region where the map, bilinearly upsampled to the
                  image, is ≥ T · its maximum; T in (0, 1] (default ${DEFAULT_BOX_THRESHOLD})
-  --labels FILE  class names: a JSON array or one name per line (default: ImageNet-1k)
+  --labels FILE  class names: a JSON array or one name per line (default: the weights' recorded
+                 names, else ImageNet-1k)
   --out FILE     PNG: the jet-coloured map over the photo, the box and the label; with several
                  images, one PNG each, named FILE's name + '-' + the image's name
                  (overlay.png → overlay-chelsea.png)
@@ -76,7 +78,7 @@ PIL-exact bilinear, no crop), so the map covers all of it; gradients come from o
     checkCamOptions(method, layer);
     const threshold = numberFlag(values, 'threshold') ?? DEFAULT_BOX_THRESHOLD;
     checkThreshold(threshold);
-    const size = intFlag(values, 'size', DEFAULT_CAM_SIZE, MIN_INPUT_SIZE);
+    const size = values.size === undefined ? undefined : intFlag(values, 'size', 0, MIN_INPUT_SIZE);
     const classIndex = values.class === undefined ? undefined : intFlag(values, 'class', 0, 0);
     const out = stringFlag(values, 'out');
     if (out !== undefined && extname(out).toLowerCase() !== '.png') {

@@ -14,7 +14,8 @@ Classifies PNG or JPEG images. Default weights: IMAGENET1K_V2 with its preproces
 
 ${MODEL_HELP}
   --top K        how many classes to list (default 5)
-  --labels FILE  class names: a JSON array or one name per line (default: ImageNet-1k)
+  --labels FILE  class names: a JSON array or one name per line (default: the names recorded in
+                 the weights by resnet50 train, else ImageNet-1k for 1000 classes)
   --logits       include the raw logits (with --json)
   --json         [{"file","top":[{"index","label","score"}],"logits":[...]}]; score = softmax probability`,
   flags: {
@@ -29,8 +30,8 @@ ${MODEL_HELP}
     const topK = intFlag(values, 'top', 5);
     const labelsPath = stringFlag(values, 'labels');
     const userLabels = labelsPath === undefined ? undefined : readLabelsFile(labelsPath);
-    const { runner, preset, numClasses } = await runnerFromFlags(values);
-    const labels = labelsFor(numClasses, userLabels, labelsPath);
+    const { runner, preset, card } = await runnerFromFlags(values);
+    const labels = labelsFor(card.numClasses, userLabels ?? card.classNames, labelsPath);
     const results = await classifyFiles(runner, files, {
       preset,
       topK,

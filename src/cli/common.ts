@@ -1,6 +1,6 @@
 /** Flags shared by the commands that load weights and read images. */
 import { basename, dirname, extname, join } from 'node:path';
-import { PRESETS, type PresetName } from '../data/transforms.js';
+import { PRESETS, type Preset, type PresetName } from '../data/transforms.js';
 import { loadModel, loadRunner, type LoadedModel, type LoadedRunner } from '../tasks/pretrained.js';
 import { resolveBackend } from '../tasks/runner.js';
 import { choiceFlag, stringFlag, type FlagSpec } from './args.js';
@@ -16,41 +16,49 @@ export const MODEL_FLAGS: FlagSpec = {
 export const MODEL_HELP = `  --weights W    a .safetensors/.pth/.pt file (torchvision, timm or Hugging Face names) or
                  IMAGENET1K_V1 / IMAGENET1K_V2 (downloaded once into $RESNET50_CACHE,
                  default ~/.cache/resnet50)
-  --arch A       resnet18, resnet34, resnet50 (default), resnet101, resnet152
+  --arch A       resnet18, resnet34, resnet50, resnet101, resnet152; default: the file's
+                 (recorded by resnet50 train, or recognized from its layers), else resnet50
   --preset P     imagenet-v1 (resize 256, crop 224), imagenet-v2 (resize 232, crop 224) or none;
-                 default: the one the weights were trained with (imagenet-v1 for unknown files)
+                 default: the preprocessing the weights were trained with (recorded in the files
+                 resnet50 train writes; imagenet-v1 for unknown files)
   --backend B    native (default when the addon is built) or js (the TypeScript reference);
                  also $RESNET50_BACKEND. $RESNET50_THREADS sets the native engine's threads
   --allow-nonfinite  load weights holding NaN or ±Inf (refused by default)`;
 
-function presetFlag(values: Record<string, unknown>, fallback: PresetName): PresetName {
-  return choiceFlag(values, 'preset', Object.keys(PRESETS) as PresetName[], fallback);
+/** --preset when given, else the preprocessing of the weights' card. */
+function presetFlag(values: Record<string, unknown>, card: Preset): Preset {
+  const name = stringFlag(values, 'preset');
+  if (name === undefined) return card;
+  return PRESETS[choiceFlag(values, 'preset', Object.keys(PRESETS) as PresetName[], 'none')];
 }
 
 /** The model with its weights in memory (for export and other whole-model uses). */
 export async function loadFromFlags(
   values: Record<string, unknown>,
-): Promise<LoadedModel & { preset: PresetName }> {
+): Promise<LoadedModel & { preset: Preset }> {
+  presetFlag(values, PRESETS.none);
   const loaded = await loadModel({
     arch: stringFlag(values, 'arch'),
     weights: stringFlag(values, 'weights'),
     allowNonFinite: values['allow-nonfinite'] === true,
   });
-  return { ...loaded, preset: presetFlag(values, loaded.preset) };
+  return { ...loaded, preset: presetFlag(values, loaded.card.preprocess) };
 }
 
-/** Weights ready to run on --backend (checked before anything is read). */
-export async function runnerFromFlags(values: Record<string, unknown>): Promise<LoadedRunner> {
+/** Weights ready to run on --backend (checked before anything is read), and the preprocessing to use. */
+export async function runnerFromFlags(
+  values: Record<string, unknown>,
+): Promise<LoadedRunner & { preset: Preset }> {
   const backend = stringFlag(values, 'backend');
   resolveBackend(backend);
-  presetFlag(values, 'none');
+  presetFlag(values, PRESETS.none);
   const loaded = await loadRunner({
     arch: stringFlag(values, 'arch'),
     weights: stringFlag(values, 'weights'),
     backend,
     allowNonFinite: values['allow-nonfinite'] === true,
   });
-  return { ...loaded, preset: presetFlag(values, loaded.preset) };
+  return { ...loaded, preset: presetFlag(values, loaded.card.preprocess) };
 }
 
 /**

@@ -1,38 +1,34 @@
 /**
  * `resnet50 eval --weights W --data D`: top-1/top-5 accuracy on a dataset's evaluation split (IDX
  * test, ImageFolder val/ or the whole folder) on the native engine when built, and a confusion
- * matrix PNG. W may be plain weights or a training checkpoint (its optimizer tensors are ignored,
- * its arch and input size are the defaults).
+ * matrix PNG. W may be plain weights or a training checkpoint (its optimizer tensors are ignored);
+ * its arch and the input size it was trained at are the defaults.
  */
-import { extname } from 'node:path';
 import { DataLoader } from '../data/loader.js';
-import { indexWeightsFile, readSafetensorsMetadata } from '../io/weights/index.js';
+import { presetInputSize } from '../data/transforms.js';
+import { readWeightsMetadata } from '../io/weights/index.js';
 import { resnet, type ArchName, type ResNet } from '../model/resnet.js';
-import { checkArch, guessArch, loadModel } from '../tasks/pretrained.js';
+import { archMismatch, checkArch, loadModel } from '../tasks/pretrained.js';
 import { createRunner, resolveBackend } from '../tasks/runner.js';
-import { isCheckpointMetadata, readCheckpoint } from '../train/checkpoint.js';
+import { isCheckpointMetadata, readCheckpoint, readCheckpointMeta } from '../train/checkpoint.js';
 import { evaluate, resolveEvalData } from '../train/trainer.js';
 import { UserError } from '../errors.js';
-import { writeConfusionMatrix } from '../viz/plot.js';
+import { confusionClasses, MAX_CONFUSION_CLASSES, writeConfusionMatrix } from '../viz/plot.js';
 import { intFlag, stringFlag, UsageError, type Command } from './args.js';
 
 interface EvalModel {
   model: ResNet;
   arch: ArchName;
+  /** The input size the weights were trained at, when the file records it. */
   inputSize: number | null;
 }
 
-/** Metadata of a safetensors file, or null for other formats. */
-function safetensorsMetadata(path: string): Record<string, string> | null {
-  if (extname(path).toLowerCase() !== '.safetensors') return null;
-  return readSafetensorsMetadata(path);
-}
-
 async function modelFromWeights(weights: string, archFlag: string | undefined): Promise<EvalModel> {
-  const metadata = safetensorsMetadata(weights);
-  if (metadata !== null && isCheckpointMetadata(metadata)) {
+  if (isCheckpointMetadata(readWeightsMetadata(weights))) {
+    const fileArch = checkArch(readCheckpointMeta(weights).arch);
+    const arch = checkArch(archFlag ?? fileArch);
+    if (arch !== fileArch) throw archMismatch(weights, fileArch, arch);
     const { meta, modelState } = readCheckpoint(weights);
-    const arch = checkArch(archFlag ?? meta.arch);
     const fc = modelState.get('fc.weight');
     if (fc === undefined) throw new UserError(`${weights}: the checkpoint has no fc layer to classify with.`);
     const model = resnet(arch, { numClasses: fc.shape[0], init: 'none' });
@@ -40,14 +36,10 @@ async function modelFromWeights(weights: string, archFlag: string | undefined): 
     const size = meta.options.inputSize;
     return { model, arch, inputSize: typeof size === 'number' ? size : null };
   }
-  let arch = archFlag;
-  if (arch === undefined && metadata !== null) {
-    arch = metadata.arch ?? guessArch(indexWeightsFile(weights)?.keys() ?? []);
-  }
-  const loaded = await loadModel({ arch, weights });
-  if (loaded.model.fc === null)
-    throw new UserError(`${weights}: the weights have no fc layer to classify with.`);
-  return { model: loaded.model, arch: loaded.arch, inputSize: null };
+  const { model, arch, recorded } = await loadModel({ arch: archFlag, weights });
+  if (model.fc === null) throw new UserError(`${weights}: the weights have no fc layer to classify with.`);
+  const inputSize = recorded.preprocess === undefined ? null : presetInputSize(recorded.preprocess);
+  return { model, arch, inputSize };
 }
 
 export const evalCommand: Command = {
@@ -64,11 +56,13 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
   --data D        idx:DIR or an ImageFolder directory (required)
   --arch A        resnet18 … resnet152 (default: from the file)
   --batch N       images per forward pass (default 32)
-  --input-size S  image size (default: the checkpoint's, else 32 for IDX data, 224 for folders)
+  --input-size S  image size (default: the one the weights were trained at when the file records
+                  it, else 32 for IDX data, 224 for folders)
   --backend B     native (default when built) or js
   --samples N     evaluate only the first N images
   --workers N     data loader threads (default 1)
-  --out FILE      confusion matrix PNG (default confusion.png)
+  --out FILE      confusion matrix PNG (default confusion.png; of more than ${MAX_CONFUSION_CLASSES} classes,
+                  the ${MAX_CONFUSION_CLASSES} most confused are drawn)
   --json          {"top1","top5","loss","count","confusion":FILE,...} (accuracies as fractions)`,
   flags: {
     weights: { type: 'string' },
@@ -105,12 +99,11 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
     const { model, arch, inputSize } = await modelFromWeights(weights, archFlag);
     const split = resolveEvalData(data, { inputSize: sizeFlag ?? inputSize, samples });
     const numClasses = model.options.numClasses;
-    if (numClasses < split.classes.length) {
+    if (numClasses !== split.classes.length) {
       throw new UserError(
-        `${weights} has ${numClasses} classes but ${data} has ${split.classes.length}; fine-tune it first (resnet50 train --from).`,
+        `${weights} has a head of ${numClasses} classes but ${data} has ${split.classes.length}; evaluate it on data with its classes or fine-tune it first (resnet50 train --from).`,
       );
     }
-    const labels = Array.from({ length: numClasses }, (_, i) => split.classes[i] ?? String(i));
     const runner = createRunner(model, backendFlag);
     const loader = new DataLoader(split.spec, { batchSize, workers });
     const t0 = performance.now();
@@ -121,7 +114,8 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
       await loader.close();
     }
     const seconds = (performance.now() - t0) / 1000;
-    writeConfusionMatrix(out, result.confusion, labels);
+    writeConfusionMatrix(out, result.confusion, split.classes);
+    const drawn = confusionClasses(result.confusion).length;
     const summary = {
       weights,
       arch,
@@ -135,6 +129,7 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
       loss: result.loss,
       seconds,
       confusion: out,
+      confusionClasses: drawn,
     };
     if (values.json === true) {
       process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -143,7 +138,7 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
     process.stdout.write(
       `${arch} on ${result.count} images (${split.split} split of ${data}, ${split.inputSize}×${split.inputSize}, ${runner.backend}): ` +
         `top-1 ${(result.top1 * 100).toFixed(2)}%, top-5 ${(result.top5 * 100).toFixed(2)}%, loss ${result.loss.toFixed(4)}\n` +
-        `confusion matrix: ${out}\n`,
+        `confusion matrix: ${out}${drawn < numClasses ? ` (the ${drawn} most confused of ${numClasses} classes)` : ''}\n`,
     );
   },
 };

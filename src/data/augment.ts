@@ -7,13 +7,13 @@
 import { UserError } from '../errors.js';
 import type { RgbImage } from '../io/image.js';
 import type { Rng } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
 import {
   IMAGENET_MEAN,
   IMAGENET_STD,
   PRESETS,
-  centerCrop,
+  preprocess,
   resizePil,
-  resizeShorter,
   toNormalizedTensor,
   type Preset,
   type PresetName,
@@ -51,6 +51,9 @@ export type TrainTransform =
       flipProbability?: number;
     } & NormalizeOptions)
   | ({ kind: 'none'; preset?: PresetName; size?: number } & NormalizeOptions);
+
+/** A transform that ends in the evaluation preprocessing (`none`, and `crop` after its random crop). */
+export type EvalTransform = Exclude<TrainTransform, { kind: 'standard' }>;
 
 /** Default zero padding of the `crop` transform, in source pixels (torchvision's CIFAR recipe). */
 export const DEFAULT_CROP_PADDING = 4;
@@ -270,29 +273,34 @@ export interface TransformedImage {
   width: number;
 }
 
+/**
+ * The evaluation preprocessing of a `none` transform (which `crop` applies after its random crop) as
+ * a preset: the preset's resize + center crop, or an exact `size`×`size` resize, or nothing; with the
+ * transform's mean/std when given.
+ */
+export function evalPreset(t: EvalTransform): Preset {
+  const p: Preset =
+    t.preset !== undefined
+      ? PRESETS[t.preset]
+      : { ...PRESETS.none, resize: t.size === undefined ? null : [t.size, t.size] };
+  return { ...p, mean: t.mean ?? p.mean, std: t.std ?? p.std };
+}
+
 /** Runs a TrainTransform on one image, then ToTensor + Normalize into a CHW Float32Array. */
 export function applyTransform(img: RgbImage, t: TrainTransform, rng: Rng): TransformedImage {
   let out = img;
-  let mean: Triple = IMAGENET_MEAN;
-  let std: Triple = IMAGENET_STD;
+  let tensor: Tensor;
   if (t.kind === 'standard') {
     out = randomResizedCrop(out, t.size, rng, t.scale, t.ratio);
     out = randomHorizontalFlip(out, rng, t.flipProbability ?? 0.5);
+    tensor = toNormalizedTensor(out, t.mean ?? IMAGENET_MEAN, t.std ?? IMAGENET_STD);
   } else {
     if (t.kind === 'crop') {
       out = randomPaddedCrop(out, t.padding ?? DEFAULT_CROP_PADDING, rng);
       out = randomHorizontalFlip(out, rng, t.flipProbability ?? 0.5);
     }
-    if (t.preset !== undefined) {
-      const p: Preset = PRESETS[t.preset];
-      if (p.resize !== null) out = resizeShorter(out, p.resize);
-      if (p.crop !== null) out = centerCrop(out, p.crop);
-      mean = p.mean;
-      std = p.std;
-    } else if (t.size !== undefined && (out.width !== t.size || out.height !== t.size)) {
-      out = resizePil(out, t.size, t.size);
-    }
+    tensor = preprocess(out, evalPreset(t));
   }
-  const tensor = toNormalizedTensor(out, t.mean ?? mean, t.std ?? std);
-  return { data: tensor.data, height: out.height, width: out.width };
+  const [, , height, width] = tensor.shape;
+  return { data: tensor.data, height, width };
 }

@@ -1,7 +1,8 @@
 /**
  * Image preprocessing that reproduces torchvision 0.14 on PIL images bit for bit:
  * `Resize(size)` (Pillow's antialiased BILINEAR resampler, ported from Resample.c), `CenterCrop`,
- * `ToTensor` and `Normalize`, plus named presets and batching.
+ * `ToTensor` and `Normalize`, PIL's grayscale conversion, plus presets (named, or the one a trained
+ * model records) and batching.
  */
 import { ShapeError } from '../errors.js';
 import type { RgbImage } from '../io/image.js';
@@ -11,12 +12,20 @@ export const IMAGENET_MEAN: readonly [number, number, number] = [0.485, 0.456, 0
 export const IMAGENET_STD: readonly [number, number, number] = [0.229, 0.224, 0.225];
 
 export interface Preset {
-  /** Target length of the shorter side (torchvision `Resize(int)`), or null to keep the size. */
-  resize: number | null;
+  /**
+   * torchvision `Resize(size)`: a number is the target length of the shorter side, `[height, width]`
+   * the exact output size (the aspect ratio is not kept); null keeps the size.
+   */
+  resize: number | readonly [height: number, width: number] | null;
   /** Square center crop size, or null for no crop. */
   crop: number | null;
   mean: readonly [number, number, number];
   std: readonly [number, number, number];
+  /**
+   * A model trained on one-channel images (Fashion-MNIST): every image is first turned into PIL's
+   * luminance and replicated to R = G = B, as training saw it.
+   */
+  grayscale: boolean;
 }
 
 /**
@@ -25,20 +34,48 @@ export interface Preset {
  * `none`: no resize or crop; pixels are scaled to [0, 1] and normalized with the ImageNet mean/std.
  */
 export const PRESETS = {
-  'imagenet-v1': { resize: 256, crop: 224, mean: IMAGENET_MEAN, std: IMAGENET_STD },
-  'imagenet-v2': { resize: 232, crop: 224, mean: IMAGENET_MEAN, std: IMAGENET_STD },
-  none: { resize: null, crop: null, mean: IMAGENET_MEAN, std: IMAGENET_STD },
+  'imagenet-v1': { resize: 256, crop: 224, mean: IMAGENET_MEAN, std: IMAGENET_STD, grayscale: false },
+  'imagenet-v2': { resize: 232, crop: 224, mean: IMAGENET_MEAN, std: IMAGENET_STD, grayscale: false },
+  none: { resize: null, crop: null, mean: IMAGENET_MEAN, std: IMAGENET_STD, grayscale: false },
 } as const satisfies Record<string, Preset>;
 
 export type PresetName = keyof typeof PRESETS;
 
-/** Runs a preset's full pipeline, returning a (1, 3, H, W) float32 tensor. */
-export function preprocess(img: RgbImage, preset: PresetName): Tensor {
-  const p: Preset = PRESETS[preset];
-  let out = img;
-  if (p.resize !== null) out = resizeShorter(out, p.resize);
+/**
+ * Runs a preset's full pipeline (grayscale, resize, crop, ToTensor + Normalize), returning a
+ * (1, 3, H, W) float32 tensor.
+ */
+export function preprocess(img: RgbImage, preset: PresetName | Preset): Tensor {
+  const p: Preset = typeof preset === 'string' ? PRESETS[preset] : preset;
+  let out = p.grayscale ? grayscaleRgb(img) : img;
+  if (typeof p.resize === 'number') out = resizeShorter(out, p.resize);
+  else if (p.resize !== null) out = resizePil(out, p.resize[1], p.resize[0]);
   if (p.crop !== null) out = centerCrop(out, p.crop);
   return toNormalizedTensor(out, p.mean, p.std);
+}
+
+/** The side of the square network input a preset produces (its crop or exact square resize), if fixed. */
+export function presetInputSize(preset: Preset): number | null {
+  if (preset.crop !== null) return preset.crop;
+  const r = preset.resize;
+  return r !== null && typeof r !== 'number' && r[0] === r[1] ? r[0] : null;
+}
+
+/**
+ * PIL's `convert('L')` (ITU-R 601-2 luma in Pillow's fixed point, Convert.c `L24`) replicated to
+ * R = G = B: what a model trained on one-channel images sees of a colour image; a gray image is
+ * unchanged.
+ */
+export function grayscaleRgb(img: RgbImage): RgbImage {
+  const { width, height, data } = img;
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i += 3) {
+    const l = (data[i] * 19595 + data[i + 1] * 38470 + data[i + 2] * 7471 + 0x8000) >>> 16;
+    out[i] = l;
+    out[i + 1] = l;
+    out[i + 2] = l;
+  }
+  return { width, height, data: out };
 }
 
 /** torchvision 0.14 `Resize(size)`: shorter side becomes `size`, longer side `int(size * long / short)`. */

@@ -14,7 +14,7 @@
  * and not updated; its backward is the fixed affine map). Parameter gradients computed on the way are
  * discarded, so the model is left as it was.
  */
-import { batchTensors, resizeShorter, toNormalizedTensor } from '../data/transforms.js';
+import { batchTensors, preprocess, presetInputSize, PRESETS, type Preset } from '../data/transforms.js';
 import { withBackend } from '../backends/registry.js';
 import type { FetchOptions } from '../io/download.js';
 import { readImage, writePng, type RgbImage } from '../io/image.js';
@@ -254,12 +254,15 @@ export function computeCam(model: ResNet, x: Tensor, options: CamOptions = {}): 
   }
 }
 
-/** The network input for maps: the whole image resized (PIL-exact) to shorter side `size`, normalized. */
-export function camInput(image: RgbImage, size = DEFAULT_CAM_SIZE): Tensor {
+/**
+ * The network input for maps: the whole image resized (PIL-exact) to shorter side `size`, then the
+ * colour steps of `preset` (grayscale, mean/std; its resize and crop are not used).
+ */
+export function camInput(image: RgbImage, size = DEFAULT_CAM_SIZE, preset: Preset = PRESETS.none): Tensor {
   if (!Number.isInteger(size) || size < MIN_INPUT_SIZE) {
     throw new UserError(`--size must be an integer ≥ ${MIN_INPUT_SIZE}, got ${size}.`);
   }
-  return toNormalizedTensor(resizeShorter(image, size));
+  return preprocess(image, { ...preset, resize: size, crop: null });
 }
 
 export interface CamFileOptions {
@@ -270,8 +273,10 @@ export interface CamFileOptions {
   backend?: string;
   /** Class names, indexed by class. */
   labels: readonly string[];
-  /** Shorter side of the network input (default 224). */
+  /** Shorter side of the network input (default: the preprocessing's input size, else 224). */
   size?: number;
+  /** The weights' preprocessing (a loaded model's `card.preprocess`; default ImageNet's mean/std). */
+  preprocess?: Preset;
   /** Box threshold as a fraction of the map's maximum, in (0, 1] (default 0.2). */
   threshold?: number;
   /** Images per pass (default 8); only images of equal input size share one. */
@@ -303,10 +308,12 @@ export function camFiles(model: ResNet, files: readonly string[], options: CamFi
   checkOptions(model, options.method ?? 'gradcam', options.layer ?? 'layer4');
   targetClasses(options.classIndex, 1, model.options.numClasses);
   const batchSize = options.batchSize ?? 8;
+  const preset = options.preprocess ?? PRESETS.none;
+  const size = options.size ?? presetInputSize(preset) ?? DEFAULT_CAM_SIZE;
   const { onImage } = options;
   const inputs = files.map((file) => {
     const image = readImage(file);
-    const x = camInput(image, options.size);
+    const x = camInput(image, size, preset);
     return { file, width: image.width, height: image.height, x, image: onImage && image };
   });
   const groups = new Map<string, number[]>();
@@ -346,9 +353,9 @@ export function camOverlay(image: RgbImage, result: CamFileResult): RgbImage {
 export interface CamImagesOptions extends Omit<CamFileOptions, 'labels' | 'onImage'> {
   /** A .safetensors/.pth/.pt file or IMAGENET1K_V1 / IMAGENET1K_V2 (downloaded here, before the worker starts). */
   weights?: string;
-  /** resnet18 … resnet152 (default resnet50). */
+  /** resnet18 … resnet152 (default: the file's, else resnet50). */
   arch?: string;
-  /** Class names (default: ImageNet-1k for a 1000-class head, else `class K`). */
+  /** Class names (default: the weights' card: recorded names, ImageNet-1k for 1000 classes, else `class K`). */
   labels?: string[];
   /** Where `labels` came from, for the error when their count does not match the head. */
   labelsSource?: string;
@@ -378,7 +385,7 @@ export async function camImages(
     weights: options.weights,
     download,
   });
-  const job: CamJob = { ...rest, arch, weights: weightsPath, files: [...files] };
+  const job: CamJob = { ...rest, arch: arch ?? undefined, weights: weightsPath, files: [...files] };
   return runInWorker<CamFileResult[], never>('cam', job);
 }
 
@@ -386,12 +393,13 @@ export async function camImages(
 export async function camImagesInThisThread(job: CamJob): Promise<CamFileResult[]> {
   const { files, overlays, labels, labelsSource, ...options } = job;
   checkOnePathPerImage('overlays', overlays, files);
-  const { model } = await loadModel({ arch: job.arch, weights: job.weights });
-  const named = labelsFor(model.options.numClasses, labels, labelsSource);
+  const { model, card } = await loadModel({ arch: job.arch, weights: job.weights });
+  const named = labelsFor(card.numClasses, labels ?? card.classNames, labelsSource);
   const onImage =
     overlays === undefined
       ? undefined
       : (i: number, image: RgbImage, result: CamFileResult) =>
           writePng(overlays[i], camOverlay(image, result));
-  return camFiles(model, files, { ...options, labels: named, onImage });
+  const preprocess = options.preprocess ?? card.preprocess;
+  return camFiles(model, files, { ...options, preprocess, labels: named, onImage });
 }

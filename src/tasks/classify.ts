@@ -1,5 +1,5 @@
 /** Image classification: preprocess, forward, softmax, top-k with labels. */
-import type { PresetName } from '../data/transforms.js';
+import type { Preset, PresetName } from '../data/transforms.js';
 import { imageTensor } from './input.js';
 import type { Runner } from './runner.js';
 import { softmax } from '../ops/index.js';
@@ -20,7 +20,8 @@ export interface Classification {
 }
 
 export interface ClassifyOptions {
-  preset: PresetName;
+  /** A preset name or value, e.g. a loaded model's `card.preprocess`. */
+  preset: PresetName | Preset;
   topK?: number;
   labels: readonly string[];
   logits?: boolean;

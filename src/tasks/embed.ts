@@ -1,5 +1,5 @@
 /** Embeddings: the pooled 2048-d vector or a stage's feature maps for each image. */
-import type { PresetName } from '../data/transforms.js';
+import type { Preset, PresetName } from '../data/transforms.js';
 import { imageTensor } from './input.js';
 import type { Runner } from './runner.js';
 
@@ -22,7 +22,7 @@ export async function embedFiles(
   runner: Runner,
   files: readonly string[],
   layer: EmbedLayer,
-  preset: PresetName,
+  preset: PresetName | Preset,
 ): Promise<Embedding[]> {
   const embeddings: Embedding[] = [];
   for (const file of files) {

@@ -1,16 +1,16 @@
 /** Reads and preprocesses one image for a model, naming the file when it cannot be used. */
-import { preprocess, type PresetName } from '../data/transforms.js';
+import { preprocess, type Preset, type PresetName } from '../data/transforms.js';
 import { readImage } from '../io/image.js';
 import { MIN_INPUT_SIZE } from '../model/resnet.js';
 import { ShapeError, UserError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-export function imageTensor(file: string, preset: PresetName): Tensor {
+export function imageTensor(file: string, preset: PresetName | Preset): Tensor {
   const x = preprocess(readImage(file), preset);
   const [, , H, W] = x.shape;
   if (H < MIN_INPUT_SIZE || W < MIN_INPUT_SIZE) {
     throw new ShapeError(
-      `${file}: the input is ${W}×${H} pixels after --preset ${preset}, smaller than the ${MIN_INPUT_SIZE}×${MIN_INPUT_SIZE} minimum of ResNet.`,
+      `${file}: the input is ${W}×${H} pixels after preprocessing, smaller than the ${MIN_INPUT_SIZE}×${MIN_INPUT_SIZE} minimum of ResNet.`,
     );
   }
   return x;

@@ -38,7 +38,11 @@ export function readLabelsFile(path: string): string[] {
 }
 
 /** Labels for a head of `numClasses`: the given list (checked), ImageNet for 1000, else `class N`. */
-export function labelsFor(numClasses: number, labels?: string[], source = 'labels'): string[] {
+export function labelsFor(
+  numClasses: number,
+  labels?: readonly string[],
+  source = 'labels',
+): readonly string[] {
   if (labels !== undefined) {
     if (labels.length !== numClasses) {
       throw new FileFormatError(

@@ -1,6 +1,8 @@
 /**
  * Builds a model with weights from a file or a named entry (IMAGENET1K_V1/V2, downloaded into the
- * cache), inferring the class count from the file's fc layer and the preset from the entry.
+ * cache), with its model card: the architecture (given, recorded in the file or recognized from its
+ * layers), the class count (from fc.weight), the class names and the preprocessing (recorded by
+ * `resnet50 train`, else the registry entry's preset, else imagenet-v1).
  */
 import { basename } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -29,10 +31,12 @@ import {
   listWeights,
   type WeightsEntry,
 } from '../model/weights_registry.js';
-import type { PresetName } from '../data/transforms.js';
+import { PRESETS } from '../data/transforms.js';
 import { UserError } from '../errors.js';
+import { completeCard, readRecordedCard, type ModelCard, type RecordedCard } from './model_card.js';
 
 export interface LoadModelOptions extends Omit<ResNetOptions, 'numClasses' | 'seed' | 'init'> {
+  /** resnet18 … resnet152; default: the file's (recorded or recognized from its layers), else resnet50. */
   arch?: string;
   /** A weights file (.safetensors, .pth, .pt) or a name: IMAGENET1K_V1, IMAGENET1K_V2, DEFAULT. */
   weights?: string;
@@ -44,8 +48,10 @@ export interface LoadModelOptions extends Omit<ResNetOptions, 'numClasses' | 'se
 export interface LoadedModel {
   model: ResNet;
   arch: ArchName;
-  /** The preprocessing the weights were trained with. */
-  preset: PresetName;
+  /** What the weights are: class count and names, and the preprocessing they were trained with. */
+  card: ModelCard;
+  /** What the file's metadata records of the card (empty for files not written by `resnet50 train`). */
+  recorded: RecordedCard;
   /** The registry entry, for named weights (and files named like one). */
   entry?: WeightsEntry;
   weightsPath: string;
@@ -82,51 +88,72 @@ export function guessArch(keys: Iterable<string>): ArchName | undefined {
   });
 }
 
+/** The one sentence for weights of another architecture than the one asked for. */
+export function archMismatch(path: string, fileArch: ArchName, arch: ArchName): UserError {
+  return new UserError(`${path} holds ${fileArch} weights but the arch is ${arch}; pass --arch ${fileArch}.`);
+}
+
 export interface ResolvedWeights {
-  arch: ArchName;
+  /**
+   * The architecture: the option, the file's record or the registry's default; null when only the
+   * tensors can tell (a file without metadata and no arch given).
+   */
+  arch: ArchName | null;
   entry?: WeightsEntry;
   weightsPath: string;
+  recorded: RecordedCard;
 }
 
-/** The arch and the local path of `options.weights`: a file, or a registry name downloaded into the cache. */
+/**
+ * The arch and the local path of `options.weights` (a file, or a registry name downloaded into the
+ * cache) and what the file records of its card. An arch given that differs from the recorded one is
+ * a UserError.
+ */
 export async function resolveWeights(options: LoadModelOptions): Promise<ResolvedWeights> {
-  const arch = checkArch(options.arch ?? 'resnet50');
-  const spec = options.weights ?? defaultWeightsName(arch);
+  const given = options.arch === undefined ? null : checkArch(options.arch);
+  const spec = options.weights ?? defaultWeightsName(given ?? 'resnet50');
   if (isNamedWeights(spec)) {
+    const arch = given ?? 'resnet50';
     const entry = getWeightsEntry(arch, spec);
-    return { arch, entry, weightsPath: await fetchWeights(entry, options.download) };
+    return { arch, entry, weightsPath: await fetchWeights(entry, options.download), recorded: {} };
   }
-  return { arch, entry: listWeights(arch).find((e) => e.fileName === basename(spec)), weightsPath: spec };
+  const recorded = readRecordedCard(spec);
+  if (given !== null && recorded.arch !== undefined && recorded.arch !== given) {
+    throw archMismatch(spec, recorded.arch, given);
+  }
+  const arch = given ?? recorded.arch ?? null;
+  const entry = listWeights(arch ?? undefined).find((e) => e.fileName === basename(spec));
+  return { arch, entry, weightsPath: spec, recorded };
 }
 
-/** A model shaped for a file's tensors (arch checked, class count and head from fc.weight). */
+/** A model shaped for a file's tensors (arch checked, class count and head from fc.weight), with its card. */
 function modelFor(
   resolved: ResolvedWeights,
   shapes: ReadonlyMap<string, readonly number[]>,
   options: LoadModelOptions,
-): ResNet {
-  const { arch, weightsPath } = resolved;
+): { model: ResNet; arch: ArchName; card: ModelCard } {
+  const { weightsPath, recorded, entry } = resolved;
   const fileArch = guessArch(shapes.keys());
-  if (fileArch !== undefined && fileArch !== arch) {
-    throw new UserError(
-      `${weightsPath} holds ${fileArch} weights but the arch is ${arch}; pass --arch ${fileArch}.`,
-    );
-  }
+  const arch = resolved.arch ?? fileArch ?? 'resnet50';
+  if (fileArch !== undefined && fileArch !== arch) throw archMismatch(weightsPath, fileArch, arch);
   const fc = shapes.get('fc.weight');
-  return resnet(arch, {
+  const numClasses = fc?.[0] ?? 1000;
+  const model = resnet(arch, {
     ...options,
-    numClasses: fc?.[0] ?? 1000,
+    numClasses,
     includeTop: options.includeTop ?? fc !== undefined,
     init: 'none',
   });
+  const preprocess = PRESETS[entry?.preprocess ?? 'imagenet-v1'];
+  return { model, arch, card: completeCard(recorded, { arch, numClasses, preprocess }, weightsPath) };
 }
 
 export async function loadModel(options: LoadModelOptions = {}): Promise<LoadedModel> {
   const resolved = await resolveWeights(options);
   const tensors = loadWeightsFile(resolved.weightsPath, { allowNonFinite: options.allowNonFinite });
-  const model = modelFor(resolved, new Map([...tensors].map(([k, t]) => [k, t.shape])), options);
-  model.loadStateDict(tensors, { source: resolved.weightsPath });
-  return { model, preset: resolved.entry?.preprocess ?? 'imagenet-v1', ...resolved };
+  const shaped = modelFor(resolved, new Map([...tensors].map(([k, t]) => [k, t.shape])), options);
+  shaped.model.loadStateDict(tensors, { source: resolved.weightsPath });
+  return { ...resolved, ...shaped };
 }
 
 /**
@@ -154,19 +181,18 @@ export async function loadRunner(
 ): Promise<LoadedRunner> {
   const backend = resolveBackend(options.backend);
   const resolved = await resolveWeights(options);
-  const preset = resolved.entry?.preprocess ?? 'imagenet-v1';
   const streamable =
     backend === 'native' && resolved.entry !== undefined && options.weights !== resolved.weightsPath;
   if (streamable) resolved.weightsPath = cachedSafetensors(resolved.weightsPath);
   const index = backend === 'native' ? indexWeightsFile(resolved.weightsPath) : null;
   if (index !== null) {
     const shapes = new Map([...index].map(([k, e]) => [k, e.shape]));
-    const model = modelFor(resolved, shapes, options);
+    const { model, arch, card } = modelFor(resolved, shapes, options);
     checkStateDict(model.stateDict(), shapes, { source: resolved.weightsPath });
     if (options.allowNonFinite !== true) checkFiniteWeightsFile(resolved.weightsPath);
     const runner = createRunner(model, backend, fromSafetensors(resolved.weightsPath, index));
-    return { runner, numClasses: model.options.numClasses, preset, ...resolved };
+    return { ...resolved, runner, arch, card, numClasses: card.numClasses };
   }
-  const { model } = await loadModel(options);
-  return { runner: createRunner(model, backend), numClasses: model.options.numClasses, preset, ...resolved };
+  const { model, ...loaded } = await loadModel(options);
+  return { ...loaded, runner: createRunner(model, backend), numClasses: loaded.card.numClasses };
 }

@@ -22,7 +22,8 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { copyFileAtomic, removeUnfinishedWrites, writeFileAtomic } from '../io/atomic_write.js';
-import type { TrainTransform } from '../data/augment.js';
+import { evalPreset, type EvalTransform, type TrainTransform } from '../data/augment.js';
+import type { Preset } from '../data/transforms.js';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, idxFilePath } from '../data/idx.js';
 import { scanImageFolder } from '../data/image_folder.js';
 import { DataLoader, describeDataset, type DatasetSpec } from '../data/loader.js';
@@ -33,7 +34,8 @@ import { BatchNorm2d } from '../nn/layers.js';
 import type { ParamRef } from '../nn/module.js';
 import * as ops from '../ops/index.js';
 import { runInWorker } from '../tasks/in_worker.js';
-import { checkArch, guessArch, resolveWeights } from '../tasks/pretrained.js';
+import { modelCardMetadata } from '../tasks/model_card.js';
+import { archMismatch, checkArch, guessArch, resolveWeights } from '../tasks/pretrained.js';
 import { resolveBackend } from '../tasks/runner.js';
 import { getBackend, setBackend } from '../backends/registry.js';
 import { NativeResNet } from '../backends/native/compile.js';
@@ -236,6 +238,8 @@ export interface DataSplits {
   eval: DatasetSpec | null;
   classes: readonly string[];
   inputSize: number;
+  /** The evaluation preprocessing as a preset (IDX images are one-channel: grayscale). */
+  preprocess: Preset;
 }
 
 function fail(message: string): never {
@@ -366,7 +370,7 @@ export function resolveData(
   const augment = opts.augment ?? 'standard';
   if (idx) {
     const norm = { mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD };
-    const evalT: TrainTransform = { kind: 'none', size: inputSize, ...norm };
+    const evalT: EvalTransform = { kind: 'none', size: inputSize, ...norm };
     const trainT: TrainTransform =
       augment === 'standard'
         ? { kind: 'standard', size: inputSize, ...norm }
@@ -389,9 +393,10 @@ export function resolveData(
       const n = describeDataset(base).length;
       evalSpec = { ...base, indices: firstN(opts.evalSamples ?? null, n) };
     }
-    return { kind: 'idx', train, eval: evalSpec, classes: info.classes, inputSize };
+    const preprocess = { ...evalPreset(evalT), grayscale: true };
+    return { kind: 'idx', train, eval: evalSpec, classes: info.classes, inputSize, preprocess };
   }
-  const evalT: TrainTransform =
+  const evalT: EvalTransform =
     inputSize === 224 ? { kind: 'none', preset: 'imagenet-v1' } : { kind: 'none', size: inputSize };
   const trainT: TrainTransform =
     augment === 'standard'
@@ -422,7 +427,8 @@ export function resolveData(
       indices: firstN(opts.evalSamples ?? null, valIndex.samples.length),
     };
   }
-  return { kind: 'folder', train, eval: evalSpec, classes: trainIndex.classes, inputSize };
+  const preprocess = evalPreset(evalT);
+  return { kind: 'folder', train, eval: evalSpec, classes: trainIndex.classes, inputSize, preprocess };
 }
 
 /**
@@ -522,7 +528,7 @@ async function loadFrom(
   const { path, tensors } = await readFromWeights(from, arch);
   const fileArch = guessArch(tensors.keys());
   if (fileArch !== undefined && fileArch !== arch) {
-    fail(`${path} holds ${fileArch} weights but the arch is ${arch}; pass --arch ${fileArch}.`);
+    throw archMismatch(path, fileArch, arch);
   }
   const own = model.stateDict();
   const ownFc = own.get('fc.weight');
@@ -1095,10 +1101,10 @@ async function trainOn(
     }
 
     const finalWeights = join(runDir, 'final.safetensors');
+    const card = { arch: o.arch, numClasses, classNames: classes, preprocess: data.preprocess };
     saveWeightsFile(finalWeights, model.stateDict(), {
       format: 'resnet50-weights',
-      arch: o.arch,
-      classes: JSON.stringify(classes),
+      ...modelCardMetadata(card),
     });
     const result: TrainResult = {
       runDir,

@@ -535,6 +535,12 @@ function truncateLabel(label: string, max: number): string {
 
 const MAX_LABEL_CHARS = 14;
 
+/**
+ * At most this many classes are drawn (cells of at least 16 pixels, the picture under 1000×1000);
+ * a larger matrix shows the classes most involved in errors.
+ */
+export const MAX_CONFUSION_CLASSES = 40;
+
 /** Geometry of a rendered confusion matrix (pixel coordinates). */
 export interface ConfusionLayout {
   width: number;
@@ -558,13 +564,53 @@ function checkMatrix(matrix: number[][], labels: readonly string[]): void {
   }
 }
 
-/** Computes the layout of a confusion matrix image (as renderConfusionMatrix draws it). */
-export function confusionLayout(matrix: number[][], labels: readonly string[]): ConfusionLayout {
+/**
+ * The classes a confusion picture shows, in index order: all of them up to MAX_CONFUSION_CLASSES,
+ * else the MAX_CONFUSION_CLASSES with the most errors (images of the class given another one plus
+ * images of other classes given this one; ties go to the lower index).
+ */
+export function confusionClasses(matrix: number[][]): number[] {
+  const n = matrix.length;
+  const all = Array.from({ length: n }, (_, i) => i);
+  if (n <= MAX_CONFUSION_CLASSES) return all;
+  const errors = new Array<number>(n).fill(0);
+  matrix.forEach((row, r) =>
+    row.forEach((v, c) => {
+      if (r === c) return;
+      errors[r] += v;
+      errors[c] += v;
+    }),
+  );
+  const chosen = [...all].sort((a, b) => errors[b] - errors[a] || a - b).slice(0, MAX_CONFUSION_CLASSES);
+  return chosen.sort((a, b) => a - b);
+}
+
+/** What a confusion picture draws: the shown classes' cells, their full row totals and labels. */
+interface ConfusionView {
+  counts: number[][];
+  rowTotals: number[];
+  labels: string[];
+  xTitle: string;
+}
+
+function confusionView(matrix: number[][], labels: readonly string[]): ConfusionView {
   checkMatrix(matrix, labels);
+  const shown = confusionClasses(matrix);
   const n = labels.length;
+  return {
+    counts: shown.map((r) => shown.map((c) => matrix[r][c])),
+    rowTotals: shown.map((r) => matrix[r].reduce((a, b) => a + b, 0)),
+    labels: shown.map((i) => truncateLabel(labels[i], MAX_LABEL_CHARS)),
+    xTitle:
+      shown.length < n ? `predicted class (the ${shown.length} most confused of ${n})` : 'predicted class',
+  };
+}
+
+function layoutOf(view: ConfusionView): ConfusionLayout {
+  const n = view.labels.length;
   const s = TEXT_SCALE;
   const cell = Math.max(12, Math.min(64, Math.floor(640 / n)));
-  const labelW = Math.max(...labels.map((l) => textWidth(truncateLabel(l, MAX_LABEL_CHARS), s)));
+  const labelW = Math.max(...view.labels.map((l) => textWidth(l, s)));
   const capH = GLYPH_HEIGHT * s;
   const left = 10 + capH + 12 + labelW + 8;
   const top = 14;
@@ -575,22 +621,29 @@ export function confusionLayout(matrix: number[][], labels: readonly string[]): 
   return { width, height, left, top, cell, colorbar };
 }
 
+/** Computes the layout of a confusion matrix image (as renderConfusionMatrix draws it). */
+export function confusionLayout(matrix: number[][], labels: readonly string[]): ConfusionLayout {
+  return layoutOf(confusionView(matrix, labels));
+}
+
 /**
  * Renders a confusion matrix (row = true class, column = predicted class) as a heatmap coloured by
  * each row's fraction, with counts in the cells when they fit, class labels on both axes (column
- * labels rotated) and a 0–1 colour bar.
+ * labels rotated) and a 0–1 colour bar. Of more than MAX_CONFUSION_CLASSES classes only the most
+ * confused are drawn (see confusionClasses), their colours still fractions of the whole row.
  */
 export function renderConfusionMatrix(matrix: number[][], labels: readonly string[]): RgbImage {
-  const layout = confusionLayout(matrix, labels);
+  const view = confusionView(matrix, labels);
+  const layout = layoutOf(view);
   const { left, top, cell, colorbar } = layout;
   const img = blank(Math.max(64, layout.width), Math.max(64, layout.height));
-  const n = labels.length;
+  const n = view.labels.length;
   const s = TEXT_SCALE;
   const capH = GLYPH_HEIGHT * s;
   const gridSize = cell * n;
 
-  const xTitle = 'predicted class';
-  const labelW = Math.max(...labels.map((l) => textWidth(truncateLabel(l, MAX_LABEL_CHARS), s)));
+  const { xTitle } = view;
+  const labelW = Math.max(...view.labels.map((l) => textWidth(l, s)));
   drawText(
     img,
     xTitle,
@@ -607,9 +660,9 @@ export function renderConfusionMatrix(matrix: number[][], labels: readonly strin
   });
 
   for (let r = 0; r < n; r++) {
-    const total = matrix[r].reduce((a, b) => a + b, 0);
+    const total = view.rowTotals[r];
     for (let c = 0; c < n; c++) {
-      const count = matrix[r][c];
+      const count = view.counts[r][c];
       const frac = total > 0 ? count / total : 0;
       const color = viridis(frac);
       const x0 = left + c * cell;
@@ -637,8 +690,7 @@ export function renderConfusionMatrix(matrix: number[][], labels: readonly strin
   strokeRect(img, left - 1, top - 1, gridSize + 2, gridSize + 2, AXIS);
 
   const labelScale = cell >= LINE_HEIGHT * s ? s : 1;
-  labels.forEach((label, i) => {
-    const text = truncateLabel(label, MAX_LABEL_CHARS);
+  view.labels.forEach((text, i) => {
     const w = textWidth(text, labelScale);
     const h = GLYPH_HEIGHT * labelScale;
     // row labels, right-aligned left of the grid

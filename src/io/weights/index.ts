@@ -65,12 +65,8 @@ function readWeightsBytes(path: string): Uint8Array {
   return buf;
 }
 
-/**
- * For a safetensors file whose tensors are all F32 (or I64 counters): where each torchvision-named
- * tensor lies in the file, read from the header alone, so an engine can stream the data. Null for
- * other formats and dtypes (load those with loadWeightsFile).
- */
-export function indexWeightsFile(path: string): Map<string, SafetensorsEntry> | null {
+/** The format of the file at `path` from its first bytes, or null when it cannot be opened. */
+function formatOfFile(path: string): WeightsFormat | null {
   const head = new Uint8Array(16);
   let fd: number | undefined;
   try {
@@ -81,7 +77,16 @@ export function indexWeightsFile(path: string): Map<string, SafetensorsEntry> | 
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-  if (detectWeightsFormat(head, path) !== 'safetensors') return null;
+  return detectWeightsFormat(head, path);
+}
+
+/**
+ * For a safetensors file whose tensors are all F32 (or I64 counters): where each torchvision-named
+ * tensor lies in the file, read from the header alone, so an engine can stream the data. Null for
+ * other formats and dtypes (load those with loadWeightsFile).
+ */
+export function indexWeightsFile(path: string): Map<string, SafetensorsEntry> | null {
+  if (formatOfFile(path) !== 'safetensors') return null;
   const { entries } = readSafetensorsIndex(path);
   if (![...entries.values()].every((e) => e.dtype === 'F32' || e.dtype === 'I64')) return null;
   return toTorchvisionKeys(entries, path);
@@ -97,6 +102,14 @@ function nonFiniteError(path: string, key: string, value: number, index: number)
     `${path}: tensor '${key}' is not finite (${value} at element ${index}); non-finite weights are ` +
       'refused unless explicitly allowed (allowNonFinite, --allow-nonfinite).',
   );
+}
+
+/**
+ * The `__metadata__` of a safetensors file (read from the header alone); empty for PyTorch files,
+ * which have no place for it, and for a path that cannot be opened (loading it reports why).
+ */
+export function readWeightsMetadata(path: string): Record<string, string> {
+  return formatOfFile(path) === 'safetensors' ? readSafetensorsIndex(path).metadata : {};
 }
 
 /** Loads a .safetensors or PyTorch checkpoint file as torchvision-named tensors. */
