@@ -10,7 +10,11 @@ export interface Command {
   /** Full --help text. */
   help: string;
   flags: FlagSpec;
-  run(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<void>;
+  /** Resolves to the exit code (nothing: 0); user errors are thrown. */
+  run(
+    values: Record<string, string | boolean | string[] | undefined>,
+    positionals: string[],
+  ): Promise<number | void>;
 }
 
 /** A usage mistake: printed with a pointer to --help, exit code 2. */
