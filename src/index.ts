@@ -58,7 +58,16 @@ export {
   toTorchvisionKeys,
   toHuggingFaceKeys,
 } from './io/weights/index.js';
-export { readImage, decodeImage, encodePng, writePng, type RgbImage } from './io/image.js';
+export {
+  readImage,
+  decodeImage,
+  imageName,
+  encodePng,
+  writePng,
+  type RgbImage,
+  type ImageBytes,
+  type ImageSource,
+} from './io/image.js';
 export { DEFAULT_MAX_IMAGE_PIXELS, getMaxImagePixels, setMaxImagePixels } from './io/image_limits.js';
 export {
   preprocess,
@@ -94,6 +103,13 @@ export {
   type ClassifyOptions,
 } from './tasks/classify.js';
 export { embedFiles, type Embedding, type EmbedLayer } from './tasks/embed.js';
+export { type ImageCallbacks, type ImageEvent, type ImageFailure } from './tasks/input.js';
+export {
+  expandImageSources,
+  MAX_STDIN_BYTES,
+  STDIN_NAME,
+  type ExpandOptions,
+} from './tasks/image_sources.js';
 export { imagenetLabels, readLabelsFile } from './tasks/labels.js';
 export type { ParamRef } from './nn/module.js';
 export { SGD, AdamW, Optimizer, clipGradNorm, paramGroupsExcludingNoDecay } from './train/optim.js';

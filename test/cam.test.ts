@@ -67,9 +67,7 @@ let batch: Tensor;
 before(() => {
   rule50 = resnet50({ init: 'none' });
   rule50.loadStateDict(ruleStateDict(rule50));
-  batch = batchTensors(
-    goldens.images.map((f) => camInput(readImage(join(IMAGES, f)), goldens.shortSide)),
-  );
+  batch = batchTensors(goldens.images.map((f) => camInput(readImage(join(IMAGES, f)), goldens.shortSide)));
 });
 
 const caseName = (c: CamCase): string => `${c.method} ${c.layer} class ${c.classes.join('/')}`;
@@ -355,9 +353,17 @@ test('cam --json: one object per image with exactly the documented fields', () =
   const json = JSON.parse(r.stdout) as Record<string, unknown>[];
   assert.equal(json.length, 2);
   json.forEach((o, i) => {
-    assert.deepEqual(Object.keys(o), ['file', 'class', 'label', 'score', 'heatmap', 'box']);
+    assert.deepEqual(Object.keys(o), [
+      'file',
+      'classIndex',
+      'label',
+      'score',
+      'classSource',
+      'heatmap',
+      'box',
+    ]);
     assert.equal(o.file, [chelsea, coffee][i]);
-    assert.equal(o.class, 5);
+    assert.equal(o.classIndex, 5);
     assert.equal(o.label, 'electric ray');
     const heatmap = o.heatmap as { width: number; height: number; data: number[] };
     assert.deepEqual([heatmap.width, heatmap.height, heatmap.data.length], [6, 4, 24]);

@@ -56,7 +56,7 @@ test('classify --json --logits on a safetensors file gives torchvision logits an
   assert.equal(r.status, 0, r.stderr);
   const [result] = JSON.parse(r.stdout) as {
     file: string;
-    top: { index: number; label: string; score: number }[];
+    top: { classIndex: number; label: string; score: number }[];
     logits: number[];
   }[];
   assert.equal(result.file, chelsea);
@@ -65,7 +65,7 @@ test('classify --json --logits on a safetensors file gives torchvision logits an
   const sum = result.logits.reduce((s, v) => s + Math.exp(v - max), 0);
   const best = result.logits.indexOf(max);
   assert.equal(result.top.length, 3);
-  assert.equal(result.top[0].index, best);
+  assert.equal(result.top[0].classIndex, best);
   assert.ok(Math.abs(result.top[0].score - 1 / sum) < 1e-6);
   assert.equal(typeof result.top[0].label, 'string');
   assert.ok(result.top[0].score >= result.top[1].score && result.top[1].score >= result.top[2].score);
@@ -78,8 +78,8 @@ test('classify reads Hugging Face-named weights and a labels file', () => {
   saveLabels(labels);
   const r = runCli(['classify', chelsea, '--weights', hf, '--labels', labels, '--top', '1', '--json']);
   assert.equal(r.status, 0, r.stderr);
-  const [result] = JSON.parse(r.stdout) as { top: { index: number; label: string }[] }[];
-  assert.equal(result.top[0].label, `name ${result.top[0].index}`);
+  const [result] = JSON.parse(r.stdout) as { top: { classIndex: number; label: string }[] }[];
+  assert.equal(result.top[0].label, `name ${result.top[0].classIndex}`);
 });
 
 function saveLabels(path: string): void {

@@ -227,9 +227,9 @@ describe('resnet50 detect (CLI)', () => {
     assert.equal(results[0].file, chelsea);
     const labels = cocoLabels();
     for (const d of results[0].detections) {
-      assert.deepEqual(Object.keys(d), ['label', 'labelIndex', 'score', 'box']);
+      assert.deepEqual(Object.keys(d), ['classIndex', 'label', 'score', 'box']);
       assert.ok(d.score >= 0.3 && d.score <= 1);
-      assert.equal(d.label, labels[d.labelIndex]);
+      assert.equal(d.label, labels[d.classIndex]);
       assert.ok(d.box[0] >= 0 && d.box[2] <= 451 && d.box[1] >= 0 && d.box[3] <= 300 && d.box[0] <= d.box[2]);
     }
     console.log(`CLI: ${results[0].detections.length} detections ≥ 0.3 on chelsea.png`);

@@ -10,7 +10,7 @@ export interface Command {
   /** Full --help text. */
   help: string;
   flags: FlagSpec;
-  /** Resolves with the exit code, or nothing for 0. */
+  /** Resolves to the exit code (nothing: 0); user errors are thrown. */
   run(
     values: Record<string, string | boolean | string[] | undefined>,
     positionals: string[],

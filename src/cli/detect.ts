@@ -1,66 +1,91 @@
 /** `resnet50 detect IMAGE...`: objects found by Faster R-CNN R50-FPN, as text, JSON or a PNG with boxes. */
-import { DETECTION_MODELS, detectImages } from '../tasks/detect.js';
+import { imageName } from '../io/image.js';
+import { DETECTION_MODELS, detectImages, type FileDetections } from '../tasks/detect.js';
 import { resolveBackend } from '../tasks/runner.js';
-import { choiceFlag, requirePositionals, stringFlag, numberFlag, UsageError, type Command } from './args.js';
+import { choiceFlag, stringFlag, numberFlag, UsageError, type Command } from './args.js';
+import {
+  BATCH_FLAGS,
+  BatchOutput,
+  batchHelp,
+  IMAGES_HELP,
+  imageArguments,
+  outputFormat,
+  prepareOutputFiles,
+} from './batch.js';
 import { outputPaths } from './common.js';
 
 export const detectCommand: Command = {
   name: 'detect',
   summary: 'objects in photos (Faster R-CNN R50-FPN, COCO)',
   help: `Usage: resnet50 detect IMAGE... --weights W [--model fasterrcnn|fasterrcnn-v2]
-                       [--threshold 0.5] [--out boxes.png] [--json] [--backend B]
+                       [--threshold 0.5] [--out boxes.png] [--json | --jsonl] [--backend B]
 
 Finds objects of the 91 COCO categories with torchvision's Faster R-CNN R50-FPN (images resized
 to a short side of 800, long side at most 1333; boxes are reported in the original pixels).
+${IMAGES_HELP}
 
-  --weights W      a .pth/.safetensors file with torchvision's keys, or a registry name:
-                   fasterrcnn_resnet50_fpn_coco (v1, box mAP 37.0) or
-                   fasterrcnn_resnet50_fpn_v2_coco (v2, 46.7), downloaded once into the cache
-  --model M        fasterrcnn (v1) or fasterrcnn-v2; default: the registry entry's, else guessed
-                   from the file's keys
-  --threshold T    report detections scoring at least T (default 0.5; the model keeps all above 0.05)
-  --out FILE       write a PNG with labeled boxes; with several images, one PNG each, named
-                   FILE's name + '-' + the image's name (boxes.png → boxes-chelsea.png)
-  --json           [{"file","detections":[{"label","labelIndex","score","box":[x0,y0,x1,y1]}]}]
-  --backend B      native (default when the addon is built) or js (slow); also $RESNET50_BACKEND`,
+  --weights W    a .pth/.safetensors file with torchvision's keys, or a registry name:
+                 fasterrcnn_resnet50_fpn_coco (v1, box mAP 37.0) or
+                 fasterrcnn_resnet50_fpn_v2_coco (v2, 46.7), downloaded once into the cache
+  --model M      fasterrcnn (v1) or fasterrcnn-v2; default: the registry entry's, else guessed
+                 from the file's keys
+  --threshold T  report detections scoring at least T (default 0.5; the model keeps all above 0.05)
+  --out FILE     write a PNG with labeled boxes; with several images, one PNG each, named FILE's
+                 name + '-' + the image's name (boxes.png → boxes-chelsea.png); the folder is
+                 created and checked first
+  --backend B    native (default when the addon is built) or js (slow); also $RESNET50_BACKEND
+${batchHelp('{"file","detections":[{"classIndex","label","score","box":[x0,y0,x1,y1]}]}')}`,
   flags: {
     weights: { type: 'string' },
     model: { type: 'string' },
     threshold: { type: 'string' },
     out: { type: 'string' },
-    json: { type: 'boolean' },
     backend: { type: 'string' },
+    ...BATCH_FLAGS,
   },
-  async run(values, files) {
-    requirePositionals('detect', files, 1, 'IMAGE');
+  async run(values, positionals) {
     const weights = stringFlag(values, 'weights');
     if (weights === undefined) {
       throw new UsageError(
         "detect: --weights is required (a file or fasterrcnn_resnet50_fpn_coco; see 'resnet50 detect --help').",
       );
     }
+    const format = outputFormat('detect', values);
     const model =
       values.model === undefined ? undefined : choiceFlag(values, 'model', DETECTION_MODELS, 'fasterrcnn');
     const threshold = numberFlag(values, 'threshold', { min: 0, max: 1 }) ?? 0.5;
     const out = stringFlag(values, 'out');
     const backend = stringFlag(values, 'backend');
     resolveBackend(backend);
-    const outPaths = out === undefined ? undefined : outputPaths(out, files);
-    const results = await detectImages(files, { weights, model, backend, threshold, out: outPaths });
-    if (values.json === true) {
-      process.stdout.write(`${JSON.stringify(results)}\n`);
-      return;
-    }
-    for (const r of results) {
-      process.stdout.write(
-        `${r.file}: ${r.detections.length} detection${r.detections.length === 1 ? '' : 's'}\n`,
-      );
-      for (const d of r.detections) {
-        const box = d.box.map((v) => v.toFixed(1)).join(', ');
-        process.stdout.write(
-          `  ${(d.score * 100).toFixed(1).padStart(5)}%  ${d.label} (${d.labelIndex})  [${box}]\n`,
-        );
-      }
-    }
+    const files = await imageArguments('detect', positionals);
+    const outPaths = out === undefined ? undefined : outputPaths(out, files.map(imageName));
+    if (outPaths !== undefined) prepareOutputFiles(outPaths);
+    const output = new BatchOutput<FileDetections>(
+      {
+        json: (r) => r,
+        text: (r) => {
+          const lines = [
+            `${r.file}: ${r.detections.length} detection${r.detections.length === 1 ? '' : 's'}`,
+          ];
+          for (const d of r.detections) {
+            const box = d.box.map((v) => v.toFixed(1)).join(', ');
+            lines.push(
+              `  ${(d.score * 100).toFixed(1).padStart(5)}%  ${d.label} (${d.classIndex})  [${box}]`,
+            );
+          }
+          return lines.join('\n');
+        },
+      },
+      { format, total: files.length, quiet: values.quiet === true },
+    );
+    await detectImages(
+      files,
+      { weights, model, backend, threshold, out: outPaths, onFailure: (failure) => output.failure(failure) },
+      ({ index, result }) => {
+        output.result(result.file, result);
+        if (outPaths !== undefined) output.note(`wrote ${outPaths[index]}`);
+      },
+    );
+    return output.finish();
   },
 };

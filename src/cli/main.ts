@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** The `resnet50` command: dispatches to one file per command; user errors print one sentence. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { parseCommandArgs, UsageError, type Command } from './args.js';
 import { benchCommand } from './bench.js';
@@ -33,7 +35,19 @@ const USAGE = `Usage: resnet50 <command> [options]
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
 
-Run 'resnet50 <command> --help' for a command's options.`;
+Run 'resnet50 help <command>' or 'resnet50 <command> --help' for a command's options,
+'resnet50 --version' for the version.`;
+
+function findCommand(name: string): Command {
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) throw new UsageError(`Unknown command '${name}' (see 'resnet50 --help').`);
+  return command;
+}
+
+function packageVersion(): string {
+  const path = fileURLToPath(new URL('../../../package.json', import.meta.url));
+  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+}
 
 /** Errors from the file system that a user causes (missing file, permissions) become one sentence too. */
 function userMessage(e: unknown): string | null {
@@ -54,12 +68,20 @@ function userMessage(e: unknown): string | null {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (name === 'help' && rest.length > 0) {
+    if (rest.length > 1) throw new UsageError("help: give one command, e.g. 'resnet50 help classify'.");
+    process.stdout.write(`${findCommand(rest[0]).help}\n`);
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (command === undefined) throw new UsageError(`Unknown command '${name}' (see 'resnet50 --help').`);
+  const command = findCommand(name);
   const { values, positionals } = parseCommandArgs(command, rest);
   if (values.help === true) {
     process.stdout.write(`${command.help}\n`);
@@ -84,6 +106,8 @@ main(process.argv.slice(2))
       process.exitCode = code;
     },
     (e: unknown) => {
+      // A batch command's progress line may still be on the terminal.
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
       const message = userMessage(e);
       if (message === null) {
         process.stderr.write(

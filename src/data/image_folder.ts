@@ -64,6 +64,22 @@ function walk(dir: string, out: [string, string[]][], seen: Set<string>): void {
   for (const e of entries) if (isDir(dir, e)) walk(join(dir, e.name), out, seen);
 }
 
+/**
+ * The image files under a directory, recursively (symbolic links followed): directories sorted by
+ * path, files by name within each, as `make_dataset` orders them.
+ */
+export function listImageFiles(dir: string): string[] {
+  const dirs: [string, string[]][] = [];
+  walk(dir, dirs, new Set());
+  dirs.sort((a, b) => byCodePoint(a[0], b[0]));
+  return dirs.flatMap(([parent, files]) =>
+    files
+      .filter(isImageFile)
+      .sort(byCodePoint)
+      .map((f) => join(parent, f)),
+  );
+}
+
 /** Lists classes and samples of an ImageFolder tree. */
 export function scanImageFolder(root: string): ImageFolderIndex {
   let entries: Dirent[];
@@ -87,15 +103,9 @@ export function scanImageFolder(root: string): ImageFolderIndex {
   const samples: [string, number][] = [];
   const empty: string[] = [];
   classes.forEach((name, classIndex) => {
-    const dirs: [string, string[]][] = [];
-    walk(join(root, name), dirs, new Set());
-    dirs.sort((a, b) => byCodePoint(a[0], b[0]));
-    const before = samples.length;
-    for (const [dir, files] of dirs) {
-      for (const file of files.filter(isImageFile).sort(byCodePoint))
-        samples.push([join(dir, file), classIndex]);
-    }
-    if (samples.length === before) empty.push(name);
+    const files = listImageFiles(join(root, name));
+    for (const file of files) samples.push([file, classIndex]);
+    if (files.length === 0) empty.push(name);
   });
   if (empty.length > 0) {
     throw new UserError(

@@ -24,8 +24,24 @@ export interface RgbImage {
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** Reads and decodes an image file; every failure is a FileFormatError naming the file. */
-export function readImage(path: string): RgbImage {
+/** Image bytes already in memory (e.g. read from standard input); `name` is what errors call them. */
+export interface ImageBytes {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** An image to read: a file path, or bytes already in memory. */
+export type ImageSource = string | ImageBytes;
+
+/** The name results and errors give an image source. */
+export function imageName(source: ImageSource): string {
+  return typeof source === 'string' ? source : source.name;
+}
+
+/** Reads and decodes an image file (or bytes); every failure is a FileFormatError naming the source. */
+export function readImage(source: ImageSource): RgbImage {
+  if (typeof source !== 'string') return decodeImage(source.bytes, source.name);
+  const path = source;
   let bytes: Uint8Array;
   try {
     if (statSync(path).isDirectory())

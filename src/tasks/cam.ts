@@ -17,7 +17,7 @@
 import { batchTensors, preprocess, presetInputSize, PRESETS, type Preset } from '../data/transforms.js';
 import { withBackend } from '../backends/registry.js';
 import type { FetchOptions } from '../io/download.js';
-import { readImage, writePng, type RgbImage } from '../io/image.js';
+import { imageName, readImage, writePng, type ImageSource, type RgbImage } from '../io/image.js';
 import { MIN_INPUT_SIZE, type ResNet } from '../model/resnet.js';
 import { BatchNorm2d } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
@@ -26,7 +26,16 @@ import { Tensor } from '../tensor/tensor.js';
 import { ShapeError, UserError } from '../errors.js';
 import { overlayHeatmap } from '../viz/overlay.js';
 import { runInWorker } from './in_worker.js';
-import { checkOnePathPerImage } from './input.js';
+import {
+  checkOnePathPerImage,
+  dispatchImageEvents,
+  prepareOrSkip,
+  reportingCallbacks,
+  type ImageCallbacks,
+  type ImageEvent,
+  type ImageFailure,
+  type ImageJobEvent,
+} from './input.js';
 import { labelsFor } from './labels.js';
 import { loadModel, resolveWeights } from './pretrained.js';
 import { resolveBackend } from './runner.js';
@@ -265,7 +274,7 @@ export function camInput(image: RgbImage, size = DEFAULT_CAM_SIZE, preset: Prese
   return preprocess(image, { ...preset, resize: size, crop: null });
 }
 
-export interface CamFileOptions {
+export interface CamFileOptions extends ImageCallbacks<CamFileResult> {
   method?: CamMethod;
   layer?: CamLayer;
   /** The target class of every image; default each image's top-1. */
@@ -279,11 +288,14 @@ export interface CamFileOptions {
   preprocess?: Preset;
   /** Box threshold as a fraction of the map's maximum, in (0, 1] (default 0.2). */
   threshold?: number;
-  /** Images per pass (default 8); only images of equal input size share one. */
+  /**
+   * Images per pass (default 8); only images of equal input size share one. Images are read
+   * 4 × batchSize at a time, and grouped by size within those.
+   */
   batchSize?: number;
   /**
-   * Called with each image (as read, full size) once its map is known, e.g. to draw an overlay;
-   * with it, images are held in memory until their pass is done.
+   * Called with each image (as read, full size) once its map is known, in pass order, e.g. to draw
+   * an overlay; with it, images are held in memory until their pass is done.
    */
   onImage?: (index: number, image: RgbImage, result: CamFileResult) => void;
 }
@@ -300,9 +312,14 @@ export interface CamFileResult extends CamResult {
 
 /**
  * Maps and boxes of image files, in order. Images whose preprocessed sizes agree are batched
- * together (up to batchSize per pass); the others run separately.
+ * together (up to batchSize per pass); the others run separately. `onResult` and `onFailure` are
+ * called in the order of the files, as soon as an image and all before it are done.
  */
-export function camFiles(model: ResNet, files: readonly string[], options: CamFileOptions): CamFileResult[] {
+export function camFiles(
+  model: ResNet,
+  files: readonly ImageSource[],
+  options: CamFileOptions,
+): CamFileResult[] {
   const threshold = options.threshold ?? DEFAULT_BOX_THRESHOLD;
   checkThreshold(threshold);
   checkOptions(model, options.method ?? 'gradcam', options.layer ?? 'layer4');
@@ -310,37 +327,62 @@ export function camFiles(model: ResNet, files: readonly string[], options: CamFi
   const batchSize = options.batchSize ?? 8;
   const preset = options.preprocess ?? PRESETS.none;
   const size = options.size ?? presetInputSize(preset) ?? DEFAULT_CAM_SIZE;
-  const { onImage } = options;
-  const inputs = files.map((file) => {
-    const image = readImage(file);
-    const x = camInput(image, size, preset);
-    return { file, width: image.width, height: image.height, x, image: onImage && image };
-  });
-  const groups = new Map<string, number[]>();
-  inputs.forEach(({ x }, i) => {
-    const key = x.shape.join('x');
-    groups.set(key, [...(groups.get(key) ?? []), i]);
-  });
+  const { onImage, onResult, onFailure } = options;
   const results: CamFileResult[] = new Array(files.length);
-  for (const indices of groups.values()) {
-    for (let start = 0; start < indices.length; start += batchSize) {
-      const batch = indices.slice(start, start + batchSize);
-      const maps = computeCam(model, batchTensors(batch.map((i) => inputs[i].x)), options);
-      batch.forEach((i, b) => {
-        const { file, width, height } = inputs[i];
-        const r = maps[b];
-        const box = thresholdBox(upsampleBilinear(r.heatmap, width, height), threshold);
-        const label = options.labels[r.classIndex] ?? `class ${r.classIndex}`;
-        results[i] = { file, label, width, height, box, ...r };
-        const { image } = inputs[i];
-        if (onImage && image) {
-          onImage(i, image, results[i]);
-          inputs[i].image = undefined;
-        }
-      });
+  // Reports go out in file order: image i waits until every image before it is done or skipped.
+  const failures = new Map<number, ImageFailure>();
+  const done: boolean[] = new Array(files.length).fill(false);
+  let reported = 0;
+  const finish = (i: number): void => {
+    done[i] = true;
+    for (; reported < files.length && done[reported]; reported++) {
+      const result = results[reported];
+      const failure = failures.get(reported);
+      if (result !== undefined) onResult?.({ index: reported, result });
+      else if (failure !== undefined) onFailure?.(failure);
+    }
+  };
+  const window = 4 * batchSize;
+  for (let first = 0; first < files.length; first += window) {
+    const groups = new Map<string, number[]>();
+    const inputs = new Map<number, { width: number; height: number; x: Tensor; image?: RgbImage }>();
+    for (let i = first; i < Math.min(first + window, files.length); i++) {
+      const input = prepareOrSkip(
+        i,
+        files[i],
+        () => {
+          const image = readImage(files[i]);
+          const x = camInput(image, size, preset);
+          return { width: image.width, height: image.height, x, image: onImage && image };
+        },
+        onFailure && ((failure) => failures.set(i, failure)),
+      );
+      if (input === undefined) {
+        finish(i);
+        continue;
+      }
+      inputs.set(i, input);
+      const key = input.x.shape.join('x');
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    }
+    for (const indices of groups.values()) {
+      for (let start = 0; start < indices.length; start += batchSize) {
+        const batch = indices.slice(start, start + batchSize);
+        const maps = computeCam(model, batchTensors(batch.map((i) => inputs.get(i)!.x)), options);
+        batch.forEach((i, b) => {
+          const { width, height, image } = inputs.get(i)!;
+          inputs.delete(i);
+          const r = maps[b];
+          const box = thresholdBox(upsampleBilinear(r.heatmap, width, height), threshold);
+          const label = options.labels[r.classIndex] ?? `class ${r.classIndex}`;
+          results[i] = { file: imageName(files[i]), label, width, height, box, ...r };
+          if (onImage && image) onImage(i, image, results[i]);
+          finish(i);
+        });
+      }
     }
   }
-  return results;
+  return results.filter((r) => r !== undefined);
 }
 
 /** The photo with the map upsampled over it (jet colours), the box and the label. */
@@ -350,7 +392,7 @@ export function camOverlay(image: RgbImage, result: CamFileResult): RgbImage {
   return overlayHeatmap(image, heat, { box: result.box, label });
 }
 
-export interface CamImagesOptions extends Omit<CamFileOptions, 'labels' | 'onImage'> {
+export interface CamImagesOptions extends Omit<CamFileOptions, 'labels' | 'onImage' | 'onResult'> {
   /** A .safetensors/.pth/.pt file or IMAGENET1K_V1 / IMAGENET1K_V2 (downloaded here, before the worker starts). */
   weights?: string;
   /** resnet18 … resnet152 (default: the file's, else resnet50). */
@@ -364,34 +406,52 @@ export interface CamImagesOptions extends Omit<CamFileOptions, 'labels' | 'onIma
   download?: FetchOptions;
 }
 
-type CamJob = Omit<CamImagesOptions, 'download'> & { files: readonly string[] };
+/** What the worker gets (in_worker_entry.ts). */
+export type CamJob = Omit<CamImagesOptions, 'download' | 'onFailure'> & {
+  files: readonly ImageSource[];
+  reportFailures: boolean;
+};
 
 /**
  * Loads the weights and computes the maps of image files (as camFiles) in a worker thread, so that
  * the caller's event loop stays free during the forward and backward passes. Named weights are
- * downloaded first, here.
+ * downloaded first, here. `onImage` runs in this thread, in the order of the files.
  */
 export async function camImages(
-  files: readonly string[],
+  files: readonly ImageSource[],
   options: CamImagesOptions = {},
+  onImage?: (event: ImageEvent<CamFileResult>) => void,
 ): Promise<CamFileResult[]> {
   checkCamOptions(options.method ?? 'gradcam', options.layer ?? 'layer4');
   checkThreshold(options.threshold ?? DEFAULT_BOX_THRESHOLD);
   checkOnePathPerImage('overlays', options.overlays, files);
   resolveBackend(options.backend);
-  const { download, ...rest } = options;
+  const { download, onFailure, ...rest } = options;
   const { arch, weightsPath } = await resolveWeights({
     arch: options.arch,
     weights: options.weights,
     download,
   });
-  const job: CamJob = { ...rest, arch: arch ?? undefined, weights: weightsPath, files: [...files] };
-  return runInWorker<CamFileResult[], never>('cam', job);
+  const job: CamJob = {
+    ...rest,
+    arch: arch ?? undefined,
+    weights: weightsPath,
+    files: [...files],
+    reportFailures: onFailure !== undefined,
+  };
+  return runInWorker<CamFileResult[], ImageJobEvent<CamFileResult>>(
+    'cam',
+    job,
+    dispatchImageEvents(onImage, onFailure),
+  );
 }
 
-/** `camImages` in the calling thread (the worker runs this). */
-export async function camImagesInThisThread(job: CamJob): Promise<CamFileResult[]> {
-  const { files, overlays, labels, labelsSource, ...options } = job;
+/** `camImages` in the calling thread (the worker runs this); `report` gets each image's event. */
+export async function camImagesInThisThread(
+  job: CamJob,
+  report?: (event: ImageJobEvent<CamFileResult>) => void,
+): Promise<CamFileResult[]> {
+  const { files, overlays, labels, labelsSource, reportFailures, ...options } = job;
   checkOnePathPerImage('overlays', overlays, files);
   const { model, card } = await loadModel({ arch: job.arch, weights: job.weights });
   const named = labelsFor(card.numClasses, labels ?? card.classNames, labelsSource);
@@ -401,5 +461,11 @@ export async function camImagesInThisThread(job: CamJob): Promise<CamFileResult[
       : (i: number, image: RgbImage, result: CamFileResult) =>
           writePng(overlays[i], camOverlay(image, result));
   const preprocess = options.preprocess ?? card.preprocess;
-  return camFiles(model, files, { ...options, preprocess, labels: named, onImage });
+  return camFiles(model, files, {
+    ...options,
+    preprocess,
+    labels: named,
+    onImage,
+    ...reportingCallbacks(report, reportFailures),
+  });
 }

@@ -1,13 +1,14 @@
 /** Image classification: preprocess, forward, softmax, top-k with labels. */
 import type { Preset, PresetName } from '../data/transforms.js';
-import { imageTensor } from './input.js';
+import { imageName, type ImageSource } from '../io/image.js';
+import { imageTensor, prepareOrSkip, type ImageCallbacks } from './input.js';
 import type { Runner } from './runner.js';
 import { softmax } from '../ops/index.js';
 import { UserError } from '../errors.js';
 import { checkFinite } from '../tensor/finite.js';
 
 export interface Prediction {
-  index: number;
+  classIndex: number;
   label: string;
   /** Softmax probability. */
   score: number;
@@ -19,7 +20,7 @@ export interface Classification {
   logits?: number[];
 }
 
-export interface ClassifyOptions {
+export interface ClassifyOptions extends ImageCallbacks<Classification> {
   /** A preset name or value, e.g. a loaded model's `card.preprocess`. */
   preset: PresetName | Preset;
   topK?: number;
@@ -31,26 +32,32 @@ export interface ClassifyOptions {
 export function topK(probabilities: ArrayLike<number>, k: number, labels: readonly string[]): Prediction[] {
   const order = Array.from({ length: probabilities.length }, (_, i) => i);
   order.sort((a, b) => probabilities[b] - probabilities[a] || a - b);
-  return order.slice(0, k).map((index) => ({ index, label: labels[index], score: probabilities[index] }));
+  return order
+    .slice(0, k)
+    .map((classIndex) => ({ classIndex, label: labels[classIndex], score: probabilities[classIndex] }));
 }
 
+/** Classifies images one at a time, in order; see ImageCallbacks for per-image results and failures. */
 export async function classifyFiles(
   runner: Runner,
-  files: readonly string[],
+  files: readonly ImageSource[],
   options: ClassifyOptions,
 ): Promise<Classification[]> {
   const k = options.topK ?? 5;
   if (!Number.isInteger(k) || k < 1) throw new UserError(`--top must be a positive integer, got ${k}.`);
   const results: Classification[] = [];
-  for (const file of files) {
-    const logits = await runner.forward(imageTensor(file, options.preset));
-    checkFinite(logits, `${file}: the model's output`);
+  for (const [index, source] of files.entries()) {
+    const x = prepareOrSkip(index, source, () => imageTensor(source, options.preset), options.onFailure);
+    if (x === undefined) continue;
+    const logits = await runner.forward(x);
+    checkFinite(logits, `${imageName(source)}: the model's output`);
     const probabilities = softmax(logits).data;
     const result: Classification = {
-      file,
+      file: imageName(source),
       top: topK(probabilities, Math.min(k, probabilities.length), options.labels),
     };
     if (options.logits === true) result.logits = Array.from(logits.data);
+    options.onResult?.({ index, result });
     results.push(result);
   }
   return results;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeResNet } from '../backends/native/compile.js';
 import { UserError } from '../errors.js';
 import { fetchWeights, type FetchOptions } from '../io/download.js';
-import { readImage, writePng, type RgbImage } from '../io/image.js';
+import { imageName, readImage, writePng, type ImageSource, type RgbImage } from '../io/image.js';
 import { loadWeightsFile } from '../io/weights/index.js';
 import { toDetectionKeys } from '../io/weights/key_map.js';
 import {
@@ -27,7 +27,15 @@ import {
 import type { Tensor } from '../tensor/tensor.js';
 import { drawDetections } from '../viz/boxes.js';
 import { runInWorker } from './in_worker.js';
-import { checkOnePathPerImage } from './input.js';
+import {
+  checkOnePathPerImage,
+  dispatchImageEvents,
+  prepareOrSkip,
+  reportingCallbacks,
+  type ImageCallbacks,
+  type ImageEvent,
+  type ImageJobEvent,
+} from './input.js';
 import { readLabelsFile } from './labels.js';
 import { resolveBackend, type BackendName } from './runner.js';
 
@@ -132,8 +140,8 @@ export function loadDetectionStateDict(
 
 /** One detection as the CLI reports it; box in original pixels (x0, y0, x1, y1). */
 export interface LabeledDetection {
+  classIndex: number;
   label: string;
-  labelIndex: number;
   score: number;
   box: [number, number, number, number];
 }
@@ -143,46 +151,60 @@ export interface FileDetections {
   detections: LabeledDetection[];
 }
 
-export interface DetectFilesOptions {
+export interface DetectFilesOptions extends ImageCallbacks<FileDetections> {
   /** Only detections scoring at least this are reported (default 0.5). */
   threshold?: number;
   /** Class names by index (default: COCO's 91). */
   labels?: readonly string[];
-  /** Called with each image once its detections are known (e.g. to draw them). */
+  /** Called with each image once its detections are known (e.g. to draw them), before onResult. */
   onImage?: (index: number, image: RgbImage, detections: LabeledDetection[]) => void;
 }
 
-/** Runs the detector on image files one at a time (memory stays at one image's activations). */
+/**
+ * Runs the detector on image files one at a time, in order (memory stays at one image and its
+ * activations); see ImageCallbacks for per-image results and failures.
+ */
 export async function detectFiles(
   detector: Detector,
-  files: readonly string[],
+  files: readonly ImageSource[],
   options: DetectFilesOptions = {},
 ): Promise<FileDetections[]> {
   const threshold = options.threshold ?? 0.5;
   const labels = options.labels ?? cocoLabels();
-  const images = files.map((file) => readImage(file));
   const results: FileDetections[] = [];
-  for (const [i, file] of files.entries()) {
-    const { detections } = await detector.detect([imageToTensor(images[i])]);
+  for (const [i, source] of files.entries()) {
+    const input = prepareOrSkip(
+      i,
+      source,
+      () => {
+        const image = readImage(source);
+        return { image, x: imageToTensor(image) };
+      },
+      options.onFailure,
+    );
+    if (input === undefined) continue;
+    const { detections } = await detector.detect([input.x]);
     const { boxes, scores, labels: classes } = detections[0];
     const found: LabeledDetection[] = [];
     for (let k = 0; k < scores.length; k++) {
       if (scores[k] < threshold) continue;
       found.push({
+        classIndex: classes[k],
         label: labels[classes[k]] ?? String(classes[k]),
-        labelIndex: classes[k],
         score: scores[k],
         box: [boxes[4 * k], boxes[4 * k + 1], boxes[4 * k + 2], boxes[4 * k + 3]],
       });
     }
-    options.onImage?.(i, images[i], found);
-    results.push({ file, detections: found });
+    options.onImage?.(i, input.image, found);
+    const result = { file: imageName(source), detections: found };
+    options.onResult?.({ index: i, result });
+    results.push(result);
   }
   return results;
 }
 
 export interface DetectImagesOptions
-  extends Omit<LoadDetectorOptions, 'weights'>, Omit<DetectFilesOptions, 'onImage'> {
+  extends Omit<LoadDetectorOptions, 'weights'>, Omit<DetectFilesOptions, 'onImage' | 'onResult'> {
   /** A .pth/.safetensors file or a registry name (downloaded here, before the worker starts). */
   weights: string;
   /** One PNG path per image: the image with its labeled boxes, written as soon as it is done. */
@@ -190,12 +212,13 @@ export interface DetectImagesOptions
 }
 
 /** Reported by `detectImages` for each image as soon as its detections are known. */
-export interface DetectImageEvent {
-  index: number;
-  result: FileDetections;
-}
+export type DetectImageEvent = ImageEvent<FileDetections>;
 
-type DetectJob = Omit<DetectImagesOptions, 'download'> & { files: readonly string[] };
+/** What the worker gets (in_worker_entry.ts). */
+export type DetectJob = Omit<DetectImagesOptions, 'download' | 'onFailure'> & {
+  files: readonly ImageSource[];
+  reportFailures: boolean;
+};
 
 /**
  * Loads the detector and runs it on image files in a worker thread, so that the caller's event loop
@@ -203,32 +226,43 @@ type DetectJob = Omit<DetectImagesOptions, 'download'> & { files: readonly strin
  * in the registry are downloaded first, here. `onImage` runs in this thread, in image order.
  */
 export async function detectImages(
-  files: readonly string[],
+  files: readonly ImageSource[],
   options: DetectImagesOptions,
   onImage?: (event: DetectImageEvent) => void,
 ): Promise<FileDetections[]> {
   checkOnePathPerImage('out', options.out, files);
   resolveBackend(options.backend);
-  const { download, ...rest } = options;
+  const { download, onFailure, ...rest } = options;
   const { path, entry } = await resolveDetectionWeights(options.weights, download);
-  const job: DetectJob = { ...rest, model: rest.model ?? entry?.model, weights: path, files: [...files] };
-  return runInWorker<FileDetections[], DetectImageEvent>('detect', job, onImage);
+  const job: DetectJob = {
+    ...rest,
+    model: rest.model ?? entry?.model,
+    weights: path,
+    files: [...files],
+    reportFailures: onFailure !== undefined,
+  };
+  return runInWorker<FileDetections[], ImageJobEvent<FileDetections>>(
+    'detect',
+    job,
+    dispatchImageEvents(onImage, onFailure),
+  );
 }
 
 /** `detectImages` in the calling thread (the worker runs this); `report` gets each image's event. */
 export async function detectImagesInThisThread(
   job: DetectJob,
-  report?: (event: DetectImageEvent) => void,
+  report?: (event: ImageJobEvent<FileDetections>) => void,
 ): Promise<FileDetections[]> {
-  const { files, out, threshold, labels, ...load } = job;
+  const { files, out, threshold, labels, reportFailures, ...load } = job;
   checkOnePathPerImage('out', out, files);
   const detector = await loadDetector(load);
   return detectFiles(detector, files, {
     threshold,
     labels,
-    onImage: (index, image, detections) => {
-      if (out !== undefined) writePng(out[index], drawDetections(image, detections));
-      report?.({ index, result: { file: files[index], detections } });
-    },
+    onImage:
+      out === undefined
+        ? undefined
+        : (index, image, detections) => writePng(out[index], drawDetections(image, detections)),
+    ...reportingCallbacks(report, reportFailures),
   });
 }

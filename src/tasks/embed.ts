@@ -1,6 +1,7 @@
 /** Embeddings: the pooled 2048-d vector or a stage's feature maps for each image. */
 import type { Preset, PresetName } from '../data/transforms.js';
-import { imageTensor } from './input.js';
+import { imageName, type ImageSource } from '../io/image.js';
+import { imageTensor, prepareOrSkip, type ImageCallbacks } from './input.js';
 import type { Runner } from './runner.js';
 
 export const EMBED_LAYERS = ['pool', 'stem', 'layer1', 'layer2', 'layer3', 'layer4'] as const;
@@ -18,16 +19,22 @@ export interface Embedding {
   data: Float32Array;
 }
 
+/** Embeds images one at a time, in order; see ImageCallbacks for per-image results and failures. */
 export async function embedFiles(
   runner: Runner,
-  files: readonly string[],
+  files: readonly ImageSource[],
   layer: EmbedLayer,
   preset: PresetName | Preset,
+  callbacks: ImageCallbacks<Embedding> = {},
 ): Promise<Embedding[]> {
   const embeddings: Embedding[] = [];
-  for (const file of files) {
-    const t = await runner.features(imageTensor(file, preset), layer);
-    embeddings.push({ file, layer, shape: t.shape.slice(1), data: t.data });
+  for (const [index, source] of files.entries()) {
+    const x = prepareOrSkip(index, source, () => imageTensor(source, preset), callbacks.onFailure);
+    if (x === undefined) continue;
+    const t = await runner.features(x, layer);
+    const result: Embedding = { file: imageName(source), layer, shape: t.shape.slice(1), data: t.data };
+    callbacks.onResult?.({ index, result });
+    embeddings.push(result);
   }
   return embeddings;
 }

@@ -6,8 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '../errors.js';
 import type { GradientStudyOptions } from '../train/gradient_study.js';
-import type { CamImagesOptions } from './cam.js';
-import type { DetectImagesOptions } from './detect.js';
+import type { CamJob } from './cam.js';
+import type { DetectJob } from './detect.js';
 import type { TrainCallOptions } from '../train/trainer.js';
 import { CONTINUE, STOP, type WorkerJob, type WorkerJobData, type WorkerJobMessage } from './in_worker.js';
 
@@ -34,15 +34,9 @@ const JOBS: Record<WorkerJob, Job> = {
       args as GradientStudyOptions,
       report,
     ),
-  cam: async (args) =>
-    (await import('./cam.js')).camImagesInThisThread(
-      args as Omit<CamImagesOptions, 'download'> & { files: string[] },
-    ),
+  cam: async (args, report) => (await import('./cam.js')).camImagesInThisThread(args as CamJob, report),
   detect: async (args, report) =>
-    (await import('./detect.js')).detectImagesInThisThread(
-      args as Omit<DetectImagesOptions, 'download'> & { files: string[] },
-      report,
-    ),
+    (await import('./detect.js')).detectImagesInThisThread(args as DetectJob, report),
 };
 
 function report(event: unknown): void {

@@ -1,26 +1,95 @@
-/** Reads and preprocesses one image for a model, naming the file when it cannot be used. */
+/**
+ * One image for a model (read, preprocessed, named when it cannot be used) and what the batch
+ * functions (classifyFiles, embedFiles, camFiles, detectFiles) report for each image as it is done.
+ */
 import { preprocess, type Preset, type PresetName } from '../data/transforms.js';
-import { readImage } from '../io/image.js';
+import { imageName, readImage, type ImageSource } from '../io/image.js';
 import { MIN_INPUT_SIZE } from '../model/resnet.js';
 import { ShapeError, UserError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-export function imageTensor(file: string, preset: PresetName | Preset): Tensor {
-  const x = preprocess(readImage(file), preset);
+export function imageTensor(source: ImageSource, preset: PresetName | Preset): Tensor {
+  const x = preprocess(readImage(source), preset);
   const [, , H, W] = x.shape;
   if (H < MIN_INPUT_SIZE || W < MIN_INPUT_SIZE) {
     throw new ShapeError(
-      `${file}: the input is ${W}×${H} pixels after preprocessing, smaller than the ${MIN_INPUT_SIZE}×${MIN_INPUT_SIZE} minimum of ResNet.`,
+      `${imageName(source)}: the input is ${W}×${H} pixels after preprocessing, smaller than the ${MIN_INPUT_SIZE}×${MIN_INPUT_SIZE} minimum of ResNet.`,
     );
   }
   return x;
+}
+
+/** One image's result, reported as soon as it is known. */
+export interface ImageEvent<R> {
+  /** The image's position in the list given. */
+  index: number;
+  result: R;
+}
+
+/** An image that could not be used (missing, unreadable, not an image, too small). */
+export interface ImageFailure {
+  index: number;
+  file: string;
+  /** One sentence naming the file. */
+  message: string;
+}
+
+/**
+ * Per-image callbacks of the batch functions, called in the order of the images, one per image.
+ * Without `onFailure` the first image that cannot be used throws its error and the batch stops.
+ */
+export interface ImageCallbacks<R> {
+  onResult?: (event: ImageEvent<R>) => void;
+  /** With it, an image that cannot be read or prepared is reported here and skipped; the others go on. */
+  onFailure?: (failure: ImageFailure) => void;
+}
+
+/**
+ * `prepare()` for image `index`; with `onFailure`, a user error there is reported and gives
+ * undefined (the image is skipped), anything else is thrown.
+ */
+export function prepareOrSkip<T>(
+  index: number,
+  source: ImageSource,
+  prepare: () => T,
+  onFailure: ImageCallbacks<unknown>['onFailure'],
+): T | undefined {
+  try {
+    return prepare();
+  } catch (e) {
+    if (onFailure === undefined || !(e instanceof UserError)) throw e;
+    onFailure({ index, file: imageName(source), message: e.message });
+    return undefined;
+  }
+}
+
+/** What a batch job in a worker thread posts for each image (failures only when the caller asked). */
+export type ImageJobEvent<R> = { image: ImageEvent<R> } | { failure: ImageFailure };
+
+/** The callbacks a worker job calls, posting each event to the caller with `report`. */
+export function reportingCallbacks<R>(
+  report: ((event: ImageJobEvent<R>) => void) | undefined,
+  reportFailures: boolean,
+): ImageCallbacks<R> {
+  return {
+    onResult: report && ((image) => report({ image })),
+    onFailure: report && reportFailures ? (failure) => report({ failure }) : undefined,
+  };
+}
+
+/** The caller's side: each posted event goes to its callback. */
+export function dispatchImageEvents<R>(
+  onImage: ((event: ImageEvent<R>) => void) | undefined,
+  onFailure: ImageCallbacks<R>['onFailure'],
+): (event: ImageJobEvent<R>) => void {
+  return (event) => ('image' in event ? onImage?.(event.image) : onFailure?.(event.failure));
 }
 
 /** Output PNG paths given per input image must match the images one to one; `option` names the field. */
 export function checkOnePathPerImage(
   option: string,
   paths: readonly string[] | undefined,
-  files: readonly string[],
+  files: readonly unknown[],
 ): void {
   if (paths !== undefined && paths.length !== files.length) {
     throw new UserError(

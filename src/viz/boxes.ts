@@ -10,8 +10,8 @@ import { fillRect, strokeRect } from './overlay.js';
 /** A box in image pixels (x0, y0, x1, y1) with its caption and class index (which picks the colour). */
 export interface DrawnBox {
   box: readonly [number, number, number, number];
+  classIndex: number;
   label: string;
-  labelIndex: number;
   score: number;
 }
 
@@ -30,8 +30,8 @@ const PALETTE: readonly Rgb[] = [
 ];
 const TEXT: Rgb = [255, 255, 255];
 
-export function boxColor(labelIndex: number): Rgb {
-  return PALETTE[((labelIndex % PALETTE.length) + PALETTE.length) % PALETTE.length];
+export function boxColor(classIndex: number): Rgb {
+  return PALETTE[((classIndex % PALETTE.length) + PALETTE.length) % PALETTE.length];
 }
 
 /** A copy of `image` with every box outlined and captioned `label 0.93`; the highest score is drawn last (on top). */
@@ -42,7 +42,7 @@ export function drawDetections(image: RgbImage, boxes: readonly DrawnBox[]): Rgb
   const scale = Math.max(1, Math.round(side / 400));
   const ordered = [...boxes].sort((a, b) => a.score - b.score);
   for (const d of ordered) {
-    const color = boxColor(d.labelIndex);
+    const color = boxColor(d.classIndex);
     const [x0, y0, x1, y1] = d.box.map(Math.round);
     strokeRect(img, [x0, y0, Math.max(x1, x0 + 1), Math.max(y1, y0 + 1)], color, thickness);
     const caption = `${d.label} ${d.score.toFixed(2)}`;
