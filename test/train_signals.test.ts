@@ -249,7 +249,9 @@ test('resume refuses to change the run in one sentence: flags in the CLI, option
 test('CLI: SIGINT mid-run saves the step and exits 130; --resume ends with the bytes of an uninterrupted run', async () => {
   const dir = join(tmp, 'sigint');
   let sent = false;
-  const r = await spawnCli(['train', ...FLAGS, '--out', dir, '--keep-checkpoints', '1'], (line, send) => {
+  // One loader thread (batches prefetched when the stop comes): the same batches as in-thread loading.
+  const args = ['train', ...FLAGS, '--workers', '1', '--out', dir, '--keep-checkpoints', '1'];
+  const r = await spawnCli(args, (line, send) => {
     if (!sent && line.startsWith('epoch 1/2 step 1/3 ')) {
       sent = true;
       send('SIGINT');

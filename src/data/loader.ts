@@ -294,6 +294,9 @@ class WorkerPool {
 
   async close(): Promise<void> {
     const all = this.workers.splice(0);
+    // terminate() refs the worker until it has exited; a reply still queued (a batch prefetched for a
+    // step that never ran) must not unref it again, or the loop may end before the exit arrives.
+    for (const w of all) w.worker.removeAllListeners('message');
     await Promise.all(all.map((w) => w.worker.terminate()));
   }
 }
