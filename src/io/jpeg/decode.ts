@@ -30,8 +30,9 @@ import {
   SOI,
   SOS,
   TEM,
+  SegmentReader,
+  checkArithmeticConditioning,
   checkDimensions,
-  examineAppMarker,
   isFrameMarker,
   nextMarker,
   parseFrame,
@@ -39,7 +40,8 @@ import {
   parseQuantTables,
   parseRestartInterval,
   parseScan,
-  readSegment,
+  readAppMarker,
+  skipSegment,
   type ColorMarkers,
   type Frame,
   type MarkerAt,
@@ -60,7 +62,8 @@ export function decodeJpeg(bytes: Uint8Array, source: string): RgbImage {
     return decode(bytes, source);
   } catch (err) {
     if (!(err instanceof JpegError)) throw err;
-    if (err.unsupported) throw new FileFormatError(`${source}: unsupported JPEG image (${err.message}).`);
+    if (err.kind === 'unsupported')
+      throw new FileFormatError(`${source}: unsupported JPEG image (${err.message}).`);
     throw new FileFormatError(`${source}: invalid or truncated JPEG image (${err.message}).`);
   }
 }
@@ -109,16 +112,16 @@ function decode(bytes: Uint8Array, source: string): RgbImage {
       if (image) return finish(image);
       throw new JpegError(frame ? 'it has headers but no image data (no scan)' : 'it has no image');
     }
-    if (code === SOS) {
-      at = scan(state, reader, end);
-    } else if ((code >= RST0 && code <= RST0 + 7) || code === TEM) {
-      at = nextMarker(bytes, end);
-    } else if (image && !image.multiScan && !segmentFits(bytes, end)) {
-      // After a complete single-scan image libjpeg only looks for the end marker: PIL accepts data
-      // that ends on the way there.
-      return finish(image);
-    } else {
-      at = nextMarker(bytes, readMarkerSegment(state, bytes, code, end, source));
+    try {
+      if (code === SOS) at = scan(state, reader, end);
+      else if ((code >= RST0 && code <= RST0 + 7) || code === TEM) at = nextMarker(bytes, end);
+      else at = nextMarker(bytes, readMarkerSegment(state, bytes, code, end, source));
+    } catch (err) {
+      // After a complete single-scan image libjpeg only reads on to the end marker, and PIL accepts
+      // data that ends on the way (but not invalid markers).
+      if (err instanceof JpegError && err.kind === 'truncated' && image && !image.multiScan)
+        return finish(image);
+      throw err;
     }
   }
 }
@@ -127,8 +130,8 @@ function decode(bytes: Uint8Array, source: string): RgbImage {
 function scan(state: State, reader: EntropyReader, pos: number): MarkerAt | null {
   const frame = state.frame;
   if (!frame) throw new JpegError('a scan comes before the frame header');
-  const seg = readSegment(reader.bytes, pos, 'scan');
-  const header = parseScan(seg.data, frame);
+  const r = new SegmentReader(reader.bytes, pos, 'scan');
+  const header = parseScan(r, frame);
   if (!state.image) state.image = startImage(frame, header.components.length, state.color);
   else if (!state.image.multiScan) throw new JpegError('a second scan follows a complete single-scan image');
   for (const c of header.components) {
@@ -139,10 +142,10 @@ function scan(state: State, reader: EntropyReader, pos: number): MarkerAt | null
   }
   const { slots, restartInterval, image } = state;
   if (!image.coefficients) {
-    return decodeSequentialScan(reader, seg.end, frame, header, slots, restartInterval, image.planes);
+    return decodeSequentialScan(reader, r.pos, frame, header, slots, restartInterval, image.planes);
   }
   image.coefficients.scans++;
-  return decodeProgressiveScan(reader, seg.end, frame, header, slots, restartInterval, image.coefficients);
+  return decodeProgressiveScan(reader, r.pos, frame, header, slots, restartInterval, image.coefficients);
 }
 
 /** Reads a table, frame or application marker segment into `state`; returns where it ends. */
@@ -153,30 +156,32 @@ function readMarkerSegment(
   pos: number,
   source: string,
 ): number {
-  const name = `0x${code.toString(16).toUpperCase()}`;
-  const isApp = code >= APP0 && code <= APP0 + 15;
-  if (code === SOI) throw new JpegError('it has two start-of-image markers');
-  if (!isFrameMarker(code) && ![DHT, DAC, DQT, DRI, DNL, COM].includes(code) && !isApp) {
-    throw new JpegError(`unknown marker ${name}`);
-  }
-  const seg = readSegment(bytes, pos, name);
+  const r = new SegmentReader(bytes, pos, `0x${code.toString(16).toUpperCase()}`);
   if (isFrameMarker(code)) {
-    if (state.frame) throw new JpegError('it has two frame headers');
-    const frame = parseFrame(code, seg.data);
+    const frame = parseFrame(code, r, state.frame !== null);
     checkImageSize(frame.width, frame.height, source);
     checkDimensions(frame);
     state.frame = frame;
   } else if (code === DQT) {
-    parseQuantTables(seg.data, state.quant);
+    parseQuantTables(r, state.quant);
   } else if (code === DHT) {
-    parseHuffmanTables(seg.data, state.slots.dc, state.slots.ac);
+    parseHuffmanTables(r, state.slots.dc, state.slots.ac);
   } else if (code === DRI) {
-    state.restartInterval = parseRestartInterval(seg.data);
-  } else if (isApp && !state.image) {
-    // The colour space is settled at the first scan; later APP markers do not change it.
-    examineAppMarker(code, seg.data, state.color);
+    state.restartInterval = parseRestartInterval(r);
+  } else if (code === DAC) {
+    checkArithmeticConditioning(r);
+  } else if (code >= APP0 && code <= APP0 + 15) {
+    const found = readAppMarker(code, r);
+    // The colour space is settled at the first scan; later APP markers cannot change it.
+    if (!state.image) Object.assign(state.color, found);
+  } else if (code === COM || code === DNL) {
+    skipSegment(r);
+  } else if (code === SOI) {
+    throw new JpegError('it has two start-of-image markers');
+  } else {
+    throw new JpegError(`unknown marker ${r.name}`);
   }
-  return seg.end;
+  return r.pos;
 }
 
 /** Output: coefficients to samples (progressive), upsampling, colour conversion. */
@@ -187,10 +192,6 @@ function finish(image: Image): RgbImage {
   else for (const c of frame.components) if (!c.quant) planes[c.index].fill(128);
   const full = frame.components.map((c) => upsample(c, planes[c.index], frame));
   return toRgb(full, image.space, frame.width, frame.height);
-}
-
-function segmentFits(bytes: Uint8Array, pos: number): boolean {
-  return pos + 2 <= bytes.length && pos + ((bytes[pos] << 8) | bytes[pos + 1]) <= bytes.length;
 }
 
 /** libjpeg's setup at the first scan: colour space (default_decompress_parms) and buffers. */

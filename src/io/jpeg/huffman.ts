@@ -151,8 +151,12 @@ export class EntropyReader {
     this.insufficient = false;
   }
 
-  /** An empty segment ending at the (still unread) marker `code`, as after libjpeg's resync. */
+  /**
+   * An empty segment ending at the (still unread) marker `code`, as after libjpeg's resync; whether
+   * the segment being left ran short carries over.
+   */
   openAtMarker(code: number, end: number): void {
+    this.checkExhausted();
     this.data.fill(0, 0, 4);
     this.length = 0;
     this.bitPos = 0;

@@ -1,9 +1,12 @@
 /** A JPEG file this decoder cannot decode; decode.ts turns it into a FileFormatError naming the file. */
 export class JpegError extends Error {
-  /** `unsupported`: a valid JPEG using a feature outside what we decode (arithmetic coding, 12-bit). */
+  /**
+   * `unsupported`: a valid JPEG using a feature we do not decode (arithmetic coding, 12-bit);
+   * `truncated`: the data ends before the decoder is done (where libjpeg would wait for more).
+   */
   constructor(
     message: string,
-    readonly unsupported = false,
+    readonly kind: 'invalid' | 'unsupported' | 'truncated' = 'invalid',
   ) {
     super(message);
   }
@@ -11,5 +14,5 @@ export class JpegError extends Error {
 
 /** The error for data that ends before the decoder has what it needs (PIL: "image file is truncated"). */
 export function truncated(what: string): JpegError {
-  return new JpegError(`data ends early, ${what}`);
+  return new JpegError(`data ends early, ${what}`, 'truncated');
 }

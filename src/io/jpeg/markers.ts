@@ -104,13 +104,31 @@ export function nextMarker(bytes: Uint8Array, pos: number): MarkerAt | null {
   }
 }
 
-/** The payload of the length-prefixed segment whose length field starts at `pos`, and where it ends. */
-export function readSegment(bytes: Uint8Array, pos: number, name: string): { data: Uint8Array; end: number } {
-  if (pos + 2 > bytes.length) throw truncated(`inside the ${name} marker`);
-  const length = (bytes[pos] << 8) | bytes[pos + 1];
-  if (length < 2) throw new JpegError(`${name} marker has a bad length (${length})`);
-  if (pos + length > bytes.length) throw truncated(`inside the ${name} marker`);
-  return { data: bytes.subarray(pos + 2, pos + length), end: pos + length };
+/**
+ * Reads a marker segment byte by byte, as libjpeg does: running out of data is a truncation (where
+ * libjpeg suspends), told apart from contents that are invalid.
+ */
+export class SegmentReader {
+  constructor(
+    private readonly bytes: Uint8Array,
+    public pos: number,
+    readonly name: string,
+  ) {}
+
+  byte(): number {
+    if (this.pos >= this.bytes.length) throw truncated(`inside the ${this.name} marker`);
+    return this.bytes[this.pos++];
+  }
+
+  u16(): number {
+    return (this.byte() << 8) | this.byte();
+  }
+
+  /** Skips `n` bytes (libjpeg's skip_input_data). */
+  skip(n: number): void {
+    if (this.pos + n > this.bytes.length) throw truncated(`inside the ${this.name} marker`);
+    this.pos += n;
+  }
 }
 
 const SOF_NAMES: Record<number, string> = {
@@ -130,38 +148,48 @@ export function isFrameMarker(code: number): boolean {
   return code >= 0xc0 && code <= 0xcf && code !== DHT && code !== DAC;
 }
 
-/** Parses an SOFn segment and checks what libjpeg's get_sof/initial_setup check. */
-export function parseFrame(code: number, seg: Uint8Array): Frame {
+/**
+ * Parses an SOFn segment with libjpeg's get_sof checks (and initial_setup's, done here rather than
+ * at the first scan); `seen` when a frame header came before.
+ */
+export function parseFrame(code: number, r: SegmentReader, seen: boolean): Frame {
   if (code === 0xc9 || code === 0xca) {
-    throw new JpegError('arithmetic-coded JPEG is not supported (re-encode it with Huffman coding)', true);
+    throw new JpegError(
+      'arithmetic-coded JPEG is not supported (re-encode it with Huffman coding)',
+      'unsupported',
+    );
   }
-  if (SOF_NAMES[code])
-    throw new JpegError(`${SOF_NAMES[code]} JPEG (SOF${code - 0xc0}) is not supported`, true);
-  if (seg.length < 6) throw new JpegError('frame header is too short');
-  const precision = seg[0];
-  const height = (seg[1] << 8) | seg[2];
-  const width = (seg[3] << 8) | seg[4];
-  const n = seg[5];
+  if (SOF_NAMES[code]) {
+    throw new JpegError(`${SOF_NAMES[code]} JPEG (SOF${code - 0xc0}) is not supported`, 'unsupported');
+  }
+  const length = r.u16();
+  const precision = r.byte();
+  const height = r.u16();
+  const width = r.u16();
+  const n = r.byte();
+  if (seen) throw new JpegError('it has two frame headers');
   if (height === 0 || width === 0 || n === 0) throw new JpegError('frame declares an empty image');
-  if (seg.length !== 6 + n * 3) throw new JpegError('frame header length does not match its components');
+  if (length !== 8 + n * 3) throw new JpegError('frame header length does not match its components');
+  const raw = Array.from({ length: n }, () => {
+    const id = r.byte();
+    const hv = r.byte();
+    return { id, h: hv >> 4, v: hv & 15, tq: r.byte() };
+  });
   if (precision !== 8)
-    throw new JpegError(`${precision}-bit JPEG is not supported (8-bit only, like PIL)`, true);
+    throw new JpegError(`${precision}-bit JPEG is not supported (8-bit only, like PIL)`, 'unsupported');
   if (n !== 1 && n !== 3 && n !== 4) {
-    throw new JpegError(`${n}-component JPEG is not supported (1, 3 or 4 components, like PIL)`, true);
+    throw new JpegError(
+      `${n}-component JPEG is not supported (1, 3 or 4 components, like PIL)`,
+      'unsupported',
+    );
   }
-  const raw = Array.from({ length: n }, (_, i) => ({
-    id: seg[6 + i * 3],
-    h: seg[7 + i * 3] >> 4,
-    v: seg[7 + i * 3] & 15,
-    tq: seg[8 + i * 3],
-  }));
   if (raw.some((c) => c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4)) {
     throw new JpegError('bad sampling factors (each must be 1 to 4)');
   }
   const hmax = Math.max(...raw.map((c) => c.h));
   const vmax = Math.max(...raw.map((c) => c.v));
   if (raw.some((c) => hmax % c.h !== 0 || vmax % c.v !== 0)) {
-    throw new JpegError('fractional sampling ratios are not supported', true);
+    throw new JpegError('fractional sampling ratios are not supported', 'unsupported');
   }
   const mcusX = Math.ceil(width / (8 * hmax));
   const mcusY = Math.ceil(height / (8 * vmax));
@@ -189,81 +217,95 @@ export function checkDimensions(frame: Frame): void {
 }
 
 /** Parses an SOS segment against the frame (libjpeg's get_sos and per_scan_setup checks). */
-export function parseScan(seg: Uint8Array, frame: Frame): ScanHeader {
-  const n = seg[0];
-  if (n < 1 || n > 4 || seg.length !== 4 + n * 2) throw new JpegError('bad scan header length');
+export function parseScan(r: SegmentReader, frame: Frame): ScanHeader {
+  const length = r.u16();
+  const n = r.byte();
+  if (length !== 6 + n * 2 || n < 1 || n > 4) throw new JpegError('bad scan header length');
   const components: Component[] = [];
   const dcTables: number[] = [];
   const acTables: number[] = [];
   for (let i = 0; i < n; i++) {
-    const id = seg[1 + i * 2];
+    const id = r.byte();
+    const tables = r.byte();
     // libjpeg-turbo only matches frame components at or after this scan position (frame order).
     const c = frame.components.find((x) => x.id === id && x.index < 4 && x.index >= i);
     if (!c || components.includes(c)) throw new JpegError(`scan names a bad component id ${id}`);
     components.push(c);
-    dcTables.push(seg[2 + i * 2] >> 4);
-    acTables.push(seg[2 + i * 2] & 15);
+    dcTables.push(tables >> 4);
+    acTables.push(tables & 15);
   }
+  const ss = r.byte();
+  const se = r.byte();
+  const a = r.byte();
   if (n > 1 && components.reduce((sum, c) => sum + c.h * c.v, 0) > MAX_BLOCKS_IN_MCU) {
     throw new JpegError(`an MCU holds more than ${MAX_BLOCKS_IN_MCU} blocks`);
   }
-  const p = 1 + n * 2;
-  return {
-    components,
-    dcTables,
-    acTables,
-    ss: seg[p],
-    se: seg[p + 1],
-    ah: seg[p + 2] >> 4,
-    al: seg[p + 2] & 15,
-  };
+  return { components, dcTables, acTables, ss, se, ah: a >> 4, al: a & 15 };
 }
 
 /** Parses a DQT segment into `tables` (natural order), as get_dqt. */
-export function parseQuantTables(seg: Uint8Array, tables: (Uint16Array | null)[]): void {
-  let p = 0;
-  while (p < seg.length) {
-    const wide = seg[p] >> 4;
-    const slot = seg[p] & 15;
+export function parseQuantTables(r: SegmentReader, tables: (Uint16Array | null)[]): void {
+  let length = r.u16() - 2;
+  while (length > 0) {
+    const n = r.byte();
+    const wide = n >> 4 !== 0;
+    const slot = n & 15;
     if (slot >= 4) throw new JpegError(`bad quantization table index ${slot}`);
-    const size = 1 + 64 * (wide ? 2 : 1);
-    if (p + size > seg.length) throw new JpegError('quantization table marker has a bad length');
     const q = new Uint16Array(64);
-    for (let k = 0; k < 64; k++) {
-      q[NATURAL_ORDER[k]] = wide ? (seg[p + 1 + 2 * k] << 8) | seg[p + 2 + 2 * k] : seg[p + 1 + k];
-    }
+    for (let k = 0; k < 64; k++) q[NATURAL_ORDER[k]] = wide ? r.u16() : r.byte();
     tables[slot] = q;
-    p += size;
+    length -= wide ? 129 : 65;
   }
+  if (length !== 0) throw new JpegError('quantization table marker has a bad length');
 }
 
 /** Parses a DHT segment into the DC/AC slots, as get_dht (full checks wait until a scan uses a table). */
 export function parseHuffmanTables(
-  seg: Uint8Array,
+  r: SegmentReader,
   dc: (HuffmanSpec | null)[],
   ac: (HuffmanSpec | null)[],
 ): void {
-  let p = 0;
-  while (seg.length - p > 16) {
-    const index = seg[p];
-    const counts = seg.slice(p + 1, p + 17);
+  let length = r.u16() - 2;
+  while (length > 16) {
+    const index = r.byte();
+    const counts = Uint8Array.from({ length: 16 }, () => r.byte());
     const count = counts.reduce((a, b) => a + b, 0);
-    p += 17;
-    if (count > 256 || count > seg.length - p) throw new JpegError('bad Huffman table definition');
+    length -= 17;
+    if (count > 256 || count > length) throw new JpegError('bad Huffman table definition');
     const values = new Uint8Array(256);
-    values.set(seg.subarray(p, p + count));
-    p += count;
+    for (let i = 0; i < count; i++) values[i] = r.byte();
+    length -= count;
     const slot = index & 0x0f;
     if ((index & 0xe0) !== 0 || slot >= 4) throw new JpegError(`bad Huffman table index ${index}`);
     (index & 0x10 ? ac : dc)[slot] = { counts, values };
   }
-  if (p !== seg.length) throw new JpegError('Huffman table marker has a bad length');
+  if (length !== 0) throw new JpegError('Huffman table marker has a bad length');
 }
 
 /** Parses a DRI segment: the restart interval in MCUs (0 = none). */
-export function parseRestartInterval(seg: Uint8Array): number {
-  if (seg.length !== 2) throw new JpegError('restart interval marker has a bad length');
-  return (seg[0] << 8) | seg[1];
+export function parseRestartInterval(r: SegmentReader): number {
+  if (r.u16() !== 4) throw new JpegError('restart interval marker has a bad length');
+  return r.u16();
+}
+
+/** Checks a DAC segment as get_dac does (its arithmetic-coding values are of no use to us). */
+export function checkArithmeticConditioning(r: SegmentReader): void {
+  let length = r.u16() - 2;
+  while (length > 0) {
+    const index = r.byte();
+    const value = r.byte();
+    length -= 2;
+    if (index >= 32) throw new JpegError(`bad arithmetic table index ${index}`);
+    if (index < 16 && (value & 15) > value >> 4)
+      throw new JpegError(`bad arithmetic conditioning value ${value}`);
+  }
+  if (length !== 0) throw new JpegError('arithmetic conditioning marker has a bad length');
+}
+
+/** Skips a segment whose contents we do not use (skip_variable). */
+export function skipSegment(r: SegmentReader): void {
+  const length = r.u16() - 2;
+  if (length > 0) r.skip(length);
 }
 
 /** What the APP0/APP14 markers say about the colour space (libjpeg's examine_app0/examine_app14). */
@@ -273,8 +315,14 @@ export interface ColorMarkers {
   adobeTransform: number;
 }
 
-export function examineAppMarker(code: number, seg: Uint8Array, markers: ColorMarkers): void {
-  const tag = (n: number) => String.fromCharCode(...seg.subarray(0, n));
-  if (code === APP0 && seg.length >= 14 && tag(5) === 'JFIF\0') markers.jfif = true;
-  if (code === APP14 && seg.length >= 12 && tag(5) === 'Adobe') markers.adobeTransform = seg[11];
+/** Reads an APPn segment; returns what a JFIF (APP0) or Adobe (APP14) marker says, as get_interesting_appn. */
+export function readAppMarker(code: number, r: SegmentReader): Partial<ColorMarkers> {
+  let length = r.u16() - 2;
+  const head = Uint8Array.from({ length: Math.max(0, Math.min(length, 14)) }, () => r.byte());
+  length -= head.length;
+  if (length > 0) r.skip(length);
+  const tag = String.fromCharCode(...head.subarray(0, 5));
+  if (code === APP0 && head.length >= 14 && tag === 'JFIF\0') return { jfif: true };
+  if (code === APP14 && head.length >= 12 && tag === 'Adobe') return { adobeTransform: head[11] };
+  return {};
 }
