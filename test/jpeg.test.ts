@@ -139,19 +139,23 @@ test('structurally broken files are FileFormatErrors with one sentence', () => {
   const [, sofStart, sofEnd] = segs.find(([code]) => code === 0xc0) ?? [0, 0, 0];
   const noFrame = concat(bytes.subarray(0, sofStart), bytes.subarray(sofEnd));
   assertRefused(noFrame, 'noframe.jpg', /a scan comes before the frame header/);
-  assertRefused(concat(headers(bytes), EOI), 'headers.jpg', /it has headers but no image data \(no scan\)/);
-  assertRefused(headers(bytes), 'headers.jpg', /it ends before any image data \(no scan\)/);
+  assertRefused(concat(headers(bytes), EOI), 'headers.jpg', /it has headers but no scan data/);
+  assertRefused(headers(bytes), 'headers.jpg', /it ends before any scan data/);
   const [, dhtStart] = segs.find(([code]) => code === 0xc4) ?? [0, 0];
   const badTable = bytes.slice();
   badTable[dhtStart + 5] = 3; // three 1-bit codes cannot exist
   assertRefused(badTable, 'badtable.jpg', /bad Huffman table/);
   const twelveBit = bytes.slice();
   twelveBit[sofStart + 4] = 12;
-  assertRefused(twelveBit, 'deep.jpg', /unsupported JPEG image \(12-bit JPEG is not supported/);
+  assertRefused(
+    twelveBit,
+    'deep.jpg',
+    /unsupported JPEG image \(12-bit samples; PIL reads 8-bit JPEGs only\)/,
+  );
   assertRefused(
     fixture('error_arithmetic.jpg'),
     'arith.jpg',
-    /unsupported JPEG image \(arithmetic-coded JPEG/,
+    /unsupported JPEG image \(arithmetic coding; re-encode it with Huffman coding/,
   );
 });
 
@@ -160,7 +164,7 @@ test('a huge declared frame is refused at its header, before any scan is decoded
   const bomb = concat(headers(withFrameSize(bytes, 65535, 65535)), EOI);
   assert.ok(bomb.length < 1000, `${bomb.length} bytes`);
   const tooMany =
-    /65535x65535 = 4294836225 pixels, over twice the limit of 89478485 \(a possible decompression bomb/;
+    /65535x65535 = 4294836225 pixels, over twice the limit of \d+ \(a possible decompression bomb/;
   assertRefused(bomb, 'bomb.jpg', tooMany);
   // With its scan data present the error is the same: the scan is never reached.
   assertRefused(withFrameSize(bytes, 65535, 65535), 'bomb.jpg', tooMany);
@@ -174,6 +178,8 @@ test('a huge declared frame is refused at its header, before any scan is decoded
 
 test('the pixel cap warns above the limit, refuses above twice it, and is configurable', async () => {
   const bytes = fixture('a61x47_q50_420.jpg'); // 61 x 47 = 2867 pixels
+  const envLimit = process.env.RESNET50_MAX_IMAGE_PIXELS;
+  delete process.env.RESNET50_MAX_IMAGE_PIXELS;
   assert.equal(maxImagePixels(), DEFAULT_MAX_IMAGE_PIXELS);
   const warnings: Error[] = [];
   const onWarning = (w: Error) => warnings.push(w);
@@ -199,7 +205,8 @@ test('the pixel cap warns above the limit, refuses above twice it, and is config
   } finally {
     process.off('warning', onWarning);
     setMaxImagePixels(undefined);
-    delete process.env.RESNET50_MAX_IMAGE_PIXELS;
+    if (envLimit === undefined) delete process.env.RESNET50_MAX_IMAGE_PIXELS;
+    else process.env.RESNET50_MAX_IMAGE_PIXELS = envLimit;
   }
   assert.equal(decodeImage(bytes, 'ok.jpg').height, 47);
 });

@@ -103,14 +103,14 @@ function decode(bytes: Uint8Array, source: string): RgbImage {
   for (;;) {
     const { frame, image } = state;
     if (!at) {
-      if (!image) throw new JpegError('it ends before any image data (no scan)');
+      if (!image) throw new JpegError('it ends before any scan data');
       if (image.multiScan) throw truncated('before the end-of-image marker');
       return finish(image);
     }
     const { code, end } = at;
     if (code === EOI) {
       if (image) return finish(image);
-      throw new JpegError(frame ? 'it has headers but no image data (no scan)' : 'it has no image');
+      throw new JpegError(frame ? 'it has headers but no scan data' : 'it has neither a frame nor scan data');
     }
     try {
       if (code === SOS) at = scan(state, reader, end);

@@ -51,7 +51,7 @@ export function deriveTable(spec: HuffmanSpec, isDC: boolean): HuffmanTable {
     lookup.fill((sizes[p] << LOOKAHEAD) | spec.values[p], first, first + (1 << shift));
   }
   if (isDC && spec.values.subarray(0, sizes.length).some((s) => s > 15)) {
-    throw new JpegError('bad Huffman table (DC symbol above 15)');
+    throw new JpegError('bad Huffman table: a DC symbol is above 15');
   }
   return { lookup, maxcode, valoffset, values: spec.values };
 }

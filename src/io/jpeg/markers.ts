@@ -155,12 +155,12 @@ export function isFrameMarker(code: number): boolean {
 export function parseFrame(code: number, r: SegmentReader, seen: boolean): Frame {
   if (code === 0xc9 || code === 0xca) {
     throw new JpegError(
-      'arithmetic-coded JPEG is not supported (re-encode it with Huffman coding)',
+      'arithmetic coding; re-encode it with Huffman coding, e.g. with jpegtran',
       'unsupported',
     );
   }
   if (SOF_NAMES[code]) {
-    throw new JpegError(`${SOF_NAMES[code]} JPEG (SOF${code - 0xc0}) is not supported`, 'unsupported');
+    throw new JpegError(`${SOF_NAMES[code]} process, SOF${code - 0xc0}`, 'unsupported');
   }
   const length = r.u16();
   const precision = r.byte();
@@ -176,20 +176,17 @@ export function parseFrame(code: number, r: SegmentReader, seen: boolean): Frame
     return { id, h: hv >> 4, v: hv & 15, tq: r.byte() };
   });
   if (precision !== 8)
-    throw new JpegError(`${precision}-bit JPEG is not supported (8-bit only, like PIL)`, 'unsupported');
+    throw new JpegError(`${precision}-bit samples; PIL reads 8-bit JPEGs only`, 'unsupported');
   if (n !== 1 && n !== 3 && n !== 4) {
-    throw new JpegError(
-      `${n}-component JPEG is not supported (1, 3 or 4 components, like PIL)`,
-      'unsupported',
-    );
+    throw new JpegError(`${n} components; PIL reads 1, 3 or 4`, 'unsupported');
   }
   if (raw.some((c) => c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4)) {
-    throw new JpegError('bad sampling factors (each must be 1 to 4)');
+    throw new JpegError('bad sampling factors: each must be 1 to 4');
   }
   const hmax = Math.max(...raw.map((c) => c.h));
   const vmax = Math.max(...raw.map((c) => c.v));
   if (raw.some((c) => hmax % c.h !== 0 || vmax % c.v !== 0)) {
-    throw new JpegError('fractional sampling ratios are not supported', 'unsupported');
+    throw new JpegError('fractional sampling ratios', 'unsupported');
   }
   const mcusX = Math.ceil(width / (8 * hmax));
   const mcusY = Math.ceil(height / (8 * vmax));

@@ -219,7 +219,7 @@ export function decodeProgressiveScan(
   const isDC = ss === 0;
   const bad =
     (isDC ? se !== 0 : ss > se || se > 63 || comps.length !== 1) || (ah !== 0 && al !== ah - 1) || al > 13;
-  if (bad) throw new JpegError(`bad progressive scan parameters (Ss=${ss}, Se=${se}, Ah=${ah}, Al=${al})`);
+  if (bad) throw new JpegError(`bad progressive scan parameters Ss=${ss}, Se=${se}, Ah=${ah}, Al=${al}`);
   for (const c of comps) {
     const bits = coefficients.bits.subarray(c.index * 64, c.index * 64 + 64);
     const prev = coefficients.prevBits.subarray(c.index * 64, c.index * 64 + 64);
