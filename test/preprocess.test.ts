@@ -28,11 +28,10 @@ const fixtures = path.join(repoRoot, 'test/fixtures/preprocess');
 const images = path.join(repoRoot, 'test/fixtures/images');
 
 /**
- * Largest |ours - PIL| per sample. Baseline JPEGs are decoded exactly (libjpeg-turbo's ISLOW IDCT,
- * fancy upsampling and colour tables), so rocket.jpg must match; progressive ones use jpeg-js.
+ * Largest |ours - PIL| per sample. JPEGs, baseline and progressive, are decoded exactly like
+ * libjpeg-turbo (ISLOW IDCT, fancy upsampling, colour tables; test/jpeg.test.ts covers the rest).
  */
 const JPEG_MAX_DIFF = 0;
-const PROGRESSIVE_MAX_DIFF = 7;
 
 interface ImageCase {
   name: string;
@@ -94,10 +93,8 @@ test('decodes every PNG colour type / bit depth and JPEG layout like PIL convert
     const expected = readFileSync(path.join(fixtures, d.file.replace(/\.(png|jpg)$/, '.rgb.bin')));
     assert.deepEqual([img.width, img.height], [d.width, d.height], d.file);
     const err = maxAbsDiff(img.data, expected);
-    // Progressive JPEGs fall back to jpeg-js, whose IDCT and upsampling differ from libjpeg-turbo.
-    const tolerance = d.file === 'jprogressive.jpg' ? PROGRESSIVE_MAX_DIFF : 0;
     if (d.file.endsWith('.jpg')) t.diagnostic(`${d.file}: max |ours - PIL| = ${err}`);
-    assert.ok(err <= tolerance, `${d.file} (PIL mode ${d.pil_mode}): max abs pixel error ${err}`);
+    assert.ok(err <= JPEG_MAX_DIFF, `${d.file} (PIL mode ${d.pil_mode}): max abs pixel error ${err}`);
   }
 });
 

@@ -1,35 +1,36 @@
 /**
  * PIL's decompression-bomb guard for every image decoder: an image of more than the limit's pixels
  * (PIL's `Image.MAX_IMAGE_PIXELS`, 89,478,485 by default) is decoded with a warning, one of more than
- * twice the limit is refused, before anything the size implies is allocated. The limit is read once
- * from $RESNET50_MAX_IMAGE_PIXELS and can be set with setMaxImagePixels.
+ * twice the limit is refused, before anything the size implies is allocated. The limit is
+ * `setMaxImagePixels`'s value, else $RESNET50_MAX_IMAGE_PIXELS, else PIL's default.
  */
 import { FileFormatError, UserError } from '../errors.js';
 
 export const DEFAULT_MAX_IMAGE_PIXELS = 89_478_485;
 
-let maxImagePixels: number | undefined;
-let warned = false;
+let configuredLimit: number | undefined;
 
 /** The pixel limit in force. */
 export function getMaxImagePixels(): number {
-  if (maxImagePixels === undefined) {
-    const env = process.env['RESNET50_MAX_IMAGE_PIXELS'];
-    if (env !== undefined && !/^[1-9]\d*$/.test(env))
-      throw new UserError(`RESNET50_MAX_IMAGE_PIXELS must be a positive integer, got '${env}'.`);
-    maxImagePixels = env === undefined ? DEFAULT_MAX_IMAGE_PIXELS : Number(env);
-  }
-  return maxImagePixels;
+  if (configuredLimit !== undefined) return configuredLimit;
+  const env = process.env.RESNET50_MAX_IMAGE_PIXELS;
+  if (env === undefined || env === '') return DEFAULT_MAX_IMAGE_PIXELS;
+  if (!/^[1-9]\d*$/.test(env))
+    throw new UserError(`RESNET50_MAX_IMAGE_PIXELS must be a positive integer, got '${env}'.`);
+  return Number(env);
 }
 
-/** Sets the pixel limit (a positive integer, or Infinity to decode images of any size). */
-export function setMaxImagePixels(pixels: number): void {
-  if (!(pixels === Infinity || (Number.isSafeInteger(pixels) && pixels > 0)))
+/**
+ * Sets the pixel limit for this process: a positive integer, Infinity to decode images of any size,
+ * or `undefined` to return to the environment variable or the default.
+ */
+export function setMaxImagePixels(pixels: number | undefined): void {
+  if (!(pixels === undefined || pixels === Infinity || (Number.isSafeInteger(pixels) && pixels > 0)))
     throw new UserError(`The image pixel limit must be a positive integer or Infinity, got ${pixels}.`);
-  maxImagePixels = pixels;
+  configuredLimit = pixels;
 }
 
-/** Warns once (on stderr) above the limit and throws a FileFormatError naming `source` above twice it. */
+/** Warns (on stderr) above the limit and throws a FileFormatError naming `source` above twice it. */
 export function checkImagePixels(width: number, height: number, source: string): void {
   const pixels = width * height;
   const limit = getMaxImagePixels();
@@ -39,8 +40,7 @@ export function checkImagePixels(width: number, height: number, source: string):
         'pixels (a possible decompression bomb; raise it with $RESNET50_MAX_IMAGE_PIXELS).',
     );
   }
-  if (pixels > limit && !warned) {
-    warned = true;
+  if (pixels > limit) {
     process.emitWarning(
       `${source}: image of ${width}×${height} = ${pixels} pixels exceeds the limit of ${limit} pixels ` +
         '(a possible decompression bomb).',
