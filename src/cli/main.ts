@@ -6,6 +6,7 @@ import { benchCommand } from './bench.js';
 import { camCommand } from './cam.js';
 import { classifyCommand } from './classify.js';
 import { convertCommand } from './convert.js';
+import { datasetsCommand } from './datasets.js';
 import { detectCommand } from './detect.js';
 import { embedCommand } from './embed.js';
 import { exportCommand } from './export.js';
@@ -23,6 +24,7 @@ const COMMANDS: Command[] = [
   benchCommand,
   trainCommand,
   evalCommand,
+  datasetsCommand,
   gradientsCommand,
   camCommand,
   detectCommand,
