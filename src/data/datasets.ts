@@ -34,9 +34,9 @@ export interface DatasetEntry {
 }
 
 // sha256 of the files as served at baseUrl: torchvision's prototype datasets (_builtin/mnist.py);
-// sizes from download logs. The Fashion-MNIST files of ../shared (Debian's copies, which dropped the
-// gzip header's file name) give exactly these bytes, sha256 and torchvision's md5 (datasets/mnist.py)
-// once the name and the original mtime (2017-08-31) are put back.
+// sizes from download logs. Debian's Fashion-MNIST files (package dataset-fashion-mnist, whose gzip
+// headers lack the file name) give exactly these bytes, sha256 and torchvision's md5
+// (datasets/mnist.py) once the name and the original mtime (2017-08-31) are put back.
 export const DATASETS: readonly (DatasetEntry & { readonly name: DatasetName })[] = Object.freeze([
   {
     name: 'fashion-mnist' as const,
