@@ -142,6 +142,15 @@ export {
 } from './train/gradient_study.js';
 export { DataLoader, type DatasetSpec, type Batch, type DataLoaderOptions } from './data/loader.js';
 export { readIdxDataset, FASHION_MNIST_CLASSES } from './data/idx.js';
+export {
+  fetchDataset,
+  findDataset,
+  datasetCacheDir,
+  DATASETS,
+  type DatasetEntry,
+  type DatasetName,
+  type FetchDatasetOptions,
+} from './data/datasets.js';
 export { scanImageFolder } from './data/image_folder.js';
 export { randomResizedCrop, randomHorizontalFlip, type TrainTransform } from './data/augment.js';
 

@@ -11,10 +11,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { boxIou } from '../src/detection/box_ops.js';
 import { readImage } from '../src/io/image.js';
-import { toDetectionKeys } from '../src/io/weights/key_map.js';
+import { toDetectionKeys, toHuggingFaceKeys } from '../src/io/weights/key_map.js';
 import {
   FasterRCNN,
   GeneralizedRCNNTransform,
@@ -22,6 +22,9 @@ import {
   type FasterRCNNVersion,
 } from '../src/model/detection/index.js';
 import { saveWeightsFile } from '../src/io/weights/index.js';
+import { BatchNorm2d, Conv2d, Linear } from '../src/nn/layers.js';
+import { resnet50 } from '../src/model/resnet.js';
+import type { Tensor } from '../src/tensor/tensor.js';
 import { outputPaths } from '../src/cli/common.js';
 import { UserError } from '../src/errors.js';
 import {
@@ -319,6 +322,169 @@ describe('resnet50 detect (CLI)', () => {
       /holds fasterrcnn weights but --model is fasterrcnn-v2/,
     ],
     ['a missing image', [join(dir, 'missing.png'), '--weights', v1], 1, /missing\.png: file not found/],
+  ];
+  for (const [what, args, status, message] of bad) {
+    it(`rejects ${what} with one sentence`, () => {
+      const r = runCli(['detect', ...args]);
+      assert.equal(r.status, status, r.stderr);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    });
+  }
+});
+
+describe('Faster R-CNN from ImageNet backbone weights (--weights-backbone)', () => {
+  const tmp = tempDirs('detect-backbone-');
+  const dir = tmp();
+  const backbone = resnet50({ seed: 1 }).stateDict(); // torchvision's initialization, fc included
+  // Hugging Face names (microsoft/resnet-50's layout), renamed back to torchvision's when read
+  const hfFile = join(dir, 'resnet50-hf.safetensors');
+  const notResNet = join(dir, 'fc_only.safetensors');
+  const chelsea = join(IMAGES, 'chelsea.png');
+
+  before(() => {
+    saveWeightsFile(hfFile, toHuggingFaceKeys(backbone));
+    saveWeightsFile(notResNet, new Map([['fc.weight', ruleTensor('fc.weight', [10, 4])]]));
+  });
+
+  /** Checks a tensor's sample mean, std and (for uniform draws) range; returns |std/expected − 1|·√n (≤ 5). */
+  function checkDraws(name: string, t: Tensor, std: number, bound?: number): number {
+    const n = t.size;
+    let sum = 0;
+    let sumSq = 0;
+    let maxAbs = 0;
+    for (const v of t.data) {
+      sum += v;
+      sumSq += v * v;
+      maxAbs = Math.max(maxAbs, Math.abs(v));
+    }
+    const mean = sum / n;
+    const sampleStd = Math.sqrt(sumSq / n - mean * mean);
+    const relErr = Math.abs(sampleStd / std - 1);
+    assert.ok(relErr <= 5 / Math.sqrt(n), `${name}: std ${sampleStd} vs ${std} (rel err ${relErr}, n ${n})`);
+    assert.ok(Math.abs(mean) <= (5 * std) / Math.sqrt(n), `${name}: mean ${mean} (std ${std}, n ${n})`);
+    if (bound !== undefined) {
+      assert.ok(maxAbs <= bound, `${name}: |w| ${maxAbs} above the bound ${bound}`);
+      assert.ok(n < 1000 || maxAbs >= 0.99 * bound, `${name}: |w| ${maxAbs} never near the bound ${bound}`);
+    }
+    return relErr * Math.sqrt(n);
+  }
+
+  function zeros(name: string, t: Tensor): void {
+    assert.ok(
+      t.data.every((v) => v === 0),
+      `${name} is not all zeros`,
+    );
+  }
+
+  for (const model of ['fasterrcnn', 'fasterrcnn-v2'] as const) {
+    it(`${model}: the body is the file's ResNet-50, the heads follow torchvision's initialization`, async () => {
+      const { model: detector } = await loadDetector({ weightsBackbone: hfFile, model, seed: 5 });
+      const body = detector.backbone.body.stateDict();
+      let loaded = 0;
+      for (const [key, t] of body) {
+        assert.deepEqual(t.data, backbone.get(key)?.data, `backbone.body.${key} differs from the file`);
+        loaded++;
+      }
+      // v1: frozen batch norm (no num_batches_tracked) with FrozenBatchNorm2d's eps, not COCO_V1's 0
+      const counters = [...backbone.keys()].filter((k) => k.endsWith('num_batches_tracked')).length;
+      const weights = backbone.size - 2 - (model === 'fasterrcnn' ? counters : 0); // minus fc.weight, fc.bias
+      assert.equal(loaded, weights);
+      assert.equal((detector.backbone.body.bn1 as BatchNorm2d).eps, 1e-5);
+
+      let worst = 0;
+      let layers = 0;
+      for (const [name, m] of detector.namedModules()) {
+        if (name.startsWith('backbone.body')) continue;
+        if (m instanceof Conv2d) {
+          const [OC, C, KH, KW] = m.weight.shape;
+          if (name.startsWith('backbone.fpn.')) {
+            const bound = Math.sqrt(3 / (C * KH * KW)); // kaiming_uniform_(a=1)
+            worst = Math.max(worst, checkDraws(name, m.weight, bound / Math.sqrt(3), bound));
+          } else if (name.startsWith('rpn.head.')) {
+            worst = Math.max(worst, checkDraws(name, m.weight, 0.01));
+          } else {
+            worst = Math.max(worst, checkDraws(name, m.weight, Math.sqrt(2 / (OC * KH * KW)))); // fan_out
+          }
+          if (m.bias !== null) zeros(`${name}.bias`, m.bias);
+          layers++;
+        } else if (m instanceof Linear) {
+          const bound = 1 / Math.sqrt(m.inFeatures); // PyTorch's default
+          worst = Math.max(worst, checkDraws(name, m.weight, bound / Math.sqrt(3), bound));
+          worst = Math.max(worst, checkDraws(`${name}.bias`, m.bias!, bound / Math.sqrt(3), bound));
+          layers++;
+        } else if (m instanceof BatchNorm2d) {
+          assert.ok(m.weight.data.every((v) => v === 1) && m.running_var.data.every((v) => v === 1), name);
+          zeros(`${name}.bias`, m.bias);
+          zeros(`${name}.running_mean`, m.running_mean);
+        }
+      }
+      // v1: 8 FPN convs, 3 RPN convs, fc6, fc7 and the predictor's two; v2: 4 RPN convs, 4 box head convs, one fc
+      assert.equal(layers, model === 'fasterrcnn' ? 15 : 19);
+      console.log(
+        `${model} from a backbone: ${loaded} body tensors equal the file's; heads' worst |std/expected − 1|·√n ${worst.toFixed(2)} (limit 5)`,
+      );
+
+      const again = await loadDetector({ weightsBackbone: hfFile, model, seed: 5 });
+      const other = await loadDetector({ weightsBackbone: hfFile, model, seed: 6 });
+      const key = 'rpn.head.cls_logits.weight';
+      assert.deepEqual(again.model.stateDict().get(key)?.data, detector.stateDict().get(key)?.data);
+      assert.notDeepEqual(other.model.stateDict().get(key)?.data, detector.stateDict().get(key)?.data);
+    });
+  }
+
+  it('CLI: runs end to end with a notice on stderr, and gives what loadDetector + detectFiles give', async () => {
+    const out = join(dir, 'boxes.png');
+    const args = [
+      'detect',
+      chelsea,
+      '--weights-backbone',
+      hfFile,
+      '--json',
+      '--threshold',
+      '0',
+      '--out',
+      out,
+    ];
+    const r = runCli(args);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /^resnet50: detect: --weights-backbone leaves the FPN, RPN and box heads random, so the detections are meaningless; COCO weights \(--weights fasterrcnn_resnet50_fpn_coco\) find real objects\.\n/,
+    );
+    const results = JSON.parse(r.stdout) as FileDetections[];
+    assert.equal(results.length, 1);
+    const { detections } = results[0];
+    const labels = cocoLabels();
+    for (const d of detections) {
+      assert.equal(d.label, labels[d.classIndex]);
+      assert.ok(d.classIndex >= 1 && d.classIndex <= 90 && d.score > 0.05 && d.score <= 1, JSON.stringify(d));
+      assert.ok(d.box[0] >= 0 && d.box[1] >= 0 && d.box[0] <= d.box[2] && d.box[1] <= d.box[3]);
+      assert.ok(d.box[2] <= 451 && d.box[3] <= 300, JSON.stringify(d.box));
+    }
+    assert.deepEqual([readImage(out).width, readImage(out).height], [451, 300]);
+    const detector = await loadDetector({ weightsBackbone: hfFile });
+    const here = await detectFiles(detector, [chelsea], { threshold: 0 });
+    assert.deepEqual(results, JSON.parse(JSON.stringify(here)));
+    assert.ok(detections.length > 0, 'no detections to compare');
+    console.log(
+      `--weights-backbone: ${detections.length} detections above 0.05 on chelsea.png, equal to the API's`,
+    );
+  });
+
+  const bad: [string, string[], number, RegExp][] = [
+    [
+      '--weights with --weights-backbone',
+      [chelsea, '--weights', hfFile, '--weights-backbone', hfFile],
+      2,
+      /^resnet50: detect: give --weights or --weights-backbone, not both\.\n$/,
+    ],
+    [
+      'a --weights-backbone without ResNet layers',
+      [chelsea, '--weights-backbone', notResNet],
+      1,
+      /resnet50: .*fc_only\.safetensors holds no ResNet layers, but the Faster R-CNN backbone is a ResNet-50\.\n$/,
+    ],
   ];
   for (const [what, args, status, message] of bad) {
     it(`rejects ${what} with one sentence`, () => {

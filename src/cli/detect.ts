@@ -17,7 +17,8 @@ import { outputPaths } from './common.js';
 export const detectCommand: Command = {
   name: 'detect',
   summary: 'objects in photos (Faster R-CNN R50-FPN, COCO)',
-  help: `Usage: resnet50 detect IMAGE... --weights W [--model fasterrcnn|fasterrcnn-v2]
+  help: `Usage: resnet50 detect IMAGE... --weights W|--weights-backbone B
+                       [--model fasterrcnn|fasterrcnn-v2]
                        [--threshold 0.5] [--out boxes.png] [--json | --jsonl] [--backend B]
 
 Finds objects of the 91 COCO categories with torchvision's Faster R-CNN R50-FPN (images resized
@@ -27,6 +28,11 @@ ${IMAGES_HELP}
   --weights W    a .pth/.safetensors file with torchvision's keys, or a registry name:
                  fasterrcnn_resnet50_fpn_coco (v1, box mAP 37.0) or
                  fasterrcnn_resnet50_fpn_v2_coco (v2, 46.7), downloaded once into the cache
+  --weights-backbone B
+                 instead of --weights, to try the pipeline without COCO weights: ImageNet
+                 ResNet-50 weights (a file with torchvision/timm/HF names, or IMAGENET1K_V1/V2)
+                 as the backbone, and torchvision's random initialization (seed 0) for the FPN,
+                 RPN and box heads. Everything runs; the detections are meaningless
   --model M      fasterrcnn (v1) or fasterrcnn-v2; default: the registry entry's, else guessed
                  from the file's keys
   --threshold T  report detections scoring at least T (default 0.5; the model keeps all above 0.05)
@@ -37,6 +43,7 @@ ${IMAGES_HELP}
 ${batchHelp('{"file","detections":[{"classIndex","label","score","box":[x0,y0,x1,y1]}]}')}`,
   flags: {
     weights: { type: 'string' },
+    'weights-backbone': { type: 'string' },
     model: { type: 'string' },
     threshold: { type: 'string' },
     out: { type: 'string' },
@@ -45,9 +52,14 @@ ${batchHelp('{"file","detections":[{"classIndex","label","score","box":[x0,y0,x1
   },
   async run(values, positionals) {
     const weights = stringFlag(values, 'weights');
-    if (weights === undefined) {
+    const weightsBackbone = stringFlag(values, 'weights-backbone');
+    if (weights !== undefined && weightsBackbone !== undefined) {
+      throw new UsageError('detect: give --weights or --weights-backbone, not both.');
+    }
+    if (weights === undefined && weightsBackbone === undefined) {
       throw new UsageError(
-        "detect: --weights is required (a file or fasterrcnn_resnet50_fpn_coco; see 'resnet50 detect --help').",
+        'detect: --weights is required (a file or fasterrcnn_resnet50_fpn_coco; or --weights-backbone to try ' +
+          "the pipeline without them; see 'resnet50 detect --help').",
       );
     }
     const format = outputFormat('detect', values);
@@ -78,9 +90,15 @@ ${batchHelp('{"file","detections":[{"classIndex","label","score","box":[x0,y0,x1
       },
       { format, total: files.length, quiet: values.quiet === true },
     );
+    if (weightsBackbone !== undefined) {
+      process.stderr.write(
+        'resnet50: detect: --weights-backbone leaves the FPN, RPN and box heads random, so the detections ' +
+          'are meaningless; COCO weights (--weights fasterrcnn_resnet50_fpn_coco) find real objects.\n',
+      );
+    }
     await detectImages(
       files,
-      { weights, model, backend, threshold, out: outPaths, onFailure: (failure) => output.failure(failure) },
+      { weights, weightsBackbone, model, backend, threshold, out: outPaths, onFailure: (failure) => output.failure(failure) },
       ({ index, result }) => {
         output.result(result.file, result);
         if (outPaths !== undefined) output.note(`wrote ${outPaths[index]}`);

@@ -8,6 +8,7 @@ import { benchCommand } from './bench.js';
 import { camCommand } from './cam.js';
 import { classifyCommand } from './classify.js';
 import { convertCommand } from './convert.js';
+import { datasetsCommand } from './datasets.js';
 import { detectCommand } from './detect.js';
 import { embedCommand } from './embed.js';
 import { exportCommand } from './export.js';
@@ -25,6 +26,7 @@ const COMMANDS: Command[] = [
   benchCommand,
   trainCommand,
   evalCommand,
+  datasetsCommand,
   gradientsCommand,
   camCommand,
   detectCommand,

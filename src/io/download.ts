@@ -1,8 +1,9 @@
 /**
- * Downloads weights files into a local cache, like torch.hub's `load_state_dict_from_url`: reuse a
- * cached copy whose sha256 starts with the expected prefix, otherwise stream the file into a temp file
+ * Downloads files into a local cache, like torch.hub's `load_state_dict_from_url`: reuse a cached copy
+ * whose sha256 starts with the expected hex digits, otherwise stream the file into a temp file
  * (hashing as it goes), check the hash and rename it into place. A failed or interrupted download never
- * leaves a partial file behind. Only node built-ins are used (http/https, no fetch).
+ * leaves a partial file behind. Only node built-ins are used (http/https, no fetch). `fetchWeights`
+ * serves the weights registry; data sets (data/datasets.ts) use `downloadFile` directly.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, unlinkSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -28,15 +29,35 @@ export interface DownloadableWeights {
   readonly name?: string;
 }
 
-export interface FetchOptions {
-  /** Defaults to `cacheDir()`. */
-  cacheDir?: string;
-  /** An http(s) URL, `file:` URL or directory replacing `PYTORCH_MODELS_BASE`; defaults to `$RESNET50_WEIGHTS_MIRROR`. */
-  mirror?: string;
+/** How a download reports and how long it waits. */
+export interface TransferOptions {
   /** `false`: silent; `true`: bar on stderr even if it is not a TTY; a stream: report there. Default: stderr. */
   progress?: boolean | NodeJS.WritableStream;
   /** Give up after this long without any data (default 30 s). */
   timeoutMs?: number;
+}
+
+export interface FetchOptions extends TransferOptions {
+  /** Defaults to `cacheDir()`. */
+  cacheDir?: string;
+  /** An http(s) URL, `file:` URL or directory replacing `PYTORCH_MODELS_BASE`; defaults to `$RESNET50_WEIGHTS_MIRROR`. */
+  mirror?: string;
+}
+
+/** One file to download and the sha256 it must have. */
+export interface DownloadSpec {
+  /** An http(s) or `file:` URL, or a local path (a mirror directory). */
+  source: string;
+  /** Where the file is kept; its directory is created if needed. */
+  path: string;
+  /** The sha256 in hex, or its first digits. */
+  sha256: string;
+  /** What the file is, in messages: `IMAGENET1K_V2 weights`. */
+  what: string;
+  /** Ends the offline sentence "…download the file on a connected machine and <otherwise>". */
+  otherwise: string;
+  /** Ends the sentences about an unwritable directory (default: set RESNET50_CACHE to a writable directory). */
+  writable?: string;
 }
 
 const MAX_REDIRECTS = 5;
@@ -64,7 +85,12 @@ export function sourceUrl(entry: DownloadableWeights, mirror?: string): string {
   const rest = entry.url.startsWith(PYTORCH_MODELS_BASE)
     ? entry.url.slice(PYTORCH_MODELS_BASE.length)
     : entry.fileName;
-  if (!isUrl(base)) return join(base, rest);
+  return underBase(base, rest);
+}
+
+/** `rest` (a `/`-separated relative path) under `base`: a URL or a directory. */
+export function underBase(base: string, rest: string): string {
+  if (!isUrl(base)) return join(base, ...rest.split('/'));
   return base.endsWith('/') ? base + rest : `${base}/${rest}`;
 }
 
@@ -73,24 +99,41 @@ export function sourceUrl(entry: DownloadableWeights, mirror?: string): string {
  * sha256 does not start with `entry.sha256Prefix`.
  */
 export async function fetchWeights(entry: DownloadableWeights, opts: FetchOptions = {}): Promise<string> {
-  const dir = opts.cacheDir ?? cacheDir();
-  const finalPath = join(dir, entry.fileName);
-  const prefix = entry.sha256Prefix.toLowerCase();
+  const path = join(opts.cacheDir ?? cacheDir(), entry.fileName);
+  return downloadFile(
+    {
+      source: sourceUrl(entry, opts.mirror),
+      path,
+      sha256: entry.sha256Prefix,
+      what: entry.name ? `${entry.name} weights` : 'weights',
+      otherwise: `pass it with --weights FILE, or place it at ${path}`,
+    },
+    opts,
+  );
+}
+
+/**
+ * Returns `spec.path`, downloading `spec.source` there first unless the file is already there with
+ * the expected sha256. Every failure is a UserError of one sentence, and leaves no partial file.
+ */
+export async function downloadFile(spec: DownloadSpec, opts: TransferOptions = {}): Promise<string> {
+  const finalPath = spec.path;
+  const dir = dirname(finalPath);
+  const prefix = spec.sha256.toLowerCase();
+  const writable = spec.writable ?? 'set RESNET50_CACHE to a writable directory';
   const reporter = makeReporter(opts.progress);
   if (await isFile(finalPath)) {
     if ((await sha256File(finalPath)).startsWith(prefix)) return finalPath;
-    reporter?.note(`${finalPath} does not have sha256 prefix ${prefix}; downloading it again.`);
+    reporter?.note(`${finalPath} does not have sha256 ${prefix}; downloading it again.`);
   }
   try {
     await mkdir(dir, { recursive: true });
   } catch (err) {
-    throw new UserError(
-      `Could not create the weights cache directory ${dir} (${reasonOf(err)}); set RESNET50_CACHE to a writable directory.`,
-    );
+    throw new UserError(`Could not create the directory ${dir} (${reasonOf(err)}); ${writable}.`);
   }
 
-  const source = sourceUrl(entry, opts.mirror);
-  const tmp = join(dir, `${entry.fileName}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const source = spec.source;
+  const tmp = `${finalPath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const abort = new AbortController();
   const release = guardTempFile(tmp, abort);
   try {
@@ -107,15 +150,12 @@ export async function fetchWeights(entry: DownloadableWeights, opts: FetchOption
     await rm(tmp, { force: true });
     if (err instanceof UserError) throw err;
     if (isErrnoError(err, tmp)) {
-      throw new UserError(
-        `Could not write ${tmp} (${reasonOf(err)}); free some space or set RESNET50_CACHE to a writable directory.`,
-      );
+      throw new UserError(`Could not write ${tmp} (${reasonOf(err)}); free some space or ${writable}.`);
     }
-    const what = entry.name ? `${entry.name} weights` : 'weights';
     const reason = abort.signal.aborted ? reasonOf(abort.signal.reason) : reasonOf(err);
     throw new UserError(
-      `Could not download ${what} from ${source} (${reason}); download the file on a connected machine ` +
-        `and pass it with --weights FILE, or place it at ${finalPath}.`,
+      `Could not download ${spec.what} from ${source} (${reason}); download the file on a connected machine ` +
+        `and ${spec.otherwise}.`,
     );
   } finally {
     release();

@@ -1,7 +1,8 @@
 /**
- * Object detection with Faster R-CNN: weights from a file or a registry name, a detector on the
- * chosen backend (native: the ResNet body as one compiled plan off the event loop, the FPN, RPN and
- * box head op by op on the native kernels), and labeled results for files.
+ * Object detection with Faster R-CNN: weights from a file or a registry name (or only an ImageNet
+ * backbone, with torchvision's random heads: the pipeline runs, the detections mean nothing), a
+ * detector on the chosen backend (native: the ResNet body as one compiled plan off the event loop,
+ * the FPN, RPN and box head op by op on the native kernels), and labeled results for files.
  */
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ import { toDetectionKeys } from '../io/weights/key_map.js';
 import {
   FasterRCNN,
   imageToTensor,
+  initializeDetectionHeads,
   type FasterRCNNOptions,
   type FasterRCNNOutput,
   type FasterRCNNVersion,
@@ -24,6 +26,8 @@ import {
   type DetectionModelName,
   type DetectionWeightsEntry,
 } from '../model/weights_registry.js';
+import type { Module } from '../nn/module.js';
+import { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { drawDetections } from '../viz/boxes.js';
 import { runInWorker } from './in_worker.js';
@@ -37,6 +41,7 @@ import {
   type ImageJobEvent,
 } from './input.js';
 import { readLabelsFile } from './labels.js';
+import { guessArch, resolveWeights } from './pretrained.js';
 import { resolveBackend, type BackendName } from './runner.js';
 
 export const DETECTION_MODELS: readonly DetectionModelName[] = ['fasterrcnn', 'fasterrcnn-v2'];
@@ -62,9 +67,21 @@ export function guessDetectionModel(keys: Iterable<string>): DetectionModelName 
 }
 
 export interface LoadDetectorOptions extends FasterRCNNOptions {
-  /** A .pth/.safetensors file or a registry name (fasterrcnn_resnet50_fpn_coco, fasterrcnn_resnet50_fpn_v2_coco). */
-  weights: string;
-  /** The variant; default: the registry entry's, else guessed from the keys. */
+  /**
+   * A .pth/.safetensors file or a registry name (fasterrcnn_resnet50_fpn_coco,
+   * fasterrcnn_resnet50_fpn_v2_coco). Give either this or `weightsBackbone`.
+   */
+  weights?: string;
+  /**
+   * Instead of `weights`: ImageNet ResNet-50 weights for the backbone (a file with torchvision, timm
+   * or Hugging Face names, or IMAGENET1K_V1 / IMAGENET1K_V2), with the FPN, RPN and box heads
+   * initialized at random as torchvision does (see model/detection/init.ts). The whole pipeline
+   * runs, but the detections are meaningless: only COCO-trained weights detect objects.
+   */
+  weightsBackbone?: string;
+  /** Seeds the random heads of a `weightsBackbone` detector (default 0). */
+  seed?: number;
+  /** The variant; default: the registry entry's, else guessed from the keys (fasterrcnn with `weightsBackbone`). */
   model?: DetectionModelName;
   /** native or js (default: native when the addon loaded). */
   backend?: string;
@@ -93,20 +110,50 @@ export class Detector {
   }
 }
 
-/** The local path and registry entry of `weights` (a registry name is downloaded into the cache). */
+/** A local weights file: a whole detector's (with its registry entry, if any) or a backbone's. */
+type ResolvedDetectionWeights =
+  { kind: 'detector'; path: string; entry?: DetectionWeightsEntry } | { kind: 'backbone'; path: string };
+
+/** The local path of `weights` or `weightsBackbone` (registry names are downloaded into the cache). */
 async function resolveDetectionWeights(
-  weights: string,
+  { weights, weightsBackbone }: Pick<LoadDetectorOptions, 'weights' | 'weightsBackbone'>,
   download?: FetchOptions,
-): Promise<{ path: string; entry?: DetectionWeightsEntry }> {
+): Promise<ResolvedDetectionWeights> {
+  if (weights !== undefined && weightsBackbone !== undefined) {
+    throw new UserError('A detector takes weights or weightsBackbone, not both.');
+  }
+  if (weightsBackbone !== undefined) {
+    const { weightsPath } = await resolveWeights({ arch: 'resnet50', weights: weightsBackbone, download });
+    return { kind: 'backbone', path: weightsPath };
+  }
+  if (weights === undefined) {
+    throw new UserError(
+      'A detector needs weights (a Faster R-CNN checkpoint) or weightsBackbone (ImageNet ResNet-50 weights).',
+    );
+  }
   const entry = findDetectionWeights(weights);
-  if (entry !== undefined) return { path: await fetchWeights(entry, download), entry };
-  return { path: weights, entry: listDetectionWeights().find((e) => e.fileName === basename(weights)) };
+  if (entry !== undefined) return { kind: 'detector', path: await fetchWeights(entry, download), entry };
+  const named = listDetectionWeights().find((e) => e.fileName === basename(weights));
+  return { kind: 'detector', path: weights, entry: named };
 }
 
-/** Builds the Faster R-CNN a weights file is for and loads it strictly (every key, every shape). */
+/** Builds the Faster R-CNN its weights are for (every key and shape checked) on the chosen backend. */
 export async function loadDetector(options: LoadDetectorOptions): Promise<Detector> {
   const backend = resolveBackend(options.backend);
-  const { path, entry } = await resolveDetectionWeights(options.weights, options.download);
+  const resolved = await resolveDetectionWeights(options, options.download);
+  const model =
+    resolved.kind === 'backbone'
+      ? detectorFromBackbone(resolved.path, options)
+      : detectorFromFile(resolved.path, resolved.entry, options);
+  return new Detector(model, backend);
+}
+
+/** The Faster R-CNN a detection weights file is for, loaded strictly. */
+function detectorFromFile(
+  path: string,
+  entry: DetectionWeightsEntry | undefined,
+  options: LoadDetectorOptions,
+): FasterRCNN {
   const tensors = toDetectionKeys(loadWeightsFile(path), path);
   const guessed = guessDetectionModel(tensors.keys());
   if (guessed === undefined) {
@@ -121,15 +168,37 @@ export async function loadDetector(options: LoadDetectorOptions): Promise<Detect
     numClasses: tensors.get('roi_heads.box_predictor.cls_score.weight')?.shape[0] ?? 91,
   });
   loadDetectionStateDict(model, tensors, path);
-  return new Detector(model, backend);
+  return model;
 }
 
 /**
- * Strict load after dropping the `num_batches_tracked` counters that frozen batch norm does not
- * keep (as torchvision's FrozenBatchNorm2d does when loading).
+ * torchvision's `fasterrcnn_resnet50_fpn(weights=None, weights_backbone=W)` (or `_v2`): the body
+ * loaded strictly from `path`'s ResNet-50 (its fc dropped; v1's frozen batch norm with eps 1e-5),
+ * the FPN, RPN and box heads initialized at random from `options.seed`.
+ */
+function detectorFromBackbone(path: string, options: LoadDetectorOptions): FasterRCNN {
+  const tensors = loadWeightsFile(path);
+  const arch = guessArch(tensors.keys());
+  if (arch !== 'resnet50') {
+    const found = arch === undefined ? 'no ResNet layers' : `${arch} weights`;
+    throw new UserError(`${path} holds ${found}, but the Faster R-CNN backbone is a ResNet-50.`);
+  }
+  const model = new FasterRCNN(VERSIONS[options.model ?? 'fasterrcnn'], {
+    ...options,
+    frozenBatchNormEps: options.frozenBatchNormEps ?? 1e-5,
+  });
+  initializeDetectionHeads(model, new Rng(options.seed ?? 0));
+  const body = new Map([...tensors].filter(([key]) => !key.startsWith('fc.')));
+  loadDetectionStateDict(model.backbone.body, body, path);
+  return model;
+}
+
+/**
+ * Strict load into a detector (or its backbone body) after dropping the `num_batches_tracked`
+ * counters that frozen batch norm does not keep (as torchvision's FrozenBatchNorm2d does when loading).
  */
 export function loadDetectionStateDict(
-  model: FasterRCNN,
+  model: Module,
   tensors: ReadonlyMap<string, Tensor>,
   source: string,
 ): void {
@@ -203,10 +272,9 @@ export async function detectFiles(
   return results;
 }
 
+/** Registry names in `weights` and `weightsBackbone` are downloaded here, before the worker starts. */
 export interface DetectImagesOptions
-  extends Omit<LoadDetectorOptions, 'weights'>, Omit<DetectFilesOptions, 'onImage' | 'onResult'> {
-  /** A .pth/.safetensors file or a registry name (downloaded here, before the worker starts). */
-  weights: string;
+  extends LoadDetectorOptions, Omit<DetectFilesOptions, 'onImage' | 'onResult'> {
   /** One PNG path per image: the image with its labeled boxes, written as soon as it is done. */
   out?: readonly string[];
 }
@@ -233,14 +301,18 @@ export async function detectImages(
   checkOnePathPerImage('out', options.out, files);
   resolveBackend(options.backend);
   const { download, onFailure, ...rest } = options;
-  const { path, entry } = await resolveDetectionWeights(options.weights, download);
-  const job: DetectJob = {
-    ...rest,
-    model: rest.model ?? entry?.model,
-    weights: path,
-    files: [...files],
-    reportFailures: onFailure !== undefined,
-  };
+  const resolved = await resolveDetectionWeights(rest, download);
+  const reportFailures = onFailure !== undefined;
+  const job: DetectJob =
+    resolved.kind === 'backbone'
+      ? { ...rest, weightsBackbone: resolved.path, files: [...files], reportFailures }
+      : {
+          ...rest,
+          model: rest.model ?? resolved.entry?.model,
+          weights: resolved.path,
+          files: [...files],
+          reportFailures,
+        };
   return runInWorker<FileDetections[], ImageJobEvent<FileDetections>>(
     'detect',
     job,

@@ -12,6 +12,7 @@
  */
 import { UserError } from '../errors.js';
 import { DataLoader, type Dataset, type DatasetSpec, type Sample } from '../data/loader.js';
+import { resolveIdxSource } from '../data/datasets.js';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD } from '../data/idx.js';
 import { withBackend } from '../backends/registry.js';
 import { runInWorker } from '../tasks/in_worker.js';
@@ -120,11 +121,11 @@ export function syntheticDataset(inputSize: number, length = 256): Dataset {
   };
 }
 
-/** The Fashion-MNIST-style IDX description the CLI uses: train split, resized, normalized. */
+/** The Fashion-MNIST-style IDX description the CLI uses (`dir` or a data set's name): train split, resized, normalized. */
 export function idxStudySpec(dir: string, inputSize: number): DatasetSpec {
   return {
     kind: 'idx',
-    dir,
+    dir: resolveIdxSource(dir).dir,
     split: 'train',
     transform: { kind: 'none', size: inputSize, mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD },
   };

@@ -25,6 +25,7 @@ import { copyFileAtomic, removeUnfinishedWrites, writeFileAtomic } from '../io/a
 import { evalPreset, type EvalTransform, type TrainTransform } from '../data/augment.js';
 import type { Preset } from '../data/transforms.js';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, idxFilePath } from '../data/idx.js';
+import { resolveIdxSource } from '../data/datasets.js';
 import { scanImageFolder } from '../data/image_folder.js';
 import { DataLoader, describeDataset, type DatasetSpec } from '../data/loader.js';
 import { StateDictError, UserError } from '../errors.js';
@@ -71,7 +72,10 @@ export const AUGMENTS: readonly AugmentName[] = ['none', 'standard', 'crop'];
 export const FREEZE_MODES: readonly FreezeMode[] = ['none', 'backbone', 'bn'];
 
 export interface TrainOptions {
-  /** An ImageFolder directory (with train/ and val/ sub-folders, or one folder per class), or `idx:DIR`. */
+  /**
+   * An ImageFolder directory (with train/ and val/ sub-folders, or one folder per class), `idx:DIR`,
+   * or `idx:fashion-mnist` / `idx:mnist` (the copy `fetchDataset` keeps in the cache).
+   */
   data: string;
   /** resnet18 … resnet152 (default resnet50). */
   arch?: string;
@@ -362,7 +366,7 @@ export function resolveData(
   } = {},
 ): DataSplits {
   const explicitIdx = data.startsWith('idx:');
-  const dir = explicitIdx ? data.slice(4) : data;
+  const { dir, classes } = explicitIdx ? resolveIdxSource(data.slice(4)) : { dir: data, classes: undefined };
   if (!isDirectory(dir)) fail(`--data ${dir}: no such directory.`);
   const idx = explicitIdx || hasIdxFiles(dir);
   const inputSize = opts.inputSize ?? (idx ? 32 : 224);
@@ -377,7 +381,7 @@ export function resolveData(
         : augment === 'crop'
           ? { ...evalT, kind: 'crop' }
           : evalT;
-    const trainBase: DatasetSpec = { kind: 'idx', dir, split: 'train', transform: trainT };
+    const trainBase: DatasetSpec = { kind: 'idx', dir, split: 'train', transform: trainT, classes };
     const info = describeDataset(trainBase);
     const train: DatasetSpec = { ...trainBase, indices: firstN(opts.trainSamples ?? null, info.length) };
     let evalSpec: DatasetSpec | null = null;
@@ -389,7 +393,7 @@ export function resolveData(
       hasTest = false;
     }
     if (hasTest) {
-      const base: DatasetSpec = { kind: 'idx', dir, split: 'test', transform: evalT };
+      const base: DatasetSpec = { kind: 'idx', dir, split: 'test', transform: evalT, classes };
       const n = describeDataset(base).length;
       evalSpec = { ...base, indices: firstN(opts.evalSamples ?? null, n) };
     }

@@ -18,7 +18,12 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliRes
   const r = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
     cwd: REPO,
-    env: { ...process.env, RESNET50_WEIGHTS_MIRROR: 'http://127.0.0.1:9/', ...env },
+    env: {
+      ...process.env,
+      RESNET50_WEIGHTS_MIRROR: 'http://127.0.0.1:9/',
+      RESNET50_DATASETS_MIRROR: 'http://127.0.0.1:9/',
+      ...env,
+    },
     timeout: 120_000,
     maxBuffer: 256 * 1024 * 1024,
   });

@@ -41,6 +41,11 @@ export interface FasterRCNNOptions extends DetectionTransformOptions {
   boxScoreThresh?: number;
   boxNmsThresh?: number;
   detectionsPerImg?: number;
+  /**
+   * v1's frozen batch norm eps: 0 (default) as torchvision sets for its COCO_V1 weights, 1e-5
+   * (FrozenBatchNorm2d's own default) for a model built from ImageNet backbone weights.
+   */
+  frozenBatchNormEps?: number;
 }
 
 /** Computes C2..C5 of a padded batch; the default runs the body's modules op by op. */
@@ -94,7 +99,7 @@ export class FasterRCNN extends Container {
     const v2 = version === 'v2';
     const body = resnet50({ includeTop: false, pooling: 'none', init: 'none' });
     // v1 was trained with frozen BN, and torchvision sets its eps to 0 for the COCO_V1 weights.
-    if (!v2) freezeBatchNorm(body, 0);
+    if (!v2) freezeBatchNorm(body, options.frozenBatchNormEps ?? 0);
     const fpn = new FeaturePyramidNetwork({ norm: v2 });
     this.backbone = new BackboneWithFPN(body, fpn);
     const anchors = new AnchorGenerator();

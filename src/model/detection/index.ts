@@ -11,6 +11,7 @@ export {
   type FasterRCNNVersion,
 } from './faster_rcnn.js';
 export { FeaturePyramidNetwork, upsampleNearest, type FpnOptions } from './fpn.js';
+export { initializeDetectionHeads } from './init.js';
 export { FrozenBatchNorm2d, freezeBatchNorm } from './layers.js';
 export { RegionProposalNetwork, RPNHead, type Proposals, type RpnOptions } from './rpn.js';
 export {
