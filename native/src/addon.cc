@@ -17,18 +17,19 @@ namespace {
 using rn::Layout;
 using rn::OpKind;
 
+// The best kernel set this CPU runs ("auto"), or the one asked for; null if the CPU lacks it.
 const rn::Kernels* select_kernels(const std::string& wanted) {
+  const bool any = wanted.empty() || wanted == "auto";
+#ifdef RN_X86_KERNELS
   __builtin_cpu_init();
   const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                       __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (wanted == "avx512" && avx512) return rn::kernels_avx512();
-  if (wanted == "avx2" && avx2) return rn::kernels_avx2();
-  if (wanted == "portable") return rn::kernels_portable();
-  if (!wanted.empty() && wanted != "auto") return nullptr;
-  if (avx512) return rn::kernels_avx512();
-  if (avx2) return rn::kernels_avx2();
-  return rn::kernels_portable();
+  if (avx512 && (any || wanted == "avx512")) return rn::kernels_avx512();
+  if (avx2 && (any || wanted == "avx2")) return rn::kernels_avx2();
+#endif
+  if (any || wanted == "portable") return rn::kernels_portable();
+  return nullptr;
 }
 
 const rn::Kernels* g_kernels = nullptr;
