@@ -43,6 +43,8 @@ export interface NativePlan {
   run(input: Float32Array, n: number, c: number, h: number, w: number): Promise<NativeOutput[]>;
   runSync(input: Float32Array, n: number, c: number, h: number, w: number): NativeOutput[];
   weightBytes(): number;
+  /** Frees the packed weights and activation arenas now (not at garbage collection); idempotent. */
+  dispose(): void;
 }
 
 export type Isa = 'avx512' | 'avx2' | 'portable';
