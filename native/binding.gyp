@@ -2,37 +2,50 @@
   "variables": {
     "common_cflags": ["-O3", "-fexceptions", "-std=c++17", "-fno-math-errno", "-fno-trapping-math", "-fPIC", "-fvisibility=hidden", "-Wno-psabi"]
   },
+  "target_defaults": {
+    "cflags_cc!": ["-fno-exceptions"]
+  },
   "targets": [
-    {
-      "target_name": "kernels_avx512",
-      "type": "static_library",
-      "sources": ["src/kernels_avx512.cc"],
-      "cflags_cc": ["<@(common_cflags)", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mfma", "-mavx2"],
-      "cflags_cc!": ["-fno-exceptions"]
-    },
-    {
-      "target_name": "kernels_avx2",
-      "type": "static_library",
-      "sources": ["src/kernels_avx2.cc"],
-      "cflags_cc": ["<@(common_cflags)", "-mavx2", "-mfma"],
-      "cflags_cc!": ["-fno-exceptions"]
-    },
     {
       "target_name": "kernels_portable",
       "type": "static_library",
       "sources": ["src/kernels_portable.cc"],
-      "cflags_cc": ["<@(common_cflags)"],
-      "cflags_cc!": ["-fno-exceptions"]
+      "cflags_cc": ["<@(common_cflags)"]
     },
     {
       "target_name": "resnet50_native",
       "sources": ["src/addon.cc", "src/plan.cc", "src/thread_pool.cc", "src/train_kernels.cc", "src/detect_kernels.cc"],
-      "dependencies": ["kernels_avx512", "kernels_avx2", "kernels_portable"],
+      "dependencies": ["kernels_portable"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags_cc": ["<@(common_cflags)", "-ffp-contract=off"],
-      "cflags_cc!": ["-fno-exceptions"],
-      "libraries": ["-lpthread"]
+      "libraries": ["-lpthread"],
+      "conditions": [
+        ["target_arch=='x64' or target_arch=='ia32'", {"dependencies": ["kernels_avx512", "kernels_avx2"]}]
+      ]
     }
+  ],
+  # The AVX-512 and AVX2 kernel sets (and their -m flags) exist on x86 only; other CPUs build the
+  # portable kernels alone, and engine.h declares the x86 sets only where __x86_64__ / __i386__ is set.
+  "conditions": [
+    [
+      "target_arch=='x64' or target_arch=='ia32'",
+      {
+        "targets": [
+          {
+            "target_name": "kernels_avx512",
+            "type": "static_library",
+            "sources": ["src/kernels_avx512.cc"],
+            "cflags_cc": ["<@(common_cflags)", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mfma", "-mavx2"]
+          },
+          {
+            "target_name": "kernels_avx2",
+            "type": "static_library",
+            "sources": ["src/kernels_avx2.cc"],
+            "cflags_cc": ["<@(common_cflags)", "-mavx2", "-mfma"]
+          }
+        ]
+      }
+    ]
   ]
 }

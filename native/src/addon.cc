@@ -3,6 +3,9 @@
 #include <napi.h>
 
 #include <cstdio>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <memory>
 #include <string>
@@ -17,18 +20,19 @@ namespace {
 using rn::Layout;
 using rn::OpKind;
 
+// The best kernel set this CPU runs ("auto"), or the one asked for; null if the CPU lacks it.
 const rn::Kernels* select_kernels(const std::string& wanted) {
+  const bool any = wanted.empty() || wanted == "auto";
+#ifdef RN_X86_KERNELS
   __builtin_cpu_init();
   const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                       __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (wanted == "avx512" && avx512) return rn::kernels_avx512();
-  if (wanted == "avx2" && avx2) return rn::kernels_avx2();
-  if (wanted == "portable") return rn::kernels_portable();
-  if (!wanted.empty() && wanted != "auto") return nullptr;
-  if (avx512) return rn::kernels_avx512();
-  if (avx2) return rn::kernels_avx2();
-  return rn::kernels_portable();
+  if (avx512 && (any || wanted == "avx512")) return rn::kernels_avx512();
+  if (avx2 && (any || wanted == "avx2")) return rn::kernels_avx2();
+#endif
+  if (any || wanted == "portable") return rn::kernels_portable();
+  return nullptr;
 }
 
 const rn::Kernels* g_kernels = nullptr;
@@ -91,7 +95,8 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "Plan",
                        {InstanceMethod("run", &PlanWrap::Run), InstanceMethod("runSync", &PlanWrap::RunSync),
-                        InstanceMethod("weightBytes", &PlanWrap::WeightBytes)});
+                        InstanceMethod("weightBytes", &PlanWrap::WeightBytes),
+                        InstanceMethod("dispose", &PlanWrap::Dispose)});
   }
 
   // new Plan(ops: object[], outputs: number[])
@@ -221,6 +226,12 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
     Result result_;
   };
 
+  // The plan, or a JavaScript error once dispose() has released it.
+  const std::shared_ptr<rn::Plan>& live(Napi::Env env) const {
+    if (!plan_) throw Napi::Error::New(env, "the native plan was disposed");
+    return plan_;
+  }
+
   static void CheckInput(const Napi::CallbackInfo& info, int& n, int& c, int& h, int& w) {
     if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
       throw Napi::TypeError::New(info.Env(), "input must be a Float32Array");
@@ -238,7 +249,7 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
   Napi::Value Run(const Napi::CallbackInfo& info) {
     int n, c, h, w;
     CheckInput(info, n, c, h, w);
-    auto* worker = new RunWorker(info.Env(), plan_, info[0].As<Napi::Float32Array>(), n, c, h, w);
+    auto* worker = new RunWorker(info.Env(), live(info.Env()), info[0].As<Napi::Float32Array>(), n, c, h, w);
     Napi::Promise promise = worker->Promise();
     worker->Queue();
     return promise;
@@ -247,10 +258,11 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
   Napi::Value RunSync(const Napi::CallbackInfo& info) {
     int n, c, h, w;
     CheckInput(info, n, c, h, w);
+    const std::shared_ptr<rn::Plan>& plan = live(info.Env());
     Result r;
     try {
       std::lock_guard<std::mutex> lock(g_run_mutex);
-      plan_->run(pool(), info[0].As<Napi::Float32Array>().Data(), n, c, h, w, r.outputs, r.dims);
+      plan->run(pool(), info[0].As<Napi::Float32Array>().Data(), n, c, h, w, r.outputs, r.dims);
     } catch (const std::exception& e) {
       throw Napi::Error::New(info.Env(), e.what());
     }
@@ -258,7 +270,19 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
   }
 
   Napi::Value WeightBytes(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), double(plan_->weight_bytes()));
+    return Napi::Number::New(info.Env(), double(live(info.Env())->weight_bytes()));
+  }
+
+  // Releases the packed weights and activation arenas now instead of at garbage collection; a run
+  // still in flight holds its own reference and frees them when it ends. Idempotent.
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    const bool last = plan_.use_count() == 1;
+    plan_.reset();
+#ifdef __GLIBC__
+    // glibc keeps freed blocks below its (adaptive) mmap threshold in its arenas: hand them back.
+    if (last) malloc_trim(0);
+#endif
+    return info.Env().Undefined();
   }
 
   std::shared_ptr<rn::Plan> plan_;

@@ -118,8 +118,12 @@ struct Kernels {
   void (*gemm_micro)(int kc, const float* ap, const float* bp, float* c, size_t ldc, bool accumulate);
 };
 
+// The x86 kernel sets are built only for x86 targets (binding.gyp's target_arch condition).
+#if defined(__x86_64__) || defined(__i386__)
+#define RN_X86_KERNELS 1
 const Kernels* kernels_avx512();
 const Kernels* kernels_avx2();
+#endif
 const Kernels* kernels_portable();
 
 }  // namespace rn

@@ -19,6 +19,12 @@ export interface Runner {
   forward(x: Tensor): Promise<Tensor>;
   /** One intermediate output: stem, layer1..layer4 (N,C,H,W) or pool (N,C). */
   features(x: Tensor, name: FeatureName): Promise<Tensor>;
+  /**
+   * Releases what the runner holds outside the JavaScript heap (the native plans' packed weights and
+   * activation arenas) now rather than at garbage collection. Idempotent; a disposed runner rejects
+   * forward() and features(). The model passed to createRunner stays usable.
+   */
+  dispose(): void;
 }
 
 let noticeShown = false;
@@ -48,21 +54,27 @@ export function resolveBackend(requested?: string): BackendName {
 /** `source` lets the native engine read parameters from a file instead of the model (see loadRunner). */
 export function createRunner(model: ResNet, backend?: string, source?: WeightSource): Runner {
   const name = resolveBackend(backend);
-  if (name === 'native') {
-    const native = new NativeResNet(model, source);
-    return {
-      backend: name,
-      forward: (x) => native.forward(x),
-      features: (x, layer) => native.features(x, layer),
-    };
-  }
+  const native = name === 'native' ? new NativeResNet(model, source) : null;
+  let disposed = false;
+  const live = () => {
+    if (disposed) throw new UserError('This runner was disposed; create or load a new one to run the model.');
+  };
   return {
     backend: name,
-    forward: async (x) => model.call(x),
+    forward: async (x) => {
+      live();
+      return native !== null ? native.forward(x) : model.call(x);
+    },
     features: async (x, layer) => {
+      live();
+      if (native !== null) return native.features(x, layer);
       const t = model.forwardFeatures(x)[layer];
       if (t === undefined) throw new UserError(`--layer ${layer} is not available with pooling 'none'.`);
       return t;
+    },
+    dispose: () => {
+      disposed = true;
+      native?.dispose();
     },
   };
 }

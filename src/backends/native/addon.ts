@@ -3,6 +3,7 @@
  * `npm install`). If it is missing or fails to load, everything keeps working on the TypeScript
  * backend and `nativeStatus()` says why; the CLI says so once.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { MaxPool2dParams } from '../backend.js';
@@ -43,6 +44,8 @@ export interface NativePlan {
   run(input: Float32Array, n: number, c: number, h: number, w: number): Promise<NativeOutput[]>;
   runSync(input: Float32Array, n: number, c: number, h: number, w: number): NativeOutput[];
   weightBytes(): number;
+  /** Frees the packed weights and activation arenas now (not at garbage collection); idempotent. */
+  dispose(): void;
 }
 
 export type Isa = 'avx512' | 'avx2' | 'portable';
@@ -158,6 +161,11 @@ export function nativeAddon(): NativeAddon | null {
     if (process.env.RESNET50_DISABLE_NATIVE === '1') {
       addon = null;
       loadError = 'disabled by RESNET50_DISABLE_NATIVE=1';
+      return addon;
+    }
+    if (!existsSync(ADDON_PATH)) {
+      addon = null;
+      loadError = `${ADDON_PATH} was not built for ${process.platform}/${process.arch} by npm install`;
       return addon;
     }
     try {

@@ -78,6 +78,13 @@ export class NativeResNet {
     return [...this.plans.values()].reduce((sum, p) => sum + p.weightBytes(), 0);
   }
 
+  /** Frees every compiled plan's native memory now; a later call compiles the plan again. */
+  dispose(): void {
+    for (const plan of [...this.plans.values(), ...this.featurePlans.values()]) plan.dispose();
+    this.plans.clear();
+    this.featurePlans.clear();
+  }
+
   private async run(x: Tensor, output: PlanOutput): Promise<Tensor> {
     const [N, C, H, W] = x.shape;
     const [result] = await this.plan(output).run(x.data, N, C, H, W);

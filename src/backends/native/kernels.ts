@@ -17,8 +17,12 @@ import { maxPoolOp, nativeAddon, nativeStatus, type NativeAddon, type NativeOp }
 function runOne(addon: NativeAddon, ops: NativeOp[], output: number, x: Tensor, flat = false): Tensor {
   const plan = new addon.Plan(ops, [output]);
   const [N, C, H, W] = flat ? [x.shape[0], x.size / x.shape[0], 1, 1] : x.shape;
-  const [result] = plan.runSync(x.data, N, C, H, W);
-  return new Tensor(result.data, result.shape);
+  try {
+    const [result] = plan.runSync(x.data, N, C, H, W);
+    return new Tensor(result.data, result.shape);
+  } finally {
+    plan.dispose();
+  }
 }
 
 /** Drops the zero channels the blocked layout padded up to a multiple of 16. */
