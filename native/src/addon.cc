@@ -276,11 +276,14 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
   // Releases the packed weights and activation arenas now instead of at garbage collection; a run
   // still in flight holds its own reference and frees them when it ends. Idempotent.
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
-    const bool last = plan_.use_count() == 1;
+    // Only a model's worth of weights is worth a trim (one-op plans of the training kernels hold none).
+    const bool trim = plan_ && plan_.use_count() == 1 && plan_->weight_bytes() >= (size_t(1) << 20);
     plan_.reset();
 #ifdef __GLIBC__
     // glibc keeps freed blocks below its (adaptive) mmap threshold in its arenas: hand them back.
-    if (last) malloc_trim(0);
+    if (trim) malloc_trim(0);
+#else
+    (void)trim;
 #endif
     return info.Env().Undefined();
   }
