@@ -89,7 +89,7 @@ function oneSentence(args: string[]): string {
 
 interface Classified {
   file: string;
-  top: { index: number; label: string; score: number }[];
+  top: { classIndex: number; label: string; score: number }[];
 }
 
 test('classify on 200 test PNGs gives the top-1 accuracy of eval and of training', () => {
@@ -97,9 +97,9 @@ test('classify on 200 test PNGs gives the top-1 accuracy of eval and of training
   assert.equal(c.status, 0, c.stderr);
   const results = JSON.parse(c.stdout) as Classified[];
   assert.equal(results.length, SAMPLES);
-  const correct = results.filter((r, i) => r.top[0].index === labels[i]).length;
+  const correct = results.filter((r, i) => r.top[0].classIndex === labels[i]).length;
   const classifyTop1 = correct / SAMPLES;
-  for (const r of results) assert.equal(r.top[0].label, FASHION_MNIST_CLASSES[r.top[0].index]);
+  for (const r of results) assert.equal(r.top[0].label, FASHION_MNIST_CLASSES[r.top[0].classIndex]);
 
   const e = runCli([
     'eval',
@@ -145,16 +145,16 @@ test('classify prints the trained class names; cam uses the same preprocessing a
   assert.equal(c.status, 0, c.stderr);
   const { top } = (JSON.parse(c.stdout) as Classified[])[0];
   assert.deepEqual(top.map((p) => p.label).sort(), [...FASHION_MNIST_CLASSES].sort());
-  assert.ok(top.some((p) => p.label === 'Ankle boot' && p.index === 9));
+  assert.ok(top.some((p) => p.label === 'Ankle boot' && p.classIndex === 9));
   const m = runCli(['cam', pngs[0], '--weights', final, '--json']);
   assert.equal(m.status, 0, m.stderr);
   const [map] = JSON.parse(m.stdout) as {
-    class: number;
+    classIndex: number;
     label: string;
     score: number;
     heatmap: { width: number };
   }[];
-  assert.equal(map.class, top[0].index);
+  assert.equal(map.classIndex, top[0].classIndex);
   assert.equal(map.label, top[0].label);
   assert.ok(Math.abs(map.score - top[0].score) < 1e-5, `cam score ${map.score} vs classify ${top[0].score}`);
   assert.equal(map.heatmap.width, 1, 'layer4 of a 32×32 input is 1×1');
