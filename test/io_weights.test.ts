@@ -141,6 +141,17 @@ test('legacy (pre-1.6) torch.save files are rejected with a re-save hint', () =>
   assertFileError(() => loadWeightsFile(path), path, /legacy PyTorch checkpoint.*torch >= 1\.6/);
 });
 
+test('a safetensors header whose length byte is 0x80 is not taken for a legacy pickle', () => {
+  // The 8-byte little-endian header length of 384 = 0x180 starts with 0x80, as a pickle does.
+  const json = JSON.stringify({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }).padEnd(384, ' ');
+  const header = Buffer.alloc(8);
+  header.writeBigUInt64LE(BigInt(json.length));
+  const data = Buffer.from(new Float32Array([1.5, -2]).buffer);
+  const path = writeTmp('len80.bin', Buffer.concat([header, Buffer.from(json), data]));
+  assert.equal(readFileSync(path)[0], 0x80);
+  assert.deepEqual(Array.from(loadWeightsFile(path).get('w')!.data), [1.5, -2]);
+});
+
 test('a zip cut in half or with corrupt data gives a clear error', () => {
   const full = readFileSync(fixture('small.pth'));
   const half = writeTmp('half.pth', full.subarray(0, full.length >> 1));

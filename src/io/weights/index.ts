@@ -37,9 +37,10 @@ export type WeightsFormat = 'safetensors' | 'torch';
 /** Identifies the format from the first bytes; throws FileFormatError for anything else. */
 export function detectWeightsFormat(head: Uint8Array, path: string): WeightsFormat {
   if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 0x03 || head[2] === 0x05)) return 'torch';
+  // A safetensors header (an 8-byte length, then '{') first: its length's low byte may well be 0x80.
+  if (head.length > 8 && head[8] === 0x7b) return 'safetensors';
   if (head[0] === 0x80) throw legacyCheckpointError(path);
-  if ((head.length > 8 && head[8] === 0x7b) || extname(path).toLowerCase() === '.safetensors')
-    return 'safetensors';
+  if (extname(path).toLowerCase() === '.safetensors') return 'safetensors';
   throw new FileFormatError(
     `${path}: unknown weights format (expected a .safetensors file or a PyTorch .pth/.pt checkpoint).`,
   );
