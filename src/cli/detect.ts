@@ -98,7 +98,15 @@ ${batchHelp('{"file","detections":[{"classIndex","label","score","box":[x0,y0,x1
     }
     await detectImages(
       files,
-      { weights, weightsBackbone, model, backend, threshold, out: outPaths, onFailure: (failure) => output.failure(failure) },
+      {
+        weights,
+        weightsBackbone,
+        model,
+        backend,
+        threshold,
+        out: outPaths,
+        onFailure: (failure) => output.failure(failure),
+      },
       ({ index, result }) => {
         output.result(result.file, result);
         if (outPaths !== undefined) output.note(`wrote ${outPaths[index]}`);

@@ -417,17 +417,17 @@ export class DataLoader {
     const pool = this.pool;
     const inFlight: { indices: Int32Array; result: Promise<BatchData> }[] = [];
     let next = startBatch;
-    try {
-      for (let b = startBatch; b < count; b++) {
-        while (next < count && next <= b + this.prefetch) {
-          const indices = slice(next++);
-          inFlight.push({ indices, result: pool.run(indices, this.seed, epoch) });
-        }
-        const head = inFlight.shift() as { indices: Int32Array; result: Promise<BatchData> };
-        yield this.assemble(await head.result, head.indices, b);
+    for (let b = startBatch; b < count; b++) {
+      while (next < count && next <= b + this.prefetch) {
+        const indices = slice(next++);
+        const result = pool.run(indices, this.seed, epoch);
+        // A batch that fails while the caller is still busy with an earlier one is not an
+        // unhandled rejection (which ends a worker thread): it is thrown when its turn comes.
+        result.catch(() => undefined);
+        inFlight.push({ indices, result });
       }
-    } finally {
-      for (const f of inFlight) f.result.catch(() => undefined);
+      const head = inFlight.shift() as { indices: Int32Array; result: Promise<BatchData> };
+      yield this.assemble(await head.result, head.indices, b);
     }
   }
 

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { checkThreads } from '../../limits.js';
 import type { MaxPool2dParams } from '../backend.js';
 
 /** Float32 values inside a file (little-endian), which the engine reads itself. */
@@ -168,9 +169,17 @@ export function nativeAddon(): NativeAddon | null {
       loadError = `${ADDON_PATH} was not built for ${process.platform}/${process.arch} by npm install`;
       return addon;
     }
+    const threads = Number(process.env.RESNET50_THREADS ?? 0);
+    if (threads !== 0) checkThreads('$RESNET50_THREADS', threads);
     try {
-      addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
-      const threads = Number(process.env.RESNET50_THREADS ?? 0);
+      const loaded = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+      // The engine starts one OS thread per requested thread: refuse counts the machine cannot hold.
+      const configure = loaded.configure.bind(loaded);
+      loaded.configure = (options) => {
+        if (options?.threads !== undefined && options.threads !== 0) checkThreads('threads', options.threads);
+        return configure(options);
+      };
+      addon = loaded;
       const isa = process.env.RESNET50_ISA as Isa | undefined;
       if (threads > 0 || isa !== undefined) addon.configure({ threads, isa });
     } catch (e) {
