@@ -123,6 +123,13 @@ test('tampered checkpoints are refused on --resume naming the file and the key',
       /last\.safetensors: checkpoint metadata 'epochProgress' is malformed\.$/,
     ],
     [
+      'a step count that does not match the epochs',
+      (_t, meta) => {
+        meta.step = '7';
+      },
+      /last\.safetensors: checkpoint metadata 'step' 7 does not match epoch 1 of 1 steps and 0 more\.$/,
+    ],
+    [
       'metadata that is not JSON',
       (_t, meta) => {
         meta.options = '{"workers": ';

@@ -9,6 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { deserializeError, ShapeError, UserError, type SerializedError } from '../errors.js';
+import { checkWorkers } from '../limits.js';
 import { readImage } from '../io/image.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -352,7 +353,7 @@ export class DataLoader {
     if (!Number.isSafeInteger(seed)) throw new UserError(`Invalid seed ${seed}: expected an integer.`);
     const spec = isDataset(dataset) ? null : dataset;
     const workers = options.workers ?? (spec ? 1 : 0);
-    checkCount('number of workers', workers, 0);
+    checkWorkers('workers', workers);
     const prefetch = options.prefetch ?? 2;
     checkCount('prefetch', prefetch, 0);
     if (!spec && workers > 0) {

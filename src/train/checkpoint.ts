@@ -218,7 +218,11 @@ function parseMeta(path: string, md: Record<string, string>): CheckpointMeta {
     throw new FileFormatError(`${path}: checkpoint metadata 'scheduler' is malformed.`);
   }
   if (!isObject(options)) throw new FileFormatError(`${path}: checkpoint metadata 'options' is malformed.`);
-  if (!Array.isArray(metrics) || !metrics.every(isObject)) {
+  if (typeof options.data !== 'string' && options.data !== undefined) {
+    throw new FileFormatError(`${path}: checkpoint metadata 'options' has a 'data' that is not a path.`);
+  }
+  const isMetric = (v: JsonValue): boolean => v === null || isFiniteNumber(v);
+  if (!Array.isArray(metrics) || !metrics.every((m) => isObject(m) && Object.values(m).every(isMetric))) {
     throw new FileFormatError(`${path}: checkpoint metadata 'metrics' is malformed.`);
   }
   const progressKeys = ['steps', 'lossSum', 'correct', 'seen', 'trainSeconds', 'seconds'] as const;
@@ -232,11 +236,29 @@ function parseMeta(path: string, md: Record<string, string>): CheckpointMeta {
   ) {
     throw new FileFormatError(`${path}: checkpoint metadata 'epochProgress' is malformed.`);
   }
+  const epoch = parseCount(path, 'epoch', md.epoch);
+  const step = parseCount(path, 'step', md.step);
+  const stepsPerEpoch = md.version === '1' ? null : parseCount(path, 'stepsPerEpoch', md.stepsPerEpoch);
+  const epochProgress = progress === null ? null : (progress as unknown as EpochProgress);
+  if (stepsPerEpoch !== null) {
+    // Every epoch has stepsPerEpoch steps: the counts of a version-2 checkpoint agree.
+    const inEpoch = epochProgress?.steps ?? 0;
+    if (inEpoch > stepsPerEpoch) {
+      throw new FileFormatError(
+        `${path}: checkpoint metadata 'epochProgress' has ${inEpoch} steps, more than the ${stepsPerEpoch} of an epoch.`,
+      );
+    }
+    if (step !== epoch * stepsPerEpoch + inEpoch) {
+      throw new FileFormatError(
+        `${path}: checkpoint metadata 'step' ${step} does not match epoch ${epoch} of ${stepsPerEpoch} steps and ${inEpoch} more.`,
+      );
+    }
+  }
   return {
-    epoch: parseCount(path, 'epoch', md.epoch),
-    step: parseCount(path, 'step', md.step),
-    stepsPerEpoch: md.version === '1' ? null : parseCount(path, 'stepsPerEpoch', md.stepsPerEpoch),
-    epochProgress: progress === null ? null : (progress as unknown as EpochProgress),
+    epoch,
+    step,
+    stepsPerEpoch,
+    epochProgress,
     seed: parseCount(path, 'seed', md.seed ?? '0'),
     arch: md.arch ?? '',
     classes: classes as string[],
