@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { FileFormatError } from '../../errors.js';
 import { checkThreads } from '../../limits.js';
 import type { MaxPool2dParams } from '../backend.js';
 
@@ -178,6 +179,21 @@ export function nativeAddon(): NativeAddon | null {
       loaded.configure = (options) => {
         if (options?.threads !== undefined && options.threads !== 0) checkThreads('threads', options.threads);
         return configure(options);
+      };
+      // A weights file that changed or shrank after it was indexed: one sentence naming file and key.
+      const Plan = loaded.Plan;
+      loaded.Plan = class extends Plan {
+        constructor(ops: NativeOp[], outputs: number[]) {
+          try {
+            super(ops, outputs);
+          } catch (e) {
+            const m = /^(.+): cannot read tensor data for '(.+)'$/.exec((e as Error).message);
+            if (m === null) throw e;
+            throw new FileFormatError(
+              `${m[1]}: cannot read the data of tensor '${m[2]}' (the file changed or is truncated).`,
+            );
+          }
+        }
       };
       addon = loaded;
       const isa = process.env.RESNET50_ISA as Isa | undefined;
