@@ -81,7 +81,10 @@ export function activationBudgetBytes(): number {
   return Math.floor(totalmem() * MEMORY_FRACTION);
 }
 
-const gb = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GB`;
+const gb = (bytes: number): string => {
+  const v = bytes / 2 ** 30;
+  return `${v.toFixed(v < 1 ? 2 : v < 100 ? 1 : 0)} GB`;
+};
 
 /**
  * Refuses a batch whose activations would not fit: `names` words the batch size and the input size
