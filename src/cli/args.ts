@@ -1,6 +1,8 @@
 /** Flag parsing for the CLI on top of node:util parseArgs: unknown flags and bad values are UserErrors. */
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
+import { checkActivationMemory, checkInputSize, checkThreads, checkWorkers } from '../limits.js';
+import { ARCHITECTURES, type ArchName } from '../model/resnet.js';
 
 export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
@@ -106,7 +108,62 @@ export function sizeFlag(values: Record<string, unknown>, name: string, fallback
   if (raw === undefined) return [fallback, fallback];
   const m = /^(\d+)(?:[x×](\d+))?$/.exec(raw);
   if (m === null) throw new UsageError(`--${name} must be a size like 224 or 231x257, got '${raw}'.`);
-  return [Number(m[1]), Number(m[2] ?? m[1])];
+  const size: [number, number] = [Number(m[1]), Number(m[2] ?? m[1])];
+  for (const side of size) asUsage(() => checkInputSize(`--${name}`, side));
+  return size;
+}
+
+/** A limit of src/limits.ts broken by a flag: a usage error (exit 2) naming the flag. */
+function asUsage(check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    if (e instanceof UserError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** An image-size flag in pixels (`--input-size`, `--size`): at least `min`, at most MAX_INPUT_SIZE. */
+export function inputSizeFlag(
+  values: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min: number,
+): number {
+  const v = intFlag(values, name, fallback, min);
+  asUsage(() => checkInputSize(`--${name}`, v, min));
+  return v;
+}
+
+/** `--threads` of the native engine, bounded by the cores (undefined when absent). */
+export function threadsFlag(values: Record<string, unknown>): number | undefined {
+  if (stringFlag(values, 'threads') === undefined) return undefined;
+  const v = intFlag(values, 'threads', 1);
+  asUsage(() => checkThreads('--threads', v));
+  return v;
+}
+
+/** `--workers` (data-loader threads), 0 to MAX_WORKERS. */
+export function workersFlag(values: Record<string, unknown>, fallback: number): number {
+  const v = intFlag(values, 'workers', fallback, 0);
+  asUsage(() => checkWorkers('--workers', v));
+  return v;
+}
+
+/** Refuses a `--batch` whose activations at the given size would not fit in memory. */
+export function checkBatchFlags(
+  arch: ArchName,
+  batch: number,
+  [height, width]: readonly [number, number],
+  training: boolean,
+  sizeFlagName: string,
+): void {
+  asUsage(() =>
+    checkActivationMemory(arch, ARCHITECTURES[arch], batch, height, width, training, {
+      batch: '--batch',
+      size: `--${sizeFlagName}`,
+    }),
+  );
 }
 
 export function requirePositionals(command: string, positionals: string[], min: number, what: string): void {

@@ -6,7 +6,7 @@ import { checkArch, loadModel } from '../tasks/pretrained.js';
 import { createRunner } from '../tasks/runner.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ShapeError } from '../errors.js';
-import { intFlag, sizeFlag, stringFlag, UsageError, type Command } from './args.js';
+import { checkBatchFlags, intFlag, sizeFlag, stringFlag, threadsFlag, type Command } from './args.js';
 
 export interface BenchResult {
   backend: string;
@@ -63,6 +63,8 @@ the values).
         `--input ${height}x${width} is smaller than the ${MIN_INPUT_SIZE}×${MIN_INPUT_SIZE} minimum of ResNet.`,
       );
     }
+    checkBatchFlags(arch, batch, [height, width], false, 'input');
+    const threadsWanted = threadsFlag(values);
     const weights = stringFlag(values, 'weights');
     const model = weights === undefined ? resnet(arch) : (await loadModel({ arch, weights })).model;
     const runner = createRunner(model, stringFlag(values, 'backend'));
@@ -71,10 +73,7 @@ the values).
     let isa = 'typescript';
     const addon = nativeAddon();
     if (!js && addon !== null) {
-      const t = stringFlag(values, 'threads');
-      if (t !== undefined && !(Number(t) >= 1))
-        throw new UsageError(`--threads must be a positive integer, got '${t}'.`);
-      ({ threads, isa } = addon.configure(t === undefined ? {} : { threads: Number(t) }));
+      ({ threads, isa } = addon.configure(threadsWanted === undefined ? {} : { threads: threadsWanted }));
     }
     const result = await benchmark(runner.forward, model, arch, {
       batch,

@@ -15,7 +15,15 @@ import {
 import { checkThreshold, DEFAULT_BOX_THRESHOLD } from '../tasks/cam_box.js';
 import { readLabelsFile } from '../tasks/labels.js';
 import { resolveBackend } from '../tasks/runner.js';
-import { choiceFlag, intFlag, numberFlag, stringFlag, UsageError, type Command } from './args.js';
+import {
+  choiceFlag,
+  inputSizeFlag,
+  intFlag,
+  numberFlag,
+  stringFlag,
+  UsageError,
+  type Command,
+} from './args.js';
 import {
   BATCH_FLAGS,
   BatchOutput,
@@ -91,7 +99,7 @@ in original pixels, x1/y1 exclusive.`)}`,
     checkCamOptions(method, layer);
     const threshold = numberFlag(values, 'threshold') ?? DEFAULT_BOX_THRESHOLD;
     checkThreshold(threshold);
-    const size = values.size === undefined ? undefined : intFlag(values, 'size', 0, MIN_INPUT_SIZE);
+    const size = values.size === undefined ? undefined : inputSizeFlag(values, 'size', 0, MIN_INPUT_SIZE);
     const classIndex = values.class === undefined ? undefined : intFlag(values, 'class', 0, 0);
     const out = stringFlag(values, 'out');
     if (out !== undefined && extname(out).toLowerCase() !== '.png') {

@@ -14,7 +14,15 @@ import { isCheckpointMetadata, readCheckpoint, readCheckpointMeta } from '../tra
 import { evaluate, resolveEvalData } from '../train/trainer.js';
 import { UserError } from '../errors.js';
 import { confusionClasses, MAX_CONFUSION_CLASSES, writeConfusionMatrix } from '../viz/plot.js';
-import { intFlag, stringFlag, UsageError, type Command } from './args.js';
+import {
+  checkBatchFlags,
+  inputSizeFlag,
+  intFlag,
+  stringFlag,
+  UsageError,
+  workersFlag,
+  type Command,
+} from './args.js';
 
 interface EvalModel {
   model: ResNet;
@@ -89,15 +97,16 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
     if (archFlag !== undefined) checkArch(archFlag);
     const batchSize = intFlag(values, 'batch', 32);
     const sizeFlag =
-      stringFlag(values, 'input-size') === undefined ? null : intFlag(values, 'input-size', 224, 32);
+      stringFlag(values, 'input-size') === undefined ? null : inputSizeFlag(values, 'input-size', 224, 32);
     const samples = stringFlag(values, 'samples') === undefined ? null : intFlag(values, 'samples', 1);
-    const workers = intFlag(values, 'workers', 1, 0);
+    const workers = workersFlag(values, 1);
     const out = stringFlag(values, 'out') ?? 'confusion.png';
     const backendFlag = stringFlag(values, 'backend');
     resolveBackend(backendFlag);
 
     const { model, arch, inputSize } = await modelFromWeights(weights, archFlag);
     const split = resolveEvalData(data, { inputSize: sizeFlag ?? inputSize, samples });
+    checkBatchFlags(arch, batchSize, [split.inputSize, split.inputSize], false, 'input-size');
     const numClasses = model.options.numClasses;
     if (numClasses !== split.classes.length) {
       throw new UserError(

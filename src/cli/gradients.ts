@@ -15,7 +15,15 @@ import {
   type NetworkStudy,
 } from '../train/gradient_study.js';
 import { writeLineChart, type LineChart } from '../viz/plot.js';
-import { intFlag, stringFlag, numberFlag, UsageError, type Command } from './args.js';
+import {
+  checkBatchFlags,
+  inputSizeFlag,
+  intFlag,
+  stringFlag,
+  numberFlag,
+  UsageError,
+  type Command,
+} from './args.js';
 
 /** `resnet50` → `ResNet-50`, `plain50` → `plain-50`. */
 function displayName(name: string): string {
@@ -156,7 +164,8 @@ Writes into DIR:
     const arch = checkArch(stringFlag(values, 'arch') ?? 'resnet50');
     const steps = intFlag(values, 'steps', 30);
     const batch = intFlag(values, 'batch', 8, 2);
-    const inputSize = intFlag(values, 'input-size', 64, 32);
+    const inputSize = inputSizeFlag(values, 'input-size', 64, 32);
+    checkBatchFlags(arch, batch, [inputSize, inputSize], true, 'input-size');
     const lr = numberFlag(values, 'lr', { min: 0, above: true }) ?? 0.01;
     const seed = intFlag(values, 'seed', 0, 0);
     const dataFlag = stringFlag(values, 'data') ?? 'synthetic';

@@ -13,6 +13,8 @@ import {
   findRunConflict,
   FREEZE_MODES,
   OPTIMIZERS,
+  resolveData,
+  resolveTrainOptions,
   SCHEDULES,
   train,
   type TrainEvent,
@@ -21,7 +23,17 @@ import {
 } from '../train/trainer.js';
 import { checkArch } from '../tasks/pretrained.js';
 import { resolveBackend } from '../tasks/runner.js';
-import { choiceFlag, intFlag, numberFlag, stringFlag, UsageError, type Command } from './args.js';
+import {
+  checkBatchFlags,
+  choiceFlag,
+  inputSizeFlag,
+  intFlag,
+  numberFlag,
+  stringFlag,
+  UsageError,
+  workersFlag,
+  type Command,
+} from './args.js';
 
 function optionalInt(values: Record<string, unknown>, name: string, min = 1): number | undefined {
   return stringFlag(values, name) === undefined ? undefined : intFlag(values, name, min, min);
@@ -268,6 +280,11 @@ A loss that is not finite stops the run with exit 1, naming the step; the last c
       throw new UsageError('--resume needs --out RUNDIR (the run to continue).');
     if (data === undefined && resume && out !== undefined) {
       const last = join(out, 'last.safetensors');
+      if (!existsSync(last) && existsSync(out)) {
+        throw new UsageError(
+          `no checkpoint yet in ${out} (the run stopped before its first save); start it again with its --data and flags (with or without --resume).`,
+        );
+      }
       if (!existsSync(last))
         throw new UserError(describeRunConflict({ kind: 'nothing to resume', path: last }));
       const saved = readCheckpointMeta(last).options.data;
@@ -277,7 +294,10 @@ A loss that is not finite stops the run with exit 1, naming the step; the last c
       throw new UsageError("train: --data DIR|idx:DIR is required (see 'resnet50 train --help').");
     const arch = stringFlag(values, 'arch');
     if (arch !== undefined) checkArch(arch);
-    const inputSize = optionalInt(values, 'input-size', 32);
+    const inputSize =
+      stringFlag(values, 'input-size') === undefined
+        ? undefined
+        : inputSizeFlag(values, 'input-size', 32, 32);
     const backend = stringFlag(values, 'backend');
     resolveBackend(backend);
     const options: TrainOptions & { backend?: string } = {
@@ -319,7 +339,7 @@ A loss that is not finite stops the run with exit 1, naming the step; the last c
       stepsPerEpoch: optionalInt(values, 'steps-per-epoch'),
       trainSamples: optionalInt(values, 'train-samples'),
       evalSamples: optionalInt(values, 'eval-samples'),
-      workers: optionalInt(values, 'workers', 0),
+      workers: stringFlag(values, 'workers') === undefined ? undefined : workersFlag(values, 0),
       out,
       keepCheckpoints: optionalInt(values, 'keep-checkpoints', 0),
       resume,
@@ -334,6 +354,13 @@ A loss that is not finite stops the run with exit 1, naming the step; the last c
     if (out !== undefined) {
       const conflict = findRunConflict({ ...options, out });
       if (conflict !== null) throw new UserError(describeRunConflict(conflict, flag));
+    }
+    if (!resume) {
+      // The data and the memory a step takes are checked before the run directory is touched.
+      const resolved = resolveTrainOptions(options);
+      const split = resolveData(resolved.data, resolved);
+      const size: [number, number] = [split.inputSize, split.inputSize];
+      checkBatchFlags(resolved.arch, resolved.batchSize, size, true, 'input-size');
     }
     const printer = progressPrinter();
     const run = await trainUntilSignalled(options, printer);

@@ -9,6 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { deserializeError, ShapeError, UserError, type SerializedError } from '../errors.js';
+import { checkWorkers } from '../limits.js';
 import { readImage } from '../io/image.js';
 import { Rng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -352,7 +353,7 @@ export class DataLoader {
     if (!Number.isSafeInteger(seed)) throw new UserError(`Invalid seed ${seed}: expected an integer.`);
     const spec = isDataset(dataset) ? null : dataset;
     const workers = options.workers ?? (spec ? 1 : 0);
-    checkCount('number of workers', workers, 0);
+    checkWorkers('workers', workers);
     const prefetch = options.prefetch ?? 2;
     checkCount('prefetch', prefetch, 0);
     if (!spec && workers > 0) {
@@ -417,17 +418,17 @@ export class DataLoader {
     const pool = this.pool;
     const inFlight: { indices: Int32Array; result: Promise<BatchData> }[] = [];
     let next = startBatch;
-    try {
-      for (let b = startBatch; b < count; b++) {
-        while (next < count && next <= b + this.prefetch) {
-          const indices = slice(next++);
-          inFlight.push({ indices, result: pool.run(indices, this.seed, epoch) });
-        }
-        const head = inFlight.shift() as { indices: Int32Array; result: Promise<BatchData> };
-        yield this.assemble(await head.result, head.indices, b);
+    for (let b = startBatch; b < count; b++) {
+      while (next < count && next <= b + this.prefetch) {
+        const indices = slice(next++);
+        const result = pool.run(indices, this.seed, epoch);
+        // A batch that fails while the caller is still busy with an earlier one is not an
+        // unhandled rejection (which ends a worker thread): it is thrown when its turn comes.
+        result.catch(() => undefined);
+        inFlight.push({ indices, result });
       }
-    } finally {
-      for (const f of inFlight) f.result.catch(() => undefined);
+      const head = inFlight.shift() as { indices: Int32Array; result: Promise<BatchData> };
+      yield this.assemble(await head.result, head.indices, b);
     }
   }
 

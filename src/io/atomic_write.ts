@@ -26,19 +26,40 @@ export function copyFileAtomic(from: string, path: string): void {
   replaceAtomic(path, (tmp) => copyFileSync(from, tmp));
 }
 
+/** The name of replaceAtomic's temp files: `.<name>.<pid>.<8 hex digits>.tmp`. */
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
- * Removes the temp files of writes by this process that never finished in `dir` (a writer thread
- * was terminated mid-write). Call it only once no writer of this process is running.
+ * Removes the temp files of writes that never finished in `dir` and returns their names: `own`,
+ * those of this process (a writer thread was terminated mid-write; call it only once no writer of
+ * this process is running); `stale`, those of processes that are gone (killed mid-write).
  */
-export function removeUnfinishedWrites(dir: string): void {
+export function removeUnfinishedWrites(dir: string, which: 'own' | 'stale' = 'own'): string[] {
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
-    return;
+    return [];
   }
-  const own = new RegExp(`^\\..+\\.${process.pid}\\.[0-9a-f]{8}\\.tmp$`);
-  for (const name of names) if (own.test(name)) rmSync(join(dir, name), { force: true });
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (m === null) continue;
+    const pid = Number(m[1]);
+    if (which === 'own' ? pid !== process.pid : pid === process.pid || isRunning(pid)) continue;
+    rmSync(join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 function replaceAtomic(path: string, fill: (tmp: string) => void): void {

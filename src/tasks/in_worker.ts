@@ -15,7 +15,7 @@
  * terminates the worker at once and rejects with the signal's reason once the thread is gone.
  */
 import { Worker } from 'node:worker_threads';
-import { deserializeError, type SerializedError } from '../errors.js';
+import { deserializeError, serializeError, type SerializedError } from '../errors.js';
 
 /** Jobs the worker knows (see in_worker_entry.ts). */
 export type WorkerJob = 'train' | 'gradients' | 'cam' | 'detect';
@@ -96,7 +96,10 @@ export function runInWorker<R, E>(
         settle(() => reject(stopError ?? deserializeError(msg.error, JOB_NAMES[job])));
       }
     });
-    worker.on('error', (err) => settle(() => reject(stopError ?? err)));
+    // An error the job did not catch: user errors keep their class (one sentence), others their stack.
+    worker.on('error', (err) =>
+      settle(() => reject(stopError ?? deserializeError(serializeError(err), JOB_NAMES[job]))),
+    );
     worker.on('exit', (code) =>
       settle(() => reject(stopError ?? new Error(`${JOB_NAMES[job]} exited with code ${code}.`))),
     );

@@ -18,6 +18,7 @@
  * Files are written atomically (temp file + rename, by saveWeightsFile).
  */
 import { FileFormatError, StateDictError } from '../errors.js';
+import { firstNonFinite } from '../tensor/finite.js';
 import { readSafetensors, readSafetensorsMetadata, saveWeightsFile } from '../io/weights/index.js';
 import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -157,6 +158,33 @@ function isObject(v: JsonValue): v is { [key: string]: JsonValue } {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+const isFiniteNumber = (v: JsonValue): boolean => typeof v === 'number' && Number.isFinite(v);
+
+/** A hyperparameter as the optimizers keep them: a number, a flag or a list of numbers. */
+const isHyper = (v: JsonValue): boolean =>
+  isFiniteNumber(v) || typeof v === 'boolean' || (Array.isArray(v) && v.every(isFiniteNumber));
+
+/** True when `v` has the shape of OptimizerMeta (names, hyperparameters and scalars of the right types). */
+function isOptimizerMeta(v: JsonValue): boolean {
+  return (
+    isObject(v) &&
+    typeof v.type === 'string' &&
+    Array.isArray(v.paramGroups) &&
+    v.paramGroups.every(
+      (g) =>
+        isObject(g) &&
+        Array.isArray(g.params) &&
+        g.params.every((p) => typeof p === 'string') &&
+        isObject(g.hyper) &&
+        Object.values(g.hyper).every(isHyper),
+    ) &&
+    isObject(v.scalars ?? null) &&
+    Object.values(v.scalars as { [key: string]: JsonValue }).every(
+      (s) => isObject(s) && Object.values(s).every(isFiniteNumber),
+    )
+  );
+}
+
 /** Reads and checks the metadata of a checkpoint file (the header only). */
 export function readCheckpointMeta(path: string): CheckpointMeta {
   return parseMeta(path, readSafetensorsMetadata(path));
@@ -180,34 +208,58 @@ function parseMeta(path: string, md: Record<string, string>): CheckpointMeta {
   if (!Array.isArray(classes) || !classes.every((c) => typeof c === 'string')) {
     throw new FileFormatError(`${path}: checkpoint metadata 'classes' is not a list of names.`);
   }
-  if (
-    !isObject(optimizer) ||
-    typeof optimizer.type !== 'string' ||
-    !Array.isArray(optimizer.paramGroups) ||
-    !isObject(optimizer.scalars ?? null)
-  ) {
+  if (!isOptimizerMeta(optimizer) || !isObject(optimizer)) {
     throw new FileFormatError(`${path}: checkpoint metadata 'optimizer' is malformed.`);
   }
-  if (scheduler !== null && !(isObject(scheduler) && typeof scheduler.step === 'number')) {
+  if (
+    scheduler !== null &&
+    !(isObject(scheduler) && Number.isSafeInteger(scheduler.step) && (scheduler.step as number) >= 0)
+  ) {
     throw new FileFormatError(`${path}: checkpoint metadata 'scheduler' is malformed.`);
   }
   if (!isObject(options)) throw new FileFormatError(`${path}: checkpoint metadata 'options' is malformed.`);
-  if (!Array.isArray(metrics) || !metrics.every(isObject)) {
+  if (typeof options.data !== 'string' && options.data !== undefined) {
+    throw new FileFormatError(`${path}: checkpoint metadata 'options' has a 'data' that is not a path.`);
+  }
+  const isMetric = (v: JsonValue): boolean => v === null || isFiniteNumber(v);
+  if (!Array.isArray(metrics) || !metrics.every((m) => isObject(m) && Object.values(m).every(isMetric))) {
     throw new FileFormatError(`${path}: checkpoint metadata 'metrics' is malformed.`);
   }
   const progressKeys = ['steps', 'lossSum', 'correct', 'seen', 'trainSeconds', 'seconds'] as const;
   if (
     progress !== null &&
-    !(isObject(progress) && progressKeys.every((k) => typeof progress[k] === 'number'))
+    !(
+      isObject(progress) &&
+      progressKeys.every((k) => isFiniteNumber(progress[k]) && (progress[k] as number) >= 0) &&
+      Number.isSafeInteger(progress.steps)
+    )
   ) {
     throw new FileFormatError(`${path}: checkpoint metadata 'epochProgress' is malformed.`);
   }
+  const epoch = parseCount(path, 'epoch', md.epoch);
+  const step = parseCount(path, 'step', md.step);
+  const stepsPerEpoch = md.version === '1' ? null : parseCount(path, 'stepsPerEpoch', md.stepsPerEpoch);
+  const epochProgress = progress === null ? null : (progress as unknown as EpochProgress);
+  if (stepsPerEpoch !== null) {
+    // Every epoch has stepsPerEpoch steps: the counts of a version-2 checkpoint agree.
+    const inEpoch = epochProgress?.steps ?? 0;
+    if (inEpoch > stepsPerEpoch) {
+      throw new FileFormatError(
+        `${path}: checkpoint metadata 'epochProgress' has ${inEpoch} steps, more than the ${stepsPerEpoch} of an epoch.`,
+      );
+    }
+    if (step !== epoch * stepsPerEpoch + inEpoch) {
+      throw new FileFormatError(
+        `${path}: checkpoint metadata 'step' ${step} does not match epoch ${epoch} of ${stepsPerEpoch} steps and ${inEpoch} more.`,
+      );
+    }
+  }
   return {
-    epoch: parseCount(path, 'epoch', md.epoch),
-    step: parseCount(path, 'step', md.step),
-    stepsPerEpoch: md.version === '1' ? null : parseCount(path, 'stepsPerEpoch', md.stepsPerEpoch),
-    epochProgress: progress === null ? null : (progress as unknown as EpochProgress),
-    seed: Number(md.seed ?? 0),
+    epoch,
+    step,
+    stepsPerEpoch,
+    epochProgress,
+    seed: parseCount(path, 'seed', md.seed ?? '0'),
     arch: md.arch ?? '',
     classes: classes as string[],
     optimizer: optimizer as unknown as OptimizerMeta,
@@ -224,6 +276,12 @@ export function readCheckpoint(path: string): CheckpointContents {
   const modelState = new Map<string, Tensor>();
   const state: Record<string, ParamState> = {};
   for (const [key, t] of tensors) {
+    const bad = firstNonFinite(t.data);
+    if (bad >= 0) {
+      throw new FileFormatError(
+        `${path}: tensor '${key}' is not finite (${t.data[bad]} at element ${bad}); the checkpoint cannot be used.`,
+      );
+    }
     if (!key.startsWith(OPTIMIZER_PREFIX)) {
       modelState.set(key, t);
       continue;
@@ -248,6 +306,32 @@ export function checkpointModelState(path: string): Map<string, Tensor> {
   return readCheckpoint(path).modelState;
 }
 
+/** The buffers each optimizer keeps per parameter once it has stepped (see optim.ts). */
+function requiredState(type: string, hyper: Record<string, HyperValue>): string[] {
+  if (type === 'SGD') return hyper.momentum === 0 ? [] : ['momentumBuffer'];
+  if (type === 'AdamW')
+    return ['step', 'expAvg', 'expAvgSq', ...(hyper.amsgrad === true ? ['maxExpAvgSq'] : [])];
+  return [];
+}
+
+/**
+ * Refuses the optimizer state of a checkpoint taken after some steps that lacks a parameter's
+ * buffers: resuming would silently restart momentum (or Adam's moments) from zero.
+ */
+function checkOptimizerState(path: string, state: OptimizerState, step: number): void {
+  for (const group of state.paramGroups) {
+    const keys = requiredState(state.optimizer, group.hyper);
+    for (const name of group.params) {
+      const missing = keys.find((key) => state.state[name]?.[key] === undefined);
+      if (missing !== undefined) {
+        throw new StateDictError(
+          `${path}: the optimizer state of ${name} has no '${missing}' after ${step} steps; the checkpoint is incomplete and cannot be resumed.`,
+        );
+      }
+    }
+  }
+}
+
 /**
  * Restores a checkpoint into a model (strict state dict), an optimizer (buffers, scalar state and
  * group hyperparameters) and a scheduler (its step, which resets the lrs); returns the meta with
@@ -260,6 +344,7 @@ export function loadCheckpoint(
   const { meta, modelState, optimizerState } = readCheckpoint(path);
   target.model.loadStateDict(modelState, { source: path });
   if (target.optimizer !== undefined) {
+    if (meta.step > 0) checkOptimizerState(path, optimizerState, meta.step);
     try {
       target.optimizer.loadStateDict(optimizerState);
     } catch (e) {

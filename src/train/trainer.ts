@@ -28,9 +28,10 @@ import { FASHION_MNIST_MEAN, FASHION_MNIST_STD, idxFilePath } from '../data/idx.
 import { resolveIdxSource } from '../data/datasets.js';
 import { scanImageFolder } from '../data/image_folder.js';
 import { DataLoader, describeDataset, type DatasetSpec } from '../data/loader.js';
-import { StateDictError, UserError } from '../errors.js';
+import { FileFormatError, StateDictError, UserError } from '../errors.js';
 import { loadWeightsFile, saveWeightsFile } from '../io/weights/index.js';
-import { resnet, type ArchName, type ResNet } from '../model/resnet.js';
+import { checkActivationMemory, checkInputSize, checkWorkers } from '../limits.js';
+import { ARCHITECTURES, resnet, type ArchName, type ResNet } from '../model/resnet.js';
 import { BatchNorm2d } from '../nn/layers.js';
 import type { ParamRef } from '../nn/module.js';
 import * as ops from '../ops/index.js';
@@ -319,12 +320,12 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
   }
   checkNumber('labelSmoothing', r.labelSmoothing, 0, false, 1);
   if (r.clip !== null) checkNumber('clip', r.clip, Number.MIN_VALUE, false);
-  if (r.inputSize !== null) checkNumber('inputSize', r.inputSize, 32, true);
+  if (r.inputSize !== null) checkInputSize('inputSize', r.inputSize, 32);
   checkChoice('augment', r.augment, AUGMENTS);
   if (typeof r.shuffle !== 'boolean') fail(`Invalid shuffle ${String(r.shuffle)}: expected true or false.`);
   checkNumber('seed', r.seed, 0, true, Number.MAX_SAFE_INTEGER);
   checkChoice('freeze', r.freeze, FREEZE_MODES);
-  checkNumber('workers', r.workers, 0, true);
+  checkWorkers('workers', r.workers);
   checkNumber('keepCheckpoints', r.keepCheckpoints, 0, true);
   return r;
 }
@@ -710,7 +711,8 @@ export function findRunConflict(options: TrainOptions & { out: string }): RunCon
   const lastPath = join(runDir, 'last.safetensors');
   const exists = existsSync(lastPath);
   if (options.resume !== true) return exists ? { kind: 'occupied', runDir } : null;
-  if (!exists) return { kind: 'nothing to resume', path: lastPath };
+  // A run stopped before its first checkpoint starts again from scratch (trainOn says so).
+  if (!exists) return existsSync(runDir) ? null : { kind: 'nothing to resume', path: lastPath };
   const meta = readCheckpointMeta(lastPath);
   const saved = meta.options;
   const given = new Map<string, unknown>(Object.entries(options));
@@ -758,14 +760,22 @@ export function describeRunConflict(
 /** Options to use when resuming: the checkpoint's, with those a resumed run may change from the call. */
 function resumeOptions(meta: CheckpointMeta, call: TrainOptions, out: string): ResolvedTrainOptions {
   const saved = meta.options as unknown as TrainOptions;
-  return resolveTrainOptions({
-    ...saved,
-    epochs: call.epochs ?? saved.epochs,
-    data: call.data ?? saved.data,
-    workers: call.workers ?? saved.workers,
-    keepCheckpoints: call.keepCheckpoints ?? saved.keepCheckpoints,
-    out,
-  });
+  try {
+    return resolveTrainOptions({
+      ...saved,
+      epochs: call.epochs ?? saved.epochs,
+      data: call.data ?? saved.data,
+      workers: call.workers ?? saved.workers,
+      keepCheckpoints: call.keepCheckpoints ?? saved.keepCheckpoints,
+      out,
+    });
+  } catch (e) {
+    // Saved options pass the same checks and limits as given ones: a tampered file names itself.
+    if (!(e instanceof UserError)) throw e;
+    throw new FileFormatError(
+      `${join(out, 'last.safetensors')}: checkpoint metadata 'options' is refused: ${e.message.replace(/\.$/, '')}.`,
+    );
+  }
 }
 
 /** Removes the checkpoint-epoch-N files of `runDir` but the `keep` latest. */
@@ -850,9 +860,14 @@ async function trainOn(
   const lastPath = join(runDir, 'last.safetensors');
   const conflict = findRunConflict({ ...options, out: runDir });
   if (conflict !== null) fail(describeRunConflict(conflict));
-  const resumed = options.resume === true ? readCheckpointMeta(lastPath) : null;
+  const resumed = options.resume === true && existsSync(lastPath) ? readCheckpointMeta(lastPath) : null;
   const o = resumed === null ? first : resumeOptions(resumed, options, runDir);
   const data = resolveData(o.data, o);
+  const size = data.inputSize;
+  checkActivationMemory(o.arch, ARCHITECTURES[o.arch], o.batchSize, size, size, true, {
+    batch: 'batchSize',
+    size: 'inputSize',
+  });
   const numClasses = o.classes ?? data.classes.length;
   if (numClasses < data.classes.length) {
     fail(`classes (--classes) ${numClasses} is fewer than the ${data.classes.length} classes of ${o.data}.`);
@@ -872,6 +887,8 @@ async function trainOn(
   });
   const evalLoader =
     data.eval === null ? null : new DataLoader(data.eval, { batchSize: o.batchSize, seed: o.seed, workers });
+  // Until the first step is recorded, a failure removes what this run wrote (see below).
+  let undoStart: (() => void) | null = null;
   try {
     if (trainLoader.batchesPerEpoch === 0) {
       fail(
@@ -897,7 +914,13 @@ async function trainOn(
     const optimizer = buildOptimizer(o, params);
     const scheduler = new LrScheduler(optimizer, buildSchedule(o, stepsPerEpoch));
 
+    const createdDir = !existsSync(runDir);
     mkdirSync(runDir, { recursive: true });
+    const stale = removeUnfinishedWrites(runDir, 'stale');
+    if (stale.length > 0)
+      notes.push(
+        `removed ${stale.length} unfinished write${stale.length === 1 ? '' : 's'} of a killed run: ${stale.join(', ')}.`,
+      );
     const stepsPath = join(runDir, 'steps.jsonl');
     const metricsPath = join(runDir, 'metrics.jsonl');
     const curvesPath = join(runDir, 'curves.png');
@@ -927,8 +950,13 @@ async function trainOn(
           : `resuming ${runDir} in epoch ${startEpoch + 1} after step ${globalStep} (step ${resumeProgress.steps} of ${stepsPerEpoch} in the epoch).`,
       );
     } else {
+      if (options.resume === true) notes.push(`no checkpoint yet in ${runDir}; starting from scratch.`);
       writeLines(stepsPath, []);
       writeLines(metricsPath, []);
+      undoStart = () => {
+        for (const path of [stepsPath, metricsPath, curvesPath]) rmSync(path, { force: true });
+        if (createdDir && readdirSync(runDir).length === 0) rmSync(runDir, { recursive: true });
+      };
     }
 
     const savedOptions = o as unknown as { [key: string]: JsonValue };
@@ -1057,6 +1085,7 @@ async function trainOn(
         const record: StepRecord = { epoch: epoch + 1, step: globalStep, loss, acc: batchCorrect / n, lr };
         stepRecords.push(record);
         appendFileSync(stepsPath, `${JSON.stringify(record)}\n`);
+        undoStart = null;
         const remaining = stepsPerEpoch - p.steps + (o.epochs - epoch - 1) * stepsPerEpoch;
         report?.({
           type: 'step',
@@ -1077,7 +1106,18 @@ async function trainOn(
       let valTop5: number | null = null;
       if (evalLoader !== null) {
         model.eval();
-        const r = await evaluate(evalForward(model), evalLoader, numClasses);
+        let r: { top1: number; top5: number };
+        try {
+          r = await evaluate(evalForward(model), evalLoader, numClasses);
+        } catch (e) {
+          if (!(e instanceof UserError)) throw e;
+          // The epoch's training steps are kept: resuming evaluates again and continues.
+          p.seconds = (performance.now() - epochStart) / 1000;
+          save(lastPath, epoch, p);
+          throw new UserError(
+            `${e.message.replace(/\.$/, '')} (evaluating epoch ${epoch + 1}; its training is saved in ${lastPath}: fix the data and resume).`,
+          );
+        }
         valTop1 = r.top1;
         valTop5 = r.top5;
       }
@@ -1126,6 +1166,9 @@ async function trainOn(
     };
     report?.({ type: 'end', result });
     return result;
+  } catch (e) {
+    undoStart?.();
+    throw e;
   } finally {
     await trainLoader.close();
     await evalLoader?.close();

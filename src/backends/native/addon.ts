@@ -6,6 +6,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { FileFormatError } from '../../errors.js';
+import { checkThreads } from '../../limits.js';
 import type { MaxPool2dParams } from '../backend.js';
 
 /** Float32 values inside a file (little-endian), which the engine reads itself. */
@@ -168,9 +170,32 @@ export function nativeAddon(): NativeAddon | null {
       loadError = `${ADDON_PATH} was not built for ${process.platform}/${process.arch} by npm install`;
       return addon;
     }
+    const threads = Number(process.env.RESNET50_THREADS ?? 0);
+    if (threads !== 0) checkThreads('$RESNET50_THREADS', threads);
     try {
-      addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
-      const threads = Number(process.env.RESNET50_THREADS ?? 0);
+      const loaded = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+      // The engine starts one OS thread per requested thread: refuse counts the machine cannot hold.
+      const configure = loaded.configure.bind(loaded);
+      loaded.configure = (options) => {
+        if (options?.threads !== undefined && options.threads !== 0) checkThreads('threads', options.threads);
+        return configure(options);
+      };
+      // A weights file that changed or shrank after it was indexed: one sentence naming file and key.
+      const Plan = loaded.Plan;
+      loaded.Plan = class extends Plan {
+        constructor(ops: NativeOp[], outputs: number[]) {
+          try {
+            super(ops, outputs);
+          } catch (e) {
+            const m = /^(.+): cannot read tensor data for '(.+)'$/.exec((e as Error).message);
+            if (m === null) throw e;
+            throw new FileFormatError(
+              `${m[1]}: cannot read the data of tensor '${m[2]}' (the file changed or is truncated).`,
+            );
+          }
+        }
+      };
+      addon = loaded;
       const isa = process.env.RESNET50_ISA as Isa | undefined;
       if (threads > 0 || isa !== undefined) addon.configure({ threads, isa });
     } catch (e) {
