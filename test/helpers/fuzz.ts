@@ -30,11 +30,13 @@ export interface FuzzTarget {
   fields?(bytes: Uint8Array): Field[];
   /** Format-aware edits beyond numeric fields (e.g. a JSON header's values); `pick` is any integer. */
   rewrite?(bytes: Uint8Array, pick: number, value: number): Uint8Array | null;
+  /** Only these kinds of mutation apply (the others leave the bytes as they are); default: all. */
+  kinds?: readonly Mutation['kind'][];
   /** Repairs checksums after a mutation (applied to half the cases, so headers get past CRC checks). */
   fixup?(bytes: Uint8Array): Uint8Array;
 }
 
-type Mutation =
+export type Mutation =
   | { kind: 'flip'; pos: number; bit: number }
   | { kind: 'set'; pos: number; value: number }
   | { kind: 'truncate'; pos: number }
@@ -86,7 +88,7 @@ function writeField(bytes: Uint8Array, f: Field, value: number): void {
 
 function applyMutation(target: FuzzTarget, input: Uint8Array, m: Mutation): Uint8Array {
   const n = input.length;
-  if (n === 0) return input;
+  if (n === 0 || (target.kinds !== undefined && !target.kinds.includes(m.kind))) return input;
   switch (m.kind) {
     case 'flip': {
       const out = input.slice();

@@ -200,6 +200,14 @@ export function fuzzTargets(dir: string): FuzzTarget[] {
       },
     },
     {
+      // Only JSON rewrites, so that every case gets past the safetensors header to the metadata checks.
+      name: 'training checkpoint metadata',
+      seeds: [checkpointSeed(dir)],
+      parse: viaFile('fuzz-checkpoint.safetensors', readCheckpoint),
+      rewrite: rewriteSafetensorsHeader,
+      kinds: ['rewrite'],
+    },
+    {
       name: 'training checkpoint',
       seeds: [checkpointSeed(dir)],
       parse: viaFile('fuzz-checkpoint.safetensors', readCheckpoint),
