@@ -3,24 +3,25 @@
  * the real CLI: each entry must exit with its manifest's code after printing exactly one stderr line
  * `resnet50: <sentence>` that names the file and matches the manifest, with no stack trace, a peak
  * RSS under the cap, and nothing left behind in the working or temp directory (a pickle that calls
- * os.system would leave a `pwned` file). Peak RSS comes from bench/rss_wrapper.mjs, which runs the
- * CLI in its own process and reports process.resourceUsage().maxRSS on exit.
+ * os.system would leave a `pwned` file). Peak RSS comes from test/helpers/peak_rss.ts, which runs the
+ * CLI in its own process and reports its VmHWM on exit.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it, test } from 'node:test';
 import { saveWeightsFile } from '../src/io/weights/index.js';
 import { resnet } from '../src/model/resnet.js';
 import { HOSTILE_DIR, hostileCorpus, manifestOf, type ManifestEntry } from './fixtures/gen_hostile.js';
-import { CLI, FASHION_MNIST, IMAGES, REPO } from './helpers/cli.js';
+import { CLI, FASHION_MNIST, IMAGES } from './helpers/cli.js';
 import { ruleStateDict } from './helpers/rule_weights.js';
 import { tempDirs } from './helpers/tmp.js';
 
 /** Peak resident memory any entry may reach (a resnet18 load is ~150 MB). */
 const RSS_CAP_MB = 400;
-const RSS_WRAPPER = join(REPO, 'bench/rss_wrapper.mjs');
+const RSS_WRAPPER = fileURLToPath(new URL('./helpers/peak_rss.js', import.meta.url));
 const MARKER = /\n?resnet50-bench maxrss_kb=(\d+)\n/;
 
 const manifest = JSON.parse(readFileSync(join(HOSTILE_DIR, 'manifest.json'), 'utf8')) as ManifestEntry[];
