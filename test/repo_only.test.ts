@@ -1,6 +1,6 @@
 /**
  * A clone works on its own: no source or test file reads a path outside the repository (the
- * project's `../shared` folder exists only on the developers' machines), and every fixture the
+ * project's shared folder beside the clone exists only on the developers' machines), and every fixture the
  * tests name is committed.
  */
 import assert from 'node:assert/strict';
