@@ -1,7 +1,7 @@
 /**
  * A clone works on its own: no source or test file reads a path outside the repository (the
- * project's shared folder beside the clone exists only on the developers' machines), and every fixture the
- * tests name is committed.
+ * project's shared folder beside the clone exists only on the developers' machines), and every
+ * fixture the tests name is committed.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
