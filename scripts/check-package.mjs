@@ -112,7 +112,7 @@ try {
   console.log(
     `check-package: ${packed.filename} (${shipped.size} files, ${(packed.size / 1024).toFixed(0)} KiB) installed into an ` +
       `empty project in ${installSeconds.toFixed(0)} s with the native engine built; \`npx resnet50 classify\` gives ` +
-      `the checkout's output (top-1 ${top[0].index} '${top[0].label}', ${top[0].score.toFixed(4)}).`,
+      `the checkout's output (top-1 ${top[0].classIndex} '${top[0].label}', ${top[0].score.toFixed(4)}).`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });
