@@ -80,8 +80,8 @@ test('a disposed native plan reports it and frees its weights', () => {
   const weight = new Float32Array(32 * 16).fill(0.5);
   const plan = new addon.Plan(
     [
-      { op: 'input', output: 0, layout: 'flat', channels: 16 },
-      { op: 'linear', input: 0, output: 1, inFeatures: 16, outFeatures: 32, weight },
+      { op: 'input', output: 0, layout: 'flat', channels: 16, border: 0 },
+      { op: 'linear', input: 0, output: 1, inFeatures: 16, outFeatures: 32, weight, bias: null },
     ],
     [1],
   );

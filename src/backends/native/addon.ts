@@ -17,10 +17,64 @@ export interface FileTensor {
   length: number;
 }
 
-export type NativeOp = Record<
-  string,
-  string | number | boolean | Float32Array | FileTensor | null | undefined
->;
+/** Parameter values crossing into the engine: in memory, or read by the engine from a file. */
+export type NativeTensor = Float32Array | FileTensor;
+
+/**
+ * One op of a native plan, as addon.cc reads it. Every field is required (null where the type says
+ * so): the engine throws a TypeError naming the op index and field for a missing or mistyped one.
+ * Tensor slots are non-negative integers; slot values are NCHW unless the engine says otherwise.
+ */
+export type NativeOp =
+  | { op: 'input'; output: number; layout: 'plain' | 'flat' | 'blocked'; channels: number; border: number }
+  | {
+      op: 'conv';
+      input: number;
+      output: number;
+      /** Slot added before the ReLU, or null. */
+      residual: number | null;
+      relu: boolean;
+      inChannels: number;
+      outChannels: number;
+      kernelH: number;
+      kernelW: number;
+      strideH: number;
+      strideW: number;
+      padH: number;
+      padW: number;
+      weight: NativeTensor;
+      bias: NativeTensor | null;
+      /** Batch norm folded into the weights at compile time: all four tensors, or all null. */
+      bnWeight: NativeTensor | null;
+      bnBias: NativeTensor | null;
+      bnMean: NativeTensor | null;
+      bnVar: NativeTensor | null;
+      bnEps: number;
+    }
+  | {
+      op: 'maxpool';
+      input: number;
+      output: number;
+      kernelH: number;
+      kernelW: number;
+      strideH: number;
+      strideW: number;
+      padH: number;
+      padW: number;
+    }
+  | { op: 'globalavgpool' | 'globalmaxpool'; input: number; output: number }
+  | {
+      op: 'linear';
+      input: number;
+      output: number;
+      inFeatures: number;
+      outFeatures: number;
+      weight: NativeTensor;
+      bias: NativeTensor | null;
+    }
+  | { op: 'zeropad'; input: number; output: number; outChannels: number; stride: number }
+  /** Blocked-channel activations → plain NCHW (for a plan's returned feature maps). */
+  | { op: 'toplain'; input: number; output: number };
 
 /** The plan op of a max-pool from its parameters (kernel, stride, padding as [H, W] pairs). */
 export function maxPoolOp(p: MaxPool2dParams, input: number, output: number): NativeOp {

@@ -117,7 +117,7 @@ function convOp(
   input: number,
   output: number,
   relu: boolean,
-  residual = -1,
+  residual: number | null = null,
 ): NativeOp {
   const data = (m: Module, name: string, t: Tensor | null): Float32Array | FileTensor | null =>
     t === null ? null : source(`${m.path}.${name}`, t);
@@ -138,7 +138,7 @@ function convOp(
     strideW: conv.stride[1],
     padH: conv.padding[0],
     padW: conv.padding[1],
-    weight: data(conv, 'weight', conv.weight),
+    weight: source(`${conv.path}.weight`, conv.weight),
     bias: data(conv, 'bias', conv.bias),
     bnWeight: bn && data(bn, 'weight', bn.weight),
     bnBias: bn && data(bn, 'bias', bn.bias),
@@ -161,7 +161,13 @@ export function buildOps(
   assignPaths(model);
   const ops: NativeOp[] = [];
   let next = 1;
-  const conv = (c: Conv2d, bn: BatchNorm2d | null, input: number, relu: boolean, residual = -1): number => {
+  const conv = (
+    c: Conv2d,
+    bn: BatchNorm2d | null,
+    input: number,
+    relu: boolean,
+    residual: number | null = null,
+  ): number => {
     const id = next++;
     ops.push(convOp(source, c, bn, input, id, relu, residual));
     return id;
@@ -224,10 +230,10 @@ export function buildOps(
       if (block instanceof Bottleneck) {
         const a = conv(block.conv1, block.bn1, x, true);
         const b = conv(block.conv2, block.bn2, a, true);
-        x = conv(block.conv3, block.bn3, b, true, block.residual ? shortcut(block.downsample, x) : -1);
+        x = conv(block.conv3, block.bn3, b, true, block.residual ? shortcut(block.downsample, x) : null);
       } else if (block instanceof BasicBlock) {
         const a = conv(block.conv1, block.bn1, x, true);
-        x = conv(block.conv2, block.bn2, a, true, block.residual ? shortcut(block.downsample, x) : -1);
+        x = conv(block.conv2, block.bn2, a, true, block.residual ? shortcut(block.downsample, x) : null);
       } else {
         throw new UserError('The native engine supports BasicBlock and Bottleneck blocks only.');
       }

@@ -40,6 +40,7 @@ const blockedInput = (channels: number): NativeOp => ({
   output: 0,
   layout: 'blocked',
   channels,
+  border: 0,
 });
 
 export function createNativeBackend(): Backend {
