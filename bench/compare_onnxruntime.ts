@@ -301,7 +301,7 @@ async function main(): Promise<void> {
     const model = resnet(ARCH);
     const onnxPath = join(tmp, `${ARCH}.onnx`);
     writeOnnx(onnxPath, model);
-    const runner = createRunner(model, 'native');
+    const runner = createRunner(model, { backend: 'native' });
     const ortVersion = ort.env.versions.node ?? ort.env.versions.common;
     let isa = addon.configure().isa;
 

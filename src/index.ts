@@ -3,9 +3,18 @@
  * Importing this module has no side effects; backends are created on first use.
  */
 export { Tensor, type DType } from './tensor/tensor.js';
-export { UserError, FileFormatError, StateDictError, ShapeError } from './errors.js';
+export { UserError, FileFormatError, StateDictError, ShapeError, OptionError } from './errors.js';
 export type { Backend, Conv2dParams, MaxPool2dParams } from './backends/backend.js';
-export { getBackend, setBackend, registerBackend, listBackends, withBackend } from './backends/registry.js';
+export { registerBackend, listBackends, planExecutor } from './backends/registry.js';
+export type {
+  Plan,
+  PlanOp,
+  PlanTensor,
+  FileTensor,
+  PlanExecutor,
+  CompiledPlan,
+  PlanResult,
+} from './plan/plan.js';
 export * as ops from './ops/index.js';
 export { Module, Sequential, type LayerRecord } from './nn/module.js';
 export {
@@ -91,8 +100,14 @@ export {
   type LoadedRunner,
 } from './tasks/pretrained.js';
 export type { ModelCard } from './tasks/model_card.js';
-export { createRunner, resolveBackend, type Runner, type BackendName } from './tasks/runner.js';
-export { NativeResNet } from './backends/native/compile.js';
+export {
+  createRunner,
+  resolveBackend,
+  type Runner,
+  type RunnerOptions,
+  type BackendName,
+} from './tasks/runner.js';
+export { lowerResNet, type ResNetOutput, type WeightSource } from './model/plan.js';
 export { nativeStatus } from './backends/native/addon.js';
 export { exportOnnx, writeOnnx } from './io/onnx/export.js';
 export {

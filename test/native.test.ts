@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { nativeAddon, type Isa } from '../src/backends/native/addon.js';
-import { NativeResNet } from '../src/backends/native/compile.js';
+import { createRunner } from '../src/tasks/runner.js';
 import type { Conv2dParams } from '../src/backends/backend.js';
 import { withBackend } from '../src/backends/registry.js';
 import { resnet, type ArchName, type ResNetOptions } from '../src/model/resnet.js';
@@ -51,7 +51,7 @@ for (const [name, arch, options, shape] of cases) {
     const model = ruleModel(arch, options);
     const x = ruleTensor('input', shape);
     const expected = model.call(x);
-    const actual = await new NativeResNet(model).forward(x);
+    const actual = await createRunner(model, { backend: 'native' }).forward(x);
     assert.deepEqual(actual.shape, expected.shape);
     t.diagnostic(JSON.stringify(assertClose(actual.data, expected.data, RTOL, name)));
   });
@@ -70,7 +70,7 @@ test('every instruction set this CPU supports gives the reference numbers', asyn
         t.diagnostic(`${isa}: not supported by this CPU`);
         continue;
       }
-      const actual = await new NativeResNet(model).forward(x);
+      const actual = await createRunner(model, { backend: 'native' }).forward(x);
       t.diagnostic(JSON.stringify(assertClose(actual.data, expected.data, RTOL, `resnet18 on ${isa}`)));
     }
   } finally {
@@ -86,7 +86,7 @@ test('one and two threads give the reference numbers', async (t) => {
   try {
     for (const threads of [1, 2]) {
       addon!.configure({ threads });
-      const actual = await new NativeResNet(model).forward(x);
+      const actual = await createRunner(model, { backend: 'native' }).forward(x);
       t.diagnostic(JSON.stringify(assertClose(actual.data, expected.data, RTOL, `${threads} threads`)));
     }
   } finally {
@@ -99,7 +99,7 @@ test('torchvision goldens pass on the native engine (logits and pooled features)
     readFileSync(fileURLToPath(new URL('../../test/fixtures/model/goldens.json', import.meta.url)), 'utf8'),
   ) as Record<string, { logits: number[]; pool: number[]; inputShape: number[] }>;
   const model = ruleModel('resnet50');
-  const native = new NativeResNet(model);
+  const native = createRunner(model, { backend: 'native' });
   const cat = preprocess(
     readImage(fileURLToPath(new URL('../../examples/images/chelsea.png', import.meta.url))),
     'imagenet-v1',
@@ -118,7 +118,7 @@ test('feature maps of every stage match the reference', async (t) => {
   const model = ruleModel('resnet50');
   const x = ruleTensor('input', [1, 3, 80, 96]);
   const reference = model.forwardFeatures(x);
-  const native = new NativeResNet(model);
+  const native = createRunner(model, { backend: 'native' });
   for (const layer of ['stem', 'layer1', 'layer2', 'layer3', 'layer4'] as const) {
     const actual = await native.features(x, layer);
     assert.deepEqual(actual.shape, reference[layer].shape, layer);
@@ -331,7 +331,7 @@ test('native gradient accumulation and SGD updates are bit-identical to the refe
 
 test('inference does not block the event loop: a timer fires during a long batch', async () => {
   const model = ruleModel('resnet50');
-  const native = new NativeResNet(model);
+  const native = createRunner(model, { backend: 'native' });
   const x = ruleTensor('input', [8, 3, 224, 224]);
   let ticks = 0;
   const timer = setInterval(() => ticks++, 5);

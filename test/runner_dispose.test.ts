@@ -64,7 +64,7 @@ test('dispose() is idempotent and a disposed runner rejects forward() and featur
   const x = ruleTensor('input', [1, 3, 32, 32]);
   const expected = model.call(x);
   for (const backend of ['js', 'native']) {
-    const runner = createRunner(model, backend);
+    const runner = createRunner(model, { backend });
     assert.deepEqual((await runner.forward(x)).shape, [1, 10]);
     runner.dispose();
     runner.dispose();

@@ -1,8 +1,12 @@
 /**
- * Which backend ops dispatch to. Backends are created lazily on first use, so importing the package
- * has no side effects. The native engine registers itself here under the same kernel interface.
+ * The backends by name: each has kernels behind the Backend interface (what ops dispatch to, for
+ * training and the op-by-op path) and, for fast inference, a plan executor. Backends are created
+ * lazily on first use, so importing the package has no side effects.
  */
 import type { Backend } from './backend.js';
+import type { PlanExecutor } from '../plan/plan.js';
+import { kernelExecutor } from './kernel_executor.js';
+import { nativeExecutor } from './native/executor.js';
 import { createJsBackend } from './js/index.js';
 import { createMetaBackend } from './meta.js';
 import { createNativeBackend } from './native/kernels.js';
@@ -13,12 +17,24 @@ const factories = new Map<string, () => Backend>([
   ['native', createNativeBackend],
   ['meta', createMetaBackend],
 ]);
+const executors = new Map<string, PlanExecutor>([['native', nativeExecutor]]);
 const instances = new Map<string, Backend>();
 let current = 'js';
 
-export function registerBackend(name: string, factory: () => Backend): void {
+/** Adds (or replaces) a backend: its kernels, and the executor that runs inference plans on it. */
+export function registerBackend(name: string, factory: () => Backend, executor?: PlanExecutor): void {
   factories.set(name, factory);
   instances.delete(name);
+  if (executor === undefined) executors.delete(name);
+  else executors.set(name, executor);
+}
+
+/**
+ * The plan executor of a backend: its own (native), else one that runs plans op by op on its kernels
+ * (js: the reference executor, the oracle of the others).
+ */
+export function planExecutor(name: string): PlanExecutor {
+  return executors.get(name) ?? kernelExecutor(instantiate(name));
 }
 
 export function listBackends(): string[] {

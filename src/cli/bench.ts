@@ -67,7 +67,7 @@ the values).
     const threadsWanted = threadsFlag(values);
     const weights = stringFlag(values, 'weights');
     const model = weights === undefined ? resnet(arch) : (await loadModel({ arch, weights })).model;
-    const runner = createRunner(model, stringFlag(values, 'backend'));
+    const runner = createRunner(model, { backend: stringFlag(values, 'backend') });
     const js = runner.backend === 'js';
     let threads = 1;
     let isa = 'typescript';

@@ -9,7 +9,7 @@ import { presetInputSize } from '../data/transforms.js';
 import { readWeightsMetadata } from '../io/weights/index.js';
 import { resnet, type ArchName, type ResNet } from '../model/resnet.js';
 import { archMismatch, checkArch, loadModel } from '../tasks/pretrained.js';
-import { createRunner, resolveBackend } from '../tasks/runner.js';
+import { resolveBackend, runnerOn } from '../tasks/runner.js';
 import { isCheckpointMetadata, readCheckpoint, readCheckpointMeta } from '../train/checkpoint.js';
 import { evaluate, resolveEvalData } from '../train/trainer.js';
 import { UserError } from '../errors.js';
@@ -101,8 +101,7 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
     const samples = stringFlag(values, 'samples') === undefined ? null : intFlag(values, 'samples', 1);
     const workers = workersFlag(values, 1);
     const out = stringFlag(values, 'out') ?? 'confusion.png';
-    const backendFlag = stringFlag(values, 'backend');
-    resolveBackend(backendFlag);
+    const backend = resolveBackend(stringFlag(values, 'backend'));
 
     const { model, arch, inputSize } = await modelFromWeights(weights, archFlag);
     const split = resolveEvalData(data, { inputSize: sizeFlag ?? inputSize, samples });
@@ -113,7 +112,7 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
         `${weights} has a head of ${numClasses} classes but ${data} has ${split.classes.length}; evaluate it on data with its classes or fine-tune it first (resnet50 train --from).`,
       );
     }
-    const runner = createRunner(model, backendFlag);
+    const runner = runnerOn(model, backend);
     const loader = new DataLoader(split.spec, { batchSize, workers });
     const t0 = performance.now();
     let result;

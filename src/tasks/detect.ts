@@ -6,7 +6,6 @@
  */
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NativeResNet } from '../backends/native/compile.js';
 import { UserError } from '../errors.js';
 import { fetchWeights, type FetchOptions } from '../io/download.js';
 import { imageName, readImage, writePng, type ImageSource, type RgbImage } from '../io/image.js';
@@ -42,7 +41,7 @@ import {
 } from './input.js';
 import { readLabelsFile } from './labels.js';
 import { guessArch, resolveWeights } from './pretrained.js';
-import { resolveBackend, type BackendName } from './runner.js';
+import { resolveBackend, runnerOn, type BackendName, type Runner } from './runner.js';
 
 export const DETECTION_MODELS: readonly DetectionModelName[] = ['fasterrcnn', 'fasterrcnn-v2'];
 
@@ -90,23 +89,27 @@ export interface LoadDetectorOptions extends FasterRCNNOptions {
 
 /** A model with weights, ready to run on one backend. */
 export class Detector {
-  private readonly native: NativeResNet | null;
+  /** The ResNet body (C2..C5) as one plan on the backend; the FPN and heads run op by op. */
+  private readonly body: Runner;
 
   constructor(
     readonly model: FasterRCNN,
     readonly backend: BackendName,
   ) {
-    this.native = backend === 'native' ? new NativeResNet(model.backbone.body) : null;
+    this.body = runnerOn(model.backbone.body, backend);
   }
 
   /** Detections for (3, H, W) float images in [0, 1], with the RPN proposals. */
   async detect(images: readonly Tensor[]): Promise<FasterRCNNOutput> {
-    const native = this.native;
     return this.model.detect(images, {
       backend: this.backend,
-      body:
-        native === null ? undefined : (x) => native.featureMaps(x, ['layer1', 'layer2', 'layer3', 'layer4']),
+      body: (x) => this.body.outputs(x, ['layer1', 'layer2', 'layer3', 'layer4']),
     });
+  }
+
+  /** Frees the body plan's native memory now (see Runner.dispose). */
+  dispose(): void {
+    this.body.dispose();
   }
 }
 

@@ -12,9 +12,10 @@ import {
   loadWeightsFile,
   saveWeightsFile,
 } from '../io/weights/index.js';
-import { fromSafetensors } from '../backends/native/compile.js';
 import { checkStateDict } from '../nn/module.js';
-import { createRunner, resolveBackend, type Runner } from './runner.js';
+import { resolveBackend, runnerOn, type Runner } from './runner.js';
+import type { WeightSource } from '../model/plan.js';
+import type { SafetensorsEntry } from '../io/weights/index.js';
 import { fetchWeights, type FetchOptions } from '../io/download.js';
 import {
   resnet,
@@ -32,7 +33,7 @@ import {
   type WeightsEntry,
 } from '../model/weights_registry.js';
 import { PRESETS } from '../data/transforms.js';
-import { UserError } from '../errors.js';
+import { OptionError, UserError } from '../errors.js';
 import { completeCard, readRecordedCard, type ModelCard, type RecordedCard } from './model_card.js';
 
 export interface LoadModelOptions extends Omit<ResNetOptions, 'numClasses' | 'seed' | 'init'> {
@@ -59,8 +60,8 @@ export interface LoadedModel {
 
 export function checkArch(arch: string): ArchName {
   if (!isArchName(arch)) {
-    throw new UserError(
-      `Unknown arch '${arch}' (--arch); choose one of ${Object.keys(ARCHITECTURES).join(', ')}.`,
+    throw new OptionError(
+      `Unknown arch '${arch}' ({arch}); choose one of ${Object.keys(ARCHITECTURES).join(', ')}.`,
     );
   }
   return arch;
@@ -90,7 +91,9 @@ export function guessArch(keys: Iterable<string>): ArchName | undefined {
 
 /** The one sentence for weights of another architecture than the one asked for. */
 export function archMismatch(path: string, fileArch: ArchName, arch: ArchName): UserError {
-  return new UserError(`${path} holds ${fileArch} weights but the arch is ${arch}; pass --arch ${fileArch}.`);
+  return new OptionError(
+    `${path} holds ${fileArch} weights but the arch is ${arch}; pass {arch} ${fileArch}.`,
+  );
 }
 
 export interface ResolvedWeights {
@@ -167,6 +170,20 @@ export function cachedSafetensors(pthPath: string): string {
   return copy;
 }
 
+/**
+ * Parameters read straight from an all-F32 safetensors file (see indexWeightsFile), tensor by tensor
+ * inside the engine, so the model's own tensors are never filled and never cost memory.
+ */
+function fromSafetensors(file: string, index: ReadonlyMap<string, SafetensorsEntry>): WeightSource {
+  return (key) => {
+    const entry = index.get(key);
+    if (entry === undefined || entry.dtype !== 'F32') {
+      throw new UserError(`${file}: no float32 tensor '${key}'.`);
+    }
+    return { file, offset: entry.offset, length: entry.bytes / 4 };
+  };
+}
+
 export interface LoadedRunner extends Omit<LoadedModel, 'model'> {
   runner: Runner;
   numClasses: number;
@@ -190,9 +207,9 @@ export async function loadRunner(
     const { model, arch, card } = modelFor(resolved, shapes, options);
     checkStateDict(model.stateDict(), shapes, { source: resolved.weightsPath });
     if (options.allowNonFinite !== true) checkFiniteWeightsFile(resolved.weightsPath);
-    const runner = createRunner(model, backend, fromSafetensors(resolved.weightsPath, index));
+    const runner = runnerOn(model, backend, fromSafetensors(resolved.weightsPath, index));
     return { ...resolved, runner, arch, card, numClasses: card.numClasses };
   }
   const { model, ...loaded } = await loadModel(options);
-  return { ...loaded, runner: createRunner(model, backend), numClasses: loaded.card.numClasses };
+  return { ...loaded, runner: runnerOn(model, backend), numClasses: loaded.card.numClasses };
 }

@@ -1,17 +1,27 @@
 /**
- * Runs a model on the chosen backend. `native` compiles the model into a fused plan that runs off
- * the event loop; `js` runs the module tree on the reference kernels. The default is native when
- * the addon loaded, else js with a one-time notice.
+ * Runs a model for inference on one backend: the model is lowered once per set of outputs to the
+ * inference plan (model/plan.ts) and compiled by the backend's plan executor (native: fused, off the
+ * event loop; js: the reference kernels). The default backend is native when the addon loaded, else
+ * js with a one-time notice.
  */
-import { listBackends } from '../backends/registry.js';
+import { listBackends, planExecutor } from '../backends/registry.js';
 import { nativeAddon, nativeStatus } from '../backends/native/addon.js';
-import { NativeResNet, type WeightSource } from '../backends/native/compile.js';
+import { lowerResNet, type ResNetOutput, type WeightSource } from '../model/plan.js';
 import type { ResNet, ResNetFeatures } from '../model/resnet.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { UserError } from '../errors.js';
+import type { CompiledPlan, PlanExecutor } from '../plan/plan.js';
+import { Tensor } from '../tensor/tensor.js';
+import { OptionError, UserError } from '../errors.js';
 
-export type BackendName = 'native' | 'js';
+/** A registered backend's name: 'native' or 'js' built in. */
+export type BackendName = string;
 export type FeatureName = Exclude<keyof ResNetFeatures, never>;
+
+export interface RunnerOptions {
+  /** native or js (default: $RESNET50_BACKEND, else native when the addon loaded, else js). */
+  backend?: string;
+  /** Where parameters come from (default: the model's tensors), e.g. a file the engine streams. */
+  weights?: WeightSource;
+}
 
 export interface Runner {
   readonly backend: BackendName;
@@ -19,6 +29,10 @@ export interface Runner {
   forward(x: Tensor): Promise<Tensor>;
   /** One intermediate output: stem, layer1..layer4 (N,C,H,W) or pool (N,C). */
   features(x: Tensor, name: FeatureName): Promise<Tensor>;
+  /** Several outputs of one pass, in the order asked (e.g. layer1..layer4 for a feature pyramid). */
+  outputs(x: Tensor, names: readonly ResNetOutput[]): Promise<Tensor[]>;
+  /** Bytes of parameters held by the plans compiled so far. */
+  weightBytes(): number;
   /**
    * Releases what the runner holds outside the JavaScript heap (the native plans' packed weights and
    * activation arenas) now rather than at garbage collection. Idempotent; a disposed runner rejects
@@ -29,16 +43,16 @@ export interface Runner {
 
 let noticeShown = false;
 
-/** `requested` (flag or API), else $RESNET50_BACKEND, else native if it loaded, else js. */
+/** `requested` (option), else $RESNET50_BACKEND, else native if it loaded, else js. */
 export function resolveBackend(requested?: string): BackendName {
   const name = requested ?? process.env.RESNET50_BACKEND;
-  if (name !== undefined && name !== 'native' && name !== 'js') {
-    throw new UserError(
-      `Unknown backend '${name}' (--backend); choose native or js (available: ${listBackends().join(', ')}).`,
+  if (name !== undefined && !listBackends().includes(name)) {
+    throw new OptionError(
+      `Unknown backend '${name}' ({backend}); choose one of ${listBackends().join(', ')}.`,
     );
   }
   if (name === 'native' && nativeAddon() === null) {
-    throw new UserError(`The native backend is not available: ${nativeStatus().reason}; use --backend js.`);
+    throw new OptionError(`The native backend is not available: ${nativeStatus().reason}; use {backend} js.`);
   }
   if (name !== undefined) return name;
   if (nativeAddon() !== null) return 'native';
@@ -51,30 +65,38 @@ export function resolveBackend(requested?: string): BackendName {
   return 'js';
 }
 
-/** `source` lets the native engine read parameters from a file instead of the model (see loadRunner). */
-export function createRunner(model: ResNet, backend?: string, source?: WeightSource): Runner {
-  const name = resolveBackend(backend);
-  const native = name === 'native' ? new NativeResNet(model, source) : null;
+/** A runner of `model` on a backend already resolved (see resolveBackend). */
+export function runnerOn(model: ResNet, backend: BackendName, weights?: WeightSource): Runner {
+  const executor: PlanExecutor = planExecutor(backend);
+  const plans = new Map<string, CompiledPlan>();
   let disposed = false;
-  const live = () => {
+  const outputs = async (x: Tensor, names: readonly ResNetOutput[]): Promise<Tensor[]> => {
     if (disposed) throw new UserError('This runner was disposed; create or load a new one to run the model.');
+    const key = names.join(',');
+    let plan = plans.get(key);
+    if (plan === undefined) {
+      plan = executor.compile(lowerResNet(model, names, weights));
+      plans.set(key, plan);
+    }
+    const [N, C, H, W] = x.shape;
+    const results = await plan.run(x.data, [N, C, H, W]);
+    return results.map((r) => new Tensor(r.data, r.shape));
   };
   return {
-    backend: name,
-    forward: async (x) => {
-      live();
-      return native !== null ? native.forward(x) : model.call(x);
-    },
-    features: async (x, layer) => {
-      live();
-      if (native !== null) return native.features(x, layer);
-      const t = model.forwardFeatures(x)[layer];
-      if (t === undefined) throw new UserError(`--layer ${layer} is not available with pooling 'none'.`);
-      return t;
-    },
+    backend,
+    forward: async (x) => (await outputs(x, ['output']))[0],
+    features: async (x, name) => (await outputs(x, [name]))[0],
+    outputs,
+    weightBytes: () => [...plans.values()].reduce((sum, p) => sum + p.weightBytes(), 0),
     dispose: () => {
       disposed = true;
-      native?.dispose();
+      for (const plan of plans.values()) plan.dispose();
+      plans.clear();
     },
   };
+}
+
+/** A runner of `model` on the backend named in `options` (resolved here). */
+export function createRunner(model: ResNet, options: RunnerOptions = {}): Runner {
+  return runnerOn(model, resolveBackend(options.backend), options.weights);
 }

@@ -1,0 +1,114 @@
+/**
+ * The native plan executor: translates a plan into the engine's op records (addon.ts NativeOp) and
+ * compiles them in C++ (batch norm folded, weights packed once, activations in blocked channels in
+ * an arena planned per input size). Runs go to a libuv worker and the engine's thread pool, off the
+ * event loop. Feature maps a plan returns are converted back to plain NCHW inside the engine.
+ */
+import { UserError } from '../../errors.js';
+import { checkPlanInput } from '../../plan/check_input.js';
+import type { CompiledPlan, Plan, PlanExecutor, PlanOp, Slot } from '../../plan/plan.js';
+import { nativeAddon, nativeStatus, type NativeOp, type NativePlan } from './addon.js';
+
+function nativeOp(op: PlanOp): NativeOp {
+  const { input, output } = op;
+  switch (op.kind) {
+    case 'conv': {
+      const bn = op.batchNorm;
+      return {
+        op: 'conv',
+        input,
+        output,
+        residual: op.residual,
+        relu: op.relu,
+        inChannels: op.inChannels,
+        outChannels: op.outChannels,
+        kernelH: op.kernel[0],
+        kernelW: op.kernel[1],
+        strideH: op.stride[0],
+        strideW: op.stride[1],
+        padH: op.padding[0],
+        padW: op.padding[1],
+        weight: op.weight,
+        bias: op.bias,
+        bnWeight: bn?.weight ?? null,
+        bnBias: bn?.bias ?? null,
+        bnMean: bn?.mean ?? null,
+        bnVar: bn?.variance ?? null,
+        bnEps: bn?.eps ?? 0,
+      };
+    }
+    case 'maxPool':
+      return {
+        op: 'maxpool',
+        input,
+        output,
+        kernelH: op.kernel[0],
+        kernelW: op.kernel[1],
+        strideH: op.stride[0],
+        strideW: op.stride[1],
+        padH: op.padding[0],
+        padW: op.padding[1],
+      };
+    case 'globalPool':
+      return { op: op.mode === 'avg' ? 'globalavgpool' : 'globalmaxpool', input, output };
+    case 'linear':
+      return {
+        op: 'linear',
+        input,
+        output,
+        inFeatures: op.inFeatures,
+        outFeatures: op.outFeatures,
+        weight: op.weight,
+        bias: op.bias,
+      };
+    case 'zeroPadShortcut':
+      return { op: 'zeropad', input, output, outChannels: op.outChannels, stride: op.stride };
+  }
+}
+
+/**
+ * The engine's op list for `plan`: the input (with a border as wide as the first conv's padding, so
+ * the stem reads no bounds), the ops, and a `toplain` after each feature map the plan returns.
+ */
+export function nativeOps(plan: Plan): { ops: NativeOp[]; outputs: Slot[] } {
+  const first = plan.ops[0];
+  const border = first?.kind === 'conv' && first.input === 0 ? first.padding[0] : 0;
+  const ops: NativeOp[] = [{ op: 'input', output: 0, layout: 'plain', channels: plan.inputChannels, border }];
+  let next = Math.max(0, ...plan.ops.map((op) => op.output)) + 1;
+  const plain = new Map<Slot, Slot>();
+  const returned = new Set(plan.outputs.map((o) => o.slot));
+  for (const op of plan.ops) {
+    ops.push(nativeOp(op));
+    const flat = op.kind === 'globalPool' || op.kind === 'linear';
+    if (returned.has(op.output) && !flat) {
+      plain.set(op.output, next);
+      ops.push({ op: 'toplain', input: op.output, output: next++ });
+    }
+  }
+  return { ops, outputs: plan.outputs.map((o) => plain.get(o.slot) ?? o.slot) };
+}
+
+function compileNative(plan: Plan): CompiledPlan {
+  const addon = nativeAddon();
+  if (addon === null) throw new UserError(`The native engine is not available: ${nativeStatus().reason}.`);
+  const { ops, outputs } = nativeOps(plan);
+  let compiled: NativePlan;
+  try {
+    compiled = new addon.Plan(ops, outputs);
+  } catch (e) {
+    // A malformed op record is a bug (TypeError); what the engine refuses (sizes, memory) is the user's.
+    if (e instanceof TypeError || e instanceof UserError) throw e;
+    throw new UserError(`${(e as Error).message}.`);
+  }
+  return {
+    async run(data, shape) {
+      checkPlanInput(plan, data, shape);
+      const [N, C, H, W] = shape;
+      return compiled.run(data, N, C, H, W);
+    },
+    weightBytes: () => compiled.weightBytes(),
+    dispose: () => compiled.dispose(),
+  };
+}
+
+export const nativeExecutor: PlanExecutor = { name: 'native', compile: compileNative };
