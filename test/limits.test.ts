@@ -696,7 +696,10 @@ test('classify: a non-finite output is an error naming the image, not "NaN%"; th
   const small = join(tmp(), 'small.png');
   writePng(small, { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(100) });
   await assert.rejects(
-    classifyFiles(createRunner(model, { backend: 'js' }), [small], { preset: 'none', labels: ['a', 'b', 'c', 'd'] }),
+    classifyFiles(createRunner(model, { backend: 'js' }), [small], {
+      preset: 'none',
+      labels: ['a', 'b', 'c', 'd'],
+    }),
     (e) => assertOneSentence(e, UserError, small, "the model's output is not finite (NaN at element 1)"),
   );
 

@@ -2,7 +2,6 @@
 import { basename, dirname, extname, join } from 'node:path';
 import { PRESETS, type Preset, type PresetName } from '../data/transforms.js';
 import { loadModel, loadRunner, type LoadedModel, type LoadedRunner } from '../tasks/pretrained.js';
-import { resolveBackend } from '../tasks/runner.js';
 import { choiceFlag, stringFlag, type FlagSpec } from './args.js';
 
 export const MODEL_FLAGS: FlagSpec = {
@@ -25,10 +24,9 @@ export const MODEL_HELP = `  --weights W    a .safetensors/.pth/.pt file (torchv
                  also $RESNET50_BACKEND. $RESNET50_THREADS sets the native engine's threads
   --allow-nonfinite  load weights holding NaN or ±Inf (refused by default)`;
 
-/** --preset when given, else the preprocessing of the weights' card. */
-function presetFlag(values: Record<string, unknown>, card: Preset): Preset {
-  const name = stringFlag(values, 'preset');
-  if (name === undefined) return card;
+/** --preset when given (checked before anything is loaded), else undefined: the weights' card decides. */
+function presetFlag(values: Record<string, unknown>): Preset | undefined {
+  if (stringFlag(values, 'preset') === undefined) return undefined;
   return PRESETS[choiceFlag(values, 'preset', Object.keys(PRESETS) as PresetName[], 'none')];
 }
 
@@ -36,29 +34,27 @@ function presetFlag(values: Record<string, unknown>, card: Preset): Preset {
 export async function loadFromFlags(
   values: Record<string, unknown>,
 ): Promise<LoadedModel & { preset: Preset }> {
-  presetFlag(values, PRESETS.none);
+  const preset = presetFlag(values);
   const loaded = await loadModel({
     arch: stringFlag(values, 'arch'),
     weights: stringFlag(values, 'weights'),
     allowNonFinite: values['allow-nonfinite'] === true,
   });
-  return { ...loaded, preset: presetFlag(values, loaded.card.preprocess) };
+  return { ...loaded, preset: preset ?? loaded.card.preprocess };
 }
 
-/** Weights ready to run on --backend (checked before anything is read), and the preprocessing to use. */
+/** Weights ready to run on --backend (resolved before anything is read), and the preprocessing to use. */
 export async function runnerFromFlags(
   values: Record<string, unknown>,
 ): Promise<LoadedRunner & { preset: Preset }> {
-  const backend = stringFlag(values, 'backend');
-  resolveBackend(backend);
-  presetFlag(values, PRESETS.none);
+  const preset = presetFlag(values);
   const loaded = await loadRunner({
     arch: stringFlag(values, 'arch'),
     weights: stringFlag(values, 'weights'),
-    backend,
+    backend: stringFlag(values, 'backend'),
     allowNonFinite: values['allow-nonfinite'] === true,
   });
-  return { ...loaded, preset: presetFlag(values, loaded.card.preprocess) };
+  return { ...loaded, preset: preset ?? loaded.card.preprocess };
 }
 
 /**

@@ -49,7 +49,13 @@ export function lowerResNet(
   const slots = new Map<ResNetOutput, Slot>();
   let next = 1;
   const param = (m: Module, name: string, t: Tensor): PlanTensor => weights(`${m.path}.${name}`, t);
-  const conv = (c: Conv2d, bn: BatchNorm2d | null, input: Slot, relu: boolean, residual: Slot | null = null) => {
+  const conv = (
+    c: Conv2d,
+    bn: BatchNorm2d | null,
+    input: Slot,
+    relu: boolean,
+    residual: Slot | null = null,
+  ) => {
     if (c.groups !== 1 || c.dilation[0] !== 1 || c.dilation[1] !== 1) {
       throw new UserError(`${c.path}: plans support only convolutions with groups 1 and dilation 1.`);
     }
@@ -109,7 +115,8 @@ export function lowerResNet(
     ops,
     outputs: outputs.map((name) => {
       const slot = slots.get(name);
-      if (slot === undefined) throw new UserError(`This model has no '${name}' output (its pooling is 'none').`);
+      if (slot === undefined)
+        throw new UserError(`This model has no '${name}' output (its pooling is 'none').`);
       return { name, slot };
     }),
   });
