@@ -66,8 +66,29 @@ interface BlockConfig {
   residual: boolean;
 }
 
+/**
+ * What both blocks share: the join of the residual branch with the shortcut (identity, projection or
+ * zero-pad), or the branch alone in the plain twin (`residual` false: no skip connection).
+ */
+abstract class ResidualBlock extends Module {
+  abstract readonly downsample: Module | null;
+  abstract readonly residual: boolean;
+
+  /** out + shortcut(x); out alone in the plain twin. */
+  protected join(out: Tensor, x: Tensor): Tensor {
+    if (!this.residual) return out;
+    return ops.add(out, this.downsample === null ? x : this.downsample.call(x));
+  }
+
+  /** The gradient of join into x from the gradient of its sum (the branch's part is `dbranch`). */
+  protected joinBackward(dbranch: Tensor, dsum: Tensor): Tensor {
+    if (!this.residual) return dbranch;
+    return ops.add(dbranch, this.downsample === null ? dsum : this.downsample.backward(dsum));
+  }
+}
+
 /** Two 3×3 convs (resnet18/34). */
-export class BasicBlock extends Module {
+export class BasicBlock extends ResidualBlock {
   static readonly expansion = 1;
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm2d;
@@ -95,9 +116,7 @@ export class BasicBlock extends Module {
   protected forward(x: Tensor): Tensor {
     let out = this.bn1.callRelu(this.conv1.call(x), this.relu);
     out = this.bn2.call(this.conv2.call(out));
-    if (!this.residual) return this.relu.call(out);
-    const identity = this.downsample === null ? x : this.downsample.call(x);
-    return this.relu.call(ops.add(out, identity));
+    return this.relu.call(this.join(out, x));
   }
 
   /** Mirror of forward: the final ReLU, then the branch and the shortcut, summed. */
@@ -105,13 +124,12 @@ export class BasicBlock extends Module {
     const dsum = this.relu.backward(dout);
     let d = this.conv2.backward(this.bn2.backward(dsum));
     d = this.conv1.backward(this.bn1.backwardRelu(d, this.relu));
-    if (!this.residual) return d;
-    return ops.add(d, this.downsample === null ? dsum : this.downsample.backward(dsum));
+    return this.joinBackward(d, dsum);
   }
 }
 
 /** 1×1 reduce → 3×3 → 1×1 expand (×4), the block of resnet50/101/152. */
-export class Bottleneck extends Module {
+export class Bottleneck extends ResidualBlock {
   static readonly expansion = 4;
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm2d;
@@ -146,9 +164,7 @@ export class Bottleneck extends Module {
     let out = this.bn1.callRelu(this.conv1.call(x), this.relu);
     out = this.bn2.callRelu(this.conv2.call(out), this.relu);
     out = this.bn3.call(this.conv3.call(out));
-    if (!this.residual) return this.relu.call(out);
-    const identity = this.downsample === null ? x : this.downsample.call(x);
-    return this.relu.call(ops.add(out, identity));
+    return this.relu.call(this.join(out, x));
   }
 
   /** Mirror of forward: the final ReLU, then the branch (conv3 … conv1) and the shortcut, summed. */
@@ -157,8 +173,7 @@ export class Bottleneck extends Module {
     let d = this.conv3.backward(this.bn3.backward(dsum));
     d = this.conv2.backward(this.bn2.backwardRelu(d, this.relu));
     d = this.conv1.backward(this.bn1.backwardRelu(d, this.relu));
-    if (!this.residual) return d;
-    return ops.add(d, this.downsample === null ? dsum : this.downsample.backward(dsum));
+    return this.joinBackward(d, dsum);
   }
 }
 
@@ -232,28 +247,19 @@ export class ResNet extends Module {
             ? new Sequential(conv1x1(inPlanes, outPlanes, stride), new BatchNorm2d(outPlanes))
             : new ZeroPadShortcut(outPlanes, stride);
       }
-      const first = new block({
-        inPlanes,
-        planes,
-        stride,
-        downsample,
-        variant: opts.variant,
-        residual: opts.residual,
+      const blocksOfStage = Array.from({ length: blocks }, (_, i) => {
+        const b = new block({
+          inPlanes,
+          planes,
+          stride: i === 0 ? stride : 1,
+          downsample: i === 0 ? downsample : null,
+          variant: opts.variant,
+          residual: opts.residual,
+        });
+        inPlanes = outPlanes;
+        return b;
       });
-      inPlanes = outPlanes;
-      const rest = Array.from(
-        { length: blocks - 1 },
-        () =>
-          new block({
-            inPlanes,
-            planes,
-            stride: 1,
-            downsample: null,
-            variant: opts.variant,
-            residual: opts.residual,
-          }),
-      );
-      return new Sequential(first, ...rest);
+      return new Sequential(...blocksOfStage);
     };
     this.conv1 = new Conv2d(3, 64, 7, { stride: 2, padding: 3, bias: false });
     this.conv1.requiresInputGrad = false;
@@ -331,7 +337,7 @@ export class ResNet extends Module {
   /**
    * Backpropagates the gradient of the loss with respect to the output of a training-mode `call`,
    * accumulating every parameter's gradient (see `parameters()`); returns the gradient with
-   * respect to the stem's output (the image gradient is not computed).
+   * respect to conv1's output (conv1 computes no input gradient: the image needs none).
    */
   override backward(dout: Tensor): Tensor {
     let d = dout;
