@@ -258,14 +258,6 @@ export function validateTransform(t: TrainTransform): void {
   }
 }
 
-/** Output height/width of a transform, or null when it keeps the input size. */
-export function transformOutputSize(t: TrainTransform): { height: number; width: number } | null {
-  if (t.size !== undefined) return { height: t.size, width: t.size };
-  if (t.kind === 'standard') return null;
-  const crop = t.preset !== undefined ? PRESETS[t.preset].crop : null;
-  return crop === null ? null : { height: crop, width: crop };
-}
-
 /** A transformed sample: normalized CHW float32 pixels. */
 export interface TransformedImage {
   data: Float32Array;
