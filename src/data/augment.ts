@@ -5,7 +5,7 @@
  * `TrainTransform` config that ends in ToTensor + Normalize as a CHW Float32Array.
  */
 import { UserError } from '../errors.js';
-import type { RgbImage } from '../io/image.js';
+import type { RgbImage } from '../io/rgb_image.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {

@@ -3,7 +3,7 @@
  * tab above the box's top-left corner (inside the box when there is no room above). Line width and
  * text size grow with the image. Pixels and numbers only; no model code.
  */
-import type { RgbImage } from '../io/image.js';
+import type { RgbImage } from '../io/rgb_image.js';
 import { drawText, LINE_HEIGHT, textWidth, type Rgb } from './font.js';
 import { fillRect, strokeRect } from './overlay.js';
 

@@ -5,7 +5,7 @@
  * Text is drawn into an RgbImage at an integer scale, horizontally or rotated 90° counter-clockwise
  * (reading bottom to top, for y-axis labels).
  */
-import type { RgbImage } from '../io/image.js';
+import type { RgbImage } from '../io/rgb_image.js';
 
 /** Glyph width in font pixels. */
 export const GLYPH_WIDTH = 5;

@@ -3,7 +3,7 @@
  * and a label in the built-in pixel font. No model code here: the inputs are pixels and numbers.
  */
 import { ShapeError } from '../errors.js';
-import type { RgbImage } from '../io/image.js';
+import type { RgbImage } from '../io/rgb_image.js';
 import { drawText, LINE_HEIGHT, textWidth, type Rgb } from './font.js';
 
 export interface OverlayOptions {
