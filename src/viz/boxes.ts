@@ -4,8 +4,8 @@
  * text size grow with the image. Pixels and numbers only; no model code.
  */
 import type { RgbImage } from '../io/rgb_image.js';
-import { drawText, LINE_HEIGHT, textWidth, type Rgb } from './font.js';
-import { fillRect, strokeRect } from './overlay.js';
+import { drawText, LINE_HEIGHT, textWidth } from './font.js';
+import { fillRect, strokeRect, type Rgb } from './raster.js';
 
 /** A box in image pixels (x0, y0, x1, y1) with its caption and class index (which picks the colour). */
 export interface DrawnBox {
