@@ -161,7 +161,6 @@ export {
   camFiles,
   camInput,
   camOverlay,
-  normalizeMap,
   CAM_METHODS,
   CAM_LAYERS,
   type CamMethod,
@@ -172,6 +171,7 @@ export {
   type CamFileResult,
   type CamImagesOptions,
 } from './tasks/cam.js';
+export { normalizeMap } from './tasks/cam_maps.js';
 export {
   upsampleBilinear,
   largestComponent,
