@@ -64,6 +64,8 @@ const LEGEND_BORDER: Rgb = [160, 160, 160];
 const NOTE: Rgb = [110, 110, 110];
 
 const TICK_LENGTH = 6;
+/** Height of capitals and digits in the charts' text. */
+const CAP_H = GLYPH_HEIGHT * TEXT_SCALE;
 
 /** Where things are on a rendered line chart (pixel coordinates, inclusive plot-area bounds). */
 export interface LineChartLayout {
@@ -113,14 +115,13 @@ export function lineChartLayout(chart: LineChart, width = 800, height = 500): Li
         6,
       );
   const lineH = LINE_HEIGHT * TEXT_SCALE;
-  const capH = GLYPH_HEIGHT * TEXT_SCALE;
   const titleH = (chart.title === '' ? 8 : 12 + lineH) + chartNotes(chart).length * lineH;
-  const yLabelW = chart.yLabel === '' ? 0 : capH + 12;
+  const yLabelW = chart.yLabel === '' ? 0 : CAP_H + 12;
   const tickLabelW = Math.max(...y.ticks.map((t) => textWidth(t.label, TEXT_SCALE)));
   const left = 10 + yLabelW + tickLabelW + TICK_LENGTH + 4;
   const right = width - 1 - 20;
   const top = titleH + 8;
-  const bottom = height - 1 - (10 + capH + TICK_LENGTH + 6 + (chart.xLabel === '' ? 0 : lineH + 6));
+  const bottom = height - 1 - (10 + CAP_H + TICK_LENGTH + 6 + (chart.xLabel === '' ? 0 : lineH + 6));
   if (right - left < 40 || bottom - top < 40) {
     throw new UserError(`A ${width}×${height} image is too small for chart '${chart.title}'.`);
   }
@@ -188,12 +189,15 @@ function placeLegend(
 export function renderLineChart(chart: LineChart, width = 800, height = 500): RgbImage {
   const layout = lineChartLayout(chart, width, height);
   const img = blankChart(width, height);
-  const { plot, x, y, toPixel } = layout;
-  const logY = chart.logY === true;
-  const s = TEXT_SCALE;
-  const capH = GLYPH_HEIGHT * s;
+  drawGrid(img, layout);
+  drawSeries(img, chart, layout);
+  drawAxes(img, layout);
+  drawTitles(img, chart, layout);
+  if (layout.legend !== null) drawLegend(img, chart, layout.legend);
+  return img;
+}
 
-  // grid
+function drawGrid(img: RgbImage, { plot, x, y, toPixel }: LineChartLayout): void {
   for (const v of y.minorTicks) {
     const py = Math.round(toPixel(x.min, v)[1]);
     fillRect(img, plot.left, py, plot.right + 1, py + 1, MINOR_GRID);
@@ -206,8 +210,11 @@ export function renderLineChart(chart: LineChart, width = 800, height = 500): Rg
     const px = Math.round(toPixel(t.value, y.min)[0]);
     fillRect(img, px, plot.top, px + 1, plot.bottom + 1, GRID);
   }
+}
 
-  // series
+/** Each series in its colour, broken at points that cannot be drawn; markers on short thick series. */
+function drawSeries(img: RgbImage, chart: LineChart, { plot, toPixel }: LineChartLayout): void {
+  const logY = chart.logY === true;
   chart.series.forEach((series, i) => {
     const color = SERIES_COLORS[i % SERIES_COLORS.length];
     let prev: [number, number] | null = null;
@@ -225,8 +232,10 @@ export function renderLineChart(chart: LineChart, width = 800, height = 500): Rg
       prev = p;
     }
   });
+}
 
-  // axes box, ticks and tick labels
+/** The plot area's frame, ticks and tick labels (x labels that would overlap a neighbour are skipped). */
+function drawAxes(img: RgbImage, { plot, x, y, toPixel }: LineChartLayout): void {
   strokeRect(img, [plot.left, plot.top, plot.right + 1, plot.bottom + 1], AXIS);
   for (const v of y.minorTicks) {
     const py = Math.round(toPixel(x.min, v)[1]);
@@ -235,73 +244,68 @@ export function renderLineChart(chart: LineChart, width = 800, height = 500): Rg
   for (const t of y.ticks) {
     const py = Math.round(toPixel(x.min, t.value)[1]);
     fillRect(img, plot.left - TICK_LENGTH, py, plot.left, py + 1, AXIS);
-    const w = textWidth(t.label, s);
-    drawText(img, t.label, plot.left - TICK_LENGTH - 4 - w, py - Math.floor(capH / 2), BLACK, { scale: s });
+    const w = textWidth(t.label, TEXT_SCALE);
+    drawText(img, t.label, plot.left - TICK_LENGTH - 4 - w, py - Math.floor(CAP_H / 2), BLACK, {
+      scale: TEXT_SCALE,
+    });
   }
   let lastRight = -Infinity;
   for (const t of x.ticks) {
     const px = Math.round(toPixel(t.value, y.min)[0]);
     fillRect(img, px, plot.bottom + 1, px + 1, plot.bottom + 1 + TICK_LENGTH, AXIS);
-    const w = textWidth(t.label, s);
+    const w = textWidth(t.label, TEXT_SCALE);
     const lx = Math.round(px - w / 2);
     if (lx <= lastRight + 6) continue; // skip labels that would overlap their neighbour
-    drawText(img, t.label, lx, plot.bottom + TICK_LENGTH + 6, BLACK, { scale: s });
+    drawText(img, t.label, lx, plot.bottom + TICK_LENGTH + 6, BLACK, { scale: TEXT_SCALE });
     lastRight = lx + w;
   }
+}
 
-  // title and axis labels
+/** The title (bold), the notes under it and the axis labels. */
+function drawTitles(img: RgbImage, chart: LineChart, { plot }: LineChartLayout): void {
   const center = (plot.left + plot.right) / 2;
   if (chart.title !== '') {
-    const w = textWidth(chart.title, s);
-    const tx = Math.max(4, Math.round(Math.min(center - w / 2, width - 4 - w)));
-    drawText(img, chart.title, tx, 10, BLACK, { scale: s });
-    drawText(img, chart.title, tx + 1, 10, BLACK, { scale: s }); // bold
+    const w = textWidth(chart.title, TEXT_SCALE);
+    const tx = Math.max(4, Math.round(Math.min(center - w / 2, img.width - 4 - w)));
+    drawText(img, chart.title, tx, 10, BLACK, { scale: TEXT_SCALE });
+    drawText(img, chart.title, tx + 1, 10, BLACK, { scale: TEXT_SCALE }); // bold
   }
+  const lineH = LINE_HEIGHT * TEXT_SCALE;
   chartNotes(chart).forEach((note, i) => {
-    const lineH = LINE_HEIGHT * s;
     const noteTop = (chart.title === '' ? 8 : 12 + lineH) + i * lineH;
-    drawText(img, note, plot.left, noteTop, NOTE, { scale: s });
+    drawText(img, note, plot.left, noteTop, NOTE, { scale: TEXT_SCALE });
   });
   if (chart.xLabel !== '') {
-    const w = textWidth(chart.xLabel, s);
-    drawText(
-      img,
-      chart.xLabel,
-      Math.round(center - w / 2),
-      plot.bottom + TICK_LENGTH + 6 + capH + 10,
-      BLACK,
-      {
-        scale: s,
-      },
-    );
+    const w = textWidth(chart.xLabel, TEXT_SCALE);
+    const top = plot.bottom + TICK_LENGTH + 6 + CAP_H + 10;
+    drawText(img, chart.xLabel, Math.round(center - w / 2), top, BLACK, { scale: TEXT_SCALE });
   }
   if (chart.yLabel !== '') {
-    const w = textWidth(chart.yLabel, s);
+    const w = textWidth(chart.yLabel, TEXT_SCALE);
     const middle = (plot.top + plot.bottom) / 2;
-    drawText(img, chart.yLabel, 10, Math.round(Math.min(height - 4, middle + w / 2)), BLACK, {
-      scale: s,
+    drawText(img, chart.yLabel, 10, Math.round(Math.min(img.height - 4, middle + w / 2)), BLACK, {
+      scale: TEXT_SCALE,
       vertical: true,
     });
   }
+}
 
-  // legend
-  if (layout.legend !== null) {
-    const { left, top, width: lw, height: lh } = layout.legend;
-    fillRect(img, left, top, left + lw, top + lh, WHITE);
-    strokeRect(img, [left, top, left + lw, top + lh], LEGEND_BORDER);
-    const rowH = LINE_HEIGHT * s + 4;
-    let row = 0;
-    chart.series.forEach((series, i) => {
-      if (series.name === '') return;
-      const color = SERIES_COLORS[i % SERIES_COLORS.length];
-      const ry = top + 6 + row * rowH;
-      const sy = ry + Math.floor(capH / 2) - 1;
-      fillRect(img, left + 10, sy, left + 10 + 28, sy + 3, color);
-      drawText(img, series.name, left + 10 + 28 + 8, ry, BLACK, { scale: s });
-      row++;
-    });
-  }
-  return img;
+/** The legend box: a colour swatch and the name of each named series. */
+function drawLegend(img: RgbImage, chart: LineChart, legend: NonNullable<LineChartLayout['legend']>): void {
+  const { left, top, width, height } = legend;
+  fillRect(img, left, top, left + width, top + height, WHITE);
+  strokeRect(img, [left, top, left + width, top + height], LEGEND_BORDER);
+  const rowH = LINE_HEIGHT * TEXT_SCALE + 4;
+  let row = 0;
+  chart.series.forEach((series, i) => {
+    if (series.name === '') return;
+    const color = SERIES_COLORS[i % SERIES_COLORS.length];
+    const ry = top + 6 + row * rowH;
+    const sy = ry + Math.floor(CAP_H / 2) - 1;
+    fillRect(img, left + 10, sy, left + 10 + 28, sy + 3, color);
+    drawText(img, series.name, left + 10 + 28 + 8, ry, BLACK, { scale: TEXT_SCALE });
+    row++;
+  });
 }
 
 /** Renders a line chart at 800×500 and writes it as PNG (atomically). */
