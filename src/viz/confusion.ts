@@ -143,30 +143,30 @@ export function confusionLayout(matrix: number[][], labels: readonly string[]): 
 export function renderConfusionMatrix(matrix: number[][], labels: readonly string[]): RgbImage {
   const view = confusionView(matrix, labels);
   const layout = layoutOf(view);
-  const { left, top, cell, colorbar } = layout;
   const img = blankChart(Math.max(64, layout.width), Math.max(64, layout.height));
-  const n = view.labels.length;
-  const s = TEXT_SCALE;
-  const capH = GLYPH_HEIGHT * s;
-  const gridSize = cell * n;
+  drawAxisTitles(img, view, layout);
+  drawCells(img, view, layout);
+  drawClassLabels(img, view, layout);
+  drawColorbar(img, layout.colorbar);
+  return img;
+}
 
+const CAP_H = GLYPH_HEIGHT * TEXT_SCALE;
+
+/** 'predicted class' under the column labels and 'true class' (rotated) left of the row labels. */
+function drawAxisTitles(img: RgbImage, view: ConfusionView, { left, top, cell }: ConfusionLayout): void {
+  const gridSize = cell * view.labels.length;
+  const labelW = Math.max(...view.labels.map((l) => textWidth(l, TEXT_SCALE)));
   const { xTitle } = view;
-  const labelW = Math.max(...view.labels.map((l) => textWidth(l, s)));
-  drawText(
-    img,
-    xTitle,
-    Math.round(left + gridSize / 2 - textWidth(xTitle, s) / 2),
-    top + gridSize + 8 + labelW + 12,
-    BLACK,
-    {
-      scale: s,
-    },
-  );
-  drawText(img, 'true class', 10, Math.round(top + gridSize / 2 + textWidth('true class', s) / 2), BLACK, {
-    scale: s,
-    vertical: true,
-  });
+  const x = Math.round(left + gridSize / 2 - textWidth(xTitle, TEXT_SCALE) / 2);
+  drawText(img, xTitle, x, top + gridSize + 8 + labelW + 12, BLACK, { scale: TEXT_SCALE });
+  const y = Math.round(top + gridSize / 2 + textWidth('true class', TEXT_SCALE) / 2);
+  drawText(img, 'true class', 10, y, BLACK, { scale: TEXT_SCALE, vertical: true });
+}
 
+/** Each cell in the viridis colour of its row fraction, its count inside when it fits, then a frame. */
+function drawCells(img: RgbImage, view: ConfusionView, { left, top, cell }: ConfusionLayout): void {
+  const n = view.labels.length;
   for (let r = 0; r < n; r++) {
     const total = view.rowTotals[r];
     for (let c = 0; c < n; c++) {
@@ -177,42 +177,36 @@ export function renderConfusionMatrix(matrix: number[][], labels: readonly strin
       const y0 = top + r * cell;
       fillRect(img, x0, y0, x0 + cell, y0 + cell, color);
       const text = Number.isInteger(count) ? String(count) : count.toPrecision(3);
-      for (const scale of [s, 1]) {
+      for (const scale of [TEXT_SCALE, 1]) {
         const w = textWidth(text, scale);
         if (w <= cell - 4 && GLYPH_HEIGHT * scale <= cell - 4) {
           const luminance = 0.299 * color[0] + 0.587 * color[1] + 0.114 * color[2];
           const ink: Rgb = luminance > 140 ? BLACK : WHITE;
-          drawText(
-            img,
-            text,
-            Math.round(x0 + (cell - w) / 2),
-            Math.round(y0 + (cell - GLYPH_HEIGHT * scale) / 2),
-            ink,
-            { scale },
-          );
+          const x = Math.round(x0 + (cell - w) / 2);
+          drawText(img, text, x, Math.round(y0 + (cell - GLYPH_HEIGHT * scale) / 2), ink, { scale });
           break;
         }
       }
     }
   }
-  strokeRect(img, [left - 1, top - 1, left + gridSize + 1, top + gridSize + 1], AXIS);
+  strokeRect(img, [left - 1, top - 1, left + cell * n + 1, top + cell * n + 1], AXIS);
+}
 
-  const labelScale = cell >= LINE_HEIGHT * s ? s : 1;
+/** Row labels right-aligned left of the grid, column labels rotated below it. */
+function drawClassLabels(img: RgbImage, view: ConfusionView, { left, top, cell }: ConfusionLayout): void {
+  const gridSize = cell * view.labels.length;
+  const scale = cell >= LINE_HEIGHT * TEXT_SCALE ? TEXT_SCALE : 1;
   view.labels.forEach((text, i) => {
-    const w = textWidth(text, labelScale);
-    const h = GLYPH_HEIGHT * labelScale;
-    // row labels, right-aligned left of the grid
-    drawText(img, text, left - 8 - w, Math.round(top + i * cell + (cell - h) / 2), BLACK, {
-      scale: labelScale,
-    });
-    // column labels, rotated, below the grid
-    drawText(img, text, Math.round(left + i * cell + (cell - h) / 2), top + gridSize + 8 + w, BLACK, {
-      scale: labelScale,
-      vertical: true,
-    });
+    const w = textWidth(text, scale);
+    const h = GLYPH_HEIGHT * scale;
+    drawText(img, text, left - 8 - w, Math.round(top + i * cell + (cell - h) / 2), BLACK, { scale });
+    const x = Math.round(left + i * cell + (cell - h) / 2);
+    drawText(img, text, x, top + gridSize + 8 + w, BLACK, { scale, vertical: true });
   });
+}
 
-  // colour bar with ticks at 0, 0.5, 1 (row fraction)
+/** The colour bar (1 at the top) with ticks at 0, 0.5 and 1 (row fraction). */
+function drawColorbar(img: RgbImage, colorbar: ConfusionLayout['colorbar']): void {
   const { left: cl, top: ct, width: cw, height: ch } = colorbar;
   for (let y = 0; y < ch; y++) {
     const t = 1 - y / Math.max(1, ch - 1);
@@ -222,9 +216,8 @@ export function renderConfusionMatrix(matrix: number[][], labels: readonly strin
   for (const t of [0, 0.5, 1]) {
     const y = Math.round(ct + (1 - t) * (ch - 1));
     fillRect(img, cl + cw + 1, y, cl + cw + 5, y + 1, AXIS);
-    drawText(img, t.toFixed(1), cl + cw + 8, y - Math.floor(capH / 2), BLACK, { scale: s });
+    drawText(img, t.toFixed(1), cl + cw + 8, y - Math.floor(CAP_H / 2), BLACK, { scale: TEXT_SCALE });
   }
-  return img;
 }
 
 /** Renders a confusion matrix and writes it as PNG (atomically). */
