@@ -176,7 +176,6 @@ export {
   camFiles,
   camInput,
   camOverlay,
-  normalizeMap,
   CAM_METHODS,
   CAM_LAYERS,
   type CamMethod,
@@ -187,6 +186,7 @@ export {
   type CamFileResult,
   type CamImagesOptions,
 } from './tasks/cam.js';
+export { normalizeMap } from './tasks/cam_maps.js';
 export {
   upsampleBilinear,
   largestComponent,

@@ -31,7 +31,7 @@ import {
 } from '../src/tasks/cam_box.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { jet, overlayHeatmap } from '../src/viz/overlay.js';
-import { UserError } from '../src/errors.js';
+import { OptionError, UserError } from '../src/errors.js';
 import { assertClose, errorStats } from './helpers/compare.js';
 import { IMAGES, REPO, runCli } from './helpers/cli.js';
 import { ruleStateDict } from './helpers/rule_weights.js';
@@ -192,15 +192,19 @@ test('native and js agree on Grad-CAM++ at the stem and layer1', { skip: NATIVE_
   }
 });
 
-test('CAM is refused for other layers with one sentence naming --layer and suggesting gradcam', () => {
+test('CAM is refused for other layers with one sentence naming options.layer and suggesting gradcam', () => {
   const model = resnet('resnet18', { numClasses: 10 });
   const x = Tensor.zeros([1, 3, 32, 32]);
   assert.throws(
     () => computeCam(model, x, { method: 'cam', layer: 'layer3', backend: 'js' }),
-    (e: Error) => e.name === 'UserError' && /--layer layer3/.test(e.message) && /gradcam/.test(e.message),
+    (e: Error) =>
+      e instanceof OptionError && /options\.layer layer3/.test(e.message) && /gradcam/.test(e.message),
   );
   assert.throws(() => computeCam(resnet('resnet18', { includeTop: false }), x, { backend: 'js' }), /fc head/);
-  assert.throws(() => computeCam(model, x, { classIndex: 10, backend: 'js' }), /--class 10 is out of range/);
+  assert.throws(
+    () => computeCam(model, x, { classIndex: 10, backend: 'js' }),
+    /options\.classIndex 10 is out of range/,
+  );
 });
 
 test('bilinear upsampling equals torch F.interpolate(align_corners=False)', (t) => {
@@ -253,8 +257,8 @@ test('box: the largest 8-connected component wins (a diagonal line is one compon
   // Through a map: the bigger blob is chosen even though the smaller one holds the maximum.
   const map = Float32Array.from([1, 0, 0, 0, 0, 0, 0, 0.5, 0.5, 0.5, 0, 0, 0.5, 0.5, 0.5, 0, 0, 0, 0, 0]);
   assert.deepEqual(thresholdBox({ width: 5, height: 4, data: map }, 0.3), [2, 1, 5, 3]);
-  assert.throws(() => thresholdBox({ width: 5, height: 4, data: map }, 0), /--threshold/);
-  assert.throws(() => thresholdBox({ width: 5, height: 4, data: map }, 1.5), /--threshold/);
+  assert.throws(() => thresholdBox({ width: 5, height: 4, data: map }, 0), /options\.threshold/);
+  assert.throws(() => thresholdBox({ width: 5, height: 4, data: map }, 1.5), /options\.threshold/);
 });
 
 test('overlay: jet colours, alpha blend, white box outlined in black, label on black', () => {

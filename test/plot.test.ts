@@ -1,7 +1,7 @@
 /**
- * Charts (src/viz/plot.ts) and the pixel font (src/viz/font.ts): image sizes, series colours at the
- * pixels their data maps to, log-axis placement, legend, confusion-matrix colours and counts, and
- * atomic PNG writing that leaves no temp file.
+ * Charts (src/viz/plot.ts, src/viz/confusion.ts) and the pixel font (src/viz/font.ts): image sizes,
+ * series colours at the pixels their data maps to, log-axis placement, legend, confusion-matrix
+ * colours and counts, and atomic PNG writing that leaves no temp file.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -9,15 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readImage, type RgbImage } from '../src/io/image.js';
-import { drawText, glyph, hasGlyph, textWidth, type Rgb } from '../src/viz/font.js';
+import { drawText, glyph, hasGlyph, textWidth } from '../src/viz/font.js';
+import type { Rgb } from '../src/viz/raster.js';
 import {
   confusionLayout,
-  lineChartLayout,
   renderConfusionMatrix,
-  renderLineChart,
-  SERIES_COLORS,
   viridis,
   writeConfusionMatrix,
+} from '../src/viz/confusion.js';
+import {
+  lineChartLayout,
+  renderLineChart,
+  SERIES_COLORS,
   writeLineChart,
   type LineChart,
 } from '../src/viz/plot.js';

@@ -5,7 +5,7 @@
  * `TrainTransform` config that ends in ToTensor + Normalize as a CHW Float32Array.
  */
 import { UserError } from '../errors.js';
-import type { RgbImage } from '../io/image.js';
+import type { RgbImage } from '../io/rgb_image.js';
 import type { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
@@ -256,14 +256,6 @@ export function validateTransform(t: TrainTransform): void {
       `Unknown transform kind "${(t as { kind: string }).kind}" (expected standard, crop or none).`,
     );
   }
-}
-
-/** Output height/width of a transform, or null when it keeps the input size. */
-export function transformOutputSize(t: TrainTransform): { height: number; width: number } | null {
-  if (t.size !== undefined) return { height: t.size, width: t.size };
-  if (t.kind === 'standard') return null;
-  const crop = t.preset !== undefined ? PRESETS[t.preset].crop : null;
-  return crop === null ? null : { height: crop, width: crop };
 }
 
 /** A transformed sample: normalized CHW float32 pixels. */

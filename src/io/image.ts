@@ -1,25 +1,18 @@
 /**
- * Image file I/O: decode PNG/JPEG bytes into 8-bit RGB pixels exactly as PIL's
- * `Image.open(f).convert('RGB')` does, and encode RGB pixels as PNG.
- *
- * Format is detected from magic bytes, never from the file extension. PNG decoding (png.ts) and its
- * conversions follow Pillow 9; image sizes are checked against the pixel limit (image_limits.ts).
- * JPEGs are decoded bit-exactly like PIL's libjpeg-turbo by src/io/jpeg/ (baseline, progressive,
- * restart intervals, CMYK/YCCK). EXIF orientation is not applied (PIL does not apply it either).
+ * Reading images: a file or bytes in memory, decoded by the decoder its magic bytes name (never the
+ * file extension) into 8-bit RGB exactly as PIL's `Image.open(f).convert('RGB')`: PNG by png.ts,
+ * JPEG by jpeg/decode.ts. EXIF orientation is not applied (PIL does not apply it either).
+ * The pixel type (rgb_image.ts) and PNG encoding (png_encode.ts) are re-exported: this module is
+ * where the rest of the library gets image I/O from.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { writeFileAtomic } from './atomic_write.js';
-import { PNG } from 'pngjs';
 import { FileFormatError } from '../errors.js';
 import { decodePng } from './png.js';
 import { decodeJpeg } from './jpeg/decode.js';
+import type { RgbImage } from './rgb_image.js';
 
-/** An 8-bit RGB image, pixels stored row-major as HWC (`data.length === width * height * 3`). */
-export interface RgbImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+export type { RgbImage } from './rgb_image.js';
+export { encodePng, writePng } from './png_encode.js';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -68,21 +61,4 @@ function describeStart(bytes: Uint8Array): string {
   const printable = head.every((b) => b >= 0x20 && b < 0x7f);
   if (printable) return JSON.stringify(String.fromCharCode(...head));
   return `bytes ${Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ')}`;
-}
-
-/** Encodes an RGB image as an 8-bit truecolour PNG. */
-export function encodePng(img: RgbImage): Uint8Array {
-  if (img.data.length !== img.width * img.height * 3) {
-    throw new Error(
-      `encodePng: ${img.width}x${img.height} RGB image needs ${img.width * img.height * 3} bytes.`,
-    );
-  }
-  const png = new PNG({ width: img.width, height: img.height });
-  png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false, bitDepth: 8 });
-}
-
-/** Writes an RGB image as PNG atomically (temporary file, then rename). */
-export function writePng(path: string, img: RgbImage): void {
-  writeFileAtomic(path, [encodePng(img)]);
 }

@@ -14,7 +14,7 @@ import { inflateSync } from 'node:zlib';
 import { FileFormatError } from '../errors.js';
 import { crc32 } from './bytes.js';
 import { checkImagePixels } from './image_limits.js';
-import type { RgbImage } from './image.js';
+import type { RgbImage } from './rgb_image.js';
 
 const COLOR_GRAY = 0;
 const COLOR_RGB = 2;

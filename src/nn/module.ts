@@ -3,7 +3,7 @@
  * stored in `this.layer1` contributes keys `layer1.…`, a parameter in `this.weight` the key `weight`.
  * Modules start in eval mode (this is an inference-first library); `train()` switches.
  */
-import { ShapeError, StateDictError } from '../errors.js';
+import { StateDictError } from '../errors.js';
 import { formatShape, sameShape, Tensor } from '../tensor/tensor.js';
 import { accumulate } from '../ops/optim.js';
 
@@ -258,11 +258,5 @@ export class SavedForBackward<T> {
       throw new Error(`${module.constructor.name} ${module.path}: backward without a training-mode forward`);
     }
     return value;
-  }
-}
-
-export function expectInputRank(module: string, x: Tensor, rank: number): void {
-  if (x.rank !== rank) {
-    throw new ShapeError(`${module} expects a ${rank}-D input, got shape ${formatShape(x.shape)}.`);
   }
 }

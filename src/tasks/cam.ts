@@ -1,13 +1,9 @@
 /**
  * Class activation maps: where in an image the network finds a class, from our own backward pass.
- *
- * For one image, A = the chosen stage's output (C, h, w), k = the target class, g = d logit_k / dA:
- *   cam        Σ_c fc.weight[k, c] · A_c                      (layer4 with the average-pool head only)
- *   gradcam    ReLU(Σ_c mean_ij(g_c) · A_c)                   (Selvaraju et al., 2017)
- *   gradcam++  α = g² / (2g² + Σ_ij(A_c) · g³ + 1e-6), α = 0 where g = 0,
- *              ReLU(Σ_c Σ_ij(ReLU(g) · α)_c · A_c)            (Chattopadhyay et al.; pytorch-grad-cam's form)
- * Each map is then min-max normalized to [0, 1] (all zeros when it is constant). The class score is the
- * logit, before the softmax, as in the Grad-CAM paper and pytorch-grad-cam.
+ * The map arithmetic (CAM, Grad-CAM, Grad-CAM++ and normalization) is cam_maps.ts's, the box
+ * cam_box.ts's; here are the passes that produce A and dlogit/dA, and the files: batching, the
+ * worker, overlays. The class score is the logit, before the softmax, as in the Grad-CAM paper and
+ * pytorch-grad-cam.
  *
  * Gradients come from the module tree: the stages after the chosen one, the pool and fc record their
  * forward in training mode, except batch norm, which stays in eval mode (running statistics are used
@@ -23,7 +19,7 @@ import { BatchNorm2d } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 import { softmax } from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
-import { ShapeError, UserError } from '../errors.js';
+import { OptionError, ShapeError, UserError } from '../errors.js';
 import { overlayHeatmap } from '../viz/overlay.js';
 import { runInWorker } from './in_worker.js';
 import {
@@ -39,6 +35,7 @@ import {
 import { labelsFor } from './labels.js';
 import { loadModel, resolveWeights } from './pretrained.js';
 import { resolveBackend } from './runner.js';
+import { activationMap, CAM_METHODS, type CamMethod } from './cam_maps.js';
 import {
   checkThreshold,
   DEFAULT_BOX_THRESHOLD,
@@ -48,8 +45,7 @@ import {
   type Heatmap,
 } from './cam_box.js';
 
-export const CAM_METHODS = ['cam', 'gradcam', 'gradcam++'] as const;
-export type CamMethod = (typeof CAM_METHODS)[number];
+export { CAM_METHODS, type CamMethod } from './cam_maps.js';
 /** Stages a map can be taken from (stem = after the max-pool). */
 export const CAM_LAYERS = ['stem', 'layer1', 'layer2', 'layer3', 'layer4'] as const;
 export type CamLayer = (typeof CAM_LAYERS)[number];
@@ -81,14 +77,14 @@ export interface CamResult {
 /** Checks a method and layer by name (for the CLI before anything is loaded, and the API). */
 export function checkCamOptions(method: string, layer: string): void {
   if (!(CAM_METHODS as readonly string[]).includes(method)) {
-    throw new UserError(`--method must be one of ${CAM_METHODS.join(', ')}, got '${method}'.`);
+    throw new OptionError(`{method} must be one of ${CAM_METHODS.join(', ')}, got '${method}'.`);
   }
   if (!(CAM_LAYERS as readonly string[]).includes(layer)) {
-    throw new UserError(`--layer must be one of ${CAM_LAYERS.join(', ')}, got '${layer}'.`);
+    throw new OptionError(`{layer} must be one of ${CAM_LAYERS.join(', ')}, got '${layer}'.`);
   }
   if (method === 'cam' && layer !== 'layer4') {
-    throw new UserError(
-      `--method cam works only at --layer layer4 (the maps the pool and fc see), not --layer ${layer}; use --method gradcam there.`,
+    throw new OptionError(
+      `{method} cam works only at {layer} layer4 (the maps the pool and fc see), not {layer} ${layer}; use {method} gradcam there.`,
     );
   }
 }
@@ -110,7 +106,7 @@ function targetClasses(classIndex: CamOptions['classIndex'], N: number, K: numbe
   }
   for (const k of given) {
     if (!Number.isInteger(k) || k < 0 || k >= K) {
-      throw new UserError(`--class ${k} is out of range: the model has ${K} classes (0..${K - 1}).`);
+      throw new OptionError(`{classIndex} ${k} is out of range: the model has ${K} classes (0..${K - 1}).`);
     }
   }
   return Array.from({ length: N }, (_, n) => (given.length === 0 ? null : given[given.length === 1 ? 0 : n]));
@@ -139,65 +135,6 @@ function saveGrads(roots: readonly Module[]): () => void {
       }
     }
   };
-}
-
-/** One image's map from its activations A (C, HW), gradients g (C, HW) or the fc row (C), normalized. */
-function activationMap(
-  method: CamMethod,
-  A: Float32Array,
-  g: Float32Array | null,
-  fcRow: Float32Array,
-  C: number,
-  HW: number,
-): Float32Array {
-  const weights = new Float64Array(C);
-  for (let c = 0; c < C; c++) {
-    const a = A.subarray(c * HW, (c + 1) * HW);
-    if (method === 'cam' || g === null) {
-      weights[c] = fcRow[c];
-      continue;
-    }
-    const gc = g.subarray(c * HW, (c + 1) * HW);
-    if (method === 'gradcam') {
-      let sum = 0;
-      for (let i = 0; i < HW; i++) sum += gc[i];
-      weights[c] = sum / HW;
-      continue;
-    }
-    let sumA = 0;
-    for (let i = 0; i < HW; i++) sumA += a[i];
-    let w = 0;
-    for (let i = 0; i < HW; i++) {
-      const gi = gc[i];
-      if (gi <= 0) continue; // ReLU(g) · α is zero there (α = 0 where g = 0)
-      const g2 = gi * gi;
-      w += (gi * g2) / (2 * g2 + sumA * g2 * gi + 1e-6);
-    }
-    weights[c] = w;
-  }
-  const map = new Float64Array(HW);
-  for (let c = 0; c < C; c++) {
-    const wc = weights[c];
-    if (wc === 0) continue;
-    const a = A.subarray(c * HW, (c + 1) * HW);
-    for (let i = 0; i < HW; i++) map[i] += wc * a[i];
-  }
-  if (method !== 'cam') for (let i = 0; i < HW; i++) map[i] = Math.max(0, map[i]);
-  return normalizeMap(map);
-}
-
-/** (map − min) / (max − min), or all zeros for a constant map. */
-export function normalizeMap(map: ArrayLike<number>): Float32Array {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < map.length; i++) {
-    lo = Math.min(lo, map[i]);
-    hi = Math.max(hi, map[i]);
-  }
-  const out = new Float32Array(map.length);
-  if (!(hi > lo)) return out;
-  for (let i = 0; i < map.length; i++) out[i] = (map[i] - lo) / (hi - lo);
-  return out;
 }
 
 /**
@@ -269,7 +206,7 @@ export function computeCam(model: ResNet, x: Tensor, options: CamOptions = {}): 
  */
 export function camInput(image: RgbImage, size = DEFAULT_CAM_SIZE, preset: Preset = PRESETS.none): Tensor {
   if (!Number.isInteger(size) || size < MIN_INPUT_SIZE) {
-    throw new UserError(`--size must be an integer ≥ ${MIN_INPUT_SIZE}, got ${size}.`);
+    throw new OptionError(`{size} must be an integer ≥ ${MIN_INPUT_SIZE}, got ${size}.`);
   }
   return preprocess(image, { ...preset, resize: size, crop: null });
 }

@@ -3,7 +3,7 @@
  * maximum, the largest 8-connected component of the pixels at or above it, and its bounding box.
  */
 import { resizeBilinear } from '../data/interpolate.js';
-import { ShapeError, UserError } from '../errors.js';
+import { OptionError, ShapeError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** A single-channel map, row-major (`data.length === width * height`). */
@@ -80,7 +80,7 @@ export function largestComponent(mask: Uint8Array, width: number, height: number
 
 export function checkThreshold(threshold: number): void {
   if (!(threshold > 0 && threshold <= 1)) {
-    throw new UserError(`--threshold must be in (0, 1], got ${threshold}.`);
+    throw new OptionError(`{threshold} must be in (0, 1], got ${threshold}.`);
   }
 }
 

@@ -7,10 +7,6 @@ import type { Runner } from './runner.js';
 export const EMBED_LAYERS = ['pool', 'stem', 'layer1', 'layer2', 'layer3', 'layer4'] as const;
 export type EmbedLayer = (typeof EMBED_LAYERS)[number];
 
-export function isEmbedLayer(s: string): s is EmbedLayer {
-  return (EMBED_LAYERS as readonly string[]).includes(s);
-}
-
 export interface Embedding {
   file: string;
   layer: EmbedLayer;

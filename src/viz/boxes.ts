@@ -3,9 +3,9 @@
  * tab above the box's top-left corner (inside the box when there is no room above). Line width and
  * text size grow with the image. Pixels and numbers only; no model code.
  */
-import type { RgbImage } from '../io/image.js';
-import { drawText, LINE_HEIGHT, textWidth, type Rgb } from './font.js';
-import { fillRect, strokeRect } from './overlay.js';
+import type { RgbImage } from '../io/rgb_image.js';
+import { drawText, LINE_HEIGHT, textWidth } from './font.js';
+import { fillRect, strokeRect, type Rgb } from './raster.js';
 
 /** A box in image pixels (x0, y0, x1, y1) with its caption and class index (which picks the colour). */
 export interface DrawnBox {

@@ -5,7 +5,10 @@
  * Text is drawn into an RgbImage at an integer scale, horizontally or rotated 90° counter-clockwise
  * (reading bottom to top, for y-axis labels).
  */
-import type { RgbImage } from '../io/image.js';
+import type { RgbImage } from '../io/rgb_image.js';
+import { setPixel, type Rgb } from './raster.js';
+
+export type { Rgb } from './raster.js';
 
 /** Glyph width in font pixels. */
 export const GLYPH_WIDTH = 5;
@@ -15,9 +18,6 @@ export const GLYPH_HEIGHT = 7;
 export const LINE_HEIGHT = 9;
 /** Horizontal advance per character (glyph plus one pixel of spacing), in font pixels. */
 export const ADVANCE = GLYPH_WIDTH + 1;
-
-/** An RGB colour, 0–255 per channel. */
-export type Rgb = readonly [number, number, number];
 
 // Each glyph: rows of 5 bits, top to bottom ('1' = ink); 7 rows, or 9 with descenders.
 const RAW: Record<string, string> = {
@@ -167,13 +167,6 @@ export function drawText(
 ): void {
   const scale = Math.max(1, Math.round(options.scale ?? 1));
   const vertical = options.vertical === true;
-  const put = (px: number, py: number): void => {
-    if (px < 0 || py < 0 || px >= img.width || py >= img.height) return;
-    const o = (py * img.width + px) * 3;
-    img.data[o] = color[0];
-    img.data[o + 1] = color[1];
-    img.data[o + 2] = color[2];
-  };
   let pen = 0;
   for (const ch of text) {
     const rows = glyph(ch);
@@ -185,8 +178,8 @@ export function drawText(
         const v0 = r * scale;
         for (let du = 0; du < scale; du++) {
           for (let dv = 0; dv < scale; dv++) {
-            if (vertical) put(x + v0 + dv, y - u0 - du);
-            else put(x + u0 + du, y + v0 + dv);
+            if (vertical) setPixel(img, x + v0 + dv, y - u0 - du, color);
+            else setPixel(img, x + u0 + du, y + v0 + dv, color);
           }
         }
       }

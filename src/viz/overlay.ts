@@ -3,8 +3,9 @@
  * and a label in the built-in pixel font. No model code here: the inputs are pixels and numbers.
  */
 import { ShapeError } from '../errors.js';
-import type { RgbImage } from '../io/image.js';
-import { drawText, LINE_HEIGHT, textWidth, type Rgb } from './font.js';
+import type { RgbImage } from '../io/rgb_image.js';
+import { drawText, LINE_HEIGHT, textWidth } from './font.js';
+import { fillRect, strokeRect, type Rgb } from './raster.js';
 
 export interface OverlayOptions {
   /** [x0, y0, x1, y1] in image pixels, x1/y1 exclusive. */
@@ -23,33 +24,6 @@ export function jet(t: number): Rgb {
   const channel = (centre: number): number =>
     Math.round(255 * Math.min(1, Math.max(0, 1.5 - Math.abs(4 * v - centre))));
   return [channel(3), channel(2), channel(1)];
-}
-
-/** Fills the rectangle [x0, x1) × [y0, y1), clipped to the image. */
-export function fillRect(img: RgbImage, x0: number, y0: number, x1: number, y1: number, color: Rgb): void {
-  for (let y = Math.max(0, y0); y < Math.min(img.height, y1); y++) {
-    for (let x = Math.max(0, x0); x < Math.min(img.width, x1); x++) {
-      const o = (y * img.width + x) * 3;
-      img.data[o] = color[0];
-      img.data[o + 1] = color[1];
-      img.data[o + 2] = color[2];
-    }
-  }
-}
-
-/** The outline of box [x0, y0, x1, y1) drawn `thickness` pixels wide on its inside. */
-export function strokeRect(
-  img: RgbImage,
-  box: readonly [number, number, number, number],
-  color: Rgb,
-  thickness: number,
-): void {
-  const [x0, y0, x1, y1] = box;
-  const t = Math.max(1, Math.min(thickness, Math.ceil((x1 - x0) / 2), Math.ceil((y1 - y0) / 2)));
-  fillRect(img, x0, y0, x1, y0 + t, color);
-  fillRect(img, x0, y1 - t, x1, y1, color);
-  fillRect(img, x0, y0, x0 + t, y1, color);
-  fillRect(img, x1 - t, y0, x1, y1, color);
 }
 
 /**

@@ -4,7 +4,7 @@
  * libjpeg decodes, then for CMYK files PIL's own steps: its "CMYK;I" raw mode inverts the samples
  * (Adobe's convention) and convert('RGB') computes R = 255 - K' - C' * (255 - K') / 255 in integers.
  */
-import type { RgbImage } from '../image.js';
+import type { RgbImage } from '../rgb_image.js';
 import type { Plane } from './upsample.js';
 
 /** How the file's components encode colour (libjpeg's jpeg_color_space). */

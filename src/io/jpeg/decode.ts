@@ -12,7 +12,7 @@
  * declared size is checked against the pixel cap (src/io/image_limits.ts) before anything is allocated.
  */
 import { FileFormatError } from '../../errors.js';
-import type { RgbImage } from '../image.js';
+import type { RgbImage } from '../rgb_image.js';
 import { checkImagePixels } from '../image_limits.js';
 import { toRgb, type ColorSpace } from './color.js';
 import { EntropyReader } from './huffman.js';
