@@ -10,8 +10,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Backend } from '../src/backends/backend.js';
 import { createJsBackend } from '../src/backends/js/index.js';
-import { listBackends, registerBackend } from '../src/backends/registry.js';
-import { createNativeBackend } from '../src/backends/native/kernels.js';
+import { getBackend, listBackends, setBackend } from '../src/backends/registry.js';
 import { nativeAddon, nativeStatus } from '../src/backends/native/addon.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { assertClose } from './helpers/compare.js';
@@ -145,14 +144,12 @@ test('the case table covers exactly the kernels of the reference backend', () =>
 });
 
 const NATIVE_SKIP = nativeAddon() === null ? `native engine unavailable: ${nativeStatus().reason}` : false;
-if (!NATIVE_SKIP) registerBackend('native', createNativeBackend);
 
 for (const name of listBackends().filter((b) => b !== 'js')) {
   test(
     `backend '${name}': every kernel matches the reference kernel`,
     { skip: name === 'native' && NATIVE_SKIP },
     async (t) => {
-      const { getBackend, setBackend } = await import('../src/backends/registry.js');
       setBackend(name);
       const backend = getBackend();
       setBackend('js');
