@@ -1,7 +1,8 @@
 /**
  * `resnet50 gradients` end to end on a tiny run (ResNet-50 at 32×32, batch 2, 2 steps, synthetic
- * data): the four files, 50 CSV rows per network, decodable PNGs, the JSON fields; plus the layer
- * list of the study and flag errors.
+ * data): the four files, 50 CSV rows per network whose gradient norms and losses equal a
+ * recomputation on the reference kernels (fc's also a float64 one from the pooled features),
+ * decodable PNGs, the JSON fields; plus the layer list of the study and flag errors.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -10,8 +11,76 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readImage } from '../src/io/image.js';
 import { resnet } from '../src/model/resnet.js';
-import { weightedLayers } from '../src/train/gradient_study.js';
+import { withBackend } from '../src/backends/registry.js';
+import { DataLoader, type Batch } from '../src/data/loader.js';
+import * as ops from '../src/ops/index.js';
+import { syntheticDataset, weightedLayers } from '../src/train/gradient_study.js';
+import { SGD } from '../src/train/optim.js';
 import { runCli } from './helpers/cli.js';
+import { assertClose } from './helpers/compare.js';
+
+/**
+ * What the CLI run below measures, recomputed in this thread: the network with seed 0, SGD (lr 0.01,
+ * momentum 0.9) on the first two shuffled batches of 2 synthetic 32×32 images; weight-gradient L2
+ * norms (float64 sums) of the 50 layers on the first batch before and after the two steps, the step
+ * losses, and fc's initial gradient norm in float64 from the pooled features: dW = (softmax − onehot)ᵀ·f / N.
+ */
+async function referenceStudy(
+  residual: boolean,
+): Promise<{ init: number[]; final: number[]; losses: number[]; fcInit: number }> {
+  const loader = new DataLoader(syntheticDataset(32), {
+    batchSize: 2,
+    shuffle: true,
+    dropLast: true,
+    seed: 0,
+    workers: 0,
+  });
+  const batches: Batch[] = [];
+  for await (const b of loader.batches(0)) if (batches.length < 2) batches.push(b);
+  await loader.close();
+  const model = resnet('resnet50', { numClasses: 4, residual, seed: 0, init: 'random' }).train();
+  const sgd = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const layers = weightedLayers(model);
+  const norms = (): number[] =>
+    layers.map(([, m]) => Math.sqrt(m.grads.get('weight')!.data.reduce((s, v) => s + v * v, 0)));
+  const pass = (b: Batch): number =>
+    withBackend('js', () => {
+      sgd.zeroGrad();
+      const { loss, dlogits } = ops.crossEntropy(model.call(b.x), b.y);
+      model.backward(dlogits);
+      return loss;
+    });
+  const [x0, y0] = [batches[0].x, batches[0].y];
+  const pooled = withBackend('js', () => model.forwardFeatures(x0).pool!);
+  const fcWeight = model.fc!.weight;
+  const fcBias = model.fc!.bias!;
+  const [n, features] = pooled.shape;
+  const dW = new Float64Array(4 * features);
+  for (let i = 0; i < n; i++) {
+    const f = pooled.data.subarray(i * features, (i + 1) * features);
+    const z = Array.from({ length: 4 }, (_, c) => {
+      let v = fcBias.data[c];
+      for (let k = 0; k < features; k++) v += fcWeight.data[c * features + k] * f[k];
+      return v;
+    });
+    const max = Math.max(...z);
+    const sum = z.reduce((s, v) => s + Math.exp(v - max), 0);
+    for (let c = 0; c < 4; c++) {
+      const g = (Math.exp(z[c] - max) / sum - (c === y0[i] ? 1 : 0)) / n;
+      for (let k = 0; k < features; k++) dW[c * features + k] += g * f[k];
+    }
+  }
+  const fcInit = Math.sqrt(dW.reduce((s, v) => s + v * v, 0));
+  const losses: number[] = [];
+  let init: number[] = [];
+  for (const [step, b] of batches.entries()) {
+    losses.push(pass(b));
+    if (step === 0) init = norms();
+    sgd.step();
+  }
+  pass(batches[0]);
+  return { init, final: norms(), losses, fcInit };
+}
 
 test('both networks have the same 50 weighted layers: conv1, the blocks’ convolutions, fc', () => {
   const residual = weightedLayers(resnet('resnet50', { numClasses: 4, init: 'none' })).map(([n]) => n);
@@ -25,7 +94,7 @@ test('both networks have the same 50 weighted layers: conv1, the blocks’ convo
   assert.ok(residual.every((n) => !n.includes('downsample')));
 });
 
-test('resnet50 gradients: a tiny synthetic run writes the chart, table, loss chart and summary', () => {
+test('resnet50 gradients: a tiny synthetic run writes the chart, table, loss chart and summary', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gradients-'));
   try {
     const out = join(dir, 'out');
@@ -56,6 +125,7 @@ test('resnet50 gradients: a tiny synthetic run writes the chart, table, loss cha
     const lines = readFileSync(join(out, 'gradient_norms.csv'), 'utf8').trimEnd().split('\n');
     assert.equal(lines[0], 'network,residual,index,layer,grad_norm_init,grad_norm_final');
     const rows = lines.slice(1).map((l) => l.split(','));
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
     for (const [network, residual] of [
       ['resnet50', 'true'],
       ['plain50', 'false'],
@@ -69,10 +139,23 @@ test('resnet50 gradients: a tiny synthetic run writes the chart, table, loss cha
       );
       assert.equal(mine[0][3], 'conv1');
       assert.equal(mine[49][3], 'fc');
-      for (const row of mine) {
-        for (const v of [Number(row[4]), Number(row[5])])
-          assert.ok(Number.isFinite(v) && v >= 0, row.join(','));
-      }
+      // The same networks and batches, recomputed here on the reference kernels; the CSV has 7 digits.
+      const ref = await referenceStudy(residual === 'true');
+      assertClose(
+        mine.map((row) => Number(row[4])),
+        ref.init,
+        1e-6,
+        `${network} init norms`,
+      );
+      assertClose(
+        mine.map((row) => Number(row[5])),
+        ref.final,
+        1e-6,
+        `${network} final norms`,
+      );
+      assertClose([Number(mine[49][4])], [ref.fcInit], 1e-4, `${network} fc init norm vs float64`);
+      const net = summary[residual === 'true' ? 'residual' : 'plain'] as { losses: number[] };
+      assertClose(net.losses, ref.losses, 1e-12, `${network} losses`);
     }
 
     const chart = readImage(join(out, 'gradient_norms.png'));
@@ -80,7 +163,6 @@ test('resnet50 gradients: a tiny synthetic run writes the chart, table, loss cha
     const loss = readImage(join(out, 'loss.png'));
     assert.deepEqual([loss.width, loss.height], [800, 500]);
 
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
     assert.deepEqual(JSON.parse(r.stdout), summary);
     assert.equal(summary.arch, 'resnet50');
     assert.equal(summary.steps, 2);

@@ -15,14 +15,17 @@ import { loadModel } from '../src/tasks/pretrained.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { UserError } from '../src/errors.js';
 import { readCheckpointMeta } from '../src/train/checkpoint.js';
+import { withBackend } from '../src/backends/registry.js';
+import { DataLoader } from '../src/data/loader.js';
 import {
+  resolveEvalData,
   train,
   type EpochMetrics,
   type StepRecord,
   type TrainOptions,
   type TrainResult,
 } from '../src/train/trainer.js';
-import { FASHION_MNIST, runCli } from './helpers/cli.js';
+import { FASHION_MNIST, runCli, type CliResult } from './helpers/cli.js';
 
 const DATA = `idx:${FASHION_MNIST}`;
 const tmp = mkdtempSync(join(tmpdir(), 'resnet50-train-'));
@@ -69,11 +72,59 @@ function jsonLines<T>(path: string): T[] {
     .map((l) => JSON.parse(l) as T);
 }
 
-const runA = join(tmp, 'a');
+/**
+ * Two epochs of COMMON in their own directory: the run the first test checks, and the uninterrupted
+ * reference of the resume and eval tests. Made by the first test that asks, so each test can run alone.
+ */
+let uninterrupted: { dir: string; cli: CliResult } | null = null;
+function uninterruptedRun(): { dir: string; cli: CliResult } {
+  if (uninterrupted === null) {
+    const dir = join(tmp, 'uninterrupted');
+    uninterrupted = { dir, cli: runCli(['train', ...COMMON, '--epochs', '2', '--out', dir, '--json']) };
+  }
+  assert.equal(uninterrupted.cli.status, 0, uninterrupted.cli.stderr);
+  return uninterrupted;
+}
+
+/** The 10-class logits of `weights` (reference kernels, eval mode) on the first `samples` test images, and their labels. */
+async function referenceLogits(
+  weights: string,
+  samples: number,
+): Promise<{ rows: number[][]; labels: number[] }> {
+  const { model } = await loadModel({ arch: 'resnet18', weights });
+  model.eval();
+  const split = resolveEvalData(DATA, { inputSize: 32, samples });
+  const loader = new DataLoader(split.spec, { batchSize: samples, workers: 0 });
+  const rows: number[][] = [];
+  const labels: number[] = [];
+  try {
+    for await (const batch of loader.batches(0)) {
+      const logits = withBackend('js', () => model.call(batch.x));
+      const [n, c] = logits.shape;
+      for (let i = 0; i < n; i++) rows.push([...logits.data.subarray(i * c, (i + 1) * c)]);
+      labels.push(...batch.y);
+    }
+  } finally {
+    await loader.close();
+  }
+  assert.equal(rows.length, samples);
+  return { rows, labels };
+}
+
+/** Top-1/top-5 accuracy by sorting each row (stable: equal logits keep the lower class first). */
+function topK(rows: number[][], labels: number[]): { top1: number; top5: number } {
+  let top1 = 0;
+  let top5 = 0;
+  rows.forEach((row, i) => {
+    const order = row.map((_, c) => c).sort((a, b) => row[b] - row[a] || a - b);
+    if (order[0] === labels[i]) top1++;
+    if (order.slice(0, 5).includes(labels[i])) top5++;
+  });
+  return { top1: top1 / rows.length, top5: top5 / rows.length };
+}
 
 test('train --json: metrics, steps, checkpoints, curves and final weights in RUNDIR', async () => {
-  const r = runCli(['train', ...COMMON, '--epochs', '2', '--out', runA, '--json']);
-  assert.equal(r.status, 0, r.stderr);
+  const { dir: runA, cli: r } = uninterruptedRun();
   assert.ok(r.stdout.trim().startsWith('{'), `no JSON on stdout; stderr:\n${r.stderr}`);
   const result = JSON.parse(r.stdout) as TrainResult;
   assert.equal(result.epochs, 2);
@@ -99,8 +150,10 @@ test('train --json: metrics, steps, checkpoints, curves and final weights in RUN
     ] as const) {
       assert.equal(typeof m[key], 'number', key);
     }
-    assert.ok(m.valTop1! <= m.valTop5!);
   }
+  // The loop's evaluation of epoch 2 is the final weights' top-1/top-5 on the 8 held-out images.
+  const epoch2 = await referenceLogits(join(runA, 'final.safetensors'), 8);
+  assert.deepEqual({ top1: metrics[1].valTop1, top5: metrics[1].valTop5 }, topK(epoch2.rows, epoch2.labels));
   const steps = jsonLines<StepRecord>(join(runA, 'steps.jsonl'));
   assert.equal(steps.length, 4);
   assert.ok(steps.every((s) => Number.isFinite(s.loss) && s.lr === 0.02));
@@ -126,6 +179,7 @@ test('train --json: metrics, steps, checkpoints, curves and final weights in RUN
 });
 
 test('train --resume after epoch 1 gives the step losses and final weights of the uninterrupted run', () => {
+  const runA = uninterruptedRun().dir;
   const runB = join(tmp, 'b');
   const first = runCli(['train', ...COMMON, '--epochs', '1', '--out', runB]);
   assert.equal(first.status, 0, first.stderr);
@@ -244,7 +298,8 @@ test('API: training runs off the event loop; a user error keeps its class', asyn
   );
 });
 
-test('eval prints top-1/top-5 and writes a confusion matrix PNG', () => {
+test('eval prints top-1/top-5 and writes a confusion matrix PNG', async () => {
+  const runA = uninterruptedRun().dir;
   const png = join(tmp, 'confusion.png');
   const weights = join(runA, 'final.safetensors');
   const r = runCli([
@@ -271,15 +326,31 @@ test('eval prints top-1/top-5 and writes a confusion matrix PNG', () => {
     DATA,
     '--samples',
     '16',
+    '--backend',
+    'js',
     '--json',
     '--out',
     png,
   ]);
   assert.equal(j.status, 0, j.stderr);
-  const summary = JSON.parse(j.stdout) as { count: number; top1: number; top5: number; arch: string };
+  const summary = JSON.parse(j.stdout) as {
+    count: number;
+    top1: number;
+    top5: number;
+    loss: number;
+    arch: string;
+  };
   assert.equal(summary.count, 16);
   assert.equal(summary.arch, 'resnet18');
-  assert.ok(summary.top1 >= 0 && summary.top1 <= summary.top5 && summary.top5 <= 1);
+  // last.safetensors holds the final weights; scored here from the reference kernels' logits.
+  const { rows, labels } = await referenceLogits(weights, 16);
+  assert.deepEqual({ top1: summary.top1, top5: summary.top5 }, topK(rows, labels));
+  const loss =
+    rows.reduce((sum, row, i) => {
+      const max = Math.max(...row);
+      return sum + max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0)) - row[labels[i]];
+    }, 0) / rows.length;
+  assert.ok(Math.abs(summary.loss - loss) <= 1e-5 * loss, `loss ${summary.loss} vs ${loss}`);
 });
 
 test('user errors: a bad --data is one sentence (exit 1), a bad flag names it (exit 2)', () => {

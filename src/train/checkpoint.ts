@@ -301,11 +301,6 @@ export function readCheckpoint(path: string): CheckpointContents {
   };
 }
 
-/** The model's tensors of a checkpoint (optimizer buffers dropped), e.g. to evaluate it. */
-export function checkpointModelState(path: string): Map<string, Tensor> {
-  return readCheckpoint(path).modelState;
-}
-
 /** The buffers each optimizer keeps per parameter once it has stepped (see optim.ts). */
 function requiredState(type: string, hyper: Record<string, HyperValue>): string[] {
   if (type === 'SGD') return hyper.momentum === 0 ? [] : ['momentumBuffer'];
