@@ -9,9 +9,9 @@ import { presetInputSize } from '../data/transforms.js';
 import { readWeightsMetadata } from '../io/weights/index.js';
 import { resnet, type ArchName, type ResNet } from '../model/resnet.js';
 import { archMismatch, checkArch, loadModel } from '../tasks/pretrained.js';
-import { resolveBackend, runnerOn } from '../tasks/runner.js';
+import { resolveBackend } from '../tasks/runner.js';
 import { isCheckpointMetadata, readCheckpoint, readCheckpointMeta } from '../train/checkpoint.js';
-import { evaluate, resolveEvalData } from '../train/trainer.js';
+import { evaluateModel, resolveEvalData } from '../train/trainer.js';
 import { UserError } from '../errors.js';
 import { confusionClasses, MAX_CONFUSION_CLASSES, writeConfusionMatrix } from '../viz/plot.js';
 import {
@@ -112,12 +112,11 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
         `${weights} has a head of ${numClasses} classes but ${data} has ${split.classes.length}; evaluate it on data with its classes or fine-tune it first (resnet50 train --from).`,
       );
     }
-    const runner = runnerOn(model, backend);
     const loader = new DataLoader(split.spec, { batchSize, workers });
     const t0 = performance.now();
     let result;
     try {
-      result = await evaluate((x) => runner.forward(x), loader, numClasses);
+      result = await evaluateModel(model, backend, loader, numClasses);
     } finally {
       await loader.close();
     }
@@ -129,7 +128,7 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
       arch,
       data,
       split: split.split,
-      backend: runner.backend,
+      backend,
       inputSize: split.inputSize,
       count: result.count,
       top1: result.top1,
@@ -144,7 +143,7 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
       return;
     }
     process.stdout.write(
-      `${arch} on ${result.count} images (${split.split} split of ${data}, ${split.inputSize}×${split.inputSize}, ${runner.backend}): ` +
+      `${arch} on ${result.count} images (${split.split} split of ${data}, ${split.inputSize}×${split.inputSize}, ${backend}): ` +
         `top-1 ${(result.top1 * 100).toFixed(2)}%, top-5 ${(result.top5 * 100).toFixed(2)}%, loss ${result.loss.toFixed(4)}\n` +
         `confusion matrix: ${out}${drawn < numClasses ? ` (the ${drawn} most confused of ${numClasses} classes)` : ''}\n`,
     );

@@ -12,7 +12,7 @@ import type { DataLoader } from '../data/loader.js';
 import { UserError } from '../errors.js';
 import type { ResNet } from '../model/resnet.js';
 import * as ops from '../ops/index.js';
-import { createRunner } from '../tasks/runner.js';
+import { runnerOn } from '../tasks/runner.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** Top-1/top-5 accuracy (fractions), mean loss and confusion matrix (rows: true class). */
@@ -103,7 +103,7 @@ export async function evaluateModel(
   loader: DataLoader,
   numClasses: number,
 ): Promise<EvalResult> {
-  const runner = createRunner(model, backend);
+  const runner = runnerOn(model, backend);
   try {
     return await evaluate((x) => runner.forward(x), loader, numClasses);
   } finally {

@@ -31,7 +31,7 @@ import { trainOn, type TrainEvent, type TrainResult } from './loop.js';
 import type { TrainCallOptions } from './options.js';
 
 export { resolveData, resolveEvalData, type DataSplits } from './data_splits.js';
-export { evaluate, type EvalResult } from './evaluate.js';
+export { evaluate, evaluateModel, type EvalResult } from './evaluate.js';
 export type { TrainEvent, TrainResult } from './loop.js';
 export {
   AUGMENTS,
