@@ -30,7 +30,7 @@ import type { Module } from '../nn/module.js';
 import { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { drawDetections } from '../viz/boxes.js';
-import { runInWorker } from './in_worker.js';
+import { runInWorker } from '../runtime/in_worker.js';
 import {
   checkOnePathPerImage,
   dispatchImageEvents,
@@ -314,9 +314,11 @@ export async function detectImages(
           reportFailures,
         };
   return runInWorker<FileDetections[], ImageJobEvent<FileDetections>>(
-    'detect',
+    new URL('./detect.js', import.meta.url),
+    'detectImagesInThisThread',
     job,
     dispatchImageEvents(onImage, onFailure),
+    { name: 'Detection worker' },
   );
 }
 

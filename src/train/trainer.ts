@@ -35,7 +35,7 @@ import { ARCHITECTURES, resnet, type ArchName, type ResNet } from '../model/resn
 import { BatchNorm2d } from '../nn/layers.js';
 import type { ParamRef } from '../nn/module.js';
 import * as ops from '../ops/index.js';
-import { runInWorker } from '../tasks/in_worker.js';
+import { runInWorker } from '../runtime/in_worker.js';
 import { modelCardMetadata } from '../tasks/model_card.js';
 import { archMismatch, checkArch, guessArch, resolveWeights } from '../tasks/pretrained.js';
 import { resolveBackend } from '../tasks/runner.js';
@@ -827,7 +827,17 @@ export async function train(
     report?.(event);
   };
   try {
-    return await runInWorker<TrainResult, TrainEvent>('train', args, watch, { stop, signal });
+    return await runInWorker<TrainResult, TrainEvent>(
+      new URL('./train_job.js', import.meta.url),
+      'trainJob',
+      args,
+      watch,
+      {
+        name: 'Training worker',
+        stop,
+        signal,
+      },
+    );
   } catch (e) {
     if (signal?.aborted === true && runDir !== null) removeUnfinishedWrites(runDir);
     throw e;
