@@ -7,7 +7,7 @@
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeResNet } from '../backends/native/compile.js';
-import { UserError } from '../errors.js';
+import { OptionError, UserError } from '../errors.js';
 import { fetchWeights, type FetchOptions } from '../io/download.js';
 import { imageName, readImage, writePng, type ImageSource, type RgbImage } from '../io/image.js';
 import { loadWeightsFile } from '../io/weights/index.js';
@@ -161,7 +161,9 @@ function detectorFromFile(
   }
   const name = options.model ?? entry?.model ?? guessed;
   if (name !== guessed) {
-    throw new UserError(`${path} holds ${guessed} weights but --model is ${name}; pass --model ${guessed}.`);
+    throw new OptionError(
+      `${path} holds ${guessed} weights but {model} is ${name}; pass {model} ${guessed}.`,
+    );
   }
   const model = new FasterRCNN(VERSIONS[name], {
     ...options,
