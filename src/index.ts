@@ -94,7 +94,7 @@ export type { ModelCard } from './tasks/model_card.js';
 export { createRunner, resolveBackend, type Runner, type BackendName } from './tasks/runner.js';
 export { NativeResNet } from './backends/native/compile.js';
 export { nativeStatus } from './backends/native/addon.js';
-export { exportOnnx, writeOnnx } from './io/onnx/export.js';
+export { exportOnnx, writeOnnx } from './tasks/onnx_export.js';
 export {
   classifyFiles,
   topK,
