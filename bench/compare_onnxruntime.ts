@@ -34,7 +34,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { nativeAddon } from '../src/backends/native/addon.js';
 import { benchmark, median } from '../src/cli/bench.js';
-import { writeOnnx } from '../src/io/onnx/export.js';
+import { writeOnnx } from '../src/tasks/onnx_export.js';
 import { saveWeightsFile } from '../src/io/weights/index.js';
 import { resnet } from '../src/model/resnet.js';
 import { createRunner } from '../src/tasks/runner.js';

@@ -4,6 +4,16 @@
  */
 export class UserError extends Error {
   override readonly name: string = 'UserError';
+  /** The sentence as a template when it names library options (see OptionError), else undefined. */
+  readonly template: string | undefined;
+  /**
+   * With `namesOptions`, `sentence` is a template in which `{name}` marks a library option: the
+   * message spells it `options.name` and the CLI prints its flag (see OptionError).
+   */
+  constructor(sentence: string, { namesOptions = false }: { namesOptions?: boolean } = {}) {
+    super(namesOptions ? renderOptionTemplate(sentence, (option) => `options.${option}`) : sentence);
+    this.template = namesOptions ? sentence : undefined;
+  }
 }
 
 /** A weights/image file that cannot be read or does not follow its format. */
@@ -24,12 +34,14 @@ export class ShapeError extends UserError {
 /**
  * A bad option value. The sentence is a template in which `{name}` marks a library option: the
  * library's message spells it `options.name`; the CLI renders the same template with its flag
- * (`--name`), so library code never speaks flag names.
+ * (`--name`), so library code never speaks flag names. Other user errors whose sentence names an
+ * option (a file refused unless `{allowNonFinite}`) keep their class and pass `namesOptions`.
  */
 export class OptionError extends UserError {
   override readonly name = 'OptionError';
-  constructor(readonly template: string) {
-    super(renderOptionTemplate(template, (option) => `options.${option}`));
+  declare readonly template: string;
+  constructor(template: string) {
+    super(template, { namesOptions: true });
   }
 }
 
@@ -43,12 +55,14 @@ export interface SerializedError {
   name: string;
   message: string;
   stack?: string;
-  /** An OptionError's template. */
+  /** The template of a user error whose sentence names options. */
   template?: string;
 }
 
 export function serializeError(err: unknown): SerializedError {
-  if (err instanceof OptionError) return { name: err.name, message: err.message, template: err.template };
+  if (err instanceof UserError && err.template !== undefined) {
+    return { name: err.name, message: err.message, template: err.template };
+  }
   if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
   return { name: 'Error', message: String(err) };
 }
@@ -58,7 +72,7 @@ export function serializeError(err: unknown): SerializedError {
  * prints them as one sentence); anything else is a bug and keeps the worker's stack under `where`.
  */
 export function deserializeError(e: SerializedError, where: string): Error {
-  const classes: Record<string, new (message: string) => Error> = {
+  const classes: Record<string, typeof UserError> = {
     UserError,
     FileFormatError,
     ShapeError,
@@ -66,6 +80,7 @@ export function deserializeError(e: SerializedError, where: string): Error {
   };
   if (e.name === 'OptionError' && e.template !== undefined) return new OptionError(e.template);
   const Ctor = classes[e.name];
+  if (Ctor && e.template !== undefined) return new Ctor(e.template, { namesOptions: true });
   if (Ctor) return new Ctor(e.message);
   const err = new Error(`${where} failed: ${e.message}`);
   if (e.stack) err.stack = `${err.message}\n--- in worker ---\n${e.stack}`;

@@ -109,7 +109,7 @@ export {
 } from './tasks/runner.js';
 export { lowerResNet, type ResNetOutput, type WeightSource } from './model/plan.js';
 export { nativeStatus } from './backends/native/addon.js';
-export { exportOnnx, writeOnnx } from './io/onnx/export.js';
+export { exportOnnx, writeOnnx } from './tasks/onnx_export.js';
 export {
   classifyFiles,
   topK,

@@ -158,10 +158,10 @@ describe('fetchWeights', () => {
     assert.deepEqual(leftovers(), []);
   });
 
-  test('HTTP 404 is a UserError pointing at --weights FILE', async () => {
+  test('HTTP 404 is a UserError pointing at options.weights FILE (--weights in the CLI)', async () => {
     const message = await rejectsWithUserError(
       fetchWeights(ENTRY, { cacheDir: dir, mirror: mirror('nowhere'), progress: false }),
-      /^Could not download IMAGENET1K_V2 weights from .*\(HTTP 404 Not Found\); .*--weights FILE/,
+      /^Could not download IMAGENET1K_V2 weights from .*\(HTTP 404 Not Found\); .*options\.weights FILE/,
     );
     assert.ok(message.endsWith(`or place it at ${join(dir, FILE)}.`));
     assert.deepEqual(leftovers(), []);
@@ -170,7 +170,7 @@ describe('fetchWeights', () => {
   test('connection refused gives the same offline sentence', async () => {
     await rejectsWithUserError(
       fetchWeights(ENTRY, { cacheDir: dir, mirror: `${closedPortBase}/models/`, progress: false }),
-      /^Could not download IMAGENET1K_V2 weights from .*ECONNREFUSED.*--weights FILE, or place it at /,
+      /^Could not download IMAGENET1K_V2 weights from .*ECONNREFUSED.*options\.weights FILE, or place it at /,
     );
     assert.deepEqual(leftovers(), []);
   });
@@ -178,7 +178,7 @@ describe('fetchWeights', () => {
   test('a connection closed mid-body fails and leaves no partial file', async () => {
     await rejectsWithUserError(
       fetchWeights(ENTRY, { cacheDir: dir, mirror: mirror('cut'), progress: false }),
-      /\(connection lost after \d+ of 6000 bytes\).*--weights FILE/,
+      /\(connection lost after \d+ of 6000 bytes\).*options\.weights FILE/,
     );
     assert.deepEqual(leftovers(), []);
   });
@@ -186,7 +186,7 @@ describe('fetchWeights', () => {
   test('a stalled server times out and leaves no partial file', async () => {
     await rejectsWithUserError(
       fetchWeights(ENTRY, { cacheDir: dir, mirror: mirror('hang'), progress: false, timeoutMs: 200 }),
-      /\(no data for 0\.2 s\).*--weights FILE/,
+      /\(no data for 0\.2 s\).*options\.weights FILE/,
     );
     assert.deepEqual(leftovers(), []);
   });

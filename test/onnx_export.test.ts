@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import * as ort from 'onnxruntime-node';
+import { flagSentence } from '../src/cli/flags.js';
 import { UserError } from '../src/errors.js';
-import { exportOnnx, writeOnnx } from '../src/io/onnx/export.js';
+import { exportOnnx, writeOnnx } from '../src/tasks/onnx_export.js';
 import { saveWeightsFile } from '../src/io/weights/index.js';
 import { resnet, type ArchName, type ResNet, type ResNetOptions } from '../src/model/resnet.js';
 import { Tensor } from '../src/tensor/tensor.js';
@@ -102,13 +103,14 @@ test('headless models export their pooled features or layer4 maps', async (t) =>
   await session.release();
 });
 
-test('opsets below 13 are refused with a UserError naming --opset', () => {
+test('opsets below 13 are refused with a UserError naming options.opset (--opset in the CLI)', () => {
   const model = resnet('resnet18', { init: 'none' });
   assert.throws(
     () => exportOnnx(model, { opset: 12 }),
     (e: unknown) => {
       assert.ok(e instanceof UserError);
-      assert.match(e.message, /--opset/);
+      assert.match(e.message, /^options\.opset must be an integer from 13 to 18 .*, got 12\.$/);
+      assert.match(flagSentence(e), /^--opset must be an integer from 13 to 18 .*, got 12\.$/);
       return true;
     },
   );

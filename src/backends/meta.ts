@@ -4,7 +4,7 @@
  */
 import type { Backend } from './backend.js';
 import { Tensor } from '../tensor/tensor.js';
-import { convOutputSize } from '../ops/shapes.js';
+import { convOutputSize } from '../tensor/shapes.js';
 
 const shapesOnly = (): never => {
   throw new Error('the meta backend computes shapes only');

@@ -1,7 +1,8 @@
 /** `resnet50 export --weights W --format onnx --out model.onnx`: the model with its weights as ONNX. */
-import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, checkOpset, writeOnnx } from '../io/onnx/export.js';
+import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, checkOpset, writeOnnx } from '../tasks/onnx_export.js';
 import { choiceFlag, intFlag, stringFlag, UsageError, type Command } from './args.js';
 import { loadFromFlags } from './common.js';
+import { flagSentence } from './flags.js';
 import { UserError } from '../errors.js';
 
 const FORMATS = ['onnx'] as const;
@@ -41,7 +42,7 @@ state-dict keys (layer1.0.conv1.weight). Default weights: IMAGENET1K_V2.
     try {
       checkOpset(opset);
     } catch (e) {
-      throw e instanceof UserError ? new UsageError(e.message) : e;
+      throw e instanceof UserError ? new UsageError(flagSentence(e)) : e;
     }
     const { model, arch } = await loadFromFlags(values);
     const bytes = writeOnnx(out, model, { opset });

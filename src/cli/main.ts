@@ -2,8 +2,8 @@
 /** The `resnet50` command: dispatches to one file per command; user errors print one sentence. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { OptionError, renderOptionTemplate, UserError } from '../errors.js';
-import { flagOf } from './flags.js';
+import { UserError } from '../errors.js';
+import { flagSentence } from './flags.js';
 import { parseCommandArgs, UsageError, type Command } from './args.js';
 import { benchCommand } from './bench.js';
 import { camCommand } from './cam.js';
@@ -54,8 +54,7 @@ function packageVersion(): string {
 
 /** Errors from the file system that a user causes (missing file, permissions) become one sentence too. */
 function userMessage(e: unknown): string | null {
-  if (e instanceof OptionError) return renderOptionTemplate(e.template, flagOf);
-  if (e instanceof UserError) return e.message;
+  if (e instanceof UserError) return flagSentence(e);
   const err = e as NodeJS.ErrnoException;
   if (typeof err?.code === 'string' && typeof err.path === 'string') {
     const reasons: Record<string, string> = {

@@ -54,7 +54,10 @@ export interface DownloadSpec {
   sha256: string;
   /** What the file is, in messages: `IMAGENET1K_V2 weights`. */
   what: string;
-  /** Ends the offline sentence "…download the file on a connected machine and <otherwise>". */
+  /**
+   * Ends the offline sentence "…download the file on a connected machine and <otherwise>"; `{name}`
+   * marks a library option (see OptionError in src/errors.ts).
+   */
   otherwise: string;
   /** Ends the sentences about an unwritable directory (default: set RESNET50_CACHE to a writable directory). */
   writable?: string;
@@ -106,7 +109,7 @@ export async function fetchWeights(entry: DownloadableWeights, opts: FetchOption
       path,
       sha256: entry.sha256Prefix,
       what: entry.name ? `${entry.name} weights` : 'weights',
-      otherwise: `pass it with --weights FILE, or place it at ${path}`,
+      otherwise: `pass it with {weights} FILE, or place it at ${path}`,
     },
     opts,
   );
@@ -156,6 +159,7 @@ export async function downloadFile(spec: DownloadSpec, opts: TransferOptions = {
     throw new UserError(
       `Could not download ${spec.what} from ${source} (${reason}); download the file on a connected machine ` +
         `and ${spec.otherwise}.`,
+      { namesOptions: true },
     );
   } finally {
     release();

@@ -3,7 +3,7 @@ import type { Conv2dParams } from '../backends/backend.js';
 import { getBackend } from '../backends/registry.js';
 import { ShapeError } from '../errors.js';
 import { formatShape, type Tensor } from '../tensor/tensor.js';
-import { convOutputSize } from './shapes.js';
+import { convOutputSize } from '../tensor/shapes.js';
 import { expectPositiveInt, expectRank, expectShape } from './validate.js';
 
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, params: Conv2dParams): Tensor {

@@ -6,7 +6,7 @@ export { maxPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d, zeroPadShortcut } from
 export { linear } from './linear.js';
 export { roiAlign } from './roi_align.js';
 export { accumulate, sgdStep } from './optim.js';
-export { convOutputSize, adaptiveBin } from './shapes.js';
+export { convOutputSize, adaptiveBin } from '../tensor/shapes.js';
 export {
   conv2dBackward,
   batchNorm2dTrain,

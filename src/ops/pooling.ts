@@ -3,7 +3,7 @@ import type { MaxPool2dParams } from '../backends/backend.js';
 import { getBackend } from '../backends/registry.js';
 import { ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { convOutputSize } from './shapes.js';
+import { convOutputSize } from '../tensor/shapes.js';
 import { expectPositiveInt, expectRank } from './validate.js';
 
 export function maxPool2d(x: Tensor, params: MaxPool2dParams): Tensor {

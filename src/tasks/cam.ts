@@ -21,7 +21,7 @@ import { softmax } from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { OptionError, ShapeError, UserError } from '../errors.js';
 import { overlayHeatmap } from '../viz/overlay.js';
-import { runInWorker } from './in_worker.js';
+import { runInWorker } from '../runtime/in_worker.js';
 import {
   checkOnePathPerImage,
   dispatchImageEvents,
@@ -377,9 +377,11 @@ export async function camImages(
     reportFailures: onFailure !== undefined,
   };
   return runInWorker<CamFileResult[], ImageJobEvent<CamFileResult>>(
-    'cam',
+    new URL('./cam.js', import.meta.url),
+    'camImagesInThisThread',
     job,
     dispatchImageEvents(onImage, onFailure),
+    { name: 'Activation map worker' },
   );
 }
 

@@ -4,7 +4,7 @@ import { imageName, type ImageSource } from '../io/image.js';
 import { imageTensor, prepareOrSkip, type ImageCallbacks } from './input.js';
 import type { Runner } from './runner.js';
 import { softmax } from '../ops/index.js';
-import { UserError } from '../errors.js';
+import { OptionError } from '../errors.js';
 import { checkFinite } from '../tensor/finite.js';
 
 export interface Prediction {
@@ -44,7 +44,7 @@ export async function classifyFiles(
   options: ClassifyOptions,
 ): Promise<Classification[]> {
   const k = options.topK ?? 5;
-  if (!Number.isInteger(k) || k < 1) throw new UserError(`--top must be a positive integer, got ${k}.`);
+  if (!Number.isInteger(k) || k < 1) throw new OptionError(`{topK} must be a positive integer, got ${k}.`);
   const results: Classification[] = [];
   for (const [index, source] of files.entries()) {
     const x = prepareOrSkip(index, source, () => imageTensor(source, options.preset), options.onFailure);

@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../errors.js';
+import { OptionError, UserError } from '../errors.js';
 import { fetchWeights, type FetchOptions } from '../io/download.js';
 import { imageName, readImage, writePng, type ImageSource, type RgbImage } from '../io/image.js';
 import { loadWeightsFile } from '../io/weights/index.js';
@@ -29,7 +29,7 @@ import type { Module } from '../nn/module.js';
 import { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { drawDetections } from '../viz/boxes.js';
-import { runInWorker } from './in_worker.js';
+import { runInWorker } from '../runtime/in_worker.js';
 import {
   checkOnePathPerImage,
   dispatchImageEvents,
@@ -164,7 +164,9 @@ function detectorFromFile(
   }
   const name = options.model ?? entry?.model ?? guessed;
   if (name !== guessed) {
-    throw new UserError(`${path} holds ${guessed} weights but --model is ${name}; pass --model ${guessed}.`);
+    throw new OptionError(
+      `${path} holds ${guessed} weights but {model} is ${name}; pass {model} ${guessed}.`,
+    );
   }
   const model = new FasterRCNN(VERSIONS[name], {
     ...options,
@@ -317,9 +319,11 @@ export async function detectImages(
           reportFailures,
         };
   return runInWorker<FileDetections[], ImageJobEvent<FileDetections>>(
-    'detect',
+    new URL('./detect.js', import.meta.url),
+    'detectImagesInThisThread',
     job,
     dispatchImageEvents(onImage, onFailure),
+    { name: 'Detection worker' },
   );
 }
 

@@ -15,7 +15,7 @@ import { DataLoader, type Dataset, type DatasetSpec, type Sample } from '../data
 import { resolveIdxSource } from '../data/datasets.js';
 import { FASHION_MNIST_MEAN, FASHION_MNIST_STD } from '../data/idx.js';
 import { withBackend } from '../backends/registry.js';
-import { runInWorker } from '../tasks/in_worker.js';
+import { runInWorker } from '../runtime/in_worker.js';
 import { resnet, MIN_INPUT_SIZE, type ArchName, type ResNet } from '../model/resnet.js';
 import { Conv2d, Linear } from '../nn/layers.js';
 import * as ops from '../ops/index.js';
@@ -278,7 +278,13 @@ export function gradientStudy(
   options: GradientStudyOptions,
   report?: (p: GradientStudyProgress) => void,
 ): Promise<GradientStudyResult> {
-  return runInWorker<GradientStudyResult, GradientStudyProgress>('gradients', options, report);
+  return runInWorker<GradientStudyResult, GradientStudyProgress>(
+    new URL('./gradient_study.js', import.meta.url),
+    'gradientStudyInThisThread',
+    options,
+    report,
+    { name: 'Gradient study worker' },
+  );
 }
 
 /** `gradientStudy()` in the calling thread (its steps block the event loop). */

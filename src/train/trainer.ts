@@ -25,7 +25,7 @@
  */
 import { removeUnfinishedWrites } from '../io/atomic_write.js';
 import { getBackend, setBackend } from '../backends/registry.js';
-import { runInWorker } from '../tasks/in_worker.js';
+import { runInWorker } from '../runtime/in_worker.js';
 import { resolveBackend } from '../tasks/runner.js';
 import { trainOn, type TrainEvent, type TrainResult } from './loop.js';
 import type { TrainCallOptions } from './options.js';
@@ -68,7 +68,13 @@ export async function train(
     report?.(event);
   };
   try {
-    return await runInWorker<TrainResult, TrainEvent>('train', args, watch, { stop, signal });
+    return await runInWorker<TrainResult, TrainEvent>(
+      new URL('./train_job.js', import.meta.url),
+      'trainJob',
+      args,
+      watch,
+      { name: 'Training worker', stop, signal },
+    );
   } catch (e) {
     if (signal?.aborted === true && runDir !== null) removeUnfinishedWrites(runDir);
     throw e;
@@ -77,7 +83,7 @@ export async function train(
 
 /**
  * `train()` in the calling thread: the same run, but every step blocks the event loop. For worker
- * threads (tasks/in_worker_entry.ts) and programs that have nothing else to do.
+ * threads (train_job.ts via runtime/in_worker.ts) and programs that have nothing else to do.
  */
 export async function trainInThisThread(
   options: TrainCallOptions,

@@ -1,6 +1,6 @@
 /** Reference adaptive average-pool gradient: each output's gradient spread evenly over its bin. */
 import { Tensor } from '../../tensor/tensor.js';
-import { adaptiveBin } from '../../ops/shapes.js';
+import { adaptiveBin } from '../../tensor/shapes.js';
 
 export function adaptiveAvgPool2dBackward(dout: Tensor, inputShape: readonly number[]): Tensor {
   const [N, C, H, W] = inputShape;

@@ -3,7 +3,7 @@
  * (start = floor(i·in/out), end = ceil((i+1)·in/out)). x is (N,C,H,W) → (N,C,outH,outW).
  */
 import { Tensor } from '../../tensor/tensor.js';
-import { adaptiveBin } from '../../ops/shapes.js';
+import { adaptiveBin } from '../../tensor/shapes.js';
 
 type Reduce = (
   data: Float32Array,

@@ -5,7 +5,7 @@
  */
 import type { Conv2dParams } from '../backend.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { convOutputSize } from '../../ops/shapes.js';
+import { convOutputSize } from '../../tensor/shapes.js';
 import { im2col } from './im2col.js';
 
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, params: Conv2dParams): Tensor {

@@ -4,7 +4,7 @@
  */
 import type { MaxPool2dParams } from '../backend.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { convOutputSize } from '../../ops/shapes.js';
+import { convOutputSize } from '../../tensor/shapes.js';
 
 export function maxPool2d(x: Tensor, params: MaxPool2dParams): Tensor {
   const [N, C, H, W] = x.shape as [number, number, number, number];

@@ -8,7 +8,7 @@
  * is a threaded copy of the reference kernel.
  */
 import type { Backend, Conv2dGrads, Conv2dParams, MaxPool2dParams } from '../backend.js';
-import { convOutputSize } from '../../ops/shapes.js';
+import { convOutputSize } from '../../tensor/shapes.js';
 import { createJsBackend } from '../js/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { UserError } from '../../errors.js';

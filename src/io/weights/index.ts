@@ -101,7 +101,8 @@ export interface LoadWeightsOptions {
 function nonFiniteError(path: string, key: string, value: number, index: number): FileFormatError {
   return new FileFormatError(
     `${path}: tensor '${key}' is not finite (${value} at element ${index}); non-finite weights are ` +
-      'refused unless explicitly allowed (allowNonFinite, --allow-nonfinite).',
+      'refused unless explicitly allowed ({allowNonFinite}).',
+    { namesOptions: true },
   );
 }
 

@@ -7,9 +7,9 @@
  *   input  `input`  [batch, 3, height, width]  (symbolic dims unless `dynamic: false`)
  *   output `logits` [batch, numClasses]; without the top `pool` [batch, C] or `layer4` [batch, C, h, w]
  */
-import { UserError } from '../../errors.js';
-import { writeFileAtomic } from '../atomic_write.js';
-import { float32Bytes } from '../bytes.js';
+import { OptionError, UserError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic_write.js';
+import { GraphBuilder, type Dim, type Scope } from '../io/onnx/graph.js';
 import {
   AdaptiveAvgPool2d,
   AdaptiveMaxPool2d,
@@ -19,11 +19,10 @@ import {
   MaxPool2d,
   ReLU,
   ZeroPadShortcut,
-} from '../../nn/layers.js';
-import { Module, Sequential } from '../../nn/module.js';
-import { BasicBlock, Bottleneck, MIN_INPUT_SIZE, type ResNet } from '../../model/resnet.js';
-import type { Tensor } from '../../tensor/tensor.js';
-import { ProtoWriter } from './protobuf.js';
+} from '../nn/layers.js';
+import { Module, Sequential } from '../nn/module.js';
+import { BasicBlock, Bottleneck, MIN_INPUT_SIZE, type ResNet } from '../model/resnet.js';
+import { convOutputSize } from '../tensor/shapes.js';
 
 export const MIN_OPSET = 13;
 export const MAX_OPSET = 18;
@@ -42,117 +41,16 @@ export interface OnnxExportOptions {
   docString?: string;
 }
 
-const PRODUCER_NAME = 'resnet50';
-const PRODUCER_VERSION = '0.1.0';
 const INT64_MAX = (1n << 63n) - 1n;
 
-/** TensorProto.DataType */
-const FLOAT = 1;
-const INT64 = 7;
-/** AttributeProto.AttributeType */
-const ATTR_FLOAT = 1;
-const ATTR_INT = 2;
-const ATTR_TENSOR = 4;
-const ATTR_INTS = 7;
-
-/** Throws a UserError unless opset is an integer in [MIN_OPSET, MAX_OPSET]. */
+/** Throws an OptionError unless opset is an integer in [MIN_OPSET, MAX_OPSET]. */
 export function checkOpset(opset: number): number {
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
-    throw new UserError(
-      `--opset must be an integer from ${MIN_OPSET} to ${MAX_OPSET} (ONNX export needs Pad/Slice with tensor inputs), got ${opset}.`,
+    throw new OptionError(
+      `{opset} must be an integer from ${MIN_OPSET} to ${MAX_OPSET} (ONNX export needs Pad/Slice with tensor inputs), got ${opset}.`,
     );
   }
   return opset;
-}
-
-/** The IR version that introduced an opset: 7 for opsets 13–14, 8 for 15–18. */
-const irVersionFor = (opset: number): number => (opset <= 14 ? 7 : 8);
-
-type AttrValue = number | readonly number[] | { float: number } | { tensor: ProtoWriter };
-
-function attribute(name: string, value: AttrValue): ProtoWriter {
-  const w = new ProtoWriter().string(1, name);
-  if (typeof value === 'number') return w.int(3, value).int(20, ATTR_INT);
-  if ('float' in value) return w.float(2, value.float).int(20, ATTR_FLOAT);
-  if ('tensor' in value) return w.message(5, value.tensor).int(20, ATTR_TENSOR);
-  return w.packedInts(8, value).int(20, ATTR_INTS);
-}
-
-function floatTensor(name: string, tensor: Tensor): ProtoWriter {
-  return new ProtoWriter()
-    .packedInts(1, tensor.shape)
-    .int(2, FLOAT)
-    .string(8, name)
-    .bytes(9, float32Bytes(tensor.data));
-}
-
-function int64Tensor(values: readonly (number | bigint)[]): ProtoWriter {
-  const bytes = new Uint8Array(8 * values.length);
-  const view = new DataView(bytes.buffer);
-  values.forEach((v, i) => view.setBigInt64(8 * i, BigInt(v), true));
-  return new ProtoWriter().packedInts(1, [values.length]).int(2, INT64).bytes(9, bytes);
-}
-
-type Dim = number | string;
-
-function valueInfo(name: string, dims: readonly Dim[]): ProtoWriter {
-  const shape = new ProtoWriter();
-  for (const d of dims) {
-    shape.message(1, typeof d === 'number' ? new ProtoWriter().int(1, d) : new ProtoWriter().string(2, d));
-  }
-  const tensorType = new ProtoWriter().int(1, FLOAT).message(2, shape);
-  return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
-}
-
-/** Scope segments of a module, as torch.onnx names them: attribute names, `parent.i` inside a Sequential. */
-type Scope = readonly string[];
-
-class GraphBuilder {
-  readonly nodes: ProtoWriter[] = [];
-  readonly initializers: ProtoWriter[] = [];
-  private readonly usedNames = new Map<string, number>();
-  private readonly scopeUses = new Map<string, number>();
-
-  private unique(name: string): string {
-    const n = this.usedNames.get(name) ?? 0;
-    this.usedNames.set(name, n + 1);
-    return n === 0 ? name : `${name}_${n}`;
-  }
-
-  /** Scope for a module called repeatedly (a block's `relu`): relu, relu_1, relu_2 as torch does. */
-  reuse(scope: Scope): Scope {
-    const key = scope.join('/');
-    const n = this.scopeUses.get(key) ?? 0;
-    this.scopeUses.set(key, n + 1);
-    if (n === 0) return scope;
-    return [...scope.slice(0, -1), `${scope[scope.length - 1]}_${n}`];
-  }
-
-  node(
-    opType: string,
-    scope: Scope,
-    inputs: readonly string[],
-    attrs: Record<string, AttrValue> = {},
-    output?: string,
-  ): string {
-    const name = this.unique(`/${[...scope, opType].join('/')}`);
-    const out = output ?? `${name}_output_0`;
-    const w = new ProtoWriter();
-    for (const input of inputs) w.string(1, input);
-    w.string(2, out).string(3, name).string(4, opType);
-    for (const [key, value] of Object.entries(attrs)) w.message(5, attribute(key, value));
-    this.nodes.push(w);
-    return out;
-  }
-
-  constant(scope: Scope, values: readonly (number | bigint)[]): string {
-    return this.node('Constant', scope, [], { value: { tensor: int64Tensor(values) } });
-  }
-
-  initializer(name: string, tensor: Tensor): string {
-    this.initializers.push(floatTensor(name, tensor));
-    return name;
-  }
 }
 
 /** State-dict key of a module's tensor from its scope: ['layer1', 'layer1.0', 'conv1'] → layer1.0.conv1.weight. */
@@ -306,11 +204,10 @@ class ResNetExporter {
   }
 }
 
-/** Spatial size after the stem and three stride-2 stages (the layer4 feature-map size). */
+/** Spatial size after the stem (7×7/2 conv, 3×3/2 max-pool) and three stride-2 stages (layer4's maps). */
 function layer4Size(size: number): number {
-  let s = Math.floor((size + 2 * 3 - 7) / 2) + 1;
-  s = Math.floor((s + 2 * 1 - 3) / 2) + 1;
-  for (let i = 0; i < 3; i++) s = Math.floor((s - 1) / 2) + 1;
+  let s = convOutputSize(convOutputSize(size, 7, 2, 3), 3, 2, 1);
+  for (let i = 0; i < 3; i++) s = convOutputSize(s, 3, 2, 1);
   return s;
 }
 
@@ -353,20 +250,12 @@ export function exportOnnx(model: ResNet, options: OnnxExportOptions = {}): Uint
 
   const exporter = new ResNetExporter();
   exporter.network(model, 'input', outputName);
-  const graph = new ProtoWriter();
-  for (const node of exporter.g.nodes) graph.message(1, node);
-  graph.string(2, 'main_graph');
-  for (const init of exporter.g.initializers) graph.message(5, init);
-  graph.message(11, valueInfo('input', [batch, 3, height, width]));
-  graph.message(12, valueInfo(outputName, outputDims));
-
-  const modelProto = new ProtoWriter()
-    .int(1, irVersionFor(opset))
-    .string(2, PRODUCER_NAME)
-    .string(3, PRODUCER_VERSION);
-  if (options.docString !== undefined) modelProto.string(6, options.docString);
-  modelProto.message(7, graph).message(8, new ProtoWriter().string(1, '').int(2, opset));
-  return modelProto.finish();
+  return exporter.g.encodeModel({
+    opset,
+    input: { name: 'input', dims: [batch, 3, height, width] },
+    output: { name: outputName, dims: outputDims },
+    docString: options.docString,
+  });
 }
 
 /** Writes `exportOnnx(model, options)` to path atomically (a temp file next to it, then rename). */
