@@ -66,7 +66,9 @@ for (let r = 0; r < rounds; r++) {
       const key = `${m.name}|${side}`;
       const t = m.run(dir);
       times.set(key, [...(times.get(key) ?? []), t]);
-      process.stderr.write(`round ${r + 1}/${rounds} ${side.padEnd(6)} ${m.name}: ${t.toFixed(1)} ${m.unit}\n`);
+      process.stderr.write(
+        `round ${r + 1}/${rounds} ${side.padEnd(6)} ${m.name}: ${t.toFixed(1)} ${m.unit}\n`,
+      );
     }
   }
 }

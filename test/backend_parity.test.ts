@@ -11,9 +11,9 @@ import { test } from 'node:test';
 import type { Backend } from '../src/backends/backend.js';
 import { createJsBackend } from '../src/backends/js/index.js';
 import { getBackend, listBackends, setBackend } from '../src/backends/registry.js';
-import { nativeAddon, nativeStatus } from '../src/backends/native/addon.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { assertClose } from './helpers/compare.js';
+import { NATIVE_SKIP } from './helpers/native.js';
 
 type KernelName = Exclude<keyof Backend, 'name'>;
 /** What a case compares: the tensors (or numbers) a kernel returned or updated. */
@@ -142,8 +142,6 @@ const kernels = Object.keys(reference).filter((key) => key !== 'name') as Kernel
 test('the case table covers exactly the kernels of the reference backend', () => {
   assert.deepEqual([...kernels].sort(), Object.keys(CASES).sort());
 });
-
-const NATIVE_SKIP = nativeAddon() === null ? `native engine unavailable: ${nativeStatus().reason}` : false;
 
 for (const name of listBackends().filter((b) => b !== 'js')) {
   test(

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { nativeAddon, nativeStatus } from '../src/backends/native/addon.js';
 import { batchTensors } from '../src/data/transforms.js';
 import { readImage } from '../src/io/image.js';
 import { saveWeightsFile } from '../src/io/weights/index.js';
@@ -38,6 +37,7 @@ import { ruleStateDict } from './helpers/rule_weights.js';
 import { tempDirs } from './helpers/tmp.js';
 import { watchEventLoop } from './helpers/event_loop.js';
 import { labelsFor } from '../src/tasks/labels.js';
+import { NATIVE_SKIP } from './helpers/native.js';
 
 interface CamCase {
   method: CamMethod;
@@ -59,7 +59,6 @@ const goldens = JSON.parse(readFileSync(join(REPO, 'test/fixtures/cam/goldens.js
 };
 /** The issue's target on maps normalized to [0, 1]. */
 const ATOL = 1e-4;
-const NATIVE_SKIP = nativeAddon() === null ? `native engine unavailable: ${nativeStatus().reason}` : false;
 
 let rule50: ResNet;
 let batch: Tensor;

@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nativeAddon } from '../src/backends/native/addon.js';
 import { withBackend } from '../src/backends/registry.js';
 import { AnchorGenerator } from '../src/detection/anchors.js';
 import {
@@ -30,6 +29,7 @@ import { roiAlign } from '../src/ops/roi_align.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { assertClose, errorStats } from './helpers/compare.js';
 import { ruleTensor } from './helpers/rule_weights.js';
+import { NATIVE_SKIP } from './helpers/native.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixtures = path.join(repoRoot, 'test/fixtures/detection_ops');
@@ -228,25 +228,19 @@ test('roiAlign rejects bad arguments with a ShapeError', () => {
   assert.deepEqual(roiAlign(x, new Float32Array(0), 3, 2, 1, 2, false).shape, [0, 1, 3, 2]);
 });
 
-const nativeAvailable = nativeAddon() !== null;
-
-test(
-  "the native backend's roiAlign equals the reference kernel",
-  { skip: nativeAvailable ? false : 'the native addon is not built' },
-  (t) => {
-    // The native kernel is a threaded copy of the reference, compiled without FMA contraction:
-    // every golden case must agree bit for bit.
-    for (const [i, c] of roiGolden.cases.entries()) {
-      const x = ruleTensor(c.input_key, c.input_shape);
-      const [outH, outW] = c.output_size;
-      const run = () => roiAlign(x, f32(c.rois), outH, outW, c.spatial_scale, c.sampling_ratio, c.aligned);
-      const expected = withBackend('js', run);
-      const actual = withBackend('native', run);
-      assert.deepEqual(actual.shape, expected.shape);
-      t.diagnostic(JSON.stringify(assertClose(actual.data, expected.data, 0, `case ${i}: native vs js`)));
-    }
-  },
-);
+test("the native backend's roiAlign equals the reference kernel", { skip: NATIVE_SKIP }, (t) => {
+  // The native kernel is a threaded copy of the reference, compiled without FMA contraction:
+  // every golden case must agree bit for bit.
+  for (const [i, c] of roiGolden.cases.entries()) {
+    const x = ruleTensor(c.input_key, c.input_shape);
+    const [outH, outW] = c.output_size;
+    const run = () => roiAlign(x, f32(c.rois), outH, outW, c.spatial_scale, c.sampling_ratio, c.aligned);
+    const expected = withBackend('js', run);
+    const actual = withBackend('native', run);
+    assert.deepEqual(actual.shape, expected.shape);
+    t.diagnostic(JSON.stringify(assertClose(actual.data, expected.data, 0, `case ${i}: native vs js`)));
+  }
+});
 
 test('the meta backend gives roiAlign its output shape', () => {
   const rois = Float32Array.from([0, 0, 0, 8, 8, 1, 2, 2, 6, 6, 1, 0, 0, 1, 1]);

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { nativeAddon } from '../src/backends/native/addon.js';
 import { readSafetensors, readSafetensorsMetadata } from '../src/io/weights/safetensors.js';
 import { saveWeightsFile } from '../src/io/weights/index.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { FASHION_MNIST, IMAGES, runCli, type CliResult } from './helpers/cli.js';
 import { tempDirs } from './helpers/tmp.js';
+import { NATIVE_SKIP } from './helpers/native.js';
 
 const tmp = tempDirs('resnet50-hardening-');
 
@@ -89,7 +89,7 @@ test('numbers the machine cannot hold are refused naming the flag', () => {
   const env = runCli(['bench', '--arch', 'resnet18', '--iters', '1', '--warmup', '0'], {
     RESNET50_THREADS: '100000',
   });
-  if (nativeAddon() !== null) {
+  if (!NATIVE_SKIP) {
     assert.match(oneSentence(env, 1), /^resnet50: \$RESNET50_THREADS must be an integer between 1 and \d+/);
   }
   assert.deepEqual(readdirSync(scratch), [], 'the refused train runs wrote nothing');
@@ -191,7 +191,7 @@ function imageFolder(bad: 'train' | 'val'): string {
 
 test(
   'a corrupt image in the evaluation split (native, loader workers) names the file and keeps the epoch',
-  { skip: nativeAddon() === null && 'native addon not built' },
+  { skip: NATIVE_SKIP },
   () => {
     const data = imageFolder('val');
     const out = join(tmp(), 'run');

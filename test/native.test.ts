@@ -17,15 +17,15 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { preprocess } from '../src/data/transforms.js';
 import { readImage } from '../src/io/image.js';
 import { assertClose } from './helpers/compare.js';
+import { NATIVE_SKIP } from './helpers/native.js';
 import { runCli } from './helpers/cli.js';
 import { ruleStateDict, ruleTensor } from './helpers/rule_weights.js';
 
 const RTOL = 1e-4;
 const addon = nativeAddon();
 
-test('the native addon is built and loads', () => {
-  assert.ok(addon !== null, 'native/build/Release/resnet50_native.node did not load');
-  const { isa, threads } = addon.configure();
+test('the native addon reports the kernel set and threads it runs', { skip: NATIVE_SKIP }, () => {
+  const { isa, threads } = addon!.configure();
   assert.ok(['avx512', 'avx2', 'portable'].includes(isa));
   assert.ok(threads >= 1);
 });
@@ -47,7 +47,7 @@ const cases: [string, ArchName, ResNetOptions, number[]][] = [
 ];
 
 for (const [name, arch, options, shape] of cases) {
-  test(`fused native plan matches the reference: ${name}`, async (t) => {
+  test(`fused native plan matches the reference: ${name}`, { skip: NATIVE_SKIP }, async (t) => {
     const model = ruleModel(arch, options);
     const x = ruleTensor('input', shape);
     const expected = model.call(x);
@@ -57,28 +57,32 @@ for (const [name, arch, options, shape] of cases) {
   });
 }
 
-test('every instruction set this CPU supports gives the reference numbers', async (t) => {
-  const model = ruleModel('resnet18');
-  const x = ruleTensor('input', [2, 3, 64, 72]);
-  const expected = model.call(x);
-  const original = addon!.configure();
-  try {
-    for (const isa of ['avx512', 'avx2', 'portable'] as Isa[]) {
-      try {
-        addon!.configure({ isa });
-      } catch {
-        t.diagnostic(`${isa}: not supported by this CPU`);
-        continue;
+test(
+  'every instruction set this CPU supports gives the reference numbers',
+  { skip: NATIVE_SKIP },
+  async (t) => {
+    const model = ruleModel('resnet18');
+    const x = ruleTensor('input', [2, 3, 64, 72]);
+    const expected = model.call(x);
+    const original = addon!.configure();
+    try {
+      for (const isa of ['avx512', 'avx2', 'portable'] as Isa[]) {
+        try {
+          addon!.configure({ isa });
+        } catch {
+          t.diagnostic(`${isa}: not supported by this CPU`);
+          continue;
+        }
+        const actual = await createRunner(model, { backend: 'native' }).forward(x);
+        t.diagnostic(JSON.stringify(assertClose(actual.data, expected.data, RTOL, `resnet18 on ${isa}`)));
       }
-      const actual = await createRunner(model, { backend: 'native' }).forward(x);
-      t.diagnostic(JSON.stringify(assertClose(actual.data, expected.data, RTOL, `resnet18 on ${isa}`)));
+    } finally {
+      addon!.configure({ isa: original.isa });
     }
-  } finally {
-    addon!.configure({ isa: original.isa });
-  }
-});
+  },
+);
 
-test('one and two threads give the reference numbers', async (t) => {
+test('one and two threads give the reference numbers', { skip: NATIVE_SKIP }, async (t) => {
   const model = ruleModel('resnet50');
   const x = ruleTensor('input', [2, 3, 96, 64]);
   const expected = model.call(x);
@@ -94,27 +98,31 @@ test('one and two threads give the reference numbers', async (t) => {
   }
 });
 
-test('torchvision goldens pass on the native engine (logits and pooled features)', async (t) => {
-  const goldens = JSON.parse(
-    readFileSync(fileURLToPath(new URL('../../test/fixtures/model/goldens.json', import.meta.url)), 'utf8'),
-  ) as Record<string, { logits: number[]; pool: number[]; inputShape: number[] }>;
-  const model = ruleModel('resnet50');
-  const native = createRunner(model, { backend: 'native' });
-  const cat = preprocess(
-    readImage(fileURLToPath(new URL('../../examples/images/chelsea.png', import.meta.url))),
-    'imagenet-v1',
-  );
-  const g = goldens.resnet50_224;
-  t.diagnostic(JSON.stringify(assertClose((await native.forward(cat)).data, g.logits, RTOL, 'logits 224')));
-  t.diagnostic(
-    JSON.stringify(assertClose((await native.features(cat, 'pool')).data, g.pool, RTOL, 'pool 224')),
-  );
-  const ns = goldens.resnet50_nonsquare;
-  const y = await native.forward(ruleTensor('input', ns.inputShape));
-  t.diagnostic(JSON.stringify(assertClose(y.data, ns.logits, RTOL, 'logits 193×257 batch 2')));
-});
+test(
+  'torchvision goldens pass on the native engine (logits and pooled features)',
+  { skip: NATIVE_SKIP },
+  async (t) => {
+    const goldens = JSON.parse(
+      readFileSync(fileURLToPath(new URL('../../test/fixtures/model/goldens.json', import.meta.url)), 'utf8'),
+    ) as Record<string, { logits: number[]; pool: number[]; inputShape: number[] }>;
+    const model = ruleModel('resnet50');
+    const native = createRunner(model, { backend: 'native' });
+    const cat = preprocess(
+      readImage(fileURLToPath(new URL('../../examples/images/chelsea.png', import.meta.url))),
+      'imagenet-v1',
+    );
+    const g = goldens.resnet50_224;
+    t.diagnostic(JSON.stringify(assertClose((await native.forward(cat)).data, g.logits, RTOL, 'logits 224')));
+    t.diagnostic(
+      JSON.stringify(assertClose((await native.features(cat, 'pool')).data, g.pool, RTOL, 'pool 224')),
+    );
+    const ns = goldens.resnet50_nonsquare;
+    const y = await native.forward(ruleTensor('input', ns.inputShape));
+    t.diagnostic(JSON.stringify(assertClose(y.data, ns.logits, RTOL, 'logits 193×257 batch 2')));
+  },
+);
 
-test('feature maps of every stage match the reference', async (t) => {
+test('feature maps of every stage match the reference', { skip: NATIVE_SKIP }, async (t) => {
   const model = ruleModel('resnet50');
   const x = ruleTensor('input', [1, 3, 80, 96]);
   const reference = model.forwardFeatures(x);
@@ -139,7 +147,7 @@ const convParams = (stride: number, padding: number): Conv2dParams => ({
   groups: 1,
 });
 
-test('each native kernel matches its reference kernel', (t) => {
+test('each native kernel matches its reference kernel', { skip: NATIVE_SKIP }, (t) => {
   const both = <T extends Tensor>(fn: () => T): [T, T] => [withBackend('native', fn), withBackend('js', fn)];
   const convCases: [number[], number[], number, number, boolean][] = [
     [[2, 3, 23, 19], [16, 3, 7, 7], 2, 3, true],
@@ -179,168 +187,184 @@ test('each native kernel matches its reference kernel', (t) => {
   t.diagnostic(JSON.stringify(assertClose(fc[0].data, fc[1].data, RTOL, 'linear')));
 });
 
-test('native training batch norm (alone and fused with ReLU), ReLU, add, the ReLU and average-pool gradients match the reference kernels', (t) => {
-  const both = <T>(fn: () => T): [T, T] => [withBackend('native', fn), withBackend('js', fn)];
-  // Planes of 1, 4 and 20 px take the channel-block path; 64 and 150 px one channel per task (the
-  // 8-lane sums and their tails). An offset mean checks that the variance does not cancel.
-  const shapes = [
-    [4, 70, 1, 1],
-    [3, 33, 2, 2],
-    [2, 9, 4, 5],
-    [2, 5, 8, 8],
-    [3, 6, 10, 15],
-  ];
-  for (const [i, shape] of shapes.entries()) {
-    const [, c] = shape;
-    const x = randomTensor(shape, 20 + i);
-    x.data.forEach((v, j) => (x.data[j] = 3 + 2 * v));
-    const w = randomTensor([c], 30 + i);
-    const b = randomTensor([c], 40 + i);
-    const label = `batch norm ${shape.join('×')}`;
-    const [fn, fr] = both(() => ops.batchNorm2dTrain(x, w, b, 1e-5));
-    for (const key of ['out', 'mean', 'variance', 'invstd'] as const) {
-      assertClose(fn[key].data, fr[key].data, RTOL, `${label} ${key}`);
-    }
-    const dout = randomTensor(shape, 50 + i);
-    const [gn, gr] = both(() => ops.batchNorm2dBackward(dout, x, fr.mean, fr.invstd, w));
-    t.diagnostic(JSON.stringify(assertClose(gn.dx.data, gr.dx.data, RTOL, `${label} dx`)));
-    assertClose(gn.dweight.data, gr.dweight.data, RTOL, `${label} dweight`);
-    assertClose(gn.dbias.data, gr.dbias.data, RTOL, `${label} dbias`);
-    // fused with the ReLU: forward and the gradient masked by its output
-    const [rn, rr] = both(() => ops.batchNorm2dTrain(x, w, b, 1e-5, true));
-    assertClose(rn.out.data, rr.out.data, RTOL, `${label} + relu out`);
-    assert.ok(
-      rr.out.data.some((v) => v === 0),
-      `${label}: the ReLU never clips`,
-    );
-    const [hn, hr] = both(() => ops.batchNorm2dBackward(dout, x, rr.mean, rr.invstd, w, rr.out));
-    assertClose(hn.dx.data, hr.dx.data, RTOL, `${label} + relu dx`);
-    assertClose(hn.dweight.data, hr.dweight.data, RTOL, `${label} + relu dweight`);
-    assertClose(hn.dbias.data, hr.dbias.data, RTOL, `${label} + relu dbias`);
-  }
-  const a = randomTensor([3, 7, 11, 13], 60);
-  const d = randomTensor([3, 7, 11, 13], 61);
-  const [rn, rr] = both(() => ops.relu(a));
-  assertClose(rn.data, rr.data, 0, 'relu');
-  const [sn, sr] = both(() => ops.add(a, d));
-  assertClose(sn.data, sr.data, 0, 'add');
-  const [bn, br] = both(() => ops.reluBackward(d, rr));
-  assertClose(bn.data, br.data, 0, 'reluBackward');
-  for (const [h, w] of [
-    [1, 1],
-    [2, 3],
-  ]) {
-    const g = randomTensor([3, 7, h, w], 62);
-    const [pn, pr] = both(() => ops.adaptiveAvgPool2dBackward(g, a.shape));
-    assertClose(pn.data, pr.data, 0, `adaptiveAvgPool2dBackward to ${h}×${w}`);
-  }
-});
-
-test('each native training kernel (packed GEMMs) matches its reference kernel on every ISA', (t) => {
-  const isas = (['avx512', 'avx2', 'portable'] as Isa[]).filter((isa) => {
-    try {
-      addon!.configure({ isa });
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  const both = <T>(fn: () => T): [T, T] => [withBackend('native', fn), withBackend('js', fn)];
-  // [x shape, weight shape, stride, padding]: odd sizes, channel counts that are not multiples of
-  // the register tile, outputs above and below the direct-store threshold (128 px), deep weight
-  // gradients (split K), stride 2 (col2im path) and stride 1 (flipped-kernel path).
-  const convCases: [number[], number[], number, number][] = [
-    [[2, 3, 23, 19], [16, 3, 7, 7], 2, 3],
-    [[3, 20, 13, 11], [24, 20, 3, 3], 1, 1],
-    [[2, 40, 14, 14], [33, 40, 1, 1], 2, 0],
-    [[2, 17, 6, 5], [70, 17, 1, 1], 1, 0],
-    [[1, 5, 8, 8], [7, 5, 3, 3], 2, 1],
-    [[4, 8, 40, 36], [9, 8, 3, 3], 1, 1],
-    [[2, 300, 7, 7], [29, 300, 3, 3], 1, 1],
-  ];
-  try {
-    for (const isa of isas) {
-      addon!.configure({ isa });
-      for (const [xs, ws, stride, padding] of convCases) {
-        const x = randomTensor(xs, 1);
-        const w = randomTensor(ws, 2);
-        const b = randomTensor([ws[0]], 3);
-        const params = convParams(stride, padding);
-        const label = `${isa} conv ${xs} * ${ws} s${stride} p${padding}`;
-        const [fn, fr] = both(() => ops.conv2d(x, w, b, params));
-        assertClose(fn.data, fr.data, RTOL, `${label} forward`);
-        const dout = randomTensor(fr.shape as number[], 4);
-        const [gn, gr] = both(() => ops.conv2dBackward(x, w, dout, params, true));
-        assertClose(gn.dx!.data, gr.dx!.data, RTOL, `${label} dx`);
-        assertClose(gn.dweight.data, gr.dweight.data, RTOL, `${label} dweight`);
-        assertClose(gn.dbias.data, gr.dbias.data, RTOL, `${label} dbias`);
+test(
+  'native training batch norm (alone and fused with ReLU), ReLU, add, the ReLU and average-pool gradients match the reference kernels',
+  { skip: NATIVE_SKIP },
+  (t) => {
+    const both = <T>(fn: () => T): [T, T] => [withBackend('native', fn), withBackend('js', fn)];
+    // Planes of 1, 4 and 20 px take the channel-block path; 64 and 150 px one channel per task (the
+    // 8-lane sums and their tails). An offset mean checks that the variance does not cancel.
+    const shapes = [
+      [4, 70, 1, 1],
+      [3, 33, 2, 2],
+      [2, 9, 4, 5],
+      [2, 5, 8, 8],
+      [3, 6, 10, 15],
+    ];
+    for (const [i, shape] of shapes.entries()) {
+      const [, c] = shape;
+      const x = randomTensor(shape, 20 + i);
+      x.data.forEach((v, j) => (x.data[j] = 3 + 2 * v));
+      const w = randomTensor([c], 30 + i);
+      const b = randomTensor([c], 40 + i);
+      const label = `batch norm ${shape.join('×')}`;
+      const [fn, fr] = both(() => ops.batchNorm2dTrain(x, w, b, 1e-5));
+      for (const key of ['out', 'mean', 'variance', 'invstd'] as const) {
+        assertClose(fn[key].data, fr[key].data, RTOL, `${label} ${key}`);
       }
-      const px = randomTensor([2, 5, 13, 11], 9);
-      px.data[7] = px.data[8]; // a tie: the first maximum gets the gradient
-      const pool = { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] } as const;
-      const pdout = randomTensor([2, 5, 7, 6], 10);
-      const [pn, pr] = both(() => ops.maxPool2dBackward(pdout, px, pool));
-      assertClose(pn.data, pr.data, 0, `${isa} maxPool2dBackward`);
-      for (const [n, inF, outF] of [
-        [3, 37, 11],
-        [45, 300, 70],
-      ]) {
-        const x = randomTensor([n, inF], 5);
-        const w = randomTensor([outF, inF], 6);
-        const [ln, lr] = both(() => ops.linear(x, w, randomTensor([outF], 7)));
-        assertClose(ln.data, lr.data, RTOL, `${isa} linear ${n}x${inF}→${outF}`);
-        const dout = randomTensor([n, outF], 8);
-        const [bn, br] = both(() => ops.linearBackward(dout, x, w));
-        assertClose(bn.dx.data, br.dx.data, RTOL, `${isa} linear dx`);
-        assertClose(bn.dweight.data, br.dweight.data, RTOL, `${isa} linear dweight`);
-        assertClose(bn.dbias.data, br.dbias.data, RTOL, `${isa} linear dbias`);
-      }
+      const dout = randomTensor(shape, 50 + i);
+      const [gn, gr] = both(() => ops.batchNorm2dBackward(dout, x, fr.mean, fr.invstd, w));
+      t.diagnostic(JSON.stringify(assertClose(gn.dx.data, gr.dx.data, RTOL, `${label} dx`)));
+      assertClose(gn.dweight.data, gr.dweight.data, RTOL, `${label} dweight`);
+      assertClose(gn.dbias.data, gr.dbias.data, RTOL, `${label} dbias`);
+      // fused with the ReLU: forward and the gradient masked by its output
+      const [rn, rr] = both(() => ops.batchNorm2dTrain(x, w, b, 1e-5, true));
+      assertClose(rn.out.data, rr.out.data, RTOL, `${label} + relu out`);
+      assert.ok(
+        rr.out.data.some((v) => v === 0),
+        `${label}: the ReLU never clips`,
+      );
+      const [hn, hr] = both(() => ops.batchNorm2dBackward(dout, x, rr.mean, rr.invstd, w, rr.out));
+      assertClose(hn.dx.data, hr.dx.data, RTOL, `${label} + relu dx`);
+      assertClose(hn.dweight.data, hr.dweight.data, RTOL, `${label} + relu dweight`);
+      assertClose(hn.dbias.data, hr.dbias.data, RTOL, `${label} + relu dbias`);
     }
-  } finally {
-    addon!.configure({ isa: 'auto' });
-  }
-  t.diagnostic(`checked on ${isas.join(', ')}`);
-});
+    const a = randomTensor([3, 7, 11, 13], 60);
+    const d = randomTensor([3, 7, 11, 13], 61);
+    const [rn, rr] = both(() => ops.relu(a));
+    assertClose(rn.data, rr.data, 0, 'relu');
+    const [sn, sr] = both(() => ops.add(a, d));
+    assertClose(sn.data, sr.data, 0, 'add');
+    const [bn, br] = both(() => ops.reluBackward(d, rr));
+    assertClose(bn.data, br.data, 0, 'reluBackward');
+    for (const [h, w] of [
+      [1, 1],
+      [2, 3],
+    ]) {
+      const g = randomTensor([3, 7, h, w], 62);
+      const [pn, pr] = both(() => ops.adaptiveAvgPool2dBackward(g, a.shape));
+      assertClose(pn.data, pr.data, 0, `adaptiveAvgPool2dBackward to ${h}×${w}`);
+    }
+  },
+);
 
-test('native gradient accumulation and SGD updates are bit-identical to the reference kernels', () => {
-  const size = [3, 70001];
-  const hypers = [
-    { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 1e-4, nesterov: false },
-    { lr: 0.05, momentum: 0.9, dampening: 0, weightDecay: 5e-4, nesterov: true },
-    { lr: 0.01, momentum: 0.5, dampening: 0.1, weightDecay: 0, nesterov: false },
-    { lr: 0.2, momentum: 0, dampening: 0, weightDecay: 1e-3, nesterov: false },
-  ];
-  for (const [h, hyper] of hypers.entries()) {
-    const runs = (['native', 'js'] as const).map((backend) => {
-      const param = randomTensor(size, 11 + h);
-      const buf = hyper.momentum === 0 ? null : Tensor.zeros(size);
-      withBackend(backend, () => {
-        for (let step = 0; step < 3; step++) {
-          const grad = randomTensor(size, 20 + step);
-          ops.accumulate(grad, randomTensor(size, 30 + step));
-          ops.sgdStep(param, grad, buf, { ...hyper, firstStep: step === 0 });
-        }
-      });
-      return [param, buf] as const;
+test(
+  'each native training kernel (packed GEMMs) matches its reference kernel on every ISA',
+  { skip: NATIVE_SKIP },
+  (t) => {
+    const isas = (['avx512', 'avx2', 'portable'] as Isa[]).filter((isa) => {
+      try {
+        addon!.configure({ isa });
+        return true;
+      } catch {
+        return false;
+      }
     });
-    assertClose(runs[0][0].data, runs[1][0].data, 0, `SGD case ${h}: parameters`);
-    if (runs[0][1] !== null)
-      assertClose(runs[0][1].data, runs[1][1]!.data, 0, `SGD case ${h}: momentum buffer`);
-  }
-});
+    const both = <T>(fn: () => T): [T, T] => [withBackend('native', fn), withBackend('js', fn)];
+    // [x shape, weight shape, stride, padding]: odd sizes, channel counts that are not multiples of
+    // the register tile, outputs above and below the direct-store threshold (128 px), deep weight
+    // gradients (split K), stride 2 (col2im path) and stride 1 (flipped-kernel path).
+    const convCases: [number[], number[], number, number][] = [
+      [[2, 3, 23, 19], [16, 3, 7, 7], 2, 3],
+      [[3, 20, 13, 11], [24, 20, 3, 3], 1, 1],
+      [[2, 40, 14, 14], [33, 40, 1, 1], 2, 0],
+      [[2, 17, 6, 5], [70, 17, 1, 1], 1, 0],
+      [[1, 5, 8, 8], [7, 5, 3, 3], 2, 1],
+      [[4, 8, 40, 36], [9, 8, 3, 3], 1, 1],
+      [[2, 300, 7, 7], [29, 300, 3, 3], 1, 1],
+    ];
+    try {
+      for (const isa of isas) {
+        addon!.configure({ isa });
+        for (const [xs, ws, stride, padding] of convCases) {
+          const x = randomTensor(xs, 1);
+          const w = randomTensor(ws, 2);
+          const b = randomTensor([ws[0]], 3);
+          const params = convParams(stride, padding);
+          const label = `${isa} conv ${xs} * ${ws} s${stride} p${padding}`;
+          const [fn, fr] = both(() => ops.conv2d(x, w, b, params));
+          assertClose(fn.data, fr.data, RTOL, `${label} forward`);
+          const dout = randomTensor(fr.shape as number[], 4);
+          const [gn, gr] = both(() => ops.conv2dBackward(x, w, dout, params, true));
+          assertClose(gn.dx!.data, gr.dx!.data, RTOL, `${label} dx`);
+          assertClose(gn.dweight.data, gr.dweight.data, RTOL, `${label} dweight`);
+          assertClose(gn.dbias.data, gr.dbias.data, RTOL, `${label} dbias`);
+        }
+        const px = randomTensor([2, 5, 13, 11], 9);
+        px.data[7] = px.data[8]; // a tie: the first maximum gets the gradient
+        const pool = { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] } as const;
+        const pdout = randomTensor([2, 5, 7, 6], 10);
+        const [pn, pr] = both(() => ops.maxPool2dBackward(pdout, px, pool));
+        assertClose(pn.data, pr.data, 0, `${isa} maxPool2dBackward`);
+        for (const [n, inF, outF] of [
+          [3, 37, 11],
+          [45, 300, 70],
+        ]) {
+          const x = randomTensor([n, inF], 5);
+          const w = randomTensor([outF, inF], 6);
+          const [ln, lr] = both(() => ops.linear(x, w, randomTensor([outF], 7)));
+          assertClose(ln.data, lr.data, RTOL, `${isa} linear ${n}x${inF}→${outF}`);
+          const dout = randomTensor([n, outF], 8);
+          const [bn, br] = both(() => ops.linearBackward(dout, x, w));
+          assertClose(bn.dx.data, br.dx.data, RTOL, `${isa} linear dx`);
+          assertClose(bn.dweight.data, br.dweight.data, RTOL, `${isa} linear dweight`);
+          assertClose(bn.dbias.data, br.dbias.data, RTOL, `${isa} linear dbias`);
+        }
+      }
+    } finally {
+      addon!.configure({ isa: 'auto' });
+    }
+    t.diagnostic(`checked on ${isas.join(', ')}`);
+  },
+);
 
-test('inference does not block the event loop: a timer fires during a long batch', async () => {
-  const model = ruleModel('resnet50');
-  const native = createRunner(model, { backend: 'native' });
-  const x = ruleTensor('input', [8, 3, 224, 224]);
-  let ticks = 0;
-  const timer = setInterval(() => ticks++, 5);
-  const started = performance.now();
-  await native.forward(x);
-  const elapsed = performance.now() - started;
-  clearInterval(timer);
-  assert.ok(ticks >= 3, `only ${ticks} timer ticks during a ${elapsed.toFixed(0)} ms batch`);
-});
+test(
+  'native gradient accumulation and SGD updates are bit-identical to the reference kernels',
+  { skip: NATIVE_SKIP },
+  () => {
+    const size = [3, 70001];
+    const hypers = [
+      { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 1e-4, nesterov: false },
+      { lr: 0.05, momentum: 0.9, dampening: 0, weightDecay: 5e-4, nesterov: true },
+      { lr: 0.01, momentum: 0.5, dampening: 0.1, weightDecay: 0, nesterov: false },
+      { lr: 0.2, momentum: 0, dampening: 0, weightDecay: 1e-3, nesterov: false },
+    ];
+    for (const [h, hyper] of hypers.entries()) {
+      const runs = (['native', 'js'] as const).map((backend) => {
+        const param = randomTensor(size, 11 + h);
+        const buf = hyper.momentum === 0 ? null : Tensor.zeros(size);
+        withBackend(backend, () => {
+          for (let step = 0; step < 3; step++) {
+            const grad = randomTensor(size, 20 + step);
+            ops.accumulate(grad, randomTensor(size, 30 + step));
+            ops.sgdStep(param, grad, buf, { ...hyper, firstStep: step === 0 });
+          }
+        });
+        return [param, buf] as const;
+      });
+      assertClose(runs[0][0].data, runs[1][0].data, 0, `SGD case ${h}: parameters`);
+      if (runs[0][1] !== null)
+        assertClose(runs[0][1].data, runs[1][1]!.data, 0, `SGD case ${h}: momentum buffer`);
+    }
+  },
+);
+
+test(
+  'inference does not block the event loop: a timer fires during a long batch',
+  { skip: NATIVE_SKIP },
+  async () => {
+    const model = ruleModel('resnet50');
+    const native = createRunner(model, { backend: 'native' });
+    const x = ruleTensor('input', [8, 3, 224, 224]);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const started = performance.now();
+    await native.forward(x);
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    assert.ok(ticks >= 3, `only ${ticks} timer ticks during a ${elapsed.toFixed(0)} ms batch`);
+  },
+);
 
 test('without the addon the CLI says so once and runs on the TypeScript backend', () => {
   const r = runCli(['summary', '--arch', 'resnet18'], { RESNET50_DISABLE_NATIVE: '1' });

@@ -9,7 +9,6 @@ import { test } from 'node:test';
 import { listBackends, planExecutor } from '../src/backends/registry.js';
 import { kernelExecutor } from '../src/backends/kernel_executor.js';
 import { createJsBackend } from '../src/backends/js/index.js';
-import { nativeAddon, nativeStatus } from '../src/backends/native/addon.js';
 import { lowerResNet, type ResNetOutput } from '../src/model/plan.js';
 import { resnet, type ArchName, type ResNet, type ResNetOptions } from '../src/model/resnet.js';
 import { fasterrcnnResnet50Fpn } from '../src/model/detection/index.js';
@@ -17,6 +16,7 @@ import type { Plan } from '../src/plan/plan.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { assertClose } from './helpers/compare.js';
 import { ruleStateDict, ruleTensor } from './helpers/rule_weights.js';
+import { NATIVE_SKIP } from './helpers/native.js';
 
 const RTOL = 1e-4;
 const reference = kernelExecutor(createJsBackend());
@@ -104,8 +104,8 @@ for (const c of CASES) {
       assertClose(r.data, expected[i].data, 0, `reference executor vs module tree, ${c.outputs[i]}`);
     });
     for (const name of others) {
-      if (name === 'native' && nativeAddon() === null) {
-        t.diagnostic(`native executor skipped: ${nativeStatus().reason}`);
+      if (name === 'native' && NATIVE_SKIP) {
+        t.diagnostic(`native executor skipped: ${NATIVE_SKIP}`);
         continue;
       }
       const compiled = planExecutor(name).compile(plan);
