@@ -10,13 +10,13 @@
 #include <chrono>
 #include <cstdio>
 
+#include "shapes.h"
+
 namespace rn {
 
 namespace {
 
 int round_up(int v, int m) { return (v + m - 1) / m * m; }
-
-int out_size(int in, int k, int s, int p) { return (in + 2 * p - k) / s + 1; }
 
 }  // namespace
 
@@ -95,8 +95,6 @@ void Plan::add_conv(const ConvSpec& s, bool plain_in) {
   push(std::move(op));
 }
 
-// U = G g Gᵀ for every (output, input) channel pair of a packed 3x3 conv (BN already folded),
-// laid out [36][OC/16][C][16]. Built on first use: it is 4x the size of the direct weights.
 // Output tile size of the Winograd algorithm for a conv at this output size: 4 when there are
 // enough 4x4 tiles to amortize its 4x larger transformed weights, 2 for medium maps, 0 (direct) else.
 static int winograd_tile(const Op& op, int out_h, int out_w) {
@@ -210,11 +208,17 @@ const Plan::Placement& Plan::place(int n, int c, int h, int w) {
         else d = {Layout::Blocked, n, round_up(c, kBlock), h, w, 0};
         break;
       case OpKind::Conv:
-        d = {Layout::Blocked, in.n, op.oc, out_size(in.h, op.kh, op.sh, op.ph), out_size(in.w, op.kw, op.sw, op.pw), 0};
+        if (in.c != (in.layout == Layout::PlainInput ? op.c : round_up(op.c, kBlock)))
+          throw std::invalid_argument("convolution expects " + std::to_string(op.c) + " input channels");
+        d = {Layout::Blocked, in.n, op.oc, conv_out_size(in.h, op.kh, op.sh, op.ph), conv_out_size(in.w, op.kw, op.sw, op.pw), 0};
         if (d.h < 1 || d.w < 1) throw std::invalid_argument("input is too small for a convolution");
+        if (op.residual >= 0) {
+          const TensorDims& r = p.dims[op.residual];
+          if (r.c != d.c || r.h != d.h || r.w != d.w) throw std::invalid_argument("residual shape differs from the convolution's output");
+        }
         break;
       case OpKind::MaxPool:
-        d = {Layout::Blocked, in.n, in.c, out_size(in.h, op.kh, op.sh, op.ph), out_size(in.w, op.kw, op.sw, op.pw), 0};
+        d = {Layout::Blocked, in.n, in.c, conv_out_size(in.h, op.kh, op.sh, op.ph), conv_out_size(in.w, op.kw, op.sw, op.pw), 0};
         if (d.h < 1 || d.w < 1) throw std::invalid_argument("input is too small for max pooling");
         break;
       case OpKind::GlobalAvgPool:
@@ -226,6 +230,7 @@ const Plan::Placement& Plan::place(int n, int c, int h, int w) {
         d = {Layout::Flat, in.n, op.oc, 1, 1, 0};
         break;
       case OpKind::ZeroPad:
+        if (op.oc < in.c) throw std::invalid_argument("zero-pad shortcut has fewer output than input channels");
         d = {Layout::Blocked, in.n, op.oc, (in.h + op.sh - 1) / op.sh, (in.w + op.sw - 1) / op.sw, 0};
         break;
       case OpKind::ToPlain:
