@@ -73,10 +73,13 @@ const char* layout_name(Layout l) {
   return "";
 }
 
-// What the ops read so far wrote: each slot's layout, or none.
+// What the ops read so far wrote: each slot's layout, or none. Each op writes one slot, so a plan's
+// slots number below its op count.
 struct Slots {
+  explicit Slots(int count) : layout(count, -1) {}
   std::vector<int> layout;  // Layout as int, -1 while no op has written the slot
-  bool written(int t) const { return t < int(layout.size()) && layout[t] >= 0; }
+  int count() const { return int(layout.size()); }
+  bool written(int t) const { return layout[t] >= 0; }
 };
 
 // Reads the fields of op `index` of kind `kind`; every error is a TypeError naming both and the field.
@@ -150,7 +153,6 @@ class OpReader {
     const int t = slot(field, v, false);
     if (slots_.written(t))
       fail("field '" + std::string(field) + "' is slot " + std::to_string(t) + ", which an earlier op already writes");
-    if (t >= int(slots_.layout.size())) slots_.layout.resize(t + 1, -1);
     slots_.layout[t] = int(layout);
     return t;
   }
@@ -196,8 +198,9 @@ class OpReader {
 
  private:
   int slot(const char* field, const Napi::Value& v, bool nullable) const {
-    if (!is_integer(v, 0, INT32_MAX))
-      fail(field, nullable ? "a non-negative integer slot or null" : "a non-negative integer slot", v);
+    if (!is_integer(v, 0, slots_.count() - 1)) {
+      fail(field, "an integer slot from 0 to " + std::to_string(slots_.count() - 1) + (nullable ? " or null" : ""), v);
+    }
     return int(v.As<Napi::Number>().DoubleValue());
   }
 
@@ -310,7 +313,7 @@ void read_plan(const Napi::Value& ops_value, const Napi::Value& outputs_value, P
     throw Napi::TypeError::New(env, "plan: 'ops' must be a non-empty array of op objects, got " + describe(ops_value));
   }
   const Napi::Array ops = ops_value.As<Napi::Array>();
-  Slots slots;
+  Slots slots(int(ops.Length()));
   for (uint32_t i = 0; i < ops.Length(); i++) {
     const Napi::Value v = ops.Get(i);
     const std::string at = "plan op " + std::to_string(i);
@@ -336,7 +339,7 @@ void read_plan(const Napi::Value& ops_value, const Napi::Value& outputs_value, P
   std::vector<int> outputs;
   for (uint32_t i = 0; i < outs.Length(); i++) {
     const Napi::Value v = outs.Get(i);
-    if (!is_integer(v, 0, INT32_MAX) || !slots.written(int(v.As<Napi::Number>().DoubleValue()))) {
+    if (!is_integer(v, 0, slots.count() - 1) || !slots.written(int(v.As<Napi::Number>().DoubleValue()))) {
       throw Napi::TypeError::New(env, "plan: outputs[" + std::to_string(i) + "] must be a slot an op writes, got " +
                                           describe(v));
     }
