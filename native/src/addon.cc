@@ -12,13 +12,13 @@
 #include <thread>
 
 #include "plan.h"
+#include "plan_reader.h"
 #include "detect_kernels.h"
-#include "train_kernels.h"
+#include "train/kernels.h"
 
 namespace {
 
 using rn::Layout;
-using rn::OpKind;
 
 // The best kernel set this CPU runs ("auto"), or the one asked for; null if the CPU lacks it.
 const rn::Kernels* select_kernels(const std::string& wanted) {
@@ -49,47 +49,6 @@ rn::ThreadPool& pool() {
   return *g_pool;
 }
 
-// Tensor data of an op: a Float32Array, or { file, offset, length } naming little-endian float32
-// values inside a weights file, read here one tensor at a time so that JavaScript never holds a
-// second copy of the weights. `storage` keeps file data alive until the op is built.
-const float* floats(const Napi::Object& o, const char* key, size_t expected, std::vector<std::vector<float>>& storage,
-                    bool optional = false) {
-  Napi::Value v = o.Get(key);
-  if (optional && (v.IsUndefined() || v.IsNull())) return nullptr;
-  if (v.IsObject() && !v.IsTypedArray() && v.As<Napi::Object>().Has("file")) {
-    Napi::Object ref = v.As<Napi::Object>();
-    const std::string file = ref.Get("file").As<Napi::String>();
-    const double offset = ref.Get("offset").As<Napi::Number>().DoubleValue();
-    const size_t length = size_t(ref.Get("length").As<Napi::Number>().DoubleValue());
-    if (expected != 0 && length != expected) {
-      throw Napi::RangeError::New(o.Env(), std::string("'") + key + "' has " + std::to_string(length) +
-                                               " elements, expected " + std::to_string(expected));
-    }
-    std::vector<float> data(length);
-    std::FILE* f = std::fopen(file.c_str(), "rb");
-    const bool ok = f != nullptr && std::fseek(f, long(offset), SEEK_SET) == 0 &&
-                    std::fread(data.data(), sizeof(float), length, f) == length;
-    if (f != nullptr) std::fclose(f);
-    if (!ok) throw Napi::Error::New(o.Env(), file + ": cannot read tensor data for '" + key + "'");
-    storage.push_back(std::move(data));
-    return storage.back().data();
-  }
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    throw Napi::TypeError::New(o.Env(), std::string("expected Float32Array '") + key + "'");
-  }
-  auto a = v.As<Napi::Float32Array>();
-  if (expected != 0 && a.ElementLength() != expected) {
-    throw Napi::RangeError::New(o.Env(), std::string("'") + key + "' has " + std::to_string(a.ElementLength()) +
-                                             " elements, expected " + std::to_string(expected));
-  }
-  return a.Data();
-}
-
-int num(const Napi::Object& o, const char* key, int fallback = -1) {
-  Napi::Value v = o.Get(key);
-  return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : fallback;
-}
-
 class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
  public:
   static Napi::Function Init(Napi::Env env) {
@@ -101,76 +60,8 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
 
   // new Plan(ops: object[], outputs: number[])
   PlanWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PlanWrap>(info) {
-    Napi::Env env = info.Env();
     plan_ = std::make_shared<rn::Plan>(g_kernels);
-    auto ops = info[0].As<Napi::Array>();
-    std::vector<rn::Layout> layouts;
-    auto layout_of = [&](int t) { return t >= 0 && t < int(layouts.size()) ? layouts[t] : Layout::Blocked; };
-    auto set_layout = [&](int t, Layout l) {
-      if (t >= int(layouts.size())) layouts.resize(t + 1, Layout::Blocked);
-      layouts[t] = l;
-    };
-    for (uint32_t i = 0; i < ops.Length(); i++) {
-      Napi::Object o = ops.Get(i).As<Napi::Object>();
-      std::vector<std::vector<float>> storage;
-      const std::string kind = o.Get("op").As<Napi::String>();
-      const int in = num(o, "input"), out = num(o, "output");
-      if (kind == "input") {
-        const std::string layout = o.Get("layout").As<Napi::String>();
-        const Layout l = layout == "plain" ? Layout::PlainInput : layout == "flat" ? Layout::Flat : Layout::Blocked;
-        plan_->add_input(out, l, num(o, "channels"), num(o, "border", 0));
-        set_layout(out, l);
-      } else if (kind == "conv") {
-        rn::ConvSpec s;
-        s.in = in;
-        s.out = out;
-        s.residual = num(o, "residual");
-        s.relu = o.Get("relu").ToBoolean();
-        s.c = num(o, "inChannels");
-        s.oc = num(o, "outChannels");
-        s.kh = num(o, "kernelH");
-        s.kw = num(o, "kernelW");
-        s.sh = num(o, "strideH");
-        s.sw = num(o, "strideW");
-        s.ph = num(o, "padH");
-        s.pw = num(o, "padW");
-        s.weight = floats(o, "weight", size_t(s.oc) * s.c * s.kh * s.kw, storage);
-        s.bias = floats(o, "bias", s.oc, storage, true);
-        s.bn_weight = floats(o, "bnWeight", s.oc, storage, true);
-        if (s.bn_weight != nullptr) {
-          s.bn_bias = floats(o, "bnBias", s.oc, storage);
-          s.bn_mean = floats(o, "bnMean", s.oc, storage);
-          s.bn_var = floats(o, "bnVar", s.oc, storage);
-          s.bn_eps = o.Get("bnEps").As<Napi::Number>().DoubleValue();
-        }
-        plan_->add_conv(s, layout_of(in) == Layout::PlainInput);
-        set_layout(out, Layout::Blocked);
-      } else if (kind == "maxpool") {
-        plan_->add_pool(OpKind::MaxPool, in, out, num(o, "kernelH"), num(o, "kernelW"), num(o, "strideH"),
-                        num(o, "strideW"), num(o, "padH"), num(o, "padW"));
-        set_layout(out, Layout::Blocked);
-      } else if (kind == "globalavgpool" || kind == "globalmaxpool") {
-        plan_->add_pool(kind == "globalavgpool" ? OpKind::GlobalAvgPool : OpKind::GlobalMaxPool, in, out, 0, 0, 1, 1, 0,
-                        0);
-        set_layout(out, Layout::Flat);
-      } else if (kind == "linear") {
-        const int inf = num(o, "inFeatures"), outf = num(o, "outFeatures");
-        plan_->add_linear(in, out, inf, outf, floats(o, "weight", size_t(inf) * outf, storage), floats(o, "bias", outf, storage, true));
-        set_layout(out, Layout::Flat);
-      } else if (kind == "zeropad") {
-        plan_->add_zero_pad(in, out, num(o, "outChannels"), num(o, "stride"));
-        set_layout(out, Layout::Blocked);
-      } else if (kind == "toplain") {
-        plan_->add_to_plain(in, out);
-        set_layout(out, Layout::Plain);
-      } else {
-        throw Napi::TypeError::New(env, "unknown op '" + kind + "'");
-      }
-    }
-    auto outs = info[1].As<Napi::Array>();
-    std::vector<int> outputs;
-    for (uint32_t i = 0; i < outs.Length(); i++) outputs.push_back(outs.Get(i).As<Napi::Number>().Int32Value());
-    plan_->set_outputs(outputs);
+    rn::read_plan(info[0], info[1], *plan_);
   }
 
  private:
@@ -316,11 +207,10 @@ Napi::Value Configure(const Napi::CallbackInfo& info) {
 // ConvShape from (xShape [N,C,H,W], wShape [OC,C,KH,KW], stride [SH,SW], padding [PH,PW]).
 rn::ConvShape conv_shape(const Napi::CallbackInfo& info, int xi, int wi, int si) {
   auto at = [&](int arg, uint32_t i) { return info[arg].As<Napi::Array>().Get(i).As<Napi::Number>().Int32Value(); };
-  rn::ConvShape s{at(xi, 0), at(xi, 1), at(xi, 2), at(xi, 3), at(wi, 0), at(wi, 2), at(wi, 3),
-                  at(si, 0), at(si, 1), at(si + 1, 0), at(si + 1, 1), 0, 0};
+  const rn::ConvShape s = rn::conv_shape(at(xi, 0), at(xi, 1), at(xi, 2), at(xi, 3), at(wi, 0), at(wi, 2), at(wi, 3),
+                                         at(si, 0), at(si, 1), at(si + 1, 0), at(si + 1, 1));
   if (at(wi, 1) != s.c) throw Napi::RangeError::New(info.Env(), "weight does not fit the input channels");
-  s.oh = (s.h + 2 * s.ph - s.kh) / s.sh + 1;
-  s.ow = (s.w + 2 * s.pw - s.kw) / s.sw + 1;
+  if (s.oh < 1 || s.ow < 1) throw Napi::RangeError::New(info.Env(), "input is too small for the convolution");
   return s;
 }
 

@@ -112,7 +112,7 @@ struct Kernels {
   void (*zero_border)(const Blocked& t, int img, int block);
   void (*linear)(const float* in, const float* weight, const float* bias, float* out, int n, int in_features,
                  int out_features, int o0, int o1);
-  // Micro-kernel of the packed GEMM (train_kernels.cc): c[MR][NR] (+)= Σ_k ap[k][MR] · bp[k][NR], with
+  // Micro-kernel of the packed GEMM (train/gemm.h): c[MR][NR] (+)= Σ_k ap[k][MR] · bp[k][NR], with
   // ap and bp packed panels, c row-major with row stride ldc; accumulate = false overwrites c.
   int gemm_mr, gemm_nr;
   void (*gemm_micro)(int kc, const float* ap, const float* bp, float* c, size_t ldc, bool accumulate);

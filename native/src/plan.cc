@@ -10,13 +10,13 @@
 #include <chrono>
 #include <cstdio>
 
+#include "shapes.h"
+
 namespace rn {
 
 namespace {
 
 int round_up(int v, int m) { return (v + m - 1) / m * m; }
-
-int out_size(int in, int k, int s, int p) { return (in + 2 * p - k) / s + 1; }
 
 }  // namespace
 
@@ -95,8 +95,6 @@ void Plan::add_conv(const ConvSpec& s, bool plain_in) {
   push(std::move(op));
 }
 
-// U = G g Gᵀ for every (output, input) channel pair of a packed 3x3 conv (BN already folded),
-// laid out [36][OC/16][C][16]. Built on first use: it is 4x the size of the direct weights.
 // Output tile size of the Winograd algorithm for a conv at this output size: 4 when there are
 // enough 4x4 tiles to amortize its 4x larger transformed weights, 2 for medium maps, 0 (direct) else.
 static int winograd_tile(const Op& op, int out_h, int out_w) {
@@ -210,11 +208,17 @@ const Plan::Placement& Plan::place(int n, int c, int h, int w) {
         else d = {Layout::Blocked, n, round_up(c, kBlock), h, w, 0};
         break;
       case OpKind::Conv:
-        d = {Layout::Blocked, in.n, op.oc, out_size(in.h, op.kh, op.sh, op.ph), out_size(in.w, op.kw, op.sw, op.pw), 0};
+        if (in.c != (in.layout == Layout::PlainInput ? op.c : round_up(op.c, kBlock)))
+          throw std::invalid_argument("convolution expects " + std::to_string(op.c) + " input channels");
+        d = {Layout::Blocked, in.n, op.oc, conv_out_size(in.h, op.kh, op.sh, op.ph), conv_out_size(in.w, op.kw, op.sw, op.pw), 0};
         if (d.h < 1 || d.w < 1) throw std::invalid_argument("input is too small for a convolution");
+        if (op.residual >= 0) {
+          const TensorDims& r = p.dims[op.residual];
+          if (r.c != d.c || r.h != d.h || r.w != d.w) throw std::invalid_argument("residual shape differs from the convolution's output");
+        }
         break;
       case OpKind::MaxPool:
-        d = {Layout::Blocked, in.n, in.c, out_size(in.h, op.kh, op.sh, op.ph), out_size(in.w, op.kw, op.sw, op.pw), 0};
+        d = {Layout::Blocked, in.n, in.c, conv_out_size(in.h, op.kh, op.sh, op.ph), conv_out_size(in.w, op.kw, op.sw, op.pw), 0};
         if (d.h < 1 || d.w < 1) throw std::invalid_argument("input is too small for max pooling");
         break;
       case OpKind::GlobalAvgPool:
@@ -226,6 +230,7 @@ const Plan::Placement& Plan::place(int n, int c, int h, int w) {
         d = {Layout::Flat, in.n, op.oc, 1, 1, 0};
         break;
       case OpKind::ZeroPad:
+        if (op.oc < in.c) throw std::invalid_argument("zero-pad shortcut has fewer output than input channels");
         d = {Layout::Blocked, in.n, op.oc, (in.h + op.sh - 1) / op.sh, (in.w + op.sw - 1) / op.sw, 0};
         break;
       case OpKind::ToPlain:
@@ -312,168 +317,200 @@ void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
   });
 }
 
-void Plan::execute(const Placement& p, float* arena, const float* input, int threads,
-                   const ParallelFor& parallel_for) {
-  const Kernels& k = *kernels_;
-  auto blocked = [&](int id) {
-    const TensorDims& d = p.dims[id];
+namespace {
+
+// One execution of a plan over one arena: where each tensor lives, the kernels, how to split work.
+struct Frame {
+  const std::vector<TensorDims>& dims;
+  const std::vector<size_t>& offset;
+  float* arena;
+  const Kernels& k;
+  int threads;
+  const ParallelFor& parallel_for;
+
+  float* data(int t) const { return arena + offset[t]; }
+  Blocked blocked(int t) const {
+    const TensorDims& d = dims[t];
     Blocked b;
-    b.data = arena + p.offset[id];
+    b.data = data(t);
     b.n = d.n;
     b.c = d.c;
     b.h = d.h;
     b.w = d.w;
     return b;
-  };
-  const TensorDims& input_dims = p.dims[ops_.front().out];
-  const int n = input_dims.n, h = input_dims.h, w = input_dims.w;
+  }
+};
+
+// input is plain NCHW (N, C, H, W); out is (N, C, H+2B, W+2B) plain with border B, (N, C·H·W) flat,
+// or (N, C/16, H+2, W+2, 16) blocked, its borders and padding channels zero.
+void input_forward(const Frame& f, const Op& op, const float* input) {
+  float* dst = f.data(op.out);
+  const TensorDims& d = f.dims[op.out];
+  std::memset(dst, 0, d.size() * sizeof(float));
+  if (op.input_layout == Layout::Flat) {
+    std::memcpy(dst, input, d.size() * sizeof(float));
+    return;
+  }
+  const int n = d.n, c = op.c, h = d.h, w = d.w;
+  if (op.input_layout == Layout::PlainInput) {
+    const int hp = h + 2 * d.border, wp = w + 2 * d.border;
+    for (int img = 0; img < n * c; img++) {
+      for (int y = 0; y < h; y++) {
+        std::memcpy(dst + (size_t(img) * hp + y + d.border) * wp + d.border, input + (size_t(img) * h + y) * w,
+                    w * sizeof(float));
+      }
+    }
+    return;
+  }
+  Blocked b = f.blocked(op.out);
+  for (int img = 0; img < n; img++)
+    for (int ch = 0; ch < c; ch++)
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          b.at(img, ch / kBlock, y, x)[ch % kBlock] = input[((size_t(img) * c + ch) * h + y) * w + x];
+}
+
+// in is (N, C/16, H+2, W+2, 16) blocked, out and residual are (N, OC/16, OH+2, OW+2, 16); the Winograd
+// kernel computes m x m output tiles, in tasks of tiles per image.
+void winograd_forward(const Frame& f, const Op& op, const ConvArgs& a, int m) {
+  WinogradArgs wa;
+  wa.in = f.blocked(op.in);
+  wa.out = a.out;
+  wa.tile = m;
+  wa.u = op.winograd[m == 4].data();
+  wa.bias = a.bias;
+  wa.residual = a.residual;
+  wa.relu = a.relu;
+  wa.tiles_h = (a.out.h + m - 1) / m;
+  wa.tiles_w = (a.out.w + m - 1) / m;
+  const int tiles = wa.tiles_h * wa.tiles_w;
+  // Tasks of at most 14 tiles when threads share an image (balance), 56 when one thread
+  // owns the image (reuse of the transformed weights).
+  int chunks = (tiles + (f.threads > 1 ? 13 : kWinogradMaxTiles - 1)) / (f.threads > 1 ? 14 : kWinogradMaxTiles);
+  if (chunks * a.out.n < f.threads) chunks = std::min(tiles, f.threads);
+  const int per = (tiles + chunks - 1) / chunks;
+  f.parallel_for(a.out.n * chunks, [&](int i) {
+    const int img = i / chunks, t0 = i % chunks * per;
+    if (t0 < tiles) f.k.winograd(wa, img, t0, std::min(per, tiles - t0));
+  });
+  const int blocks = a.out.cb();
+  f.parallel_for(a.out.n * blocks, [&](int i) { f.k.zero_border(a.out, i / blocks, i % blocks); });
+}
+
+// in is (N, C/16, H+2, W+2, 16) blocked or (N, C, H+2P, W+2P) plain (the stem); out and residual are
+// (N, OC/16, OH+2, OW+2, 16), out = relu?(conv(in) + bias + residual), by Winograd tiles or output rows.
+void conv_forward(const Frame& f, const Op& op) {
+  const TensorDims& in = f.dims[op.in];
+  ConvArgs a;
+  a.in = f.data(op.in);
+  a.n = in.n;
+  a.c = in.c;
+  a.h = in.h;
+  a.w = in.w;
+  if (in.layout == Layout::PlainInput) {
+    const int hp = in.h + 2 * in.border, wp = in.w + 2 * in.border;
+    a.plain_in = true;
+    a.in_pix = 1;
+    a.in_ch = hp * wp;
+    a.in_row_stride = wp;
+    a.in_block_stride = 0;
+    a.in_image_stride = size_t(in.c) * hp * wp;
+    a.in_origin = in.border - op.ph;
+    a.in_cb = 1;
+    a.in_icb = in.c;
+  } else {
+    Blocked b = f.blocked(op.in);
+    a.in_pix = kBlock;
+    a.in_ch = 1;
+    a.in_row_stride = size_t(b.wp()) * kBlock;
+    a.in_block_stride = b.block_stride();
+    a.in_image_stride = b.image_stride();
+    a.in_origin = kBorder - op.ph;
+    a.in_cb = b.cb();
+    a.in_icb = kBlock;
+  }
+  if (a.in_origin < 0 || op.ph != op.pw) throw std::invalid_argument("convolution padding larger than the border");
+  a.weight = op.weight.data();
+  a.bias = op.bias.data();
+  a.oc = op.oc;
+  a.kh = op.kh;
+  a.kw = op.kw;
+  a.sh = op.sh;
+  a.sw = op.sw;
+  a.out = f.blocked(op.out);
+  a.residual = op.residual >= 0 ? f.data(op.residual) : nullptr;
+  a.relu = op.relu;
+  if (const int m = winograd_tile(op, a.out.h, a.out.w); m != 0) return winograd_forward(f, op, a, m);
+  const int groups = f.k.conv_groups(a), oh = a.out.h;
+  f.parallel_for(a.out.n * groups * oh, [&](int i) { f.k.conv_row(a, i / (groups * oh), i / oh % groups, i % oh); });
+}
+
+// in is (N, C/16, H+2, W+2, 16), out is (N, C/16, OH+2, OW+2, 16), one task per output row.
+void max_pool_forward(const Frame& f, const Op& op) {
+  PoolArgs a{f.blocked(op.in), f.blocked(op.out), op.kh, op.kw, op.sh, op.sw, op.ph, op.pw};
+  const int blocks = a.in.cb(), oh = a.out.h;
+  f.parallel_for(a.in.n * blocks * oh, [&](int i) { f.k.max_pool_row(a, i / (blocks * oh), i / oh % blocks, i % oh); });
+}
+
+// in is (N, C/16, H+2, W+2, 16), out is (N, C) flat: the mean or max of each plane.
+void global_pool_forward(const Frame& f, const Op& op) {
+  Blocked in = f.blocked(op.in);
+  float* out = f.data(op.out);
+  const bool max = op.kind == OpKind::GlobalMaxPool;
+  f.parallel_for(in.n * in.cb(), [&](int i) { f.k.global_pool(in, out, max, i / in.cb(), i % in.cb()); });
+}
+
+// in is (N, IN) flat, weight (OUT, IN), out is (N, OUT), split over output features.
+void linear_forward(const Frame& f, const Op& op) {
+  const float* in = f.data(op.in);
+  float* out = f.data(op.out);
+  const int chunks = std::min(op.oc, 64), nimg = f.dims[op.in].n;
+  f.parallel_for(chunks, [&](int i) {
+    f.k.linear(in, op.weight.data(), op.bias.empty() ? nullptr : op.bias.data(), out, nimg, op.c, op.oc,
+               int(int64_t(op.oc) * i / chunks), int(int64_t(op.oc) * (i + 1) / chunks));
+  });
+}
+
+// in is (N, C/16, H+2, W+2, 16), out is (N, OC/16, ceil(H/S)+2, ceil(W/S)+2, 16): every S-th pixel,
+// channels past C zero (the zero-pad shortcut).
+void zero_pad_forward(const Frame& f, const Op& op) {
+  Blocked in = f.blocked(op.in), out = f.blocked(op.out);
+  std::memset(out.data, 0, f.dims[op.out].size() * sizeof(float));
+  for (int img = 0; img < in.n; img++)
+    for (int b = 0; b < in.cb(); b++)
+      for (int y = 0; y < out.h; y++)
+        for (int x = 0; x < out.w; x++)
+          std::memcpy(out.at(img, b, y, x), in.at(img, b, y * op.sh, x * op.sw), kBlock * sizeof(float));
+}
+
+// in is (N, C/16, H+2, W+2, 16), out is plain NCHW (N, C, H, W).
+void to_plain_forward(const Frame& f, const Op& op) {
+  Blocked in = f.blocked(op.in);
+  float* out = f.data(op.out);
+  for (int img = 0; img < in.n; img++)
+    for (int ch = 0; ch < in.c; ch++)
+      for (int y = 0; y < in.h; y++)
+        for (int x = 0; x < in.w; x++)
+          out[((size_t(img) * in.c + ch) * in.h + y) * in.w + x] = in.at(img, ch / kBlock, y, x)[ch % kBlock];
+}
+
+}  // namespace
+
+void Plan::execute(const Placement& p, float* arena, const float* input, int threads,
+                   const ParallelFor& parallel_for) {
+  const Frame f{p.dims, p.offset, arena, *kernels_, threads, parallel_for};
   static const bool profile = std::getenv("RESNET50_PROFILE") != nullptr;
   for (const Op& op : ops_) {
     const auto started = std::chrono::steady_clock::now();
     switch (op.kind) {
-      case OpKind::Input: {
-        float* dst = arena + p.offset[op.out];
-        const TensorDims& d = p.dims[op.out];
-        std::memset(dst, 0, d.size() * sizeof(float));
-        const int c = op.c;
-        if (op.input_layout == Layout::Flat) {
-          std::memcpy(dst, input, d.size() * sizeof(float));
-        } else if (op.input_layout == Layout::PlainInput) {
-          const int hp = h + 2 * d.border, wp = w + 2 * d.border;
-          for (int img = 0; img < n * c; img++) {
-            for (int y = 0; y < h; y++) {
-              std::memcpy(dst + (size_t(img) * hp + y + d.border) * wp + d.border, input + (size_t(img) * h + y) * w,
-                          w * sizeof(float));
-            }
-          }
-        } else {
-          Blocked b = blocked(op.out);
-          for (int img = 0; img < n; img++)
-            for (int ch = 0; ch < c; ch++)
-              for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
-                  b.at(img, ch / kBlock, y, x)[ch % kBlock] = input[((size_t(img) * c + ch) * h + y) * w + x];
-        }
-        break;
-      }
-      case OpKind::Conv: {
-        const TensorDims& in = p.dims[op.in];
-        ConvArgs a;
-        a.in = arena + p.offset[op.in];
-        a.n = in.n;
-        a.c = in.c;
-        a.h = in.h;
-        a.w = in.w;
-        if (in.layout == Layout::PlainInput) {
-          const int hp = in.h + 2 * in.border, wp = in.w + 2 * in.border;
-          a.plain_in = true;
-          a.in_pix = 1;
-          a.in_ch = hp * wp;
-          a.in_row_stride = wp;
-          a.in_block_stride = 0;
-          a.in_image_stride = size_t(in.c) * hp * wp;
-          a.in_origin = in.border - op.ph;
-          a.in_cb = 1;
-          a.in_icb = in.c;
-        } else {
-          Blocked b = blocked(op.in);
-          a.in_pix = kBlock;
-          a.in_ch = 1;
-          a.in_row_stride = size_t(b.wp()) * kBlock;
-          a.in_block_stride = b.block_stride();
-          a.in_image_stride = b.image_stride();
-          a.in_origin = kBorder - op.ph;
-          a.in_cb = b.cb();
-          a.in_icb = kBlock;
-        }
-        if (a.in_origin < 0 || op.ph != op.pw) throw std::invalid_argument("convolution padding larger than the border");
-        a.weight = op.weight.data();
-        a.bias = op.bias.data();
-        a.oc = op.oc;
-        a.kh = op.kh;
-        a.kw = op.kw;
-        a.sh = op.sh;
-        a.sw = op.sw;
-        a.out = blocked(op.out);
-        a.residual = op.residual >= 0 ? arena + p.offset[op.residual] : nullptr;
-        a.relu = op.relu;
-        if (const int m = winograd_tile(op, a.out.h, a.out.w); m != 0) {
-          WinogradArgs wa;
-          wa.in = blocked(op.in);
-          wa.out = a.out;
-          wa.tile = m;
-          wa.u = op.winograd[m == 4].data();
-          wa.bias = a.bias;
-          wa.residual = a.residual;
-          wa.relu = a.relu;
-          wa.tiles_h = (a.out.h + m - 1) / m;
-          wa.tiles_w = (a.out.w + m - 1) / m;
-          const int tiles = wa.tiles_h * wa.tiles_w;
-          // Tasks of at most 14 tiles when threads share an image (balance), 56 when one thread
-          // owns the image (reuse of the transformed weights).
-          int chunks = (tiles + (threads > 1 ? 13 : kWinogradMaxTiles - 1)) / (threads > 1 ? 14 : kWinogradMaxTiles);
-          if (chunks * a.out.n < threads) chunks = std::min(tiles, threads);
-          const int per = (tiles + chunks - 1) / chunks;
-          parallel_for(a.out.n * chunks, [&](int i) {
-            const int img = i / chunks, t0 = i % chunks * per;
-            if (t0 < tiles) k.winograd(wa, img, t0, std::min(per, tiles - t0));
-          });
-          const int blocks = a.out.cb();
-          parallel_for(a.out.n * blocks, [&](int i) { k.zero_border(a.out, i / blocks, i % blocks); });
-          break;
-        }
-        const int groups = k.conv_groups(a), oh = a.out.h;
-        parallel_for(a.out.n * groups * oh, [&](int i) {
-          k.conv_row(a, i / (groups * oh), i / oh % groups, i % oh);
-        });
-        break;
-      }
-      case OpKind::MaxPool: {
-        PoolArgs a{blocked(op.in), blocked(op.out), op.kh, op.kw, op.sh, op.sw, op.ph, op.pw};
-        const int blocks = a.in.cb(), oh = a.out.h;
-        parallel_for(a.in.n * blocks * oh, [&](int i) {
-          k.max_pool_row(a, i / (blocks * oh), i / oh % blocks, i % oh);
-        });
-        break;
-      }
+      case OpKind::Input: input_forward(f, op, input); break;
+      case OpKind::Conv: conv_forward(f, op); break;
+      case OpKind::MaxPool: max_pool_forward(f, op); break;
       case OpKind::GlobalAvgPool:
-      case OpKind::GlobalMaxPool: {
-        Blocked in = blocked(op.in);
-        float* out = arena + p.offset[op.out];
-        const bool max = op.kind == OpKind::GlobalMaxPool;
-        parallel_for(in.n * in.cb(), [&](int i) { k.global_pool(in, out, max, i / in.cb(), i % in.cb()); });
-        break;
-      }
-      case OpKind::Linear: {
-        const float* in = arena + p.offset[op.in];
-        float* out = arena + p.offset[op.out];
-        const int chunks = std::min(op.oc, 64), nimg = p.dims[op.in].n;
-        parallel_for(chunks, [&](int i) {
-          k.linear(in, op.weight.data(), op.bias.empty() ? nullptr : op.bias.data(), out, nimg, op.c, op.oc,
-                   int(int64_t(op.oc) * i / chunks), int(int64_t(op.oc) * (i + 1) / chunks));
-        });
-        break;
-      }
-      case OpKind::ZeroPad: {
-        Blocked in = blocked(op.in), out = blocked(op.out);
-        std::memset(out.data, 0, p.dims[op.out].size() * sizeof(float));
-        for (int img = 0; img < in.n; img++)
-          for (int b = 0; b < in.cb(); b++)
-            for (int y = 0; y < out.h; y++)
-              for (int x = 0; x < out.w; x++)
-                std::memcpy(out.at(img, b, y, x), in.at(img, b, y * op.sh, x * op.sw), kBlock * sizeof(float));
-        break;
-      }
-      case OpKind::ToPlain: {
-        Blocked in = blocked(op.in);
-        float* out = arena + p.offset[op.out];
-        for (int img = 0; img < in.n; img++)
-          for (int ch = 0; ch < in.c; ch++)
-            for (int y = 0; y < in.h; y++)
-              for (int x = 0; x < in.w; x++)
-                out[((size_t(img) * in.c + ch) * in.h + y) * in.w + x] = in.at(img, ch / kBlock, y, x)[ch % kBlock];
-        break;
-      }
+      case OpKind::GlobalMaxPool: global_pool_forward(f, op); break;
+      case OpKind::Linear: linear_forward(f, op); break;
+      case OpKind::ZeroPad: zero_pad_forward(f, op); break;
+      case OpKind::ToPlain: to_plain_forward(f, op); break;
     }
     if (profile) {
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();

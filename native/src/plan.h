@@ -50,6 +50,9 @@ struct TensorDims {
   size_t size() const;
 };
 
+// parallel_for(count, fn): fn(0) .. fn(count - 1), on the pool or in this thread.
+using ParallelFor = std::function<void(int, const std::function<void(int)>&)>;
+
 class Plan {
  public:
   explicit Plan(const Kernels* kernels) : kernels_(kernels) {}
@@ -76,7 +79,6 @@ class Plan {
     std::vector<size_t> offset;
     size_t total = 0;
   };
-  using ParallelFor = std::function<void(int, const std::function<void(int)>&)>;
   void push(Op op);
   const Placement& place(int n, int c, int h, int w);
   void execute(const Placement& p, float* arena, const float* input, int threads, const ParallelFor& parallel_for);

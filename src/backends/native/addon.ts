@@ -21,9 +21,12 @@ export interface FileTensor {
 export type NativeTensor = Float32Array | FileTensor;
 
 /**
- * One op of a native plan, as addon.cc reads it. Every field is required (null where the type says
- * so): the engine throws a TypeError naming the op index and field for a missing or mistyped one.
- * Tensor slots are non-negative integers; slot values are NCHW unless the engine says otherwise.
+ * One op of a native plan, as native/src/plan_reader.cc reads it. Every field is required (null where
+ * the type says so): the engine throws a TypeError naming the op index, kind and field for a missing
+ * or mistyped one, or a tensor of the wrong length. Tensor slots are integers from 0 to the op count
+ * − 1, each written by one op before any op reads it; a conv reads a plain input or blocked
+ * activations, a linear flat features, the other ops blocked activations. Slot values are NCHW
+ * unless the engine says otherwise.
  */
 export type NativeOp =
   | { op: 'input'; output: number; layout: 'plain' | 'flat' | 'blocked'; channels: number; border: number }

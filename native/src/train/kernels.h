@@ -1,9 +1,11 @@
-// Convolution kernels for training on plain NCHW tensors: forward, input gradient and weight
-// gradient, all as threaded, packed GEMMs over im2col patches (formed while packing). The register
-// tile is the ISA kernel table's gemm_micro (AVX-512, AVX2 or portable, chosen at load time).
+// Training kernels on plain NCHW tensors, one file per topic: gemm.cc (matmul), conv.cc
+// (convolution forward and gradients as packed GEMMs over im2col patches formed while packing),
+// batch_norm.cc, pointwise.cc (element-wise ops and optimizer updates) and pooling.cc. The GEMM's
+// register tile is the ISA kernel table's gemm_micro (AVX-512, AVX2 or portable, chosen at load time).
 #pragma once
-#include "engine.h"
-#include "thread_pool.h"
+#include "../engine.h"
+#include "../shapes.h"
+#include "../thread_pool.h"
 
 namespace rn {
 
@@ -13,6 +15,11 @@ struct ConvShape {
   int sh, sw, ph, pw;   // stride, padding
   int oh, ow;           // output
 };
+
+// The shape of a convolution of x (N, C, H, W) with a weight (OC, C, KH, KW), output size included.
+inline ConvShape conv_shape(int n, int c, int h, int w, int oc, int kh, int kw, int sh, int sw, int ph, int pw) {
+  return {n, c, h, w, oc, kh, kw, sh, sw, ph, pw, conv_out_size(h, kh, sh, ph), conv_out_size(w, kw, sw, pw)};
+}
 
 // out (N, OC, OH, OW) = conv(x, weight) + bias (bias may be null).
 void conv_train_forward(ThreadPool& pool, const Kernels* kernels, const ConvShape& s, const float* x,
