@@ -19,9 +19,10 @@ import {
 import { assertClose } from './helpers/compare.js';
 import { ruleTensor } from './helpers/rule_weights.js';
 import { tempDirs } from './helpers/tmp.js';
+import { NATIVE_SKIP } from './helpers/native.js';
 
 const addon = nativeAddon();
-const skip = addon === null ? 'the native addon is not built on this machine' : false;
+const skip = NATIVE_SKIP;
 const tempDir = tempDirs('resnet50-contract-');
 
 const [N, C, H, W] = [1, 3, 8, 8];
