@@ -81,17 +81,22 @@ const lscpu = (() => {
   }
 })();
 const field = (name: string): string => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(lscpu)?.[1] ?? '?';
+const signed = (ratio: number): string => {
+  const change = ((ratio - 1) * 100).toFixed(1);
+  return `${change.startsWith('-') ? '' : '+'}${change} %`;
+};
 const rows = measures.map((m) => {
-  const before = median(times.get(`${m.name}|before`)!);
-  const after = median(times.get(`${m.name}|after`)!);
-  const change = ((after / before - 1) * 100).toFixed(1);
-  return `| ${m.name} | ${before.toFixed(1)} | ${after.toFixed(1)} | ${change.startsWith('-') ? '' : '+'}${change} % |`;
+  const before = times.get(`${m.name}|before`)!;
+  const after = times.get(`${m.name}|after`)!;
+  // A round measures both sides back to back: its ratio cancels slow drifts of the machine's load.
+  const paired = median(after.map((t, i) => t / before[i]));
+  return `| ${m.name} | ${median(before).toFixed(1)} | ${median(after).toFixed(1)} | ${signed(median(after) / median(before))} | ${signed(paired)} |`;
 });
 const report = [
   `Before: ${sides.before}; after: ${sides.after}; ${rounds} interleaved rounds, medians.`,
   '',
-  '| benchmark | before (ms) | after (ms) | change |',
-  '|---|---|---|---|',
+  '| benchmark | before (ms) | after (ms) | change of medians | median of paired changes |',
+  '|---|---|---|---|---|',
   ...rows,
   '',
   `CPU: ${field('Model name')} (${cpus().length} cores), Node ${process.version}.`,
