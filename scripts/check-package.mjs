@@ -16,7 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
@@ -41,7 +41,14 @@ function run(command, args, cwd) {
 
 /** What the package needs at install and run time, as paths inside the tarball. */
 function requiredFiles() {
-  const listed = (dir) => readdirSync(join(root, dir)).map((f) => `${dir}/${f}`);
+  const listed = (dir) =>
+    readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) =>
+        relative(root, join(entry.parentPath ?? entry.path, entry.name))
+          .split(sep)
+          .join('/'),
+      );
   const installScript = pkg.scripts.install.split(' ').at(-1);
   const imports = [...readFileSync(join(root, installScript), 'utf8').matchAll(/from '\.\/([\w.-]+)'/g)];
   return [
