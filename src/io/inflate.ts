@@ -34,42 +34,78 @@ const DIST_EXTRA = [
 /** The order in which a dynamic block lists the code lengths of the code-length alphabet. */
 const CODE_LENGTH_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
+/** Bits of the lookup table: longer codes (rare symbols) are decoded bit by bit (slowCode). */
+const FAST_BITS = 10;
+
 /**
- * A canonical Huffman code as a lookup table indexed by the next `bits` input bits (LSB first):
- * each entry is symbol << 4 | code length, 0 where no code matches.
+ * A canonical Huffman code: a lookup table indexed by the next `fastBits` input bits (LSB first),
+ * each entry symbol << 4 | code length, 0 where no code of at most `fastBits` bits matches; and the
+ * code counts per length and the symbols in code order, for the longer codes.
  */
 interface Huffman {
   table: Int32Array;
+  fastBits: number;
+  /** The longest code length used. */
   bits: number;
+  counts: Int32Array;
+  symbols: Int32Array;
 }
 
 /** The code of `lengths` (0 = symbol unused); null when the lengths over-subscribe the code space. */
 function buildHuffman(lengths: ArrayLike<number>): Huffman | null {
-  const count = new Int32Array(16);
-  let bits = 0;
+  const counts = new Int32Array(16);
+  let bits = 1;
   for (let s = 0; s < lengths.length; s++) {
-    count[lengths[s]]++;
+    counts[lengths[s]]++;
     bits = Math.max(bits, lengths[s]);
   }
+  counts[0] = 0;
   let left = 1;
   for (let len = 1; len <= 15; len++) {
-    left = 2 * left - count[len];
+    left = 2 * left - counts[len];
     if (left < 0) return null;
   }
-  // The first code of each length (RFC 1951 3.2.2; unused symbols, length 0, take no code).
+  // The first code of each length (RFC 1951 3.2.2), and where each length's symbols start in code order.
   const next = new Int32Array(16);
-  for (let len = 2; len <= 15; len++) next[len] = (next[len - 1] + count[len - 1]) << 1;
-  const size = 1 << Math.max(bits, 1);
+  const offsets = new Int32Array(16);
+  for (let len = 2; len <= 15; len++) {
+    next[len] = (next[len - 1] + counts[len - 1]) << 1;
+    offsets[len] = offsets[len - 1] + counts[len - 1];
+  }
+  const fastBits = Math.min(bits, FAST_BITS);
+  const size = 1 << fastBits;
   const table = new Int32Array(size);
+  const symbols = new Int32Array(lengths.length);
   for (let s = 0; s < lengths.length; s++) {
     const len = lengths[s];
     if (len === 0) continue;
+    symbols[offsets[len]++] = s;
+    if (len > fastBits) continue;
     let code = next[len]++;
     let reversed = 0;
     for (let i = 0; i < len; i++, code >>= 1) reversed = (reversed << 1) | (code & 1);
     for (let i = reversed; i < size; i += 1 << len) table[i] = (s << 4) | len;
   }
-  return { table, bits: Math.max(bits, 1) };
+  return { table, fastBits, bits, counts, symbols };
+}
+
+/**
+ * A code longer than the table's bits, read bit by bit from `buf` (`cnt` bits available) by the
+ * canonical order (as zlib's puff.c): symbol << 4 | length, or 0 when no code matches.
+ */
+function slowCode(h: Huffman, buf: number, cnt: number): number {
+  let code = 0;
+  let first = 0;
+  let index = 0;
+  for (let len = 1; len <= Math.min(h.bits, cnt); len++) {
+    code |= (buf >>> (len - 1)) & 1;
+    const count = h.counts[len];
+    if (code - first < count) return (h.symbols[index + code - first] << 4) | len;
+    index += count;
+    first = (first + count) << 1;
+    code <<= 1;
+  }
+  return 0;
 }
 
 let fixedCodes: { lit: Huffman; dist: Huffman } | null = null;
@@ -132,16 +168,19 @@ class Inflater {
 
   private decode(h: Huffman): number {
     this.need(h.bits);
-    const entry = h.table[this.bitBuf & ((1 << h.bits) - 1)];
+    let entry = h.table[this.bitBuf & ((1 << h.fastBits) - 1)];
+    if (entry === 0) entry = slowCode(h, this.bitBuf, this.bitCnt);
     const len = entry & 15;
-    if (len === 0 || len > this.bitCnt) {
-      if (this.bitCnt < h.bits && this.pos >= this.data.length)
-        Inflater.fail('truncated', 'unexpected end of file');
-      Inflater.fail('invalid', 'invalid code');
-    }
+    if (len === 0 || len > this.bitCnt) this.badCode(h.bits, this.bitCnt, this.pos);
     this.bitBuf >>>= len;
     this.bitCnt -= len;
     return entry >>> 4;
+  }
+
+  /** The error for bits that match no code: input that ended early, or an invalid code. */
+  private badCode(bits: number, cnt: number, pos: number): never {
+    if (cnt < bits && pos >= this.data.length) Inflater.fail('truncated', 'unexpected end of file');
+    return Inflater.fail('invalid', 'invalid code');
   }
 
   /** Drops the bits up to the next byte boundary and hands back whole bytes already buffered. */
@@ -215,33 +254,94 @@ class Inflater {
     this.codes(lit, dist);
   }
 
+  /**
+   * The symbols of one block up to its end-of-block code. The hot loop of inflate: the input position,
+   * bit buffer and output position live in locals and go back to the fields at the end of the block
+   * (errors throw, so their state is not needed).
+   */
   private codes(lit: Huffman, dist: Huffman): void {
+    const data = this.data;
+    const { table: lt, bits: lbits } = lit;
+    const { table: dt, bits: dbits } = dist;
+    const lmask = (1 << lit.fastBits) - 1;
+    const dmask = (1 << dist.fastBits) - 1;
+    let pos = this.pos;
+    let buf = this.bitBuf;
+    let cnt = this.bitCnt;
     let out = this.out;
+    let at = this.outPos;
     for (;;) {
-      const sym = this.decode(lit);
+      while (cnt < lbits && pos < data.length) {
+        buf |= data[pos++] << cnt;
+        cnt += 8;
+      }
+      let entry = lt[buf & lmask];
+      if (entry === 0) entry = slowCode(lit, buf, cnt);
+      const codeLength = entry & 15;
+      if (codeLength === 0 || codeLength > cnt) this.badCode(lbits, cnt, pos);
+      buf >>>= codeLength;
+      cnt -= codeLength;
+      const sym = entry >>> 4;
       if (sym < 256) {
-        if (this.outPos >= out.length) out = this.room(1);
-        out[this.outPos++] = sym;
+        if (at >= out.length) {
+          this.outPos = at;
+          out = this.room(1);
+        }
+        out[at++] = sym;
         continue;
       }
-      if (sym === 256) return;
+      if (sym === 256) break;
       const li = sym - 257;
       if (li >= 29) Inflater.fail('invalid', 'invalid literal/length code');
-      const len = LENGTH_BASE[li] + this.bits(LENGTH_EXTRA[li]);
-      const di = this.decode(dist);
+      let extra = LENGTH_EXTRA[li];
+      while (cnt < extra && pos < data.length) {
+        buf |= data[pos++] << cnt;
+        cnt += 8;
+      }
+      if (cnt < extra) Inflater.fail('truncated', 'unexpected end of file');
+      const len = LENGTH_BASE[li] + (buf & ((1 << extra) - 1));
+      buf >>>= extra;
+      cnt -= extra;
+      while (cnt < dbits && pos < data.length) {
+        buf |= data[pos++] << cnt;
+        cnt += 8;
+      }
+      let dEntry = dt[buf & dmask];
+      if (dEntry === 0) dEntry = slowCode(dist, buf, cnt);
+      const dLength = dEntry & 15;
+      if (dLength === 0 || dLength > cnt) this.badCode(dbits, cnt, pos);
+      buf >>>= dLength;
+      cnt -= dLength;
+      const di = dEntry >>> 4;
       if (di >= 30) Inflater.fail('invalid', 'invalid distance code');
-      const d = DIST_BASE[di] + this.bits(DIST_EXTRA[di]);
-      if (d > this.outPos) Inflater.fail('invalid', 'invalid distance too far back');
-      if (this.outPos + len > out.length) out = this.room(len);
-      let from = this.outPos - d;
-      const end = this.outPos + len;
-      if (d >= len) {
-        out.copyWithin(this.outPos, from, from + len);
-        this.outPos = end;
+      extra = DIST_EXTRA[di];
+      while (cnt < extra && pos < data.length) {
+        buf |= data[pos++] << cnt;
+        cnt += 8;
+      }
+      if (cnt < extra) Inflater.fail('truncated', 'unexpected end of file');
+      const d = DIST_BASE[di] + (buf & ((1 << extra) - 1));
+      buf >>>= extra;
+      cnt -= extra;
+      if (d > at) Inflater.fail('invalid', 'invalid distance too far back');
+      if (at + len > out.length) {
+        this.outPos = at;
+        out = this.room(len);
+      }
+      let from = at - d;
+      const end = at + len;
+      // copyWithin pays a call per match: only long, non-overlapping copies gain from it.
+      if (d >= len && len > 32) {
+        out.copyWithin(at, from, from + len);
+        at = end;
       } else {
-        while (this.outPos < end) out[this.outPos++] = out[from++];
+        while (at < end) out[at++] = out[from++];
       }
     }
+    this.pos = pos;
+    this.bitBuf = buf;
+    this.bitCnt = cnt;
+    this.outPos = at;
   }
 }
 
