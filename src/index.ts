@@ -1,7 +1,10 @@
 /**
- * resnet50: the ResNet family in TypeScript with torchvision-exact numbers.
- * Importing this module has no side effects; backends are created on first use.
+ * resnet50: the ResNet family in TypeScript with torchvision-exact numbers (the Node entry; a
+ * bundler's `browser` condition gets browser.ts). Importing this module creates nothing: it
+ * registers the native backend by name (created on first use), as every backend is.
  */
+import './backends/native/register.js';
+
 export { Tensor, type DType } from './tensor/tensor.js';
 export { UserError, FileFormatError, StateDictError, ShapeError, OptionError } from './errors.js';
 export type { Backend, Conv2dParams, MaxPool2dParams } from './backends/backend.js';

@@ -1,23 +1,22 @@
 /**
  * The backends by name: each has kernels behind the Backend interface (what ops dispatch to, for
  * training and the op-by-op path) and, for fast inference, a plan executor. Backends are created
- * lazily on first use, so importing the package has no side effects.
+ * lazily on first use, so importing the package has no side effects. Only platform-free backends are
+ * built in (js, meta); Node's native engine registers itself from native/register.ts, which the Node
+ * runner (tasks/runner.ts) imports, so that a browser bundle never pulls the addon loader.
  */
 import type { Backend } from './backend.js';
 import type { PlanExecutor } from '../plan/plan.js';
 import { kernelExecutor } from './kernel_executor.js';
-import { nativeExecutor } from './native/executor.js';
 import { createJsBackend } from './js/index.js';
 import { createMetaBackend } from './meta.js';
-import { createNativeBackend } from './native/kernels.js';
 import { UserError } from '../errors.js';
 
 const factories = new Map<string, () => Backend>([
   ['js', createJsBackend],
-  ['native', createNativeBackend],
   ['meta', createMetaBackend],
 ]);
-const executors = new Map<string, PlanExecutor>([['native', nativeExecutor]]);
+const executors = new Map<string, PlanExecutor>();
 const instances = new Map<string, Backend>();
 let current = 'js';
 
@@ -30,7 +29,7 @@ export function registerBackend(name: string, factory: () => Backend, executor?:
 }
 
 /**
- * The plan executor of a backend: its own (native), else one that runs plans op by op on its kernels
+ * The plan executor of a backend: its own (native's), else one that runs plans op by op on its kernels
  * (js: the reference executor, the oracle of the others).
  */
 export function planExecutor(name: string): PlanExecutor {

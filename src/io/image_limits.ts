@@ -13,7 +13,8 @@ let configuredLimit: number | undefined;
 /** The pixel limit in force. */
 export function getMaxImagePixels(): number {
   if (configuredLimit !== undefined) return configuredLimit;
-  const env = process.env.RESNET50_MAX_IMAGE_PIXELS;
+  // `globalThis.process`: a browser has no environment (nor process) and keeps the default.
+  const env = globalThis.process?.env.RESNET50_MAX_IMAGE_PIXELS;
   if (env === undefined || env === '') return DEFAULT_MAX_IMAGE_PIXELS;
   if (!/^[1-9]\d*$/.test(env))
     throw new UserError(`RESNET50_MAX_IMAGE_PIXELS must be a positive integer, got '${env}'.`);
@@ -30,7 +31,7 @@ export function setMaxImagePixels(pixels: number | undefined): void {
   configuredLimit = pixels;
 }
 
-/** Warns (on stderr) above the limit and throws a FileFormatError naming `source` above twice it. */
+/** Warns (a process warning in Node) above the limit and throws a FileFormatError naming `source` above twice it. */
 export function checkImagePixels(width: number, height: number, source: string): void {
   const pixels = width * height;
   const limit = getMaxImagePixels();
@@ -41,10 +42,16 @@ export function checkImagePixels(width: number, height: number, source: string):
     );
   }
   if (pixels > limit) {
-    process.emitWarning(
+    warn(
       `${source}: image of ${width}×${height} = ${pixels} pixels exceeds the limit of ${limit} pixels ` +
         '(a possible decompression bomb).',
       'DecompressionBombWarning',
     );
   }
+}
+
+/** A process warning in Node (stderr, once per listener policy), the console's elsewhere. */
+function warn(message: string, type: string): void {
+  if (globalThis.process?.emitWarning !== undefined) globalThis.process.emitWarning(message, type);
+  else console.warn(`${type}: ${message}`);
 }

@@ -9,10 +9,9 @@
  * tRNS are dropped without compositing, palette indices beyond the PLTE entries read Pillow's gray
  * ramp (i, i, i), 16-bit RGB(A)/LA keep the high byte and 16-bit grayscale (mode "I") is clipped to 255.
  */
-import { constants } from 'node:buffer';
-import { inflateSync } from 'node:zlib';
 import { FileFormatError } from '../errors.js';
 import { crc32 } from './bytes.js';
+import { InflateError, inflateZlib } from './inflate.js';
 import { checkImagePixels } from './image_limits.js';
 import type { RgbImage } from './rgb_image.js';
 
@@ -133,7 +132,7 @@ function readChunks(
   if (data.length === 0) throw fail('no image data');
   if (header.colorType === COLOR_PALETTE && palette === null)
     throw fail('palette image without a PLTE chunk');
-  return { header, palette, data: data.length === 1 ? data[0]! : Buffer.concat(data) };
+  return { header, palette, data: concat(data) };
 }
 
 function parseHeader(body: Uint8Array, fail: (what: string) => FileFormatError): PngHeader {
@@ -150,6 +149,21 @@ function parseHeader(body: Uint8Array, fail: (what: string) => FileFormatError):
   return { width, height, depth: depth!, colorType: colorType!, interlaced: interlace === 1 };
 }
 
+/** The largest image data this decoder allocates (Node's Buffer limit, 4 GiB). */
+const MAX_IMAGE_DATA_BYTES = 2 ** 32;
+
+/** The chunks' bytes one after another (a view when there is one). */
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** Inflates the image data, refusing any that inflates beyond the `expected` bytes the header implies. */
 function inflateImageData(
   data: Uint8Array,
@@ -157,19 +171,19 @@ function inflateImageData(
   header: PngHeader,
   fail: (what: string) => FileFormatError,
 ): Uint8Array {
-  if (expected > constants.MAX_LENGTH)
+  if (expected > MAX_IMAGE_DATA_BYTES)
     throw fail(`${header.width}×${header.height} image is too large to decode`);
   let raw: Uint8Array;
   try {
-    raw = inflateSync(data, { maxOutputLength: expected });
+    raw = inflateZlib(data, expected);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+    if (!(err instanceof InflateError)) throw err;
+    if (err.reason === 'too-large') {
       throw fail(
         `image data inflates beyond the ${expected} bytes a ${header.width}×${header.height} image needs`,
       );
     }
-    const reason = (err as Error).message;
-    throw fail(/unexpected end/i.test(reason) ? 'data ends early' : reason);
+    throw fail(err.reason === 'truncated' ? 'data ends early' : err.message);
   }
   if (raw.length < expected) throw fail('data ends early');
   return raw;

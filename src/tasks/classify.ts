@@ -4,15 +4,10 @@ import { imageName, type ImageSource } from '../io/image.js';
 import { imageTensor, prepareOrSkip, type ImageCallbacks } from './input.js';
 import type { Runner } from './runner.js';
 import { softmax } from '../ops/index.js';
-import { OptionError } from '../errors.js';
 import { checkFinite } from '../tensor/finite.js';
+import { checkTopK, topK, type Prediction } from './results.js';
 
-export interface Prediction {
-  classIndex: number;
-  label: string;
-  /** Softmax probability. */
-  score: number;
-}
+export { topK, type Prediction } from './results.js';
 
 export interface Classification {
   file: string;
@@ -28,23 +23,13 @@ export interface ClassifyOptions extends ImageCallbacks<Classification> {
   logits?: boolean;
 }
 
-/** Top-k of one row of probabilities. */
-export function topK(probabilities: ArrayLike<number>, k: number, labels: readonly string[]): Prediction[] {
-  const order = Array.from({ length: probabilities.length }, (_, i) => i);
-  order.sort((a, b) => probabilities[b] - probabilities[a] || a - b);
-  return order
-    .slice(0, k)
-    .map((classIndex) => ({ classIndex, label: labels[classIndex], score: probabilities[classIndex] }));
-}
-
 /** Classifies images one at a time, in order; see ImageCallbacks for per-image results and failures. */
 export async function classifyFiles(
   runner: Runner,
   files: readonly ImageSource[],
   options: ClassifyOptions,
 ): Promise<Classification[]> {
-  const k = options.topK ?? 5;
-  if (!Number.isInteger(k) || k < 1) throw new OptionError(`{topK} must be a positive integer, got ${k}.`);
+  const k = checkTopK(options.topK ?? 5);
   const results: Classification[] = [];
   for (const [index, source] of files.entries()) {
     const x = prepareOrSkip(index, source, () => imageTensor(source, options.preset), options.onFailure);

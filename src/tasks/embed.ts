@@ -3,9 +3,9 @@ import type { Preset, PresetName } from '../data/transforms.js';
 import { imageName, type ImageSource } from '../io/image.js';
 import { imageTensor, prepareOrSkip, type ImageCallbacks } from './input.js';
 import type { Runner } from './runner.js';
+import type { EmbedLayer } from './results.js';
 
-export const EMBED_LAYERS = ['pool', 'stem', 'layer1', 'layer2', 'layer3', 'layer4'] as const;
-export type EmbedLayer = (typeof EMBED_LAYERS)[number];
+export { EMBED_LAYERS, type EmbedLayer } from './results.js';
 
 export interface Embedding {
   file: string;

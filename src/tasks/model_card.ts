@@ -13,9 +13,7 @@
  */
 import { FileFormatError } from '../errors.js';
 import type { Preset } from '../data/transforms.js';
-import { readWeightsMetadata } from '../io/weights/index.js';
 import { ARCHITECTURES, isArchName, type ArchName } from '../model/resnet.js';
-import { labelsFor } from './labels.js';
 
 export interface ModelCard {
   arch: ArchName;
@@ -42,11 +40,6 @@ export function modelCardMetadata(card: ModelCard): Record<string, string> {
     classes: JSON.stringify(card.classNames),
     preprocess: JSON.stringify({ resize, crop, mean, std, grayscale }),
   };
-}
-
-/** What the metadata of the weights file at `path` records of its card (nothing for other files). */
-export function readRecordedCard(path: string): RecordedCard {
-  return parseRecordedCard(readWeightsMetadata(path), path);
 }
 
 function parseJson(path: string, key: string, text: string): unknown {
@@ -112,12 +105,13 @@ export function parseRecordedCard(metadata: Record<string, string>, path: string
 
 /**
  * The card of weights loaded from `path`: what the file records, completed with the head's class
- * count, default names (labelsFor) and `preprocess` when the file records none.
+ * count, `defaultNames` (labels.ts's labelsFor in Node) and `preprocess` when the file records none.
  */
 export function completeCard(
   recorded: RecordedCard,
   known: { arch: ArchName; numClasses: number; preprocess: Preset },
   path: string,
+  defaultNames: (numClasses: number) => readonly string[],
 ): ModelCard {
   const names = recorded.classNames;
   if (names !== undefined && names.length !== known.numClasses) {
@@ -128,7 +122,7 @@ export function completeCard(
   return {
     arch: known.arch,
     numClasses: known.numClasses,
-    classNames: names ?? labelsFor(known.numClasses),
+    classNames: names ?? defaultNames(known.numClasses),
     preprocess: recorded.preprocess ?? known.preprocess,
   };
 }

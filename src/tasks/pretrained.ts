@@ -10,6 +10,7 @@ import {
   checkFiniteWeightsFile,
   indexWeightsFile,
   loadWeightsFile,
+  readWeightsMetadata,
   saveWeightsFile,
 } from '../io/weights/index.js';
 import { checkStateDict } from '../nn/module.js';
@@ -17,14 +18,7 @@ import { resolveBackend, runnerOn, type Runner } from './runner.js';
 import type { WeightSource } from '../model/plan.js';
 import type { SafetensorsEntry } from '../io/weights/index.js';
 import { fetchWeights, type FetchOptions } from '../io/download.js';
-import {
-  resnet,
-  isArchName,
-  ARCHITECTURES,
-  type ArchName,
-  type ResNet,
-  type ResNetOptions,
-} from '../model/resnet.js';
+import type { ArchName, ResNet, ResNetOptions } from '../model/resnet.js';
 import {
   defaultWeightsName,
   getWeightsEntry,
@@ -33,8 +27,12 @@ import {
   type WeightsEntry,
 } from '../model/weights_registry.js';
 import { PRESETS } from '../data/transforms.js';
-import { OptionError, UserError } from '../errors.js';
-import { completeCard, readRecordedCard, type ModelCard, type RecordedCard } from './model_card.js';
+import { UserError } from '../errors.js';
+import { parseRecordedCard, type ModelCard, type RecordedCard } from './model_card.js';
+import { archMismatch, checkArch, modelForWeights, type ShapedModel } from './weights_model.js';
+import { labelsFor } from './labels.js';
+
+export { archMismatch, checkArch, guessArch } from './weights_model.js';
 
 export interface LoadModelOptions extends Omit<ResNetOptions, 'numClasses' | 'seed' | 'init'> {
   /** resnet18 … resnet152; default: the file's (recorded or recognized from its layers), else resnet50. */
@@ -58,42 +56,9 @@ export interface LoadedModel {
   weightsPath: string;
 }
 
-export function checkArch(arch: string): ArchName {
-  if (!isArchName(arch)) {
-    throw new OptionError(
-      `Unknown arch '${arch}' ({arch}); choose one of ${Object.keys(ARCHITECTURES).join(', ')}.`,
-    );
-  }
-  return arch;
-}
-
 function isNamedWeights(spec: string): boolean {
   const upper = spec.toUpperCase();
   return upper === 'DEFAULT' || isWeightsName(upper);
-}
-
-/** The architecture whose state-dict keys these are (blocks per stage, basic or bottleneck), if any. */
-export function guessArch(keys: Iterable<string>): ArchName | undefined {
-  const blocks = [0, 0, 0, 0];
-  let bottleneck = false;
-  for (const key of keys) {
-    const m = /^layer([1-4])\.(\d+)\.(conv\d)/.exec(key);
-    if (m === null) continue;
-    const stage = Number(m[1]) - 1;
-    blocks[stage] = Math.max(blocks[stage], Number(m[2]) + 1);
-    bottleneck ||= m[3] === 'conv3';
-  }
-  return (Object.keys(ARCHITECTURES) as ArchName[]).find((arch) => {
-    const { block, layers } = ARCHITECTURES[arch];
-    return layers.join() === blocks.join() && (block.expansion === 4) === bottleneck;
-  });
-}
-
-/** The one sentence for weights of another architecture than the one asked for. */
-export function archMismatch(path: string, fileArch: ArchName, arch: ArchName): UserError {
-  return new OptionError(
-    `${path} holds ${fileArch} weights but the arch is ${arch}; pass {arch} ${fileArch}.`,
-  );
 }
 
 export interface ResolvedWeights {
@@ -120,7 +85,7 @@ export async function resolveWeights(options: LoadModelOptions): Promise<Resolve
     const entry = getWeightsEntry(arch, spec);
     return { arch, entry, weightsPath: await fetchWeights(entry, options.download), recorded: {} };
   }
-  const recorded = readRecordedCard(spec);
+  const recorded = parseRecordedCard(readWeightsMetadata(spec), spec);
   if (given !== null && recorded.arch !== undefined && recorded.arch !== given) {
     throw archMismatch(spec, recorded.arch, given);
   }
@@ -134,21 +99,10 @@ function modelFor(
   resolved: ResolvedWeights,
   shapes: ReadonlyMap<string, readonly number[]>,
   options: LoadModelOptions,
-): { model: ResNet; arch: ArchName; card: ModelCard } {
-  const { weightsPath, recorded, entry } = resolved;
-  const fileArch = guessArch(shapes.keys());
-  const arch = resolved.arch ?? fileArch ?? 'resnet50';
-  if (fileArch !== undefined && fileArch !== arch) throw archMismatch(weightsPath, fileArch, arch);
-  const fc = shapes.get('fc.weight');
-  const numClasses = fc?.[0] ?? 1000;
-  const model = resnet(arch, {
-    ...options,
-    numClasses,
-    includeTop: options.includeTop ?? fc !== undefined,
-    init: 'none',
-  });
+): ShapedModel {
+  const { weightsPath, recorded, entry, arch } = resolved;
   const preprocess = PRESETS[entry?.preprocess ?? 'imagenet-v1'];
-  return { model, arch, card: completeCard(recorded, { arch, numClasses, preprocess }, weightsPath) };
+  return modelForWeights(shapes, { name: weightsPath, arch, recorded, preprocess }, options, labelsFor);
 }
 
 export async function loadModel(options: LoadModelOptions = {}): Promise<LoadedModel> {

@@ -1,20 +1,23 @@
 /**
- * Runs a model for inference on one backend: the model is lowered once per set of outputs to the
- * inference plan (model/plan.ts) and compiled by the backend's plan executor (native: fused, off the
- * event loop; js: the reference kernels). The default backend is native when the addon loaded, else
- * js with a one-time notice.
+ * Runs a model for inference in Node: the backend is the option, else $RESNET50_BACKEND, else native
+ * when the addon loaded, else js with a one-time notice; plan_runner.ts lowers and compiles the model
+ * on it (native: fused, off the event loop; js: the reference kernels). Importing this module
+ * registers the native backend (native/register.ts).
  */
-import { listBackends, planExecutor } from '../backends/registry.js';
+import '../backends/native/register.js';
 import { nativeAddon, nativeStatus } from '../backends/native/addon.js';
-import { lowerResNet, type ResNetOutput, type WeightSource } from '../model/plan.js';
-import type { ResNet, ResNetFeatures } from '../model/resnet.js';
-import type { CompiledPlan, PlanExecutor } from '../plan/plan.js';
-import { Tensor } from '../tensor/tensor.js';
-import { OptionError, UserError } from '../errors.js';
+import type { WeightSource } from '../model/plan.js';
+import type { ResNet } from '../model/resnet.js';
+import { OptionError } from '../errors.js';
+import { checkBackendName, runnerOn, type BackendName, type Runner } from './plan_runner.js';
 
-/** A registered backend's name: 'native' or 'js' built in. */
-export type BackendName = string;
-export type FeatureName = Exclude<keyof ResNetFeatures, never>;
+export {
+  checkBackendName,
+  runnerOn,
+  type BackendName,
+  type FeatureName,
+  type Runner,
+} from './plan_runner.js';
 
 export interface RunnerOptions {
   /** native or js (default: $RESNET50_BACKEND, else native when the addon loaded, else js). */
@@ -23,34 +26,12 @@ export interface RunnerOptions {
   weights?: WeightSource;
 }
 
-export interface Runner {
-  readonly backend: BackendName;
-  /** The model's output (logits, pooled features or layer4 maps). */
-  forward(x: Tensor): Promise<Tensor>;
-  /** One intermediate output: stem, layer1..layer4 (N,C,H,W) or pool (N,C). */
-  features(x: Tensor, name: FeatureName): Promise<Tensor>;
-  /** Several outputs of one pass, in the order asked (e.g. layer1..layer4 for a feature pyramid). */
-  outputs(x: Tensor, names: readonly ResNetOutput[]): Promise<Tensor[]>;
-  /** Bytes of parameters held by the plans compiled so far. */
-  weightBytes(): number;
-  /**
-   * Releases what the runner holds outside the JavaScript heap (the native plans' packed weights and
-   * activation arenas) now rather than at garbage collection. Idempotent; a disposed runner rejects
-   * forward() and features(). The model passed to createRunner stays usable.
-   */
-  dispose(): void;
-}
-
 let noticeShown = false;
 
 /** `requested` (option), else $RESNET50_BACKEND, else native if it loaded, else js. */
 export function resolveBackend(requested?: string): BackendName {
   const name = requested ?? process.env.RESNET50_BACKEND;
-  if (name !== undefined && !listBackends().includes(name)) {
-    throw new OptionError(
-      `Unknown backend '${name}' ({backend}); choose one of ${listBackends().join(', ')}.`,
-    );
-  }
+  if (name !== undefined) checkBackendName(name);
   if (name === 'native' && nativeAddon() === null) {
     throw new OptionError(`The native backend is not available: ${nativeStatus().reason}; use {backend} js.`);
   }
@@ -63,37 +44,6 @@ export function resolveBackend(requested?: string): BackendName {
     );
   }
   return 'js';
-}
-
-/** A runner of `model` on a backend already resolved (see resolveBackend). */
-export function runnerOn(model: ResNet, backend: BackendName, weights?: WeightSource): Runner {
-  const executor: PlanExecutor = planExecutor(backend);
-  const plans = new Map<string, CompiledPlan>();
-  let disposed = false;
-  const outputs = async (x: Tensor, names: readonly ResNetOutput[]): Promise<Tensor[]> => {
-    if (disposed) throw new UserError('This runner was disposed; create or load a new one to run the model.');
-    const key = names.join(',');
-    let plan = plans.get(key);
-    if (plan === undefined) {
-      plan = executor.compile(lowerResNet(model, names, weights));
-      plans.set(key, plan);
-    }
-    const [N, C, H, W] = x.shape;
-    const results = await plan.run(x.data, [N, C, H, W]);
-    return results.map((r) => new Tensor(r.data, r.shape));
-  };
-  return {
-    backend,
-    forward: async (x) => (await outputs(x, ['output']))[0],
-    features: async (x, name) => (await outputs(x, [name]))[0],
-    outputs,
-    weightBytes: () => [...plans.values()].reduce((sum, p) => sum + p.weightBytes(), 0),
-    dispose: () => {
-      disposed = true;
-      for (const plan of plans.values()) plan.dispose();
-      plans.clear();
-    },
-  };
 }
 
 /** A runner of `model` on the backend named in `options` (resolved here). */

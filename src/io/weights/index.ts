@@ -1,7 +1,7 @@
 /**
- * Entry point for weight files: detects the format from magic bytes (zip → PyTorch checkpoint,
- * 8-byte length + `{` or a .safetensors name → safetensors, pickle → legacy torch.save), loads tensors and renames keys
- * to torchvision's. Saving picks the format from the extension: .safetensors, or .pth/.pt (torch.save's zip).
+ * Entry point for weight files: reads a file and parses it as parse.ts does bytes (format from the
+ * magic bytes, the safe readers, torchvision's key names); indexes and checks safetensors files an
+ * engine streams. Saving picks the format from the extension: .safetensors, or .pth/.pt (torch.save's zip).
  */
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -10,14 +10,20 @@ import { firstNonFinite } from '../../tensor/finite.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { toTorchvisionKeys } from './key_map.js';
 import {
+  detectWeightsFormat,
+  nonFiniteError,
+  parseWeights,
+  type LoadWeightsOptions,
+  type WeightsFormat,
+} from './parse.js';
+import {
   decodeElements,
   ELEMENT_TYPES,
-  parseSafetensors,
   readSafetensorsIndex,
   writeSafetensors,
   type SafetensorsEntry,
 } from './safetensors.js';
-import { legacyCheckpointError, parseTorchCheckpoint } from './torch_checkpoint.js';
+import { parseTorchCheckpoint } from './torch_checkpoint.js';
 import { writeTorchCheckpoint } from './torch_writer.js';
 
 export { isHuggingFaceLayout, toHuggingFaceKeys, toTorchvisionKeys } from './key_map.js';
@@ -29,22 +35,8 @@ export {
   type SafetensorsEntry,
   writeSafetensors,
 } from './safetensors.js';
-export { readTorchCheckpoint } from './torch_checkpoint.js';
 export { writeTorchCheckpoint } from './torch_writer.js';
-
-export type WeightsFormat = 'safetensors' | 'torch';
-
-/** Identifies the format from the first bytes; throws FileFormatError for anything else. */
-export function detectWeightsFormat(head: Uint8Array, path: string): WeightsFormat {
-  if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 0x03 || head[2] === 0x05)) return 'torch';
-  // A safetensors header (an 8-byte length, then '{') first: its length's low byte may well be 0x80.
-  if (head.length > 8 && head[8] === 0x7b) return 'safetensors';
-  if (head[0] === 0x80) throw legacyCheckpointError(path);
-  if (extname(path).toLowerCase() === '.safetensors') return 'safetensors';
-  throw new FileFormatError(
-    `${path}: unknown weights format (expected a .safetensors file or a PyTorch .pth/.pt checkpoint).`,
-  );
-}
+export { detectWeightsFormat, parseWeights, type LoadWeightsOptions, type WeightsFormat } from './parse.js';
 
 function readWeightsBytes(path: string): Uint8Array {
   let isDir: boolean;
@@ -62,7 +54,6 @@ function readWeightsBytes(path: string): Uint8Array {
   } catch (e) {
     throw new FileFormatError(`${path}: cannot read (${(e as Error).message}).`);
   }
-  if (buf.length === 0) throw new FileFormatError(`${path}: file is empty.`);
   return buf;
 }
 
@@ -93,19 +84,6 @@ export function indexWeightsFile(path: string): Map<string, SafetensorsEntry> | 
   return toTorchvisionKeys(entries, path);
 }
 
-export interface LoadWeightsOptions {
-  /** Accept tensors holding NaN or ±Inf (refused by default, naming the first such tensor). */
-  allowNonFinite?: boolean;
-}
-
-function nonFiniteError(path: string, key: string, value: number, index: number): FileFormatError {
-  return new FileFormatError(
-    `${path}: tensor '${key}' is not finite (${value} at element ${index}); non-finite weights are ` +
-      'refused unless explicitly allowed ({allowNonFinite}).',
-    { namesOptions: true },
-  );
-}
-
 /**
  * The `__metadata__` of a safetensors file (read from the header alone); empty for PyTorch files,
  * which have no place for it, and for a path that cannot be opened (loading it reports why).
@@ -116,16 +94,18 @@ export function readWeightsMetadata(path: string): Record<string, string> {
 
 /** Loads a .safetensors or PyTorch checkpoint file as torchvision-named tensors. */
 export function loadWeightsFile(path: string, options: LoadWeightsOptions = {}): Map<string, Tensor> {
-  const buf = readWeightsBytes(path);
-  const format = detectWeightsFormat(buf.subarray(0, 16), path);
-  const tensors = format === 'torch' ? parseTorchCheckpoint(buf, path) : parseSafetensors(buf, path);
-  if (options.allowNonFinite !== true) {
-    for (const [key, t] of tensors) {
-      const i = firstNonFinite(t.data);
-      if (i >= 0) throw nonFiniteError(path, key, t.data[i]!, i);
-    }
+  return parseWeights(readWeightsBytes(path), path, options);
+}
+
+/** Reads a PyTorch checkpoint file (keys as saved). */
+export function readTorchCheckpoint(path: string): Map<string, Tensor> {
+  let buf: Uint8Array;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw new FileFormatError(`${path}: cannot read (${(e as Error).message}).`);
   }
-  return toTorchvisionKeys(tensors, path);
+  return parseTorchCheckpoint(buf, path);
 }
 
 /** Bytes read at a time by checkFiniteWeightsFile (a multiple of every element size). */

@@ -89,7 +89,9 @@ class Unpickler {
 
   private latin1(n: number): string {
     const b = this.raw(n);
-    return Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
+    let s = '';
+    for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
+    return s;
   }
 
   private line(): string {
@@ -103,8 +105,8 @@ class Unpickler {
   /** Little-endian two's complement integer of `n` bytes (LONG1/LONG4), in time linear in `n`. */
   private long(n: number): number | bigint {
     if (n === 0) return 0;
-    const bigEndian = Buffer.from(this.raw(n)).reverse();
-    let v = BigInt(`0x${bigEndian.toString('hex')}`);
+    const bigEndian = this.raw(n).slice().reverse();
+    let v = BigInt(`0x${Array.from(bigEndian, (b) => b.toString(16).padStart(2, '0')).join('')}`);
     if (bigEndian[0]! & 0x80) v -= 1n << BigInt(8 * n);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   }

@@ -4,11 +4,10 @@
  * `<archive>/data/<key>` (raw storage bytes) and optionally `<archive>/byteorder`.
  * The pickle is read by the restricted unpickler; torchGlobals below is the complete allowlist.
  */
-import { readFileSync } from 'node:fs';
 import { FileFormatError, ShapeError } from '../../errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { PyGlobal, unpickle, type GlobalImpl } from './pickle.js';
-import { ELEMENT_TYPES, decodeElements, type ElementType } from './safetensors.js';
+import { ELEMENT_TYPES, decodeElements, type ElementType } from './safetensors_format.js';
 import { openZip, type ZipArchive } from './zip.js';
 
 /** torch storage class → element encoding. */
@@ -222,14 +221,4 @@ export function parseTorchCheckpoint(buf: Uint8Array, path: string): Map<string,
     throw new FileFormatError(`${path}: malformed tensor record in data.pkl (${(e as Error).message}).`);
   }
   return extractStateDict(obj, path);
-}
-
-export function readTorchCheckpoint(path: string): Map<string, Tensor> {
-  let buf: Uint8Array;
-  try {
-    buf = readFileSync(path);
-  } catch (e) {
-    throw new FileFormatError(`${path}: cannot read (${(e as Error).message}).`);
-  }
-  return parseTorchCheckpoint(buf, path);
 }

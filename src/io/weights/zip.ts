@@ -4,9 +4,9 @@
  * local headers, and stored or deflated entries. Stored entries are returned as views, not copies;
  * deflated ones are inflated up to their declared size, which must be plausible for their data.
  */
-import * as zlib from 'node:zlib';
 import { FileFormatError } from '../../errors.js';
 import { crc32 } from '../bytes.js';
+import { InflateError, inflateRaw } from '../inflate.js';
 
 export interface ZipEntry {
   readonly name: string;
@@ -175,11 +175,12 @@ export class ZipArchive {
         );
       }
       try {
-        data = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) });
+        data = inflateRaw(raw, e.size);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        if (!(err instanceof InflateError)) throw err;
+        if (err.reason === 'too-large')
           throw this.fail(`zip entry '${name}' inflates beyond the ${e.size} bytes it declares`);
-        throw this.fail(`zip entry '${name}' cannot be decompressed (${(err as Error).message})`);
+        throw this.fail(`zip entry '${name}' cannot be decompressed (${err.message})`);
       }
     } else {
       throw this.fail(`zip entry '${name}' uses unsupported compression method ${e.method}`);

@@ -1,0 +1,74 @@
+/**
+ * A model's runner on a backend already resolved: the model is lowered once per set of outputs to the
+ * inference plan (model/plan.ts) and compiled by the backend's plan executor from the registry. No
+ * platform here: Node's runner (runner.ts) picks the backend from options, the environment and the
+ * native engine; the browser's session from its options and what is registered.
+ */
+import { listBackends, planExecutor } from '../backends/registry.js';
+import { lowerResNet, type ResNetOutput, type WeightSource } from '../model/plan.js';
+import type { ResNet, ResNetFeatures } from '../model/resnet.js';
+import type { CompiledPlan, PlanExecutor } from '../plan/plan.js';
+import { Tensor } from '../tensor/tensor.js';
+import { OptionError, UserError } from '../errors.js';
+
+/** A registered backend's name: 'js' built in, 'native' in Node, or one added by registerBackend. */
+export type BackendName = string;
+export type FeatureName = Exclude<keyof ResNetFeatures, never>;
+
+export interface Runner {
+  readonly backend: BackendName;
+  /** The model's output (logits, pooled features or layer4 maps). */
+  forward(x: Tensor): Promise<Tensor>;
+  /** One intermediate output: stem, layer1..layer4 (N,C,H,W) or pool (N,C). */
+  features(x: Tensor, name: FeatureName): Promise<Tensor>;
+  /** Several outputs of one pass, in the order asked (e.g. layer1..layer4 for a feature pyramid). */
+  outputs(x: Tensor, names: readonly ResNetOutput[]): Promise<Tensor[]>;
+  /** Bytes of parameters held by the plans compiled so far. */
+  weightBytes(): number;
+  /**
+   * Releases what the runner holds outside the JavaScript heap (the native plans' packed weights and
+   * activation arenas) now rather than at garbage collection. Idempotent; a disposed runner rejects
+   * forward() and features(). The model passed to createRunner stays usable.
+   */
+  dispose(): void;
+}
+
+/** Throws the one sentence for a backend name that is not registered. */
+export function checkBackendName(name: string): void {
+  if (!listBackends().includes(name)) {
+    throw new OptionError(
+      `Unknown backend '${name}' ({backend}); choose one of ${listBackends().join(', ')}.`,
+    );
+  }
+}
+
+/** A runner of `model` on a backend already resolved (see resolveBackend). */
+export function runnerOn(model: ResNet, backend: BackendName, weights?: WeightSource): Runner {
+  const executor: PlanExecutor = planExecutor(backend);
+  const plans = new Map<string, CompiledPlan>();
+  let disposed = false;
+  const outputs = async (x: Tensor, names: readonly ResNetOutput[]): Promise<Tensor[]> => {
+    if (disposed) throw new UserError('This runner was disposed; create or load a new one to run the model.');
+    const key = names.join(',');
+    let plan = plans.get(key);
+    if (plan === undefined) {
+      plan = executor.compile(lowerResNet(model, names, weights));
+      plans.set(key, plan);
+    }
+    const [N, C, H, W] = x.shape;
+    const results = await plan.run(x.data, [N, C, H, W]);
+    return results.map((r) => new Tensor(r.data, r.shape));
+  };
+  return {
+    backend,
+    forward: async (x) => (await outputs(x, ['output']))[0],
+    features: async (x, name) => (await outputs(x, [name]))[0],
+    outputs,
+    weightBytes: () => [...plans.values()].reduce((sum, p) => sum + p.weightBytes(), 0),
+    dispose: () => {
+      disposed = true;
+      for (const plan of plans.values()) plan.dispose();
+      plans.clear();
+    },
+  };
+}
