@@ -10,14 +10,19 @@ import { nativeExecutor } from './native/executor.js';
 import { createJsBackend } from './js/index.js';
 import { createMetaBackend } from './meta.js';
 import { createNativeBackend } from './native/kernels.js';
+import { createNodeWasmBackend, nodeWasmExecutor } from './wasm/node.js';
 import { UserError } from '../errors.js';
 
 const factories = new Map<string, () => Backend>([
   ['js', createJsBackend],
   ['native', createNativeBackend],
+  ['wasm', createNodeWasmBackend],
   ['meta', createMetaBackend],
 ]);
-const executors = new Map<string, PlanExecutor>([['native', nativeExecutor]]);
+const executors = new Map<string, PlanExecutor>([
+  ['native', nativeExecutor],
+  ['wasm', nodeWasmExecutor],
+]);
 const instances = new Map<string, Backend>();
 let current = 'js';
 

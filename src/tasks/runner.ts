@@ -6,6 +6,7 @@
  */
 import { listBackends, planExecutor } from '../backends/registry.js';
 import { nativeAddon, nativeStatus } from '../backends/native/addon.js';
+import { wasmStatus } from '../backends/wasm/node.js';
 import { lowerResNet, type ResNetOutput, type WeightSource } from '../model/plan.js';
 import type { ResNet, ResNetFeatures } from '../model/resnet.js';
 import type { CompiledPlan, PlanExecutor } from '../plan/plan.js';
@@ -43,7 +44,7 @@ export interface Runner {
 
 let noticeShown = false;
 
-/** `requested` (option), else $RESNET50_BACKEND, else native if it loaded, else js. */
+/** `requested` (option), else $RESNET50_BACKEND, else native if it loaded, else wasm, else js. */
 export function resolveBackend(requested?: string): BackendName {
   const name = requested ?? process.env.RESNET50_BACKEND;
   if (name !== undefined && !listBackends().includes(name)) {
@@ -54,15 +55,22 @@ export function resolveBackend(requested?: string): BackendName {
   if (name === 'native' && nativeAddon() === null) {
     throw new OptionError(`The native backend is not available: ${nativeStatus().reason}; use {backend} js.`);
   }
+  if (name === 'wasm' && !wasmStatus().available) {
+    throw new OptionError(`The wasm backend is not available: ${wasmStatus().reason}; use {backend} js.`);
+  }
   if (name !== undefined) return name;
   if (nativeAddon() !== null) return 'native';
+  // Where the addon cannot load (another CPU, no compiler): the WebAssembly engine, else the reference.
+  const fallback = wasmStatus().available ? 'wasm' : 'js';
   if (!noticeShown) {
     noticeShown = true;
-    process.stderr.write(
-      `resnet50: native engine unavailable (${nativeStatus().reason}); using the TypeScript backend.\n`,
-    );
+    const using =
+      fallback === 'wasm'
+        ? 'the WebAssembly backend'
+        : `the TypeScript backend (wasm: ${wasmStatus().reason})`;
+    process.stderr.write(`resnet50: native engine unavailable (${nativeStatus().reason}); using ${using}.\n`);
   }
-  return 'js';
+  return fallback;
 }
 
 /** A runner of `model` on a backend already resolved (see resolveBackend). */
