@@ -251,13 +251,17 @@ void wake_all(int32_t* p) {
 #endif
 }
 
-// Waits while *p == value: spins a little (the other thread is usually close), then sleeps.
-void wait_while(int32_t* p, int32_t value) {
+// Waits while *p == value: spins a little (the other thread is usually close), then sleeps in slices
+// of `slice_ns` (−1: unbounded). A worker blocked inside memory.atomic.wait cannot be terminated;
+// one that wakes each slice reaches a loop header, where the engine terminates it.
+void wait_while(int32_t* p, int32_t value, int64_t slice_ns = -1) {
   for (int i = 0; i < 4000; i++) {
     if (atomic_get(p) != value) return;
   }
 #ifdef __wasm_atomics__
-  while (atomic_get(p) == value) __builtin_wasm_memory_atomic_wait32(p, value, -1);
+  while (atomic_get(p) == value) __builtin_wasm_memory_atomic_wait32(p, value, slice_ns);
+#else
+  (void)slice_ns;
 #endif
 }
 
@@ -317,23 +321,34 @@ inline void conv_tile(const Conv& a, int oc0, int oh, int ow0) {
     const v4 b = load(a.bias + oc0 + 4 * v);
     for (int p = 0; p < PX; p++) acc[p][v] = b;
   }
+  // Blocked input (ICB 16): channels of a pixel adjacent, pixels 16 apart; the channel loop unrolls fully
+  // so that every load has a constant offset from one of PX + 1 pointers.
+  constexpr bool kBlockedIn = ICB == kBlock;
   const int icb = ICB > 0 ? ICB : a.in_icb;
-  const float* in0 = a.in + size_t(oh * a.sh + a.origin_h) * a.in_row_stride + size_t(ow0 * a.sw + a.origin_w) * a.in_pix;
-  const int pix_step = a.sw * a.in_pix;
+  const int in_pix = kBlockedIn ? kBlock : a.in_pix, in_ch = kBlockedIn ? 1 : a.in_ch;
+  const float* in0 = a.in + size_t(oh * a.sh + a.origin_h) * a.in_row_stride + size_t(ow0 * a.sw + a.origin_w) * in_pix;
+  const int pix_step = a.sw * in_pix;
   const float* w0 = a.weight + ob * a.w_ob_stride + lane;
   for (int cb = 0; cb < a.in_cb; cb++) {
     for (int ky = 0; ky < a.kh; ky++) {
       for (int kx = 0; kx < a.kw; kx++) {
-        const float* ip = in0 + cb * a.in_block_stride + ky * a.in_row_stride + kx * a.in_pix;
+        const float* ip = in0 + cb * a.in_block_stride + ky * a.in_row_stride + kx * in_pix;
         const float* wp = w0 + ((size_t(cb) * a.kh + ky) * a.kw + kx) * icb * kBlock;
-        for (int ic = 0; ic < icb; ic++) {
+        const float* xp[PX];
+        for (int p = 0; p < PX; p++) xp[p] = ip + p * pix_step;
+        auto step = [&](int ic) {
           v4 w[NV];
           for (int v = 0; v < NV; v++) w[v] = load(wp + ic * kBlock + 4 * v);
-          const float* x = ip + ic * a.in_ch;
           for (int p = 0; p < PX; p++) {
-            const v4 xv = splat(x[p * pix_step]);
+            const v4 xv = splat(xp[p][ic * in_ch]);
             for (int v = 0; v < NV; v++) acc[p][v] = madd(w[v], xv, acc[p][v]);
           }
+        };
+        if constexpr (ICB > 0) {
+#pragma clang loop unroll(full)
+          for (int ic = 0; ic < ICB; ic++) step(ic);
+        } else {
+          for (int ic = 0; ic < icb; ic++) step(ic);
         }
       }
     }
@@ -351,12 +366,13 @@ inline void conv_tile(const Conv& a, int oc0, int oh, int ow0) {
   }
 }
 
-// Tile of the register blocking: RN_PX pixels × RN_NV vectors (set by the build, default 4 × 2).
+// Tile of the register blocking: RN_PX pixels × RN_NV vectors (3 × 4: a whole block of 16 output
+// channels; 4 × 2, 5 × 2, 6 × 2 and 2 × 4 measured no faster, bench/results/wasm_node.md).
 #ifndef RN_PX
-#define RN_PX 4
+#define RN_PX 3
 #endif
 #ifndef RN_NV
-#define RN_NV 2
+#define RN_NV 4
 #endif
 constexpr int kPx = RN_PX, kNv = RN_NV, kGroup = 4 * kNv;
 static_assert(kBlock % kGroup == 0, "a tile's output channels lie in one block");
@@ -796,7 +812,7 @@ EXPORT(pool_create) uint32_t pool_create() {
 EXPORT(helper_loop) void helper_loop(Pool* pool, int tid) {
   int32_t seen = 0;
   for (;;) {
-    wait_while(&pool->gen, seen);
+    wait_while(&pool->gen, seen, 100 * 1000 * 1000);
     seen = atomic_get(&pool->gen);
     if (atomic_get(&pool->quit)) return;
     run_part(reinterpret_cast<RunArgs*>(uintptr_t(pool->job)), tid);

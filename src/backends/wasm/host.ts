@@ -75,6 +75,8 @@ export class WasmHost {
       else p.reject(deserializeError(m.error, 'The WebAssembly engine'));
     });
     worker.onError((e) => this.fail(e));
+    // After the listeners: attaching one holds a Node process again.
+    worker.keepAlive(false);
     return worker;
   }
 

@@ -19,8 +19,12 @@ export const nodeWasmPlatform: WasmPlatform = {
   wasmBytes: async (variant: WasmVariant) => readFileSync(new URL(wasmFile(variant), BUILD)),
   wasmBytesSync: (variant: WasmVariant) => readFileSync(new URL(wasmFile(variant), BUILD)),
   startWorker() {
-    const worker = new Worker(new URL('./worker_node.js', import.meta.url), { name: 'resnet50 wasm' });
-    worker.unref();
+    // No flags of the process: a worker refuses some (--input-type, V8 flags such as
+    // --experimental-wasm-relaxed-simd, which hold for the whole process anyway).
+    const worker = new Worker(new URL('./worker_node.js', import.meta.url), {
+      name: 'resnet50 wasm',
+      execArgv: [],
+    });
     return {
       post: (message, transfer) => worker.postMessage(message, transfer),
       onMessage: (handler) => worker.on('message', handler),
