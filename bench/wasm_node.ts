@@ -13,7 +13,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -115,6 +115,8 @@ const { model: cpuModel, flags } = cpu();
 progress(`CPU: ${cpuModel}`);
 lines.push('# WebAssembly engine in Node', '');
 lines.push(`CPU: ${cpuModel}, ${process.version}, run ${new Date().toISOString().slice(0, 16)}Z.`, '');
+const load = () => loadavg()[0].toFixed(1);
+lines.push(`Load average (1 min) at the start: ${load()} on ${availableParallelism()} cores.`, '');
 lines.push(`lscpu flags: ${flags}`, '');
 
 const executors = new Map<string, WasmExecutor>();
@@ -205,6 +207,9 @@ lines.push('## ResNet-50 at 224×224', '');
 lines.push('| runtime | batch 1 median ms | batch 4 img/s |', '| --- | --- | --- |');
 for (const r of rows) lines.push(`| ${r.name} | ${r.b1.toFixed(1)} | ${((4 * 1000) / r.b4).toFixed(2)} |`);
 lines.push('', `Medians of ${iters} timed runs after ${warmup} untimed (batch 4: fewer), in one process.`);
+lines.push(
+  `Load average (1 min) at the end: ${load()}; above the core count, every figure here is inflated.`,
+);
 const text = lines.join('\n') + '\n';
 process.stdout.write(text);
 await writeMarkdown(values.out, text);
