@@ -57,6 +57,7 @@ function requiredFiles() {
     ...Object.values(pkg.bin).map((p) => p.replace(/^\.\//, '')),
     'native/binding.gyp',
     ...listed('native/src'),
+    ...listed('wasm/build'),
     ...listed('labels'),
     installScript,
     ...imports.map((m) => `scripts/${m[1]}`),

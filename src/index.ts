@@ -3,7 +3,7 @@
  * bundler's `browser` condition gets browser.ts). Importing this module creates nothing: it
  * registers the native backend by name (created on first use), as every backend is.
  */
-import './backends/native/register.js';
+import './backends/register_node.js';
 
 export { Tensor, type DType } from './tensor/tensor.js';
 export { UserError, FileFormatError, StateDictError, ShapeError, OptionError } from './errors.js';

@@ -366,23 +366,40 @@ test(
   },
 );
 
-test('without the addon the CLI says so once and runs on the TypeScript backend', () => {
+test('without the addon the CLI says so once and runs on the WebAssembly backend, without both on js', () => {
   const r = runCli(['summary', '--arch', 'resnet18'], { RESNET50_DISABLE_NATIVE: '1' });
   assert.equal(r.status, 0);
-  const bench = runCli(
-    ['bench', '--arch', 'resnet18', '--input', '64', '--iters', '1', '--warmup', '0', '--json'],
-    {
-      RESNET50_DISABLE_NATIVE: '1',
-    },
-  );
-  assert.equal(bench.status, 0, bench.stderr);
-  assert.equal(JSON.parse(bench.stdout).backend, 'js');
-  const notices = bench.stderr.trim().split('\n');
-  assert.equal(notices.length, 1);
-  assert.match(
-    notices[0],
-    /native engine unavailable \(disabled by RESNET50_DISABLE_NATIVE=1\); using the TypeScript backend/,
-  );
+  const benchArgs = [
+    'bench',
+    '--arch',
+    'resnet18',
+    '--input',
+    '64',
+    '--iters',
+    '1',
+    '--warmup',
+    '0',
+    '--json',
+  ];
+  for (const [env, backend, notice] of [
+    [
+      {},
+      'wasm',
+      /native engine unavailable \(disabled by RESNET50_DISABLE_NATIVE=1\); using the WebAssembly backend/,
+    ],
+    [
+      { RESNET50_DISABLE_WASM: '1' },
+      'js',
+      /native engine unavailable \(disabled by RESNET50_DISABLE_NATIVE=1\); using the TypeScript backend \(wasm: disabled by RESNET50_DISABLE_WASM=1\)/,
+    ],
+  ] as const) {
+    const bench = runCli(benchArgs, { RESNET50_DISABLE_NATIVE: '1', ...env });
+    assert.equal(bench.status, 0, bench.stderr);
+    assert.equal(JSON.parse(bench.stdout).backend, backend);
+    const notices = bench.stderr.trim().split('\n');
+    assert.equal(notices.length, 1);
+    assert.match(notices[0], notice);
+  }
   const forced = runCli(['bench', '--backend', 'native', '--iters', '1'], { RESNET50_DISABLE_NATIVE: '1' });
   assert.equal(forced.status, 1);
   assert.match(forced.stderr, /^resnet50: The native backend is not available/);

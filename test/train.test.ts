@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { resnet, type ResNet } from '../src/model/resnet.js';
 import { withBackend } from '../src/backends/registry.js';
-import '../src/backends/native/register.js';
+import '../src/backends/register_node.js';
 import * as ops from '../src/ops/index.js';
 import { SGD } from '../src/train/optim.js';
 import { assertClose } from './helpers/compare.js';

@@ -1,8 +1,11 @@
 /**
  * The Web Worker that owns the model: `new Worker(new URL('./worker.js', import.meta.url), { type:
- * 'module' })` (client.ts does this by default). It answers the classifier client's requests.
+ * 'module' })` (client.ts does this by default). It registers the WebAssembly backend when its
+ * builds can be fetched, then answers the classifier client's requests.
  */
+import { registerWebWasm } from '../backends/wasm/register_web.js';
 import type { Endpoint } from './protocol.js';
 import { serve } from './serve.js';
 
+await registerWebWasm();
 serve(globalThis as unknown as Endpoint);

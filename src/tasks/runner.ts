@@ -1,11 +1,12 @@
 /**
  * Runs a model for inference in Node: the backend is the option, else $RESNET50_BACKEND, else native
- * when the addon loaded, else js with a one-time notice; plan_runner.ts lowers and compiles the model
- * on it (native: fused, off the event loop; js: the reference kernels). Importing this module
- * registers the native backend (native/register.ts).
+ * when the addon loaded, else wasm, else js, with a one-time notice; plan_runner.ts lowers and
+ * compiles the model on it (native and wasm: fused, off the event loop; js: the reference kernels).
+ * Importing this module registers Node's backends (backends/register_node.ts).
  */
-import '../backends/native/register.js';
+import '../backends/register_node.js';
 import { nativeAddon, nativeStatus } from '../backends/native/addon.js';
+import { wasmStatus } from '../backends/wasm/node.js';
 import type { WeightSource } from '../model/plan.js';
 import type { ResNet } from '../model/resnet.js';
 import { OptionError } from '../errors.js';
@@ -28,22 +29,29 @@ export interface RunnerOptions {
 
 let noticeShown = false;
 
-/** `requested` (option), else $RESNET50_BACKEND, else native if it loaded, else js. */
+/** `requested` (option), else $RESNET50_BACKEND, else native if it loaded, else wasm, else js. */
 export function resolveBackend(requested?: string): BackendName {
   const name = requested ?? process.env.RESNET50_BACKEND;
   if (name !== undefined) checkBackendName(name);
   if (name === 'native' && nativeAddon() === null) {
     throw new OptionError(`The native backend is not available: ${nativeStatus().reason}; use {backend} js.`);
   }
+  if (name === 'wasm' && !wasmStatus().available) {
+    throw new OptionError(`The wasm backend is not available: ${wasmStatus().reason}; use {backend} js.`);
+  }
   if (name !== undefined) return name;
   if (nativeAddon() !== null) return 'native';
+  // Where the addon cannot load (another CPU, no compiler): the WebAssembly engine, else the reference.
+  const fallback = wasmStatus().available ? 'wasm' : 'js';
   if (!noticeShown) {
     noticeShown = true;
-    process.stderr.write(
-      `resnet50: native engine unavailable (${nativeStatus().reason}); using the TypeScript backend.\n`,
-    );
+    const using =
+      fallback === 'wasm'
+        ? 'the WebAssembly backend'
+        : `the TypeScript backend (wasm: ${wasmStatus().reason})`;
+    process.stderr.write(`resnet50: native engine unavailable (${nativeStatus().reason}); using ${using}.\n`);
   }
-  return 'js';
+  return fallback;
 }
 
 /** A runner of `model` on the backend named in `options` (resolved here). */

@@ -5,7 +5,7 @@
  * this helper registers the native backend, as Node's runner does (the registry itself is
  * platform-free).
  */
-import '../../src/backends/native/register.js';
+import '../../src/backends/register_node.js';
 import { nativeAddon, nativeStatus } from '../../src/backends/native/addon.js';
 
 export const NATIVE_SKIP: string | false =

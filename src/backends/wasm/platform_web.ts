@@ -1,0 +1,77 @@
+/**
+ * The WebAssembly engine's platform in a browser: module Web Workers, the .wasm files fetched next
+ * to this module (bundlers copy `new URL('…', import.meta.url)` assets). Threads need
+ * SharedArrayBuffer, which a page has only when cross-origin isolated (COOP: same-origin and
+ * COEP: require-corp); otherwise the engine runs one thread in one worker.
+ */
+import { UserError } from '../../errors.js';
+import type { FromWorker } from './serve.js';
+import type { WasmPlatform, WasmVariant } from './platform.js';
+
+interface WebWorker {
+  postMessage(message: unknown, transfer: ArrayBuffer[]): void;
+  addEventListener(type: 'message', listener: (event: { data: FromWorker }) => void): void;
+  addEventListener(type: 'error', listener: (event: { message: string }) => void): void;
+  terminate(): void;
+}
+
+interface WebGlobals {
+  crossOriginIsolated?: boolean;
+  navigator?: { hardwareConcurrency?: number };
+  fetch(url: URL): Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer> }>;
+  Worker: new (url: URL, options: { type: 'module'; name: string }) => WebWorker;
+}
+
+const web = globalThis as unknown as WebGlobals;
+
+// One literal URL per build, so that bundlers see and copy each file.
+const URLS: Record<WasmVariant, URL> = {
+  'relaxed-mt': new URL('../../../../wasm/build/resnet50-relaxed-mt.wasm', import.meta.url),
+  'relaxed-st': new URL('../../../../wasm/build/resnet50-relaxed-st.wasm', import.meta.url),
+  'simd-mt': new URL('../../../../wasm/build/resnet50-simd-mt.wasm', import.meta.url),
+  'simd-st': new URL('../../../../wasm/build/resnet50-simd-st.wasm', import.meta.url),
+};
+
+const loaded = new Map<WasmVariant, Uint8Array>();
+
+async function fetchBytes(variant: WasmVariant): Promise<Uint8Array> {
+  const cached = loaded.get(variant);
+  if (cached !== undefined) return cached;
+  const response = await web.fetch(URLS[variant]);
+  if (!response.ok) throw new UserError(`Cannot load ${URLS[variant].href} (HTTP ${response.status}).`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  loaded.set(variant, bytes);
+  return bytes;
+}
+
+/** Fetches the single-threaded builds, after which the op-by-op kernels (kernels.ts) can run. */
+export async function preloadWasm(): Promise<void> {
+  await Promise.all((['relaxed-st', 'simd-st'] as const).map(fetchBytes));
+}
+
+export const webWasmPlatform: WasmPlatform = {
+  name: 'web',
+  defaultThreads: () =>
+    webWasmPlatform.sharedMemory() ? Math.min(web.navigator?.hardwareConcurrency ?? 1, 8) : 1,
+  sharedMemory: () => web.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function',
+  wasmBytes: fetchBytes,
+  wasmBytesSync(variant) {
+    const bytes = loaded.get(variant);
+    if (bytes === undefined)
+      throw new UserError('The WebAssembly kernels are not loaded yet: await preloadWasm() first.');
+    return bytes;
+  },
+  startWorker() {
+    const worker = new web.Worker(new URL('./worker_web.js', import.meta.url), {
+      type: 'module',
+      name: 'resnet50 wasm',
+    });
+    return {
+      post: (message, transfer) => worker.postMessage(message, transfer ?? []),
+      onMessage: (handler) => worker.addEventListener('message', (event) => handler(event.data)),
+      onError: (handler) => worker.addEventListener('error', (event) => handler(new Error(event.message))),
+      keepAlive: () => undefined,
+      terminate: () => worker.terminate(),
+    };
+  },
+};
