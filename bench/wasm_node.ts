@@ -150,6 +150,8 @@ for (const [name, c, oc, k, stride, size] of CONVS) {
 }
 lines.push(
   '',
+  'Each row is a one-conv plan run by the executor (in a worker): the time includes copying the input into',
+  'the blocked layout and a global pool. The 3×3 rows run Winograd (GFLOP/s counts the direct method).',
   `Register tile: ${Math.floor(tile / 100)} pixels × ${tile % 100} vectors of 4 output channels.`,
   '',
 );
