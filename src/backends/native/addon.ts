@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { FileFormatError } from '../../errors.js';
 import { checkThreads } from '../../limits.js';
 import type { MaxPool2dParams } from '../backend.js';
+import type { EngineOp, EngineTensor } from '../../plan/engine_ops.js';
 
 /** Float32 values inside a file (little-endian), which the engine reads itself. */
 export interface FileTensor {
@@ -18,66 +19,13 @@ export interface FileTensor {
 }
 
 /** Parameter values crossing into the engine: in memory, or read by the engine from a file. */
-export type NativeTensor = Float32Array | FileTensor;
+export type NativeTensor = EngineTensor;
 
 /**
- * One op of a native plan, as native/src/plan_reader.cc reads it. Every field is required (null where
- * the type says so): the engine throws a TypeError naming the op index, kind and field for a missing
- * or mistyped one, or a tensor of the wrong length. Tensor slots are integers from 0 to the op count
- * − 1, each written by one op before any op reads it; a conv reads a plain input or blocked
- * activations, a linear flat features, the other ops blocked activations. Slot values are NCHW
- * unless the engine says otherwise.
+ * One op of a native plan, as native/src/plan_reader.cc reads it: every field required (null where
+ * the type says so); a missing or mistyped one is a TypeError naming the op index and field.
  */
-export type NativeOp =
-  | { op: 'input'; output: number; layout: 'plain' | 'flat' | 'blocked'; channels: number; border: number }
-  | {
-      op: 'conv';
-      input: number;
-      output: number;
-      /** Slot added before the ReLU, or null. */
-      residual: number | null;
-      relu: boolean;
-      inChannels: number;
-      outChannels: number;
-      kernelH: number;
-      kernelW: number;
-      strideH: number;
-      strideW: number;
-      padH: number;
-      padW: number;
-      weight: NativeTensor;
-      bias: NativeTensor | null;
-      /** Batch norm folded into the weights at compile time: all four tensors, or all null. */
-      bnWeight: NativeTensor | null;
-      bnBias: NativeTensor | null;
-      bnMean: NativeTensor | null;
-      bnVar: NativeTensor | null;
-      bnEps: number;
-    }
-  | {
-      op: 'maxpool';
-      input: number;
-      output: number;
-      kernelH: number;
-      kernelW: number;
-      strideH: number;
-      strideW: number;
-      padH: number;
-      padW: number;
-    }
-  | { op: 'globalavgpool' | 'globalmaxpool'; input: number; output: number }
-  | {
-      op: 'linear';
-      input: number;
-      output: number;
-      inFeatures: number;
-      outFeatures: number;
-      weight: NativeTensor;
-      bias: NativeTensor | null;
-    }
-  | { op: 'zeropad'; input: number; output: number; outChannels: number; stride: number }
-  /** Blocked-channel activations → plain NCHW (for a plan's returned feature maps). */
-  | { op: 'toplain'; input: number; output: number };
+export type NativeOp = EngineOp;
 
 /** The plan op of a max-pool from its parameters (kernel, stride, padding as [H, W] pairs). */
 export function maxPoolOp(p: MaxPool2dParams, input: number, output: number): NativeOp {

@@ -6,65 +6,9 @@
  */
 import { UserError } from '../../errors.js';
 import { checkPlanInput } from '../../plan/check_input.js';
-import type { CompiledPlan, Plan, PlanExecutor, PlanOp, Slot } from '../../plan/plan.js';
+import type { CompiledPlan, Plan, PlanExecutor, Slot } from '../../plan/plan.js';
+import { engineOp } from '../../plan/engine_ops.js';
 import { nativeAddon, nativeStatus, type NativeOp, type NativePlan } from './addon.js';
-
-function nativeOp(op: PlanOp): NativeOp {
-  const { input, output } = op;
-  switch (op.kind) {
-    case 'conv': {
-      const bn = op.batchNorm;
-      return {
-        op: 'conv',
-        input,
-        output,
-        residual: op.residual,
-        relu: op.relu,
-        inChannels: op.inChannels,
-        outChannels: op.outChannels,
-        kernelH: op.kernel[0],
-        kernelW: op.kernel[1],
-        strideH: op.stride[0],
-        strideW: op.stride[1],
-        padH: op.padding[0],
-        padW: op.padding[1],
-        weight: op.weight,
-        bias: op.bias,
-        bnWeight: bn?.weight ?? null,
-        bnBias: bn?.bias ?? null,
-        bnMean: bn?.mean ?? null,
-        bnVar: bn?.variance ?? null,
-        bnEps: bn?.eps ?? 0,
-      };
-    }
-    case 'maxPool':
-      return {
-        op: 'maxpool',
-        input,
-        output,
-        kernelH: op.kernel[0],
-        kernelW: op.kernel[1],
-        strideH: op.stride[0],
-        strideW: op.stride[1],
-        padH: op.padding[0],
-        padW: op.padding[1],
-      };
-    case 'globalPool':
-      return { op: op.mode === 'avg' ? 'globalavgpool' : 'globalmaxpool', input, output };
-    case 'linear':
-      return {
-        op: 'linear',
-        input,
-        output,
-        inFeatures: op.inFeatures,
-        outFeatures: op.outFeatures,
-        weight: op.weight,
-        bias: op.bias,
-      };
-    case 'zeroPadShortcut':
-      return { op: 'zeropad', input, output, outChannels: op.outChannels, stride: op.stride };
-  }
-}
 
 /**
  * The engine's op list for `plan`: the input (with a border as wide as the first conv's padding, so
@@ -78,7 +22,7 @@ export function nativeOps(plan: Plan): { ops: NativeOp[]; outputs: Slot[] } {
   const plain = new Map<Slot, Slot>();
   const returned = new Set(plan.outputs.map((o) => o.slot));
   for (const op of plan.ops) {
-    ops.push(nativeOp(op));
+    ops.push(engineOp(op));
     const flat = op.kind === 'globalPool' || op.kind === 'linear';
     if (returned.has(op.output) && !flat) {
       plain.set(op.output, next);

@@ -5,61 +5,13 @@
  * kind and field for a missing or mistyped one. Slots are those of the plan; `toplain` ops added
  * after each returned feature map give it back as plain NCHW.
  */
-import type { FileTensor, Plan, PlanOp, Slot } from '../../plan/plan.js';
+import type { Plan, Slot } from '../../plan/plan.js';
+import { engineOp, type EngineOp, type EngineTensor } from '../../plan/engine_ops.js';
 
 /** Parameter values: in memory, or in a file the leader worker reads (Node only). */
-export type WasmTensor = Float32Array | FileTensor;
+export type WasmTensor = EngineTensor;
 
-export type WasmOp =
-  /** The input batch (slot 0): plain with a zero border (read by convs only), blocked, or flat features. */
-  | { op: 'input'; output: Slot; layout: 'plain' | 'blocked' | 'flat'; channels: number; border: number }
-  | {
-      op: 'conv';
-      input: Slot;
-      output: Slot;
-      residual: Slot | null;
-      relu: boolean;
-      inChannels: number;
-      outChannels: number;
-      kernelH: number;
-      kernelW: number;
-      strideH: number;
-      strideW: number;
-      padH: number;
-      padW: number;
-      weight: WasmTensor;
-      bias: WasmTensor | null;
-      /** Batch norm folded at compile time: all four tensors, or all null. */
-      bnWeight: WasmTensor | null;
-      bnBias: WasmTensor | null;
-      bnMean: WasmTensor | null;
-      bnVar: WasmTensor | null;
-      bnEps: number;
-    }
-  | {
-      op: 'maxpool';
-      input: Slot;
-      output: Slot;
-      kernelH: number;
-      kernelW: number;
-      strideH: number;
-      strideW: number;
-      padH: number;
-      padW: number;
-    }
-  | { op: 'globalavgpool' | 'globalmaxpool'; input: Slot; output: Slot }
-  | {
-      op: 'linear';
-      input: Slot;
-      output: Slot;
-      inFeatures: number;
-      outFeatures: number;
-      weight: WasmTensor;
-      bias: WasmTensor | null;
-    }
-  | { op: 'zeropad'; input: Slot; output: Slot; outChannels: number; stride: number }
-  /** Blocked activations → plain NCHW, for a returned feature map. */
-  | { op: 'toplain'; input: Slot; output: Slot };
+export type WasmOp = EngineOp;
 
 export type WasmOpKind = WasmOp['op'];
 
@@ -161,63 +113,6 @@ export function checkWasmOps(ops: unknown): WasmOp[] {
   return ops as WasmOp[];
 }
 
-function wasmOp(op: PlanOp): WasmOp {
-  const { input, output } = op;
-  switch (op.kind) {
-    case 'conv': {
-      const bn = op.batchNorm;
-      return {
-        op: 'conv',
-        input,
-        output,
-        residual: op.residual,
-        relu: op.relu,
-        inChannels: op.inChannels,
-        outChannels: op.outChannels,
-        kernelH: op.kernel[0],
-        kernelW: op.kernel[1],
-        strideH: op.stride[0],
-        strideW: op.stride[1],
-        padH: op.padding[0],
-        padW: op.padding[1],
-        weight: op.weight,
-        bias: op.bias,
-        bnWeight: bn?.weight ?? null,
-        bnBias: bn?.bias ?? null,
-        bnMean: bn?.mean ?? null,
-        bnVar: bn?.variance ?? null,
-        bnEps: bn?.eps ?? 0,
-      };
-    }
-    case 'maxPool':
-      return {
-        op: 'maxpool',
-        input,
-        output,
-        kernelH: op.kernel[0],
-        kernelW: op.kernel[1],
-        strideH: op.stride[0],
-        strideW: op.stride[1],
-        padH: op.padding[0],
-        padW: op.padding[1],
-      };
-    case 'globalPool':
-      return { op: op.mode === 'avg' ? 'globalavgpool' : 'globalmaxpool', input, output };
-    case 'linear':
-      return {
-        op: 'linear',
-        input,
-        output,
-        inFeatures: op.inFeatures,
-        outFeatures: op.outFeatures,
-        weight: op.weight,
-        bias: op.bias,
-      };
-    case 'zeroPadShortcut':
-      return { op: 'zeropad', input, output, outChannels: op.outChannels, stride: op.stride };
-  }
-}
-
 /**
  * The engine's op list for `plan`: the input (plain with a border as wide as the widest padding of
  * the convs that read it, when only convs do; blocked otherwise), the ops, and a `toplain` after each
@@ -234,7 +129,7 @@ export function toWasmOps(plan: Plan): { ops: WasmOp[]; outputs: Slot[] } {
   const plainOf = new Map<Slot, Slot>();
   const returned = new Set(plan.outputs.map((o) => o.slot));
   for (const op of plan.ops) {
-    ops.push(wasmOp(op));
+    ops.push(engineOp(op));
     const flat = op.kind === 'globalPool' || op.kind === 'linear';
     if (returned.has(op.output) && !flat) {
       plainOf.set(op.output, next);
