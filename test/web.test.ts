@@ -5,9 +5,12 @@
  * small test weights (ResNet-18, rule weights, 1000 classes) then classify the waiting photo, and the
  * logits and top-5 the page shows equal Node's for the same file and weights. The longest
  * main-thread task while the worker ran is reported (no timing assertion), and on a phone-sized
- * viewport the page has no horizontal overflow. Skips, with the reason, without Chromium.
+ * viewport the page has no horizontal overflow. Then the browser entry on its own (runInChromium),
+ * cross-origin isolated and not: photos decoded in Chromium give Node's pixels and tensors bit for
+ * bit. Skips, with the reason and how to install Chromium, where there is none.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,10 +19,13 @@ import { saveWeightsFile } from '../src/io/weights/index.js';
 import { resnet } from '../src/model/resnet.js';
 import { classifyFiles } from '../src/tasks/classify.js';
 import { loadRunner } from '../src/tasks/pretrained.js';
+import { preprocess } from '../src/data/transforms.js';
+import { readImage } from '../src/io/image.js';
 import { buildWeb } from '../web/build.js';
 import { startWebServer, type WebServer } from '../web/server.js';
 import type { PageState } from '../web/src/page_state.js';
-import { BROWSER_SKIP, launchChromium } from './helpers/browser.js';
+import { BROWSER_SKIP, launchChromium, runInChromium } from './helpers/browser.js';
+import { PHOTOS, type PixelsResult } from './helpers/browser_pixels.js';
 import { IMAGES, REPO } from './helpers/cli.js';
 import { assertClose } from './helpers/compare.js';
 import { NATIVE_SKIP } from './helpers/native.js';
@@ -179,5 +185,46 @@ describe('the web page in headless Chromium', { skip: BROWSER_SKIP }, () => {
     const width = png.readUInt32BE(16);
     assert.equal(width, 390);
     t.diagnostic(`phone screenshot ${width}×${png.readUInt32BE(20)}, ${(png.length / 1024).toFixed(0)} KiB`);
+  });
+});
+
+describe('the browser entry in Chromium, isolated (threads) and not', { skip: BROWSER_SKIP }, () => {
+  let browser: Browser;
+  before(async () => {
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  const sha256 = (a: Uint8Array | Float32Array): string =>
+    createHash('sha256')
+      .update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
+      .digest('hex');
+
+  test("photos decoded in Chromium give Node's pixels and tensors bit for bit", async (t) => {
+    const node = Object.fromEntries(
+      PHOTOS.map((name) => {
+        const image = readImage(join(IMAGES, name));
+        return [name, { pixels: sha256(image.data), tensor: sha256(preprocess(image, 'imagenet-v1').data) }];
+      }),
+    );
+    for (const isolation of [true, false]) {
+      const got = await runInChromium<PixelsResult>(browser, join(REPO, 'test/helpers/browser_pixels.ts'), {
+        files: PHOTOS.map((name) => join(IMAGES, name)),
+        isolation,
+      });
+      assert.equal(got.crossOriginIsolated, isolation);
+      for (const name of PHOTOS) {
+        // The library's decoders: always Node's pixels.
+        assert.deepEqual(got.photos[name]!.blob, node[name], `${name} through rgbFromBlob`);
+        // The browser's own decoder: lossless PNG gives the same pixels; JPEG decoders may round apart.
+        if (name.endsWith('.png'))
+          assert.deepEqual(got.photos[name]!.bitmap, node[name], `${name} as a bitmap`);
+        else {
+          const same = got.photos[name]!.bitmap.pixels === node[name]!.pixels;
+          t.diagnostic(`${name}: Chromium's JPEG decoder ${same ? 'gives' : 'does not give'} Node's pixels`);
+        }
+      }
+    }
   });
 });

@@ -4,9 +4,12 @@
  * the PATH; when it or playwright-core is missing the tests skip with the reason and how to install
  * what is missing (CI installs Chromium in .ci/run, so there the tests run).
  */
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { accessSync, constants, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, delimiter, join } from 'node:path';
+import { build } from 'esbuild';
 import type { Browser, LaunchOptions } from 'playwright-core';
+import { startWebServer } from '../../web/server.js';
 
 const NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
 
@@ -65,4 +68,51 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Brows
     chromiumSandbox: process.getuid?.() !== 0,
     ...options,
   });
+}
+
+/**
+ * Runs a browser module in headless Chromium and returns what it computed: `entry` (a .ts file of the
+ * repository, bundled by esbuild for the browser) must export `run(): Promise<T>` with a result
+ * that survives structured cloning. `files` are served next to it (by their base names) for the
+ * module to fetch. With `isolation` (default true) the page is cross-origin isolated, so
+ * SharedArrayBuffer and threads are available; false runs the same module on one thread.
+ */
+export async function runInChromium<T>(
+  browser: Browser,
+  entry: string,
+  options: { files?: readonly string[]; isolation?: boolean } = {},
+): Promise<T> {
+  const root = mkdtempSync(join(tmpdir(), 'resnet50-chromium-'));
+  const page = await browser.newPage();
+  const server = await startWebServer({ root, isolation: options.isolation ?? true });
+  try {
+    await build({
+      entryPoints: { module: entry },
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      target: 'es2022',
+      outdir: root,
+      logLevel: 'warning',
+    });
+    for (const f of options.files ?? []) copyFileSync(f, join(root, basename(f)));
+    writeFileSync(
+      join(root, 'index.html'),
+      '<!doctype html><meta charset="utf-8"><script type="module">' +
+        "import { run } from './module.js'; window.moduleResult = run().then((value) => ({ value }), " +
+        '(e) => ({ error: String(e && e.stack || e) }));</script>',
+    );
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url);
+    await page.waitForFunction(() => 'moduleResult' in window);
+    const result = (await page.evaluate('window.moduleResult')) as { value: T } | { error: string };
+    if ('error' in result) throw new Error(`${entry} failed in Chromium: ${result.error}`);
+    if (errors.length > 0) throw new Error(`${entry}: page errors: ${errors.join('; ')}`);
+    return result.value;
+  } finally {
+    await page.close();
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  }
 }
