@@ -154,6 +154,7 @@ describe('the web page in headless Chromium', { skip: BROWSER_SKIP }, () => {
     const [x0, y0, x1, y1] = state.cam!.box;
     assert.ok(0 <= x0 && x0 < x1 && x1 <= 451 && 0 <= y0 && y0 < y1 && y1 <= 300, `box ${state.cam!.box}`);
     assert.match(await page.locator('#stats').innerText(), new RegExp(`backend\\s+${state.backend}`));
+    assert.ok(await page.locator('#weights-progress').isHidden(), 'the progress bar is gone once loaded');
     const m = state.mainThread!;
     t.diagnostic(
       `backend ${state.backend}: classify ${state.result!.ms.toFixed(0)} ms, Grad-CAM ${state.cam!.ms.toFixed(0)} ms; ` +

@@ -63,8 +63,9 @@ ui.isolationBadge.title = crossOriginIsolated
 let classifier: Classifier | null = null;
 /** The image waiting for weights, or the last one (run again when other weights load). */
 let image: { source: Blob | HTMLCanvasElement; bitmap: ImageBitmap } | null = null;
-/** Each load or image run gets a number; results of an older one are dropped. */
-let generation = 0;
+/** Each load and each image run gets a number; what an older one finishes is dropped. */
+let loads = 0;
+let runs = 0;
 
 function setStatus(text: string, kind: 'info' | 'error' | 'ok' = 'info'): void {
   ui.weightsStatus.textContent = text;
@@ -77,7 +78,8 @@ const fmtBytes = (n: number): string =>
 
 /** Loads weights (a File or a URL) into a new classifier, replacing the old one. */
 async function loadWeights(weights: File | string): Promise<void> {
-  const mine = ++generation;
+  const mine = ++loads;
+  runs++; // a run on the old classifier is dropped
   state.phase = 'loading';
   const old = classifier;
   classifier = null;
@@ -93,7 +95,7 @@ async function loadWeights(weights: File | string): Promise<void> {
       backend: requestedBackend,
       worker: new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'resnet50' }),
       onProgress: ({ loaded, total, cached }) => {
-        if (mine !== generation) return;
+        if (mine !== loads) return;
         if (total !== null && total > 0) ui.progress.value = loaded / total;
         setStatus(
           cached
@@ -102,7 +104,7 @@ async function loadWeights(weights: File | string): Promise<void> {
         );
       },
     });
-    if (mine !== generation) {
+    if (mine !== loads) {
       await created.dispose();
       return;
     }
@@ -112,14 +114,15 @@ async function loadWeights(weights: File | string): Promise<void> {
     state.phase = 'ready';
     ui.backendBadge.textContent = `backend: ${info.backend}`;
     setStatus(`${name}: ${info.arch}, ${info.numClasses} classes, on the ${info.backend} backend.`, 'ok');
+    ui.progress.hidden = true;
     if (image !== null) await run();
   } catch (e) {
-    if (mine !== generation) return;
+    if (mine !== loads) return;
     state.phase = 'error';
     ui.backendBadge.textContent = 'no model';
     setStatus((e as Error).message, 'error');
   } finally {
-    if (mine === generation) ui.progress.hidden = true;
+    if (mine === loads) ui.progress.hidden = true;
   }
 }
 
@@ -151,7 +154,7 @@ async function setImage(source: Blob | HTMLCanvasElement): Promise<void> {
 /** Classifies the current image, then computes its Grad-CAM, drawing each as it arrives. */
 async function run(): Promise<void> {
   if (classifier === null || image === null) return;
-  const mine = ++generation;
+  const mine = ++runs;
   const { source, bitmap } = image;
   state.phase = 'running';
   state.cam = null;
@@ -162,7 +165,7 @@ async function run(): Promise<void> {
     const t0 = performance.now();
     const result = await classifier.classify(source, { topK: 5 });
     const ms = performance.now() - t0;
-    if (mine !== generation) return;
+    if (mine !== runs) return;
     state.result = { top: result.top, logits: Array.from(result.logits), ms };
     state.firstResultAt ??= performance.now();
     showTop(result);
@@ -175,7 +178,7 @@ async function run(): Promise<void> {
     const t1 = performance.now();
     const cam = await classifier.cam(source, { classIndex: result.top[0]!.classIndex });
     const camMs = performance.now() - t1;
-    if (mine !== generation) return;
+    if (mine !== runs) return;
     state.cam = { classIndex: cam.classIndex, box: cam.box, ms: camMs };
     drawImage(bitmap, cam);
     ui.camCaption.textContent = `Grad-CAM of “${cam.label}” (layer4); the box holds the strongest region.`;
@@ -187,11 +190,11 @@ async function run(): Promise<void> {
     state.phase = 'done';
     state.images++;
   } catch (e) {
-    if (mine !== generation) return;
+    if (mine !== runs) return;
     state.phase = 'error';
     ui.stats.replaceChildren(stat('error', (e as Error).message));
   } finally {
-    if (mine === generation) {
+    if (mine === runs) {
       watch.stop();
       ui.resultCard.classList.remove('busy');
     }
