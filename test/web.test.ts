@@ -5,16 +5,18 @@
  * small test weights (ResNet-18, rule weights, 1000 classes) then classify the waiting photo, and the
  * logits and top-5 the page shows equal Node's for the same file and weights. The longest
  * main-thread task while the worker ran is reported (no timing assertion), and on a phone-sized
- * viewport the page has no horizontal overflow. Then the browser entry on its own (runInChromium),
+ * viewport the page has no horizontal overflow. Weights from a URL show download progress and come
+ * from the Cache Storage on the next visit. Then the browser entry on its own (runInChromium),
  * cross-origin isolated and not: photos decoded in Chromium give Node's pixels and tensors bit for
  * bit. Skips, with the reason and how to install Chromium, where there is none.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { copyFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { saveWeightsFile } from '../src/io/weights/index.js';
 import { resnet } from '../src/model/resnet.js';
 import { classifyFiles } from '../src/tasks/classify.js';
@@ -68,18 +70,20 @@ test('the page server sends COOP/COEP and refuses paths that leave its folder', 
 describe('the web page in headless Chromium', { skip: BROWSER_SKIP }, () => {
   let server: WebServer;
   let browser: Browser;
+  let context: BrowserContext;
   let page: Page;
   const errors: string[] = [];
   const dir = tmp();
   const weights = join(dir, 'rule18.safetensors');
   const photo = join(IMAGES, 'chelsea.png');
+  const site = join(dir, 'site');
 
   before(async () => {
     saveWeightsFile(weights, ruleStateDict(resnet('resnet18', { numClasses: 1000, init: 'none' })));
-    const { outDir } = await buildWeb(join(dir, 'site'));
-    server = await startWebServer({ root: outDir });
+    server = await startWebServer({ root: (await buildWeb(site)).outDir });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
     page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(`console: ${m.text()} (${m.location().url})`);
@@ -162,6 +166,28 @@ describe('the web page in headless Chromium', { skip: BROWSER_SKIP }, () => {
         `worker ran: longest task ${m.longestTaskMs.toFixed(0)} ms, longest frame gap ${m.longestFrameGapMs.toFixed(0)} ms ` +
         `over ${m.windowMs.toFixed(0)} ms`,
     );
+  });
+
+  test('weights from a URL: a progress bar while they download, then the Cache Storage', async () => {
+    copyFileSync(weights, join(site, 'rule18.safetensors'));
+    const url = new URL(`?weights=${encodeURIComponent('rule18.safetensors')}`, server.url).href;
+    const size = statSync(weights).size;
+    for (const cached of [false, true]) {
+      const other = await context.newPage();
+      try {
+        await other.goto(url);
+        await other.waitForFunction(() => ['ready', 'error'].includes(window.resnet50Page.phase), undefined, {
+          timeout: 60_000,
+        });
+        const state = await other.evaluate(() => window.resnet50Page);
+        assert.equal(state.phase, 'ready', state.message);
+        assert.deepEqual(state.download, { loaded: size, total: size, cached });
+        assert.match(state.message, /^rule18\.safetensors: resnet18, 1000 classes, on the \w+ backend\.$/);
+        assert.ok(await other.locator('#weights-progress').isHidden());
+      } finally {
+        await other.close();
+      }
+    }
   });
 
   test('on a phone-sized viewport (390×844) the page fits without horizontal overflow', async (t) => {

@@ -15,6 +15,7 @@ import { responsiveness } from './responsiveness.js';
 const state: PageState = {
   phase: 'idle',
   message: '',
+  download: null,
   backend: null,
   result: null,
   cam: null,
@@ -96,6 +97,7 @@ async function loadWeights(weights: File | string): Promise<void> {
       worker: new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'resnet50' }),
       onProgress: ({ loaded, total, cached }) => {
         if (mine !== loads) return;
+        state.download = { loaded, total, cached };
         if (total !== null && total > 0) ui.progress.value = loaded / total;
         setStatus(
           cached

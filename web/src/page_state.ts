@@ -6,6 +6,8 @@ export interface PageState {
   /** idle (no weights), loading, ready (weights, no image yet), running, done, error. */
   phase: 'idle' | 'loading' | 'ready' | 'running' | 'done' | 'error';
   message: string;
+  /** The last download progress event of URL weights (cached: served from the Cache Storage). */
+  download: { loaded: number; total: number | null; cached: boolean } | null;
   backend: string | null;
   /** The last image's classification: logits as numbers, the top-5, and milliseconds. */
   result: { top: ClassifyResult['top']; logits: number[]; ms: number } | null;
