@@ -96,9 +96,13 @@ function transfers(result: Results[keyof Results]): Transferable[] {
 }
 
 /** Answers the requests arriving at `endpoint` until a dispose request. */
-export function serve(endpoint: Endpoint): void {
+export function serve(endpoint: Endpoint, before: Promise<unknown> = Promise.resolve()): void {
   let session: Session | null = null;
-  let queue: Promise<void> = Promise.resolve();
+  // Requests are answered in order, after `before` (e.g. the worker registering its backends).
+  let queue: Promise<void> = before.then(
+    () => undefined,
+    () => undefined,
+  );
   const send = (message: Response, transfer: Transferable[] = []): void =>
     endpoint.postMessage(message, transfer);
   const answer = async (request: Request): Promise<void> => {

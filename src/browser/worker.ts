@@ -7,5 +7,5 @@ import { registerWebWasm } from '../backends/wasm/register_web.js';
 import type { Endpoint } from './protocol.js';
 import { serve } from './serve.js';
 
-await registerWebWasm();
-serve(globalThis as unknown as Endpoint);
+// Listen at once (a request may arrive before the builds are fetched); answer once wasm is registered.
+serve(globalThis as unknown as Endpoint, registerWebWasm());
