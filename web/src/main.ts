@@ -1,0 +1,368 @@
+/**
+ * The web page: weights from a file or a URL, an image from a file, a drop, a paste or the camera;
+ * the top-5 with bars, a Grad-CAM overlay with its box, the time per image and the backend. The
+ * model lives in the library's worker (worker.js next to this bundle), so the page only draws.
+ *
+ * What the page shows is also on `window.resnet50Page` (PageState) for tests and benchmarks:
+ * the logits of the last image, the longest main-thread task while it ran, and when the first
+ * result appeared. `?weights=URL` loads weights at start, `?backend=NAME` picks a backend.
+ */
+import { createClassifier, type Classifier } from '../../src/browser.js';
+import type { CamAnswer, ClassifyResult } from '../../src/browser.js';
+import type { PageState } from './page_state.js';
+import { responsiveness } from './responsiveness.js';
+
+const state: PageState = {
+  phase: 'idle',
+  message: '',
+  download: null,
+  backend: null,
+  result: null,
+  cam: null,
+  mainThread: null,
+  firstResultAt: null,
+  images: 0,
+};
+window.resnet50Page = state;
+
+function element<T extends HTMLElement>(id: string, type: { new (): T }): T {
+  const e = document.getElementById(id);
+  if (!(e instanceof type)) throw new Error(`the page has no #${id}`);
+  return e;
+}
+
+const ui = {
+  backendBadge: element('backend-badge', HTMLElement),
+  isolationBadge: element('isolation-badge', HTMLElement),
+  weightsFile: element('weights-file', HTMLInputElement),
+  weightsForm: element('weights-url-form', HTMLFormElement),
+  weightsUrl: element('weights-url', HTMLInputElement),
+  progress: element('weights-progress', HTMLProgressElement),
+  weightsStatus: element('weights-status', HTMLElement),
+  drop: element('drop', HTMLElement),
+  imageFile: element('image-file', HTMLInputElement),
+  cameraButton: element('camera-button', HTMLButtonElement),
+  camera: element('camera', HTMLElement),
+  cameraVideo: element('camera-video', HTMLVideoElement),
+  cameraSnap: element('camera-snap', HTMLButtonElement),
+  cameraClose: element('camera-close', HTMLButtonElement),
+  resultCard: element('result-card', HTMLElement),
+  view: element('view', HTMLCanvasElement),
+  camCaption: element('cam-caption', HTMLElement),
+  top: element('top', HTMLOListElement),
+  stats: element('stats', HTMLElement),
+};
+
+const params = new URLSearchParams(location.search);
+const requestedBackend = params.get('backend') ?? undefined;
+
+ui.isolationBadge.textContent = crossOriginIsolated ? 'threads allowed' : 'one thread';
+ui.isolationBadge.title = crossOriginIsolated
+  ? 'the page is cross-origin isolated: a backend may use several threads'
+  : 'served without COOP/COEP headers: the model runs on one thread';
+
+let classifier: Classifier | null = null;
+/** The image waiting for weights, or the last one (run again when other weights load). */
+let image: { source: Blob | HTMLCanvasElement; bitmap: ImageBitmap } | null = null;
+/** Each load and each image run gets a number; what an older one finishes is dropped. */
+let loads = 0;
+let runs = 0;
+
+function setStatus(text: string, kind: 'info' | 'error' | 'ok' = 'info'): void {
+  ui.weightsStatus.textContent = text;
+  ui.weightsStatus.dataset.kind = kind;
+  state.message = text;
+}
+
+const fmtBytes = (n: number): string =>
+  n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+
+/** Loads weights (a File or a URL) into a new classifier, replacing the old one. */
+async function loadWeights(weights: File | string): Promise<void> {
+  const mine = ++loads;
+  runs++; // a run on the old classifier is dropped
+  state.phase = 'loading';
+  const old = classifier;
+  classifier = null;
+  await old?.dispose();
+  const name = typeof weights === 'string' ? weights : weights.name;
+  setStatus(typeof weights === 'string' ? `Downloading ${name}…` : `Reading ${name}…`);
+  ui.progress.hidden = false;
+  ui.progress.removeAttribute('value'); // indeterminate until the first progress event
+  ui.backendBadge.textContent = 'loading…';
+  try {
+    const created = await createClassifier({
+      weights,
+      backend: requestedBackend,
+      worker: new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'resnet50' }),
+      onProgress: ({ loaded, total, cached }) => {
+        if (mine !== loads) return;
+        state.download = { loaded, total, cached };
+        if (total !== null && total > 0) ui.progress.value = loaded / total;
+        setStatus(
+          cached
+            ? `${name}: from the cache (${fmtBytes(loaded)}).`
+            : `Downloading: ${fmtBytes(loaded)}${total === null ? '' : ` of ${fmtBytes(total)}`}`,
+        );
+      },
+    });
+    if (mine !== loads) {
+      await created.dispose();
+      return;
+    }
+    classifier = created;
+    const { info } = created;
+    state.backend = info.backend;
+    state.phase = 'ready';
+    ui.backendBadge.textContent = `backend: ${info.backend}`;
+    setStatus(`${name}: ${info.arch}, ${info.numClasses} classes, on the ${info.backend} backend.`, 'ok');
+    ui.progress.hidden = true;
+    if (image !== null) await run();
+  } catch (e) {
+    if (mine !== loads) return;
+    state.phase = 'error';
+    ui.backendBadge.textContent = 'no model';
+    setStatus((e as Error).message, 'error');
+  } finally {
+    if (mine === loads) ui.progress.hidden = true;
+  }
+}
+
+/** Shows a new image and runs it when weights are loaded. */
+async function setImage(source: Blob | HTMLCanvasElement): Promise<void> {
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(source);
+  } catch {
+    setStatus('That file is not an image this browser can read.', 'error');
+    return;
+  }
+  image?.bitmap.close();
+  image = { source, bitmap };
+  ui.resultCard.hidden = false;
+  drawImage(bitmap);
+  ui.top.replaceChildren();
+  ui.stats.replaceChildren();
+  ui.camCaption.textContent = '';
+  if (classifier === null) {
+    if (state.phase !== 'loading') {
+      setStatus('Now choose weights: open a .safetensors or .pth file, or give a URL.', 'error');
+    }
+    return;
+  }
+  await run();
+}
+
+/** Classifies the current image, then computes its Grad-CAM, drawing each as it arrives. */
+async function run(): Promise<void> {
+  if (classifier === null || image === null) return;
+  const mine = ++runs;
+  const { source, bitmap } = image;
+  state.phase = 'running';
+  state.cam = null;
+  ui.resultCard.classList.add('busy');
+  ui.stats.replaceChildren(stat('status', 'classifying…'));
+  const watch = responsiveness();
+  try {
+    const t0 = performance.now();
+    const result = await classifier.classify(source, { topK: 5 });
+    const ms = performance.now() - t0;
+    if (mine !== runs) return;
+    state.result = { top: result.top, logits: Array.from(result.logits), ms };
+    state.firstResultAt ??= performance.now();
+    showTop(result);
+    ui.stats.replaceChildren(
+      stat('time per image', `${ms.toFixed(0)} ms`),
+      stat('backend', classifier.info.backend),
+      stat('model', `${classifier.info.arch}, ${classifier.info.numClasses} classes`),
+      stat('Grad-CAM', 'computing…'),
+    );
+    const t1 = performance.now();
+    const cam = await classifier.cam(source, { classIndex: result.top[0]!.classIndex });
+    const camMs = performance.now() - t1;
+    if (mine !== runs) return;
+    state.cam = { classIndex: cam.classIndex, box: cam.box, ms: camMs };
+    drawImage(bitmap, cam);
+    ui.camCaption.textContent = `Grad-CAM of “${cam.label}” (layer4); the box holds the strongest region.`;
+    ui.stats.lastElementChild?.remove();
+    ui.stats.lastElementChild?.remove();
+    ui.stats.append(stat('Grad-CAM', `${camMs.toFixed(0)} ms`));
+    state.mainThread = watch.stop();
+    ui.stats.append(stat('longest main-thread task', `${state.mainThread.longestTaskMs.toFixed(0)} ms`));
+    state.phase = 'done';
+    state.images++;
+  } catch (e) {
+    if (mine !== runs) return;
+    state.phase = 'error';
+    ui.stats.replaceChildren(stat('error', (e as Error).message));
+  } finally {
+    if (mine === runs) {
+      watch.stop();
+      ui.resultCard.classList.remove('busy');
+    }
+  }
+}
+
+function stat(name: string, value: string): DocumentFragment {
+  const f = document.createDocumentFragment();
+  const dt = document.createElement('dt');
+  dt.textContent = name;
+  const dd = document.createElement('dd');
+  dd.textContent = value;
+  f.append(dt, dd);
+  return f;
+}
+
+function showTop({ top }: ClassifyResult): void {
+  const best = top[0]?.score ?? 1;
+  ui.top.replaceChildren(
+    ...top.map((p) => {
+      const li = document.createElement('li');
+      li.dataset.classIndex = String(p.classIndex);
+      li.dataset.score = String(p.score);
+      const label = document.createElement('span');
+      label.className = 'label';
+      label.textContent = p.label;
+      label.title = `class ${p.classIndex}`;
+      const value = document.createElement('span');
+      value.className = 'value';
+      value.textContent = `${(100 * p.score).toFixed(p.score < 0.1 ? 2 : 1)}%`;
+      const bar = document.createElement('span');
+      bar.className = 'bar';
+      // Bars relative to the top-1, so small probabilities of an untrained head still compare.
+      bar.style.setProperty('--fill', String(best > 0 ? p.score / best : 0));
+      li.append(label, value, bar);
+      return li;
+    }),
+  );
+}
+
+/** A perceptual colour map (turbo-like) for the heatmap: 0 → dark blue, 1 → red. */
+function colour(v: number): [number, number, number] {
+  const stops: [number, number, number][] = [
+    [48, 18, 59],
+    [70, 134, 251],
+    [27, 229, 181],
+    [164, 252, 60],
+    [251, 185, 56],
+    [228, 70, 10],
+    [122, 4, 3],
+  ];
+  const x = Math.min(Math.max(v, 0), 1) * (stops.length - 1);
+  const i = Math.min(Math.floor(x), stops.length - 2);
+  const t = x - i;
+  const a = stops[i]!;
+  const b = stops[i + 1]!;
+  return [0, 1, 2].map((k) => Math.round(a[k]! + (b[k]! - a[k]!) * t)) as [number, number, number];
+}
+
+/** Draws the image to fit the view, and the CAM (upsampled smoothly) and its box over it. */
+function drawImage(bitmap: ImageBitmap, cam?: CamAnswer): void {
+  const maxSide = 1024;
+  const scale = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
+  const w = Math.max(1, Math.round(bitmap.width * scale));
+  const h = Math.max(1, Math.round(bitmap.height * scale));
+  ui.view.width = w;
+  ui.view.height = h;
+  const ctx = ui.view.getContext('2d')!;
+  ctx.drawImage(bitmap, 0, 0, w, h);
+  if (cam === undefined) return;
+  const { heatmap, box } = cam;
+  const small = new OffscreenCanvas(heatmap.width, heatmap.height);
+  const pixels = new ImageData(heatmap.width, heatmap.height);
+  for (let i = 0; i < heatmap.data.length; i++) {
+    const v = heatmap.data[i]!;
+    const [r, g, b] = colour(v);
+    pixels.data.set([r, g, b, Math.round(90 + 110 * v)], 4 * i);
+  }
+  small.getContext('2d')!.putImageData(pixels, 0, 0);
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.globalAlpha = 0.55;
+  ctx.drawImage(small, 0, 0, w, h);
+  ctx.globalAlpha = 1;
+  const [x0, y0, x1, y1] = box;
+  const line = Math.max(2, Math.round(Math.max(w, h) / 200));
+  ctx.lineWidth = line;
+  ctx.strokeStyle = '#fff';
+  ctx.strokeRect(x0 * scale, y0 * scale, (x1 - x0) * scale, (y1 - y0) * scale);
+  ctx.setLineDash([3 * line, 2 * line]);
+  ctx.strokeStyle = '#e4460a';
+  ctx.strokeRect(x0 * scale, y0 * scale, (x1 - x0) * scale, (y1 - y0) * scale);
+  ctx.setLineDash([]);
+}
+
+const firstImage = (files: FileList | null | undefined): File | null =>
+  [...(files ?? [])].find((f) => f.type.startsWith('image/') || f.type === '') ?? null;
+
+ui.weightsFile.addEventListener('change', () => {
+  const file = ui.weightsFile.files?.[0];
+  if (file !== undefined) void loadWeights(file);
+});
+ui.weightsForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const url = ui.weightsUrl.value.trim();
+  if (url === '') setStatus('Give the URL of a .safetensors or .pth file first.', 'error');
+  else void loadWeights(url);
+});
+ui.imageFile.addEventListener('change', () => {
+  const file = firstImage(ui.imageFile.files);
+  if (file !== null) void setImage(file);
+});
+for (const type of ['dragenter', 'dragover'] as const) {
+  ui.drop.addEventListener(type, (event) => {
+    event.preventDefault();
+    ui.drop.classList.add('over');
+  });
+}
+ui.drop.addEventListener('dragleave', () => ui.drop.classList.remove('over'));
+ui.drop.addEventListener('drop', (event) => {
+  event.preventDefault();
+  ui.drop.classList.remove('over');
+  const file = firstImage(event.dataTransfer?.files);
+  if (file !== null) void setImage(file);
+});
+document.addEventListener('paste', (event) => {
+  const file = firstImage(event.clipboardData?.files);
+  if (file !== null) void setImage(file);
+});
+
+// The camera: only where the browser offers it (a secure context: https or localhost).
+let stream: MediaStream | null = null;
+ui.cameraButton.hidden = !window.isSecureContext || navigator.mediaDevices?.getUserMedia === undefined;
+function closeCamera(): void {
+  stream?.getTracks().forEach((t) => t.stop());
+  stream = null;
+  ui.camera.hidden = true;
+}
+ui.cameraButton.addEventListener('click', async () => {
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: 'environment' },
+      audio: false,
+    });
+    ui.cameraVideo.srcObject = stream;
+    ui.camera.hidden = false;
+    await ui.cameraVideo.play();
+  } catch (e) {
+    closeCamera();
+    setStatus(`The camera is not available: ${(e as Error).message}`, 'error');
+  }
+});
+ui.cameraSnap.addEventListener('click', () => {
+  const { videoWidth: w, videoHeight: h } = ui.cameraVideo;
+  if (w === 0 || h === 0) return;
+  const canvas = document.createElement('canvas');
+  canvas.width = w;
+  canvas.height = h;
+  canvas.getContext('2d')!.drawImage(ui.cameraVideo, 0, 0, w, h);
+  closeCamera();
+  void setImage(canvas);
+});
+ui.cameraClose.addEventListener('click', closeCamera);
+
+const startUrl = params.get('weights');
+if (startUrl !== null && startUrl !== '') {
+  ui.weightsUrl.value = startUrl;
+  void loadWeights(startUrl);
+}

@@ -1,0 +1,27 @@
+/** What the page shows, as data on `window.resnet50Page`, for tests and benchmarks. */
+import type { CamAnswer, ClassifyResult } from '../../src/browser.js';
+import type { Responsiveness } from './responsiveness.js';
+
+export interface PageState {
+  /** idle (no weights), loading, ready (weights, no image yet), running, done, error. */
+  phase: 'idle' | 'loading' | 'ready' | 'running' | 'done' | 'error';
+  message: string;
+  /** The last download progress event of URL weights (cached: served from the Cache Storage). */
+  download: { loaded: number; total: number | null; cached: boolean } | null;
+  backend: string | null;
+  /** The last image's classification: logits as numbers, the top-5, and milliseconds. */
+  result: { top: ClassifyResult['top']; logits: number[]; ms: number } | null;
+  cam: { classIndex: number; box: CamAnswer['box']; ms: number } | null;
+  /** The page's main thread while the last image ran in the worker. */
+  mainThread: Responsiveness | null;
+  /** performance.now() when the first result was shown (ms since the page started loading). */
+  firstResultAt: number | null;
+  /** Counts finished images (classify and CAM both drawn). */
+  images: number;
+}
+
+declare global {
+  interface Window {
+    resnet50Page: PageState;
+  }
+}
