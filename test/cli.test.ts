@@ -15,6 +15,7 @@ import {
   toHuggingFaceKeys,
 } from '../src/io/weights/index.js';
 import { resnet } from '../src/model/resnet.js';
+import { bf16BitsToFloat, floatToBf16Bits, floatToHalfBits, halfBitsToFloat } from '../src/tensor/float16.js';
 import { assertClose } from './helpers/compare.js';
 import { CLI, REPO, runCli } from './helpers/cli.js';
 import { ruleStateDict } from './helpers/rule_weights.js';
@@ -147,6 +148,43 @@ test('convert: HF safetensors → torchvision safetensors → .pth → safetenso
     assert.deepEqual(t.data, original.get(key)!.data, key);
     assert.equal(t.dtype, original.get(key)!.dtype, key);
   }
+});
+
+test('convert --dtype bf16|f16: half the bytes, each value rounded to nearest even, the card kept, classify loads it', () => {
+  const carded = join(dir, 'carded.safetensors');
+  const tensors = readSafetensors(r50);
+  saveWeightsFile(carded, tensors, { note: 'kept' });
+  const f32Json = JSON.parse(runCli(['classify', chelsea, '--weights', carded, '--json']).stdout) as {
+    top: { index: number }[];
+  }[];
+  for (const [dtype, toBits, toFloat] of [
+    ['bf16', floatToBf16Bits, bf16BitsToFloat],
+    ['f16', floatToHalfBits, halfBitsToFloat],
+  ] as const) {
+    const out = join(dir, `w.${dtype}.safetensors`);
+    const r = runCli(['convert', carded, out, '--dtype', dtype]);
+    assert.equal(r.status, 0, r.stderr);
+    const ratio = statSync(out).size / statSync(carded).size;
+    assert.ok(ratio > 0.49 && ratio < 0.51, `${dtype} file is ${ratio.toFixed(3)} of the f32 file`);
+    assert.deepEqual(readSafetensorsMetadata(out), { note: 'kept' });
+    for (const [key, t] of readSafetensors(out)) {
+      const f = tensors.get(key)!;
+      assert.equal(t.dtype, f.dtype, key);
+      if (f.dtype === 'int64') assert.deepEqual(t.data, f.data, key);
+      else
+        for (let i = 0; i < f.size; i++) assert.equal(t.data[i], toFloat(toBits(f.data[i]!)), `${key}[${i}]`);
+    }
+    const top = JSON.parse(
+      runCli(['classify', chelsea, '--weights', out, '--json']).stdout,
+    ) as typeof f32Json;
+    assert.equal(top[0]!.top[0]!.index, f32Json[0]!.top[0]!.index, `${dtype} top-1`);
+  }
+  const refused = runCli(['convert', carded, join(dir, 'w.pth'), '--dtype', 'bf16']);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /^resnet50: .*w\.pth: BF16 weights can only be saved as \.safetensors/);
+  const bad = runCli(['convert', carded, join(dir, 'x.safetensors'), '--dtype', 'f8']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--dtype must be one of f32, f16, bf16, got 'f8'/);
 });
 
 test('every command has --help; unknown commands and flags are usage errors', () => {

@@ -21,6 +21,7 @@ import {
   ELEMENT_TYPES,
   readSafetensorsIndex,
   writeSafetensors,
+  type FloatStorage,
   type SafetensorsEntry,
 } from './safetensors.js';
 import { parseTorchCheckpoint } from './torch_checkpoint.js';
@@ -32,6 +33,7 @@ export {
   readSafetensors,
   readSafetensorsMetadata,
   readSafetensorsIndex,
+  type FloatStorage,
   type SafetensorsEntry,
   writeSafetensors,
 } from './safetensors.js';
@@ -143,16 +145,22 @@ export function checkFiniteWeightsFile(path: string): void {
 }
 
 /**
- * Saves tensors in the format the extension names: `.safetensors` (with `metadata`) or `.pth`/`.pt`
- * (a torch.save checkpoint; `metadata` has no place there and is not written).
+ * Saves tensors in the format the extension names: `.safetensors` (with `metadata`; float tensors
+ * stored as `floats`, default F32) or `.pth`/`.pt` (a torch.save checkpoint of float32 tensors;
+ * `metadata` has no place there and is not written).
  */
 export function saveWeightsFile(
   path: string,
   tensors: Map<string, Tensor>,
   metadata?: Record<string, string>,
+  floats: FloatStorage = 'F32',
 ): void {
   const ext = extname(path).toLowerCase();
-  if (ext === '.safetensors') writeSafetensors(path, tensors, metadata);
+  if (ext === '.safetensors') writeSafetensors(path, tensors, metadata, floats);
+  else if ((ext === '.pth' || ext === '.pt') && floats !== 'F32')
+    throw new FileFormatError(
+      `${path}: ${floats} weights can only be saved as .safetensors; .pth/.pt files are written as F32.`,
+    );
   else if (ext === '.pth' || ext === '.pt') writeTorchCheckpoint(path, tensors);
   else
     throw new FileFormatError(

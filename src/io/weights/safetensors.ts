@@ -8,6 +8,7 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 import { FileFormatError } from '../../errors.js';
 import { writeFileAtomic } from '../atomic_write.js';
 import { float32Bytes, littleEndian } from '../bytes.js';
+import { floatToBf16Bits, floatToHalfBits } from '../../tensor/float16.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { headerLength, parseHeader, parseSafetensors, type ElementType } from './safetensors_format.js';
 
@@ -87,24 +88,34 @@ function readAt(fd: number, position: number, length: number): Uint8Array {
   return out.subarray(0, length);
 }
 
-/** Little-endian bytes of a tensor as F32 (float32) or I64 (int64). */
-function encodeTensor(t: Tensor): { type: ElementType; bytes: Uint8Array } {
+/** How float tensors are stored: F32 (exact), or F16 / BF16 (rounded to nearest even; half the bytes). */
+export type FloatStorage = 'F32' | 'F16' | 'BF16';
+
+/** Little-endian bytes of a tensor: int64 as I64, floats as `floats`. */
+function encodeTensor(t: Tensor, floats: FloatStorage): { type: ElementType; bytes: Uint8Array } {
   if (t.dtype === 'int64') {
     const ints = new BigInt64Array(t.size);
     for (let i = 0; i < t.size; i++) ints[i] = BigInt(Math.round(t.data[i]!));
     return { type: 'I64', bytes: littleEndian(new Uint8Array(ints.buffer), 8) };
   }
-  return { type: 'F32', bytes: float32Bytes(t.data) };
+  if (floats === 'F32') return { type: 'F32', bytes: float32Bytes(t.data) };
+  const toBits = floats === 'BF16' ? floatToBf16Bits : floatToHalfBits;
+  const bytes = new Uint8Array(t.size * 2);
+  const dv = new DataView(bytes.buffer);
+  for (let i = 0; i < t.size; i++) dv.setUint16(i * 2, toBits(t.data[i]!), true);
+  return { type: floats, bytes };
 }
 
 /**
  * Writes `tensors` (keys sorted) as safetensors. The file appears atomically: data goes to a temp
- * file in the same directory that is renamed over `path`, and is removed if anything fails.
+ * file in the same directory that is renamed over `path`, and is removed if anything fails. Float
+ * tensors are stored as `floats` (F16/BF16 halve the file; readers widen them back to float32).
  */
 export function writeSafetensors(
   path: string,
   tensors: Map<string, Tensor>,
   metadata?: Record<string, string>,
+  floats: FloatStorage = 'F32',
 ): void {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
@@ -114,7 +125,7 @@ export function writeSafetensors(
     if (name === '' || name === '__metadata__')
       throw new FileFormatError(`${path}: invalid tensor name '${name}'.`);
     const t = tensors.get(name)!;
-    const { type, bytes } = encodeTensor(t);
+    const { type, bytes } = encodeTensor(t, floats);
     header[name] = { dtype: type, shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
     blobs.push(bytes);
     offset += bytes.length;

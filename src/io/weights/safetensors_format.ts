@@ -6,6 +6,7 @@
  */
 import { FileFormatError } from '../../errors.js';
 import { HOST_IS_LE } from '../bytes.js';
+import { halfBitsToFloat } from '../../tensor/float16.js';
 import { Tensor, formatShape, type DType } from '../../tensor/tensor.js';
 import { parseJson, type JsonValue } from '../json.js';
 
@@ -31,16 +32,6 @@ const MAX_HEADER_BYTES = 100_000_000;
 
 export function isElementType(s: string): s is ElementType {
   return Object.prototype.hasOwnProperty.call(ELEMENT_TYPES, s);
-}
-
-/** IEEE half → float (exact). */
-function halfToFloat(h: number): number {
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  const sign = h & 0x8000 ? -1 : 1;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 /**
@@ -71,7 +62,7 @@ export function decodeElements(
 
 const READERS: Record<Exclude<ElementType, 'BF16'>, (dv: DataView, i: number, le: boolean) => number> = {
   F32: (dv, i, le) => dv.getFloat32(i * 4, le),
-  F16: (dv, i, le) => halfToFloat(dv.getUint16(i * 2, le)),
+  F16: (dv, i, le) => halfBitsToFloat(dv.getUint16(i * 2, le)),
   F64: (dv, i, le) => dv.getFloat64(i * 8, le),
   I64: (dv, i, le) => Number(dv.getBigInt64(i * 8, le)),
   I32: (dv, i, le) => dv.getInt32(i * 4, le),
