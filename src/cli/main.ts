@@ -17,12 +17,14 @@ import { gradientsCommand } from './gradients.js';
 import { summaryCommand } from './summary.js';
 import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
+import { quantizeCommand } from './quantize.js';
 
 const COMMANDS: Command[] = [
   classifyCommand,
   embedCommand,
   summaryCommand,
   convertCommand,
+  quantizeCommand,
   exportCommand,
   benchCommand,
   trainCommand,

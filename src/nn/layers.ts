@@ -59,7 +59,7 @@ export class Conv2d extends Module {
     return g.dx ?? Tensor.zeros(x.shape);
   }
 
-  protected override countMacs(_input: readonly number[], output: readonly number[]): number {
+  override countMacs(_input: readonly number[], output: readonly number[]): number {
     const [, CG, KH, KW] = this.weight.shape;
     return output.reduce((a, b) => a * b, 1) * CG * KH * KW;
   }
@@ -251,7 +251,7 @@ export class Linear extends Module {
     return g.dx;
   }
 
-  protected override countMacs(input: readonly number[]): number {
+  override countMacs(input: readonly number[]): number {
     return input[0] * this.inFeatures * this.outFeatures;
   }
 }

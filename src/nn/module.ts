@@ -17,7 +17,9 @@ export interface LayerRecord {
   macs: number;
 }
 
-let recorder: ((record: LayerRecord) => void) | null = null;
+/** Sees every leaf-module call while set (traceLayers, observeLeafCalls): the module, its input and output. */
+type LeafObserver = (module: Module, input: Tensor, output: Tensor) => void;
+let observer: LeafObserver | null = null;
 
 /** A parameter with its gradient accumulator, as optimizers see it. */
 export interface ParamRef {
@@ -61,22 +63,13 @@ export abstract class Module {
   }
 
   /** Multiply-accumulates of one call, for summaries. */
-  protected countMacs(_input: readonly number[], _output: readonly number[]): number {
+  countMacs(_input: readonly number[], _output: readonly number[]): number {
     return 0;
   }
 
   call(x: Tensor): Tensor {
     const y = this.forward(x);
-    if (recorder !== null && this.children().length === 0) {
-      recorder({
-        name: this.path,
-        type: this.constructor.name,
-        input: x.shape,
-        output: y.shape,
-        params: this.ownParameters().reduce((sum, [, t]) => sum + t.size, 0),
-        macs: this.countMacs(x.shape, y.shape),
-      });
-    }
+    if (observer !== null && this.children().length === 0) observer(this, x, y);
     return y;
   }
 
@@ -204,17 +197,37 @@ export function assignPaths(root: Module): void {
   for (const [path, m] of root.namedModules()) m.path = path;
 }
 
+/**
+ * Runs fn (which calls into `root`) while `see` is shown every leaf-module call with its input and
+ * output; module paths are set first. Calls are synchronous, so the observer is fn's alone.
+ */
+export function observeLeafCalls<T>(root: Module, see: LeafObserver, fn: () => T): T {
+  assignPaths(root);
+  const previous = observer;
+  observer = see;
+  try {
+    return fn();
+  } finally {
+    observer = previous;
+  }
+}
+
 /** Runs fn while recording every leaf-module call. */
 export function traceLayers(root: Module, fn: () => void): LayerRecord[] {
-  assignPaths(root);
   const records: LayerRecord[] = [];
-  const previous = recorder;
-  recorder = (r) => records.push(r);
-  try {
-    fn();
-  } finally {
-    recorder = previous;
-  }
+  observeLeafCalls(
+    root,
+    (m, x, y) =>
+      records.push({
+        name: m.path,
+        type: m.constructor.name,
+        input: x.shape,
+        output: y.shape,
+        params: m.ownParameters().reduce((sum, [, t]) => sum + t.size, 0),
+        macs: m.countMacs(x.shape, y.shape),
+      }),
+    fn,
+  );
   return records;
 }
 

@@ -2,10 +2,10 @@ import { ShapeError } from '../errors.js';
 
 /**
  * Element types a Tensor can carry. Compute is float32 only; `int64` tags small integer counters
- * such as BatchNorm's `num_batches_tracked` (held exactly in the float32 storage up to 2^24) so that
- * files we write keep torch's dtype.
+ * such as BatchNorm's `num_batches_tracked` (held exactly in the float32 storage up to 2^24) and
+ * `int8` the quantized weights of an int8 file (-128 … 127), so that files keep their dtype.
  */
-export type DType = 'float32' | 'int64';
+export type DType = 'float32' | 'int64' | 'int8';
 
 /** Dense row-major tensor (NCHW for images) over a Float32Array. */
 export class Tensor {

@@ -8,6 +8,7 @@ import { FileFormatError } from '../../errors.js';
 import { firstNonFinite } from '../../tensor/finite.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { toTorchvisionKeys } from './key_map.js';
+import { dequantizeWeights } from './quantized.js';
 import { parseSafetensors, safetensorsMetadata } from './safetensors_format.js';
 import { legacyCheckpointError, parseTorchCheckpoint } from './torch_checkpoint.js';
 
@@ -53,7 +54,7 @@ export function parseWeights(
       if (i >= 0) throw nonFiniteError(name, key, t.data[i]!, i);
     }
   }
-  return toTorchvisionKeys(tensors, name);
+  return toTorchvisionKeys(dequantizeWeights(tensors, name).tensors, name);
 }
 
 /** The `__metadata__` of safetensors bytes; empty for a PyTorch checkpoint, which has no place for it. */

@@ -91,8 +91,9 @@ function readAt(fd: number, position: number, length: number): Uint8Array {
 /** How float tensors are stored: F32 (exact), or F16 / BF16 (rounded to nearest even; half the bytes). */
 export type FloatStorage = 'F32' | 'F16' | 'BF16';
 
-/** Little-endian bytes of a tensor: int64 as I64, floats as `floats`. */
+/** Little-endian bytes of a tensor: int64 as I64, int8 as I8, floats as `floats`. */
 function encodeTensor(t: Tensor, floats: FloatStorage): { type: ElementType; bytes: Uint8Array } {
+  if (t.dtype === 'int8') return { type: 'I8', bytes: new Uint8Array(Int8Array.from(t.data).buffer) };
   if (t.dtype === 'int64') {
     const ints = new BigInt64Array(t.size);
     for (let i = 0; i < t.size; i++) ints[i] = BigInt(Math.round(t.data[i]!));

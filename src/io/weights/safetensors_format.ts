@@ -22,7 +22,7 @@ export const ELEMENT_TYPES: Readonly<Record<ElementType, { bytes: number; dtype:
   I64: { bytes: 8, dtype: 'int64' },
   I32: { bytes: 4, dtype: 'int64' },
   I16: { bytes: 2, dtype: 'float32' },
-  I8: { bytes: 1, dtype: 'float32' },
+  I8: { bytes: 1, dtype: 'int8' },
   U8: { bytes: 1, dtype: 'float32' },
   BOOL: { bytes: 1, dtype: 'float32' },
 };

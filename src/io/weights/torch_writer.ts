@@ -63,6 +63,8 @@ function contiguousStrides(shape: readonly number[]): number[] {
 
 /** The storage bytes of a tensor: float32 or int64, little-endian. */
 function storageBytes(t: Tensor, key: string, path: string): Uint8Array {
+  if (t.dtype === 'int8')
+    throw new FileFormatError(`${path}: int8 tensor '${key}' can only be saved in a .safetensors file.`);
   if (t.dtype === 'int64') {
     const ints = new BigInt64Array(t.size);
     for (let i = 0; i < t.size; i++) {
