@@ -60,8 +60,9 @@ try {
   if (state.phase !== 'done') throw new Error(`the page failed: ${state.message}`);
   await page.screenshot({ path: resolve(values.out), fullPage: true });
   process.stdout.write(
-    `${values.out}: ${values.arch} (rule weights) on ${state.backend}, top-1 ${state.result!.top[0]!.label}, ` +
-      `classify ${state.result!.ms.toFixed(0)} ms, Grad-CAM ${state.cam!.ms.toFixed(0)} ms\n`,
+    `${values.out}: ${values.arch} (rule weights) on ${state.backend} (${state.engine!.build ?? 'no'} SIMD build, ` +
+      `${state.engine!.threads} threads), top-1 ${state.result!.top[0]!.label}, inference in the worker ` +
+      `${state.result!.timings.inferenceMs.toFixed(0)} ms, Grad-CAM ${state.cam!.timings.inferenceMs.toFixed(0)} ms\n`,
   );
   if (values.phone !== undefined) {
     await page.setViewportSize({ width: 390, height: 844 });

@@ -10,6 +10,7 @@ export {
   type Classifier,
   type ClassifierOptions,
   type ImageInput,
+  type RequestOptions,
 } from './browser/client.js';
 export {
   createSession,
@@ -24,6 +25,10 @@ export {
   type EmbedResult,
   type CamRequest,
   type CamAnswer,
+  type AnalyzeRequest,
+  type AnalyzeResult,
+  type RequestTimings,
+  type SessionEngine,
 } from './browser/session.js';
 export {
   fetchWeightsBytes,
@@ -43,7 +48,7 @@ export {
   type RgbaPixels,
   type DrawableImage,
 } from './browser/pixels.js';
-export { serve } from './browser/serve.js';
+export { serve, type PrepareBackend } from './browser/serve.js';
 export type {
   Endpoint,
   Request,

@@ -3,7 +3,9 @@
  * give the same tensors as Node's file readers (bit for bit), URL loading against a server on
  * 127.0.0.1 (progress events, SHA-256, HTTP errors in one sentence, the Cache Storage when there is
  * one), a session's answers equal to Node's classify/embed/CAM on the same backend, and the worker
- * protocol over a MessageChannel (the client and serve() as in a page and its worker).
+ * protocol over a MessageChannel (the client and serve() as in a page and its worker): the threads
+ * and build the worker's WebAssembly engine reports, aborting a download or a waiting request,
+ * the worker's timings, class names from a URL, and analyze (classify + CAM of one decode).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -12,11 +14,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createClassifier } from '../src/browser/client.js';
+import { createClassifier, type Classifier } from '../src/browser/client.js';
 import { DEFAULT_WEIGHTS_CACHE, fetchWeightsBytes, weightsBytes } from '../src/browser/fetch_weights.js';
 import { rgbFromBlob, rgbFromBytes, rgbFromRgba } from '../src/browser/pixels.js';
-import type { Endpoint } from '../src/browser/protocol.js';
-import { serve } from '../src/browser/serve.js';
+import type { Endpoint, Response as WorkerResponse } from '../src/browser/protocol.js';
+import { serve, type PrepareBackend } from '../src/browser/serve.js';
+import { registerWasm } from '../src/backends/wasm/register_web.js';
+import { nodeWasmPlatform } from '../src/backends/wasm/platform_node.js';
+import { wasmFile } from '../src/backends/wasm/platform.js';
+import { WebAssemblyApi } from '../src/backends/wasm/wasm_api.js';
+import { assertClose } from './helpers/compare.js';
 import { createSession, parseSessionWeights, sessionBackend } from '../src/browser/session.js';
 import { FileFormatError, OptionError, UserError } from '../src/errors.js';
 import { preprocess, type Preset } from '../src/data/transforms.js';
@@ -138,6 +145,7 @@ describe('weights from a URL', () => {
   const body = readFileSync(SAFETENSORS);
   const sha = createHash('sha256').update(body).digest('hex');
   const hits = new Map<string, number>();
+  const stalled = { closed: (): void => undefined };
   const server = http.createServer((req, res) => {
     const path = req.url ?? '/';
     hits.set(path, (hits.get(path) ?? 0) + 1);
@@ -149,6 +157,14 @@ describe('weights from a URL', () => {
     } else if (path === '/chunked.safetensors') {
       res.writeHead(200);
       res.end(body);
+    } else if (path === '/labels.json') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(LABELS.map((l) => l.toUpperCase())));
+    } else if (path === '/stall.safetensors') {
+      // The first 64 KiB, then nothing until the client goes away.
+      res.writeHead(200, { 'content-length': body.length });
+      res.write(body.subarray(0, 1 << 16));
+      req.socket.on('close', () => stalled.closed());
     } else if (path === '/cut.safetensors') {
       res.writeHead(200, { 'content-length': body.length });
       res.write(body.subarray(0, 1000), () => res.destroy());
@@ -162,7 +178,104 @@ describe('weights from a URL', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  after(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  test('an AbortSignal stops a download: the request closes, the load rejects with its reason, nothing is cached', async () => {
+    const stores = new Map<string, Map<string, Response>>();
+    const global = globalThis as { caches?: unknown };
+    global.caches = {
+      open: async (name: string) => {
+        const store = stores.get(name) ?? new Map<string, Response>();
+        stores.set(name, store);
+        return {
+          match: async (url: string) => store.get(url)?.clone(),
+          put: async (url: string, response: Response) => void store.set(url, response),
+          delete: async (url: string) => store.delete(url),
+        };
+      },
+    };
+    const { port1, port2 } = new MessageChannel();
+    serve(port1 as unknown as Endpoint);
+    port1.start();
+    port2.start();
+    try {
+      const closed = new Promise<void>((resolve) => (stalled.closed = resolve));
+      const controller = new AbortController();
+      const progress: number[] = [];
+      const loading = createClassifier({
+        weights: `${base}/stall.safetensors`,
+        backend: 'js',
+        worker: port2 as unknown as Endpoint,
+        signal: controller.signal,
+        onProgress: (p) => {
+          progress.push(p.loaded);
+          controller.abort();
+        },
+      });
+      await assert.rejects(loading, (e: Error) => e.name === 'AbortError');
+      await closed; // the worker's fetch was aborted: the server saw the connection close
+      assert.ok(progress[0]! > 0 && progress[0]! <= 1 << 16, `${progress[0]} bytes before the abort`);
+      assert.deepEqual(
+        [...stores.values()].flatMap((store) => [...store.keys()]),
+        [],
+        'no partial entry in the cache',
+      );
+      // A signal aborted before the load is never sent.
+      await assert.rejects(
+        createClassifier({
+          weights: `${base}/w.safetensors`,
+          worker: port2 as unknown as Endpoint,
+          signal: AbortSignal.abort(new Error('not now')),
+        }),
+        (e: Error) => e.message === 'not now',
+      );
+    } finally {
+      delete global.caches;
+      port1.close();
+      port2.close();
+    }
+  });
+
+  test('class names from a URL (relative to the page), and one sentence for a URL without them', async () => {
+    const { port1, port2 } = new MessageChannel();
+    serve(port1 as unknown as Endpoint);
+    port1.start();
+    port2.start();
+    try {
+      const classifier = await createClassifier({
+        weights: readFileSync(SAFETENSORS),
+        backend: 'js',
+        labels: `${base}/labels.json`,
+        preprocess: PRESET,
+        worker: port2 as unknown as Endpoint,
+      });
+      assert.deepEqual(
+        classifier.info.classNames,
+        LABELS.map((l) => l.toUpperCase()),
+      );
+      const { top } = await classifier.classify(readImage(join(IMAGES, 'coffee.png')), { topK: 1 });
+      assert.equal(top[0]!.label, `THING ${top[0]!.classIndex}`);
+      await classifier.dispose();
+      await assert.rejects(
+        createClassifier({
+          weights: readFileSync(SAFETENSORS),
+          backend: 'js',
+          labels: `${base}/missing.json`,
+          worker: port2 as unknown as Endpoint,
+        }),
+        (e: Error) =>
+          e instanceof UserError &&
+          e.message ===
+            `${base}/missing.json: cannot load the class names (HTTP 404); pass them as options.labels.`,
+      );
+    } finally {
+      port1.close();
+      port2.close();
+    }
+  });
 
   test('downloads with progress events up to the Content-Length and checks the SHA-256', async () => {
     const events: { loaded: number; total: number | null }[] = [];
@@ -390,5 +503,143 @@ test('the client and the worker side over a MessageChannel: load, classify, embe
   } finally {
     port1.close();
     port2.close();
+  }
+});
+
+/**
+ * A classifier over a MessageChannel; `sent` lists the ids of every answer the worker side sent.
+ * While `hold` is on, the worker side receives nothing (as a busy worker), then all at once.
+ */
+async function channelClassifier(
+  options: Omit<Parameters<typeof createClassifier>[0], 'worker'>,
+  prepare?: PrepareBackend,
+): Promise<{ classifier: Classifier; sent: number[]; hold(on: boolean): void; close(): void }> {
+  const { port1, port2 } = new MessageChannel();
+  const sent: number[] = [];
+  let held: MessageEvent[] | null = null;
+  let deliver: (event: MessageEvent) => void = () => undefined;
+  const hold = (on: boolean): void => {
+    const waiting = held ?? [];
+    held = on ? [] : null;
+    for (const event of waiting) deliver(event);
+  };
+  const workerSide: Endpoint = {
+    postMessage: (message, transfer) => {
+      sent.push((message as WorkerResponse).id);
+      port1.postMessage(message, transfer as never);
+    },
+    addEventListener: (type, listener) => {
+      deliver = listener;
+      port1.addEventListener(type, (event) => (held === null ? listener(event) : held.push(event)));
+    },
+  };
+  serve(workerSide, Promise.resolve(prepare ?? null));
+  port1.start();
+  port2.start();
+  const close = (): void => {
+    port1.close();
+    port2.close();
+  };
+  try {
+    const classifier = await createClassifier({ ...options, worker: port2 as unknown as Endpoint });
+    return { classifier, sent, hold, close };
+  } catch (e) {
+    close();
+    throw e;
+  }
+}
+
+test("threads: the worker's WebAssembly engine runs the threads asked for and says which build; logits equal the reference", async (t) => {
+  const useWasm = registerWasm(nodeWasmPlatform);
+  const prepare: PrepareBackend = async (backend, threads) =>
+    backend === 'wasm' ? useWasm(threads) : { threads: 1, build: null };
+  const relaxed = WebAssemblyApi.validate(
+    readFileSync(new URL(`../../wasm/build/${wasmFile('relaxed-mt')}`, import.meta.url)),
+  );
+  const image = readImage(join(IMAGES, 'chelsea.png'));
+  const weights = readFileSync(SAFETENSORS);
+  const options = { weights, labels: LABELS, preprocess: PRESET };
+  const reference = await channelClassifier({ ...options, backend: 'js' }, prepare);
+  const expected = await reference.classifier.classify(image);
+  assert.deepEqual([reference.classifier.info.threads, reference.classifier.info.build], [1, null]);
+  await reference.classifier.dispose();
+  reference.close();
+  for (const threads of [2, 1]) {
+    const { classifier, close } = await channelClassifier({ ...options, backend: 'wasm', threads }, prepare);
+    try {
+      assert.deepEqual(
+        { backend: classifier.info.backend, threads: classifier.info.threads, build: classifier.info.build },
+        { backend: 'wasm', threads, build: relaxed ? 'relaxed' : 'simd' },
+      );
+      const got = await classifier.classify(image);
+      const stats = assertClose(got.logits, expected.logits, 1e-4, `wasm, ${threads} threads vs js`);
+      t.diagnostic(
+        `wasm (${classifier.info.build}, ${threads} threads): relative ${stats.rel.toExponential(2)}; ` +
+          `worker: preprocess ${got.timings.preprocessMs.toFixed(1)} ms, inference ${got.timings.inferenceMs.toFixed(1)} ms`,
+      );
+      await classifier.dispose();
+    } finally {
+      close();
+    }
+  }
+  for (const threads of [0, 1.5, 65]) {
+    await assert.rejects(
+      channelClassifier({ ...options, backend: 'wasm', threads }, prepare),
+      (e: Error) =>
+        e instanceof OptionError &&
+        e.message === `options.threads must be an integer from 1 to 64, got ${threads}.`,
+    );
+  }
+});
+
+test('timings from the worker, analyze (one decode: classify + CAM), and a waiting request withdrawn by its signal', async () => {
+  const { classifier, sent, hold, close } = await channelClassifier({
+    weights: readFileSync(SAFETENSORS),
+    backend: 'js',
+    labels: LABELS,
+    preprocess: PRESET,
+  });
+  try {
+    const path = join(IMAGES, 'coffee.png');
+    const blob = new Blob([readFileSync(path)]);
+    const t0 = performance.now();
+    const classified = await classifier.classify(blob, { topK: 3 });
+    const roundTrip = performance.now() - t0;
+    const { preprocessMs, inferenceMs } = classified.timings;
+    assert.ok(preprocessMs > 0 && inferenceMs > 0, `timings ${preprocessMs} / ${inferenceMs} ms`);
+    assert.ok(preprocessMs + inferenceMs <= roundTrip, `${preprocessMs} + ${inferenceMs} > ${roundTrip} ms`);
+
+    const both = await classifier.analyze(blob, { topK: 3, cam: { size: 40 } });
+    assert.ok(sameBits(both.classify.logits, classified.logits), 'analyze classifies as classify does');
+    assert.deepEqual(both.classify.top, classified.top);
+    const cam = await classifier.cam(blob, { size: 40 });
+    assert.equal(both.cam.classIndex, classified.top[0]!.classIndex, 'the CAM of the top-1');
+    assert.ok(sameBits(both.cam.heatmap.data, cam.heatmap.data), 'analyze maps as cam does');
+    assert.deepEqual(both.cam.box, cam.box);
+    assert.ok(both.cam.timings.inferenceMs > 0);
+
+    // Three requests reach a busy worker; the second is withdrawn before it starts, so it never does.
+    const controller = new AbortController();
+    const before = sent.length;
+    hold(true);
+    const first = classifier.classify(blob);
+    const second = classifier.classify(blob, { signal: controller.signal });
+    const third = classifier.embed(blob);
+    await new Promise((resolve) => setImmediate(resolve)); // the three are posted
+    controller.abort();
+    await assert.rejects(second, (e: Error) => e.name === 'AbortError');
+    await new Promise((resolve) => setImmediate(resolve)); // the abort is posted too
+    hold(false);
+    assert.ok(sameBits((await first).logits, classified.logits));
+    assert.deepEqual((await third).shape, [512]);
+    assert.equal(sent.length - before, 2, 'the worker answered the first and third only');
+    await assert.rejects(
+      classifier.classify(blob, { signal: AbortSignal.abort() }),
+      (e: Error) => e.name === 'AbortError',
+    );
+    assert.equal(sent.length - before, 2, 'an aborted signal sends nothing');
+    await classifier.dispose();
+  } finally {
+    close();
   }
 });

@@ -2,18 +2,20 @@
  * The web page in headless Chromium: built with the npm script's function (web/build.ts), served
  * cross-origin isolated on 127.0.0.1 (web/server.ts), driven by playwright-core. A photo set through
  * the file input before any weights asks for them; a file that is not weights gets one sentence;
- * small test weights (ResNet-18, rule weights, 1000 classes) then classify the waiting photo, and the
- * logits and top-5 the page shows equal Node's for the same file and weights. The longest
- * main-thread task while the worker ran is reported (no timing assertion), and on a phone-sized
- * viewport the page has no horizontal overflow. Weights from a URL show download progress and come
- * from the Cache Storage on the next visit. Then the browser entry on its own (runInChromium),
+ * small test weights (ResNet-18, rule weights, 1000 classes) then classify the waiting photo on the
+ * WebAssembly backend (threads when cross-origin isolated, one thread when not), and the logits and
+ * top-5 the page shows equal Node's for the same file and weights. The longest main-thread task
+ * while the worker ran is reported (no timing assertion), and on a phone-sized viewport the page has
+ * no horizontal overflow. Weights from a URL show download progress and come from the Cache Storage
+ * on the next visit; Stop ends a download and leaves nothing cached. Then the browser entry on its own (runInChromium),
  * cross-origin isolated and not: photos decoded in Chromium give Node's pixels and tensors bit for
  * bit. Skips, with the reason and how to install Chromium, where there is none.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { copyFileSync, statSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -114,7 +116,24 @@ describe('the web page in headless Chromium', { skip: BROWSER_SKIP }, () => {
     assert.equal(await page.locator('#weights-status').getAttribute('data-kind'), 'error');
   });
 
-  test("test weights classify the waiting photo: logits and top-5 equal Node's within 1e-4", async (t) => {
+  /** Node's answer for the photo (native engine where built, else the reference). */
+  const nodeAnswer = async () => {
+    const backend = NATIVE_SKIP === false ? 'native' : 'js';
+    const { runner, card } = await loadRunner({ weights, backend });
+    try {
+      const [node] = await classifyFiles(runner, [photo], {
+        preset: card.preprocess,
+        labels: card.classNames,
+        logits: true,
+        topK: 5,
+      });
+      return { backend, node: node! };
+    } finally {
+      runner.dispose();
+    }
+  };
+
+  test("test weights classify the waiting photo on wasm with threads: logits and top-5 equal Node's within 1e-4", async (t) => {
     await page.setInputFiles('#weights-file', weights);
     await page.waitForFunction(
       () => window.resnet50Page.images >= 1 || window.resnet50Page.phase === 'error',
@@ -125,19 +144,12 @@ describe('the web page in headless Chromium', { skip: BROWSER_SKIP }, () => {
     const state = await pageState();
     assert.equal(state.phase, 'done', state.message);
     assert.deepEqual(errors, []);
-    const backend = NATIVE_SKIP === false ? 'native' : 'js';
-    const { runner, card } = await loadRunner({ weights, backend });
-    let node;
-    try {
-      [node] = await classifyFiles(runner, [photo], {
-        preset: card.preprocess,
-        labels: card.classNames,
-        logits: true,
-        topK: 5,
-      });
-    } finally {
-      runner.dispose();
-    }
+    const hardware = await page.evaluate(() => navigator.hardwareConcurrency);
+    assert.equal(state.engine!.backend, 'wasm', 'the page runs the WebAssembly backend');
+    assert.equal(state.engine!.threads, Math.min(hardware, 8), 'threads: the cores, up to 8');
+    assert.ok(state.engine!.threads > 1 || hardware === 1, `${state.engine!.threads} threads`);
+    assert.ok(['relaxed', 'simd'].includes(state.engine!.build!), `build ${state.engine!.build}`);
+    const { backend, node } = await nodeAnswer();
     const stats = assertClose(
       state.result!.logits,
       node!.logits!,
@@ -157,11 +169,27 @@ describe('the web page in headless Chromium', { skip: BROWSER_SKIP }, () => {
     assert.equal(state.cam!.classIndex, node!.top[0]!.classIndex, 'Grad-CAM of the top-1');
     const [x0, y0, x1, y1] = state.cam!.box;
     assert.ok(0 <= x0 && x0 < x1 && x1 <= 451 && 0 <= y0 && y0 < y1 && y1 <= 300, `box ${state.cam!.box}`);
-    assert.match(await page.locator('#stats').innerText(), new RegExp(`backend\\s+${state.backend}`));
+    const shownStats = await page.locator('#stats').innerText();
+    for (const [name, value] of [
+      ['backend', 'wasm'],
+      ['build', `${state.engine!.build} SIMD`],
+      ['threads', String(state.engine!.threads)],
+      [
+        'inference \\(worker\\)',
+        `${state.result!.timings.inferenceMs.toFixed(state.result!.timings.inferenceMs < 10 ? 1 : 0)} ms`,
+      ],
+    ]) {
+      assert.match(shownStats, new RegExp(`${name}\\s+${value}`), shownStats);
+    }
+    const { preprocessMs, inferenceMs } = state.result!.timings;
+    assert.ok(inferenceMs > 0 && preprocessMs > 0, `worker timings ${preprocessMs} / ${inferenceMs} ms`);
+    assert.ok(inferenceMs + preprocessMs <= state.result!.ms, 'the worker measured within the round trip');
     assert.ok(await page.locator('#weights-progress').isHidden(), 'the progress bar is gone once loaded');
     const m = state.mainThread!;
     t.diagnostic(
-      `backend ${state.backend}: classify ${state.result!.ms.toFixed(0)} ms, Grad-CAM ${state.cam!.ms.toFixed(0)} ms; ` +
+      `backend wasm (${state.engine!.build}, ${state.engine!.threads} threads): inference ${inferenceMs.toFixed(0)} ms ` +
+        `and preprocessing ${preprocessMs.toFixed(0)} ms in the worker, round trip ${state.result!.ms.toFixed(0)} ms, ` +
+        `Grad-CAM ${state.cam!.timings.inferenceMs.toFixed(0)} ms; ` +
         `logits relative error ${stats.rel.toExponential(2)} against Node ${backend}; main thread while the ` +
         `worker ran: longest task ${m.longestTaskMs.toFixed(0)} ms, longest frame gap ${m.longestFrameGapMs.toFixed(0)} ms ` +
         `over ${m.windowMs.toFixed(0)} ms`,
@@ -187,6 +215,82 @@ describe('the web page in headless Chromium', { skip: BROWSER_SKIP }, () => {
       } finally {
         await other.close();
       }
+    }
+  });
+
+  test("not cross-origin isolated, the page runs wasm on one thread; logits equal Node's within 1e-4", async (t) => {
+    const plain = await startWebServer({ root: site, isolation: false });
+    const other = await context.newPage();
+    try {
+      await other.goto(plain.url);
+      assert.equal(await other.evaluate(() => crossOriginIsolated), false);
+      await other.setInputFiles('#weights-file', weights);
+      await other.setInputFiles('#image-file', photo);
+      await other.waitForFunction(
+        () => window.resnet50Page.images >= 1 || window.resnet50Page.phase === 'error',
+        undefined,
+        { timeout: 90_000 },
+      );
+      const state = await other.evaluate(() => window.resnet50Page);
+      assert.equal(state.phase, 'done', state.message);
+      assert.equal(state.engine!.backend, 'wasm');
+      assert.equal(state.engine!.threads, 1);
+      const { backend, node } = await nodeAnswer();
+      const stats = assertClose(
+        state.result!.logits,
+        node.logits!,
+        1e-4,
+        `page (wasm, 1 thread) vs Node ${backend}`,
+      );
+      t.diagnostic(
+        `wasm (${state.engine!.build}, 1 thread): inference ${state.result!.timings.inferenceMs.toFixed(0)} ms in the ` +
+          `worker; logits relative error ${stats.rel.toExponential(2)}`,
+      );
+    } finally {
+      await other.close();
+      await plain.close();
+    }
+  });
+
+  test('Stop ends a download: the request is closed, the page says so, nothing is cached', async () => {
+    const size = statSync(weights).size;
+    let closed!: () => void;
+    const requestClosed = new Promise<void>((resolve) => (closed = resolve));
+    // Another origin, sending the first 256 KiB and then nothing (CORS, as a worker's fetch needs).
+    const slow = createServer((req, res) => {
+      res.writeHead(200, {
+        'content-length': String(size),
+        'access-control-allow-origin': '*',
+        'content-type': 'application/octet-stream',
+      });
+      res.write(Buffer.alloc(256 * 1024));
+      req.socket.on('close', () => closed());
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow.safetensors`;
+    const other = await context.newPage();
+    try {
+      await other.goto(server.url);
+      await other.fill('#weights-url', url);
+      await other.click('#weights-url-form button[type=submit]');
+      await other.waitForFunction(() => (window.resnet50Page.download?.loaded ?? 0) > 0, undefined, {
+        timeout: 30_000,
+      });
+      assert.ok(await other.locator('#weights-stop').isVisible(), 'Stop shows during a download');
+      await other.click('#weights-stop');
+      await other.waitForFunction(() => window.resnet50Page.phase === 'error');
+      const state = await other.evaluate(() => window.resnet50Page);
+      assert.equal(state.message, `Stopped: ${url} was not loaded; nothing of it was kept.`);
+      assert.ok(await other.locator('#weights-stop').isHidden());
+      await requestClosed; // the download's connection was closed
+      const cached = await other.evaluate(async () =>
+        (await (await caches.open('resnet50-weights')).keys()).map((r) => r.url),
+      );
+      assert.ok(!cached.includes(url), `cached: ${cached.join(', ')}`);
+    } finally {
+      await other.close();
+      slow.closeAllConnections();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
     }
   });
 

@@ -1,11 +1,13 @@
 /**
  * Builds the web page into web/dist: the page's script (web/src/main.ts with the library's browser
- * API) and the library's worker as two esbuild bundles, the stylesheet, index.html, and the ImageNet
- * class names where the worker looks for them (labels/imagenet-1k.json, next to the site root).
+ * API), the library's worker and the WebAssembly engine's worker as esbuild bundles, the
+ * stylesheet, index.html, and what the workers fetch where their `new URL(…, import.meta.url)`
+ * resolves from a bundle at the site root (esbuild copies no such asset): the ImageNet class names
+ * at labels/imagenet-1k.json and the four WebAssembly builds at wasm/build/.
  *
  *   node dist/web/build.js [--out web/dist]      (npm run build:web)
  */
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -21,6 +23,21 @@ export interface WebBuild {
   sizes: Record<string, number>;
 }
 
+/** The WebAssembly engine's worker: bundled as worker_web.js next to the bundle that starts it. */
+export const WASM_WORKER = { in: join(REPO, 'src/backends/wasm/worker_web.ts'), out: 'worker_web' };
+
+/**
+ * Copies wasm/build/*.wasm to `root`/wasm/build/, where platform_web.ts's URLs point from a bundle
+ * in `root` (`../../../../wasm/build/…` from the site root is `/wasm/build/…`). Returns the names.
+ */
+export function copyWasmBuilds(root: string): string[] {
+  const from = join(REPO, 'wasm', 'build');
+  const names = readdirSync(from).filter((f) => f.endsWith('.wasm'));
+  mkdirSync(join(root, 'wasm', 'build'), { recursive: true });
+  for (const name of names) copyFileSync(join(from, name), join(root, 'wasm', 'build', name));
+  return names;
+}
+
 /** Bundles the page into `outDir` (emptied first); minified, with source maps. */
 export async function buildWeb(outDir: string = WEB_DIST): Promise<WebBuild> {
   rmSync(outDir, { recursive: true, force: true });
@@ -30,6 +47,7 @@ export async function buildWeb(outDir: string = WEB_DIST): Promise<WebBuild> {
     entryPoints: [
       { in: 'web/src/main.ts', out: 'main' },
       { in: 'src/browser/worker.ts', out: 'worker' },
+      WASM_WORKER,
       { in: 'web/src/style.css', out: 'style' },
     ],
     bundle: true,
@@ -44,6 +62,7 @@ export async function buildWeb(outDir: string = WEB_DIST): Promise<WebBuild> {
   });
   copyFileSync(join(REPO, 'web', 'index.html'), join(outDir, 'index.html'));
   copyFileSync(join(REPO, 'labels', 'imagenet-1k.json'), join(outDir, 'labels', 'imagenet-1k.json'));
+  copyWasmBuilds(outDir);
   const sizes: Record<string, number> = {};
   for (const [file, output] of Object.entries(result.metafile.outputs)) {
     if (!file.endsWith('.map')) sizes[file.slice(file.lastIndexOf('/') + 1)] = output.bytes;

@@ -4,7 +4,8 @@
  * only posts messages and converts what it cannot transfer (an <img> or a canvas becomes an
  * ImageBitmap); decoding, preprocessing and inference happen in the worker. Pixel and weight buffers
  * are transferred; the caller's own objects are left intact (copied first where transferring would
- * detach them).
+ * detach them). An AbortSignal stops a weights download, or withdraws a request the worker has not
+ * started; the promise then rejects with the signal's reason.
  */
 import { deserializeError, OptionError, UserError } from '../errors.js';
 import type { RgbImage } from '../io/rgb_image.js';
@@ -19,7 +20,15 @@ import type {
   Results,
   WeightsTransfer,
 } from './protocol.js';
-import type { CamAnswer, CamRequest, ClassifyResult, EmbedResult, SessionInfo } from './session.js';
+import type {
+  AnalyzeRequest,
+  AnalyzeResult,
+  CamAnswer,
+  CamRequest,
+  ClassifyResult,
+  EmbedResult,
+  SessionInfo,
+} from './session.js';
 import type { EmbedLayer } from '../tasks/results.js';
 
 /** What a page can hand over as an image. */
@@ -43,18 +52,30 @@ export interface ClassifierOptions extends LoadOptions {
   /** Download progress of URL weights. */
   onProgress?: (progress: DownloadProgress) => void;
   /**
+   * Stops loading: the download ends (nothing of it is cached), the worker is ended and
+   * createClassifier rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
+  /**
    * The worker to talk to: default a module worker on worker.js next to this module. Pass your own
    * when a bundler emits the worker elsewhere (`new Worker(new URL('resnet50/worker', …))`).
    */
   worker?: Endpoint & { terminate?: () => void };
 }
 
+/** What every request may carry: a signal that withdraws it while the worker has not started it. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
 export interface Classifier {
-  /** The model's card and the backend it runs on. */
+  /** The model's card and where it runs: backend, threads and WebAssembly build. */
   readonly info: SessionInfo;
-  classify(image: ImageInput, options?: { topK?: number }): Promise<ClassifyResult>;
-  embed(image: ImageInput, options?: { layer?: EmbedLayer }): Promise<EmbedResult>;
-  cam(image: ImageInput, options?: CamRequest): Promise<CamAnswer>;
+  classify(image: ImageInput, options?: { topK?: number } & RequestOptions): Promise<ClassifyResult>;
+  embed(image: ImageInput, options?: { layer?: EmbedLayer } & RequestOptions): Promise<EmbedResult>;
+  cam(image: ImageInput, options?: CamRequest & RequestOptions): Promise<CamAnswer>;
+  /** classify and CAM (of the top-1 unless `cam.classIndex`) of one image, decoded once. */
+  analyze(image: ImageInput, options?: AnalyzeRequest & RequestOptions): Promise<AnalyzeResult>;
   /** Frees the model and ends the worker; later calls are refused. */
   dispose(): Promise<void>;
 }
@@ -139,11 +160,25 @@ export async function createClassifier(options: ClassifierOptions): Promise<Clas
   const request = <K extends keyof Results>(
     message: RequestBody<K>,
     transfer: Transferable[] = [],
+    signal?: AbortSignal,
   ): Promise<Results[K]> => {
     if (disposed) return Promise.reject(new UserError('This classifier was disposed; create a new one.'));
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
     const id = nextId++;
     return new Promise<Results[K]>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
+      const onAbort = (): void => {
+        if (!pending.delete(id)) return;
+        worker.postMessage({ type: 'abort', id: nextId++, target: id }, []);
+        reject(signal!.reason);
+      };
+      const settle =
+        <T>(then: (value: T) => void) =>
+        (value: T): void => {
+          signal?.removeEventListener('abort', onAbort);
+          then(value);
+        };
+      pending.set(id, { resolve: settle(resolve as (r: unknown) => void), reject: settle(reject) });
+      signal?.addEventListener('abort', onAbort, { once: true });
       worker.postMessage({ ...message, id }, transfer);
     });
   };
@@ -151,31 +186,41 @@ export async function createClassifier(options: ClassifierOptions): Promise<Clas
   const loadOptions: LoadOptions = {
     backend: options.backend,
     arch: options.arch,
-    labels: options.labels,
+    // A relative URL is the page's, not the worker's.
+    labels:
+      typeof options.labels === 'string'
+        ? new URL(options.labels, globalThis.location?.href).href
+        : options.labels,
     preprocess: options.preprocess,
     allowNonFinite: options.allowNonFinite,
+    threads: options.threads,
   };
   let info: SessionInfo;
   try {
-    info = await request<'load'>({ type: 'load', weights, options: loadOptions }, transfer);
+    info = await request<'load'>({ type: 'load', weights, options: loadOptions }, transfer, options.signal);
   } catch (e) {
     worker.terminate?.();
     throw e;
   }
-  const withImage = async <K extends 'classify' | 'embed' | 'cam'>(
+  const withImage = async <K extends 'classify' | 'embed' | 'cam' | 'analyze'>(
     image: ImageInput,
+    signal: AbortSignal | undefined,
     build: (image: ImageTransfer) => RequestBody<K>,
   ): Promise<Results[K]> => {
+    signal?.throwIfAborted();
     const converted = await toTransfer(image);
-    return request<K>(build(converted.image), converted.transfer);
+    return request<K>(build(converted.image), converted.transfer, signal);
   };
   return {
     info,
-    classify: (image, o = {}) =>
-      withImage<'classify'>(image, (img) => ({ type: 'classify', image: img, topK: o.topK })),
-    embed: (image, o = {}) =>
-      withImage<'embed'>(image, (img) => ({ type: 'embed', image: img, layer: o.layer })),
-    cam: (image, o = {}) => withImage<'cam'>(image, (img) => ({ type: 'cam', image: img, options: o })),
+    classify: (image, { signal, topK } = {}) =>
+      withImage<'classify'>(image, signal, (img) => ({ type: 'classify', image: img, topK })),
+    embed: (image, { signal, layer } = {}) =>
+      withImage<'embed'>(image, signal, (img) => ({ type: 'embed', image: img, layer })),
+    cam: (image, { signal, ...o } = {}) =>
+      withImage<'cam'>(image, signal, (img) => ({ type: 'cam', image: img, options: o })),
+    analyze: (image, { signal, ...o } = {}) =>
+      withImage<'analyze'>(image, signal, (img) => ({ type: 'analyze', image: img, options: o })),
     async dispose() {
       if (disposed) return;
       await request<'dispose'>({ type: 'dispose' });

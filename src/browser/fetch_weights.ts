@@ -28,6 +28,7 @@ export interface FetchWeightsOptions {
   cache?: string | false;
   /** The expected SHA-256 of the bytes, 64 hex digits; a mismatch is refused (and not cached). */
   sha256?: string;
+  /** Stops the download: the promise rejects with the signal's reason and nothing is cached. */
   signal?: AbortSignal;
 }
 
@@ -173,6 +174,7 @@ export async function fetchWeightsBytes(url: string, options: FetchWeightsOption
   }
   const bytes = await readBody(response, url, false, options);
   if (want !== undefined) await checkSha256(bytes, want, url);
+  options.signal?.throwIfAborted(); // aborted after the last chunk: nothing is cached
   if (cache !== null) {
     const headers = { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) };
     // Caching is an optimization: a full quota or a disabled storage leaves the download as good.

@@ -2,12 +2,22 @@
  * The messages between a page's classifier client (client.ts) and the worker that owns the model
  * (serve.ts), typed on both sides. Every request carries an id; the worker answers it with one
  * `result` or one `error` (a serialized user error keeps its class and sentence), and a load request
- * may first get `progress` events. Pixel and weight buffers are transferred, not copied.
+ * may first get `progress` events. An `abort` names a request the client gave up on: a load's
+ * download stops, a request not yet started is skipped (neither is answered). Pixel and weight
+ * buffers are transferred, not copied.
  */
 import type { SerializedError } from '../errors.js';
 import type { Preset, PresetName } from '../data/transforms.js';
 import type { DownloadProgress } from './fetch_weights.js';
-import type { CamAnswer, CamRequest, ClassifyResult, EmbedResult, SessionInfo } from './session.js';
+import type {
+  AnalyzeRequest,
+  AnalyzeResult,
+  CamAnswer,
+  CamRequest,
+  ClassifyResult,
+  EmbedResult,
+  SessionInfo,
+} from './session.js';
 import type { EmbedLayer } from '../tasks/results.js';
 
 /** Weights as they cross to the worker: a URL it downloads itself, or bytes. */
@@ -30,6 +40,11 @@ export interface LoadOptions {
   labels?: readonly string[] | string;
   preprocess?: PresetName | Preset;
   allowNonFinite?: boolean;
+  /**
+   * Threads of the WebAssembly backend, 1 to 64; default navigator.hardwareConcurrency capped at 8.
+   * A page that is not cross-origin isolated runs one thread whatever is asked (SessionInfo.threads).
+   */
+  threads?: number;
 }
 
 export type Request =
@@ -37,10 +52,15 @@ export type Request =
   | { id: number; type: 'classify'; image: ImageTransfer; topK?: number }
   | { id: number; type: 'embed'; image: ImageTransfer; layer?: EmbedLayer }
   | { id: number; type: 'cam'; image: ImageTransfer; options: CamRequest }
-  | { id: number; type: 'dispose' };
+  | { id: number; type: 'analyze'; image: ImageTransfer; options: AnalyzeRequest }
+  | { id: number; type: 'dispose' }
+  | { id: number; type: 'abort'; target: number };
 
 /** A request of type K as the client writes it (the id is added when it is sent). */
-export type RequestBody<K extends Request['type']> = Omit<Extract<Request, { type: K }>, 'id'>;
+export type RequestBody<K extends Exclude<Request['type'], 'abort'>> = Omit<
+  Extract<Request, { type: K }>,
+  'id'
+>;
 
 /** What each request type answers. */
 export interface Results {
@@ -48,6 +68,7 @@ export interface Results {
   classify: ClassifyResult;
   embed: EmbedResult;
   cam: CamAnswer;
+  analyze: AnalyzeResult;
   dispose: null;
 }
 

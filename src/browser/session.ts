@@ -3,8 +3,10 @@
  * model shaped for them (model card: arch, classes, preprocessing), a runner on a registered backend,
  * and the three questions a page asks of an RGB image: classify (top-k with labels and the logits),
  * embed (pooled features or a stage's maps) and a class activation map (Grad-CAM by default, on the
- * op-by-op path, with its box). The image goes through the same PIL-exact preprocessing as in Node.
- * No platform: the worker (serve.ts) holds one session, and Node tests run it directly.
+ * op-by-op path, with its box), or classify and CAM of one image together (analyze). The image goes
+ * through the same PIL-exact preprocessing as in Node. Every answer says how long its preprocessing
+ * and its inference took. No platform: the worker (serve.ts) holds one session, and Node tests run
+ * it directly.
  */
 import { listBackends } from '../backends/registry.js';
 import { PRESETS, preprocess, type Preset, type PresetName } from '../data/transforms.js';
@@ -44,10 +46,30 @@ export interface SessionOptions {
   labels?: readonly string[];
   /** The preprocessing (also of CAM inputs: its colour steps); default what the weights record, else imagenet-v1. */
   preprocess?: PresetName | Preset;
+  /**
+   * What the backend runs, for SessionInfo, as whoever registered it reports (the worker: its
+   * WebAssembly engine's threads and build); default one thread and no WebAssembly build.
+   */
+  engine?: SessionEngine;
+}
+
+/** Where a session's backend runs: its threads and, on 'wasm', which SIMD build. */
+export interface SessionEngine {
+  threads: number;
+  /** The WebAssembly build: relaxed SIMD (fused multiply-add) or plain SIMD128; null off wasm. */
+  build: 'relaxed' | 'simd' | null;
+}
+
+/** How long an answer took where it was computed (the worker), in milliseconds. */
+export interface RequestTimings {
+  /** Decoding (in the worker) and preprocessing the image into the network's input. */
+  preprocessMs: number;
+  /** The network (for CAM: the forward and backward pass and the map). */
+  inferenceMs: number;
 }
 
 /** What a page gets back from load: the model's card and where it runs. */
-export interface SessionInfo {
+export interface SessionInfo extends SessionEngine {
   backend: string;
   arch: ArchName;
   numClasses: number;
@@ -59,6 +81,7 @@ export interface ClassifyResult {
   top: Prediction[];
   /** The logits, one per class. */
   logits: Float32Array;
+  timings: RequestTimings;
 }
 
 export interface EmbedResult {
@@ -66,6 +89,7 @@ export interface EmbedResult {
   /** Without the batch axis: [C] for pool, [C, H, W] for a stage. */
   shape: number[];
   data: Float32Array;
+  timings: RequestTimings;
 }
 
 export interface CamRequest {
@@ -91,6 +115,18 @@ export interface CamAnswer {
   heatmap: Heatmap;
   /** The region above the threshold, in the image's pixels. */
   box: Box;
+  timings: RequestTimings;
+}
+
+/** What analyze asks: classify's top-k, and a CAM (of the top-1 unless it names a class). */
+export interface AnalyzeRequest {
+  topK?: number;
+  cam?: CamRequest;
+}
+
+export interface AnalyzeResult {
+  classify: ClassifyResult;
+  cam: CamAnswer;
 }
 
 export interface Session {
@@ -98,6 +134,8 @@ export interface Session {
   classify(image: RgbImage, options?: { topK?: number }): Promise<ClassifyResult>;
   embed(image: RgbImage, options?: { layer?: EmbedLayer }): Promise<EmbedResult>;
   cam(image: RgbImage, options?: CamRequest): CamAnswer;
+  /** classify and cam of one image (one decode in the worker); the CAM's class defaults to the top-1. */
+  analyze(image: RgbImage, options?: AnalyzeRequest): Promise<AnalyzeResult>;
   dispose(): void;
 }
 
@@ -140,6 +178,8 @@ export function createSession(weights: ParsedWeights, options: SessionOptions = 
   }
   const info: SessionInfo = {
     backend,
+    threads: options.engine?.threads ?? 1,
+    build: options.engine?.build ?? null,
     arch,
     numClasses: card.numClasses,
     classNames: labels,
@@ -156,38 +196,69 @@ function presetOf(preset: PresetName | Preset): Preset {
   return PRESETS[preset];
 }
 
+/** Milliseconds since `start` (performance.now: pages, workers and Node have it). */
+const since = (start: number): number => performance.now() - start;
+
 function sessionOn(runner: Runner, model: ResNet, hasHead: boolean, info: SessionInfo): Session {
   const input = (image: RgbImage): Tensor => preprocess(image, info.preprocess);
+  const classify: Session['classify'] = async (image, options = {}) => {
+    const k = checkTopK(options.topK ?? 5);
+    if (!hasHead) throw new UserError('These weights have no classifier head (fc); embed images instead.');
+    const t0 = performance.now();
+    const x = input(image);
+    const t1 = performance.now();
+    const logits = await runner.forward(x);
+    const inferenceMs = since(t1);
+    checkFinite(logits, "the model's output");
+    const probabilities = softmax(logits).data;
+    return {
+      top: topK(probabilities, Math.min(k, probabilities.length), info.classNames),
+      logits: logits.data,
+      timings: { preprocessMs: t1 - t0, inferenceMs },
+    };
+  };
+  const cam: Session['cam'] = (image, options = {}) => {
+    const t0 = performance.now();
+    const x = camInput(image, options.size ?? DEFAULT_CAM_SIZE, info.preprocess);
+    const t1 = performance.now();
+    const [r] = computeCamOn(model, x, info.backend, {
+      method: options.method,
+      layer: options.layer,
+      classIndex: options.classIndex,
+    });
+    const inferenceMs = since(t1);
+    const box = boxFromHeatmap(r.heatmap, image.width, image.height, options.threshold);
+    return {
+      ...r,
+      label: info.classNames[r.classIndex],
+      box,
+      timings: { preprocessMs: t1 - t0, inferenceMs },
+    };
+  };
   return {
     info,
-    async classify(image, options = {}) {
-      const k = checkTopK(options.topK ?? 5);
-      if (!hasHead) throw new UserError('These weights have no classifier head (fc); embed images instead.');
-      const logits = await runner.forward(input(image));
-      checkFinite(logits, "the model's output");
-      const probabilities = softmax(logits).data;
-      return {
-        top: topK(probabilities, Math.min(k, probabilities.length), info.classNames),
-        logits: logits.data,
-      };
-    },
+    classify,
     async embed(image, options = {}) {
       const layer = options.layer ?? 'pool';
       if (!(EMBED_LAYERS as readonly string[]).includes(layer)) {
         throw new OptionError(`{layer} must be one of ${EMBED_LAYERS.join(', ')}, got '${layer}'.`);
       }
-      const t = await runner.features(input(image), layer);
-      return { layer, shape: t.shape.slice(1), data: t.data };
+      const t0 = performance.now();
+      const x = input(image);
+      const t1 = performance.now();
+      const t = await runner.features(x, layer);
+      return {
+        layer,
+        shape: t.shape.slice(1),
+        data: t.data,
+        timings: { preprocessMs: t1 - t0, inferenceMs: since(t1) },
+      };
     },
-    cam(image, options = {}) {
-      const x = camInput(image, options.size ?? DEFAULT_CAM_SIZE, info.preprocess);
-      const [r] = computeCamOn(model, x, info.backend, {
-        method: options.method,
-        layer: options.layer,
-        classIndex: options.classIndex,
-      });
-      const box = boxFromHeatmap(r.heatmap, image.width, image.height, options.threshold);
-      return { ...r, label: info.classNames[r.classIndex], box };
+    cam,
+    async analyze(image, options = {}) {
+      const classified = await classify(image, { topK: options.topK });
+      const classIndex = options.cam?.classIndex ?? classified.top[0]!.classIndex;
+      return { classify: classified, cam: cam(image, { ...options.cam, classIndex }) };
     },
     dispose: () => runner.dispose(),
   };

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import { build } from 'esbuild';
 import type { Browser, LaunchOptions } from 'playwright-core';
+import { copyWasmBuilds, WASM_WORKER } from '../../web/build.js';
 import { startWebServer } from '../../web/server.js';
 
 const NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
@@ -75,19 +76,20 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Brows
  * repository, bundled by esbuild for the browser) must export `run(): Promise<T>` with a result
  * that survives structured cloning. `files` are served next to it (by their base names) for the
  * module to fetch. With `isolation` (default true) the page is cross-origin isolated, so
- * SharedArrayBuffer and threads are available; false runs the same module on one thread.
+ * SharedArrayBuffer and threads are available; false runs the same module on one thread. With
+ * `wasm`, the WebAssembly engine's worker and builds are served where the module fetches them.
  */
 export async function runInChromium<T>(
   browser: Browser,
   entry: string,
-  options: { files?: readonly string[]; isolation?: boolean } = {},
+  options: { files?: readonly string[]; isolation?: boolean; wasm?: boolean } = {},
 ): Promise<T> {
   const root = mkdtempSync(join(tmpdir(), 'resnet50-chromium-'));
   const page = await browser.newPage();
   const server = await startWebServer({ root, isolation: options.isolation ?? true });
   try {
     await build({
-      entryPoints: { module: entry },
+      entryPoints: options.wasm === true ? [{ in: entry, out: 'module' }, WASM_WORKER] : { module: entry },
       bundle: true,
       platform: 'browser',
       format: 'esm',
@@ -96,6 +98,7 @@ export async function runInChromium<T>(
       logLevel: 'warning',
     });
     for (const f of options.files ?? []) copyFileSync(f, join(root, basename(f)));
+    if (options.wasm === true) copyWasmBuilds(root);
     writeFileSync(
       join(root, 'index.html'),
       '<!doctype html><meta charset="utf-8"><script type="module">' +

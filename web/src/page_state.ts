@@ -1,5 +1,5 @@
 /** What the page shows, as data on `window.resnet50Page`, for tests and benchmarks. */
-import type { CamAnswer, ClassifyResult } from '../../src/browser.js';
+import type { CamAnswer, ClassifyResult, RequestTimings, SessionInfo } from '../../src/browser.js';
 import type { Responsiveness } from './responsiveness.js';
 
 export interface PageState {
@@ -9,9 +9,14 @@ export interface PageState {
   /** The last download progress event of URL weights (cached: served from the Cache Storage). */
   download: { loaded: number; total: number | null; cached: boolean } | null;
   backend: string | null;
-  /** The last image's classification: logits as numbers, the top-5, and milliseconds. */
-  result: { top: ClassifyResult['top']; logits: number[]; ms: number } | null;
-  cam: { classIndex: number; box: CamAnswer['box']; ms: number } | null;
+  /** Where the loaded model runs. */
+  engine: Pick<SessionInfo, 'backend' | 'build' | 'threads'> | null;
+  /**
+   * The last image's classification: logits as numbers, the top-5, the round trip in milliseconds
+   * and the times the worker measured.
+   */
+  result: { top: ClassifyResult['top']; logits: number[]; ms: number; timings: RequestTimings } | null;
+  cam: { classIndex: number; box: CamAnswer['box']; timings: RequestTimings } | null;
   /** The page's main thread while the last image ran in the worker. */
   mainThread: Responsiveness | null;
   /** performance.now() when the first result was shown (ms since the page started loading). */

@@ -1,25 +1,20 @@
 /**
- * The WebAssembly engine's platform in a browser: module Web Workers, the .wasm files fetched next
- * to this module (bundlers copy `new URL('…', import.meta.url)` assets). Threads need
- * SharedArrayBuffer, which a page has only when cross-origin isolated (COOP: same-origin and
- * COEP: require-corp); otherwise the engine runs one thread in one worker.
+ * The WebAssembly engine's platform in a browser: module Web Workers, the .wasm files fetched at
+ * `wasm/build/` of the package, as the literal `new URL('…', import.meta.url)` below says. Vite and
+ * webpack see these literals and emit each file (and the engine's worker) with the bundle; with
+ * esbuild, which copies no such asset, the URLs resolve against the bundle's own URL, so a bundle
+ * at a site's root fetches `/wasm/build/resnet50-*.wasm` and `/worker_web.js` (web/build.ts puts
+ * them there). Threads need SharedArrayBuffer, which a page has only when cross-origin isolated
+ * (COOP: same-origin and COEP: require-corp); otherwise the engine runs one thread in one worker.
  */
 import { UserError } from '../../errors.js';
 import type { FromWorker } from './serve.js';
 import type { WasmPlatform, WasmVariant } from './platform.js';
 
-interface WebWorker {
-  postMessage(message: unknown, transfer: ArrayBuffer[]): void;
-  addEventListener(type: 'message', listener: (event: { data: FromWorker }) => void): void;
-  addEventListener(type: 'error', listener: (event: { message: string }) => void): void;
-  terminate(): void;
-}
-
 interface WebGlobals {
   crossOriginIsolated?: boolean;
   navigator?: { hardwareConcurrency?: number };
   fetch(url: URL): Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer> }>;
-  Worker: new (url: URL, options: { type: 'module'; name: string }) => WebWorker;
 }
 
 const web = globalThis as unknown as WebGlobals;
@@ -62,14 +57,19 @@ export const webWasmPlatform: WasmPlatform = {
     return bytes;
   },
   startWorker() {
-    const worker = new web.Worker(new URL('./worker_web.js', import.meta.url), {
+    // Written as `new Worker(new URL(literal, import.meta.url))`, the form bundlers recognize.
+    const worker = new Worker(new URL('./worker_web.js', import.meta.url), {
       type: 'module',
       name: 'resnet50 wasm',
     });
     return {
       post: (message, transfer) => worker.postMessage(message, transfer ?? []),
-      onMessage: (handler) => worker.addEventListener('message', (event) => handler(event.data)),
-      onError: (handler) => worker.addEventListener('error', (event) => handler(new Error(event.message))),
+      onMessage: (handler) =>
+        worker.addEventListener('message', (event: MessageEvent<FromWorker>) => handler(event.data)),
+      onError: (handler) =>
+        worker.addEventListener('error', (event: ErrorEvent) =>
+          handler(new Error(event.message || 'the engine worker could not start')),
+        ),
       keepAlive: () => undefined,
       terminate: () => worker.terminate(),
     };
