@@ -5,7 +5,13 @@
  * (batcher.ts) whose passes run on the runner off the event loop, CAM and detection run one at a
  * time in a worker thread. Every error is `{"error": sentence}` with its status (http_error.ts).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync, realpathSync } from 'node:fs';
 import { nativeAddon } from '../backends/native/addon.js';
@@ -623,6 +629,17 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
   };
 
   const server: Server = createServer((req, res) => void handle(req, res));
+  // Requests Node's parser refuses (not HTTP, headers too large) get the same JSON error shape.
+  server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = e.code === 'HPE_HEADER_OVERFLOW' ? 431 : e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const body = JSON.stringify({ error: `The request is not valid HTTP/1.1 (${e.code ?? 'parse error'}).` });
+    metrics.request('other', status, 0);
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
   server.requestTimeout = timeoutMs + 1000;
   server.headersTimeout = Math.min(60_000, timeoutMs + 1000);
 
