@@ -77,6 +77,8 @@ ${MODEL_HELP}
       }
       return t.trim() as ServeTask;
     });
+    const port = intFlag(values, 'port', 8080, 0);
+    if (port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got '${port}'.`);
     const labelsPath = stringFlag(values, 'labels');
     const server = await startServer({
       weights: stringFlag(values, 'weights'),
@@ -87,7 +89,7 @@ ${MODEL_HELP}
       labels: labelsPath === undefined ? undefined : readLabelsFile(labelsPath),
       detectWeights: stringFlag(values, 'detect-weights'),
       host: stringFlag(values, 'host'),
-      port: intFlag(values, 'port', 8080, 0),
+      port,
       maxBatch: intFlag(values, 'max-batch', 8),
       maxDelayMs: intFlag(values, 'max-delay-ms', 5, 0),
       maxQueue: intFlag(values, 'queue', 64),

@@ -221,6 +221,10 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
       throw new UserError(`{${name}} must be an integer ≥ ${min}, got ${v}.`, { namesOptions: true });
     }
   }
+  const port = options.port ?? 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UserError(`{port} must be an integer from 0 to 65535, got ${port}.`, { namesOptions: true });
+  }
   const tasks = new Set<ServeTask>(
     options.tasks ?? [
       'classify',
@@ -651,19 +655,16 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(
         e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL'
-          ? new UserError(
-              `Cannot listen on ${host}:${options.port ?? 8080} (${e.code}); choose another {port} or {host}.`,
-              {
-                namesOptions: true,
-              },
-            )
+          ? new UserError(`Cannot listen on ${host}:${port} (${e.code}); choose another {port} or {host}.`, {
+              namesOptions: true,
+            })
           : e,
       ),
     );
-    server.listen(options.port ?? 8080, host, () => resolve());
+    server.listen(port, host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const boundPort = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
   ready = true;
   const engine = runner.backend === 'native' ? nativeAddon()?.configure() : undefined;
   const backendText =
@@ -676,7 +677,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
 
   return {
     url,
-    port,
+    port: boundPort,
     close() {
       closed ??= (async () => {
         closing = true;
