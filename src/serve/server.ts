@@ -26,7 +26,15 @@ import { softmax } from '../ops/index.js';
 import { checkFinite } from '../tensor/finite.js';
 import { Tensor } from '../tensor/tensor.js';
 import { drawDetections } from '../viz/boxes.js';
-import { camImages, camOverlay, CAM_LAYERS, CAM_METHODS, type CamFileResult } from '../tasks/cam.js';
+import {
+  camImages,
+  camOverlay,
+  camResultJson,
+  CAM_LAYERS,
+  CAM_METHODS,
+  TOP1_CLASS_SOURCE,
+  type CamFileResult,
+} from '../tasks/cam.js';
 import { checkThreshold, DEFAULT_BOX_THRESHOLD } from '../tasks/cam_box.js';
 import { detectImages, type FileDetections } from '../tasks/detect.js';
 import { imageTensor } from '../tasks/input.js';
@@ -48,6 +56,7 @@ import {
   type OutputName,
 } from './kserve.js';
 import { Metrics } from './metrics.js';
+import { boolParam, choiceParam, intParam, numberParam } from './params.js';
 import { sendStaticFile, staticFile } from './static_files.js';
 import { UPLOAD_PAGE } from './upload_page.js';
 
@@ -141,62 +150,12 @@ function sendJson(
   res.end(text);
 }
 
-/** A query parameter as an integer in [min, max], or `fallback` when absent; else a 400 naming it. */
-function intParam(
-  url: URL,
-  name: string,
-  fallback: number | undefined,
-  min: number,
-  max: number,
-): number | undefined {
-  const raw = url.searchParams.get(name);
-  if (raw === null) return fallback;
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(v) || v < min || v > max) {
-    throw new HttpError(
-      400,
-      `Query parameter '${name}' must be an integer from ${min} to ${max}, got '${raw}'.`,
-    );
-  }
-  return v;
-}
-
-function numberParam(url: URL, name: string, fallback: number): number {
-  const raw = url.searchParams.get(name);
-  if (raw === null) return fallback;
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v)) {
-    throw new HttpError(400, `Query parameter '${name}' must be a number, got '${raw}'.`);
-  }
-  return v;
-}
-
-function choiceParam<T extends string>(url: URL, name: string, choices: readonly T[], fallback: T): T {
-  const raw = url.searchParams.get(name);
-  if (raw === null) return fallback;
-  if (!(choices as readonly string[]).includes(raw)) {
-    throw new HttpError(400, `Query parameter '${name}' must be one of ${choices.join(', ')}, got '${raw}'.`);
-  }
-  return raw as T;
-}
-
-function boolParam(url: URL, name: string): boolean {
-  const raw = url.searchParams.get(name);
-  if (raw === null || raw === 'false' || raw === '0') return false;
-  if (raw === '' || raw === 'true' || raw === '1') return true;
-  throw new HttpError(400, `Query parameter '${name}' must be true or false, got '${raw}'.`);
-}
-
 /** An upload that is not a PNG or JPEG is 415; one that claims a format and breaks it is 400. */
 function checkImageBytes(upload: Upload): void {
   if (imageFormat(upload.bytes) === null) {
     throw new HttpError(415, `${upload.name}: not a PNG or JPEG image.`);
   }
 }
-
-/** How a map's class was found when the request names none (as the CLI's cam --json says). */
-const CAM_TOP1_SOURCE =
-  'top-1 of the whole image (cam sees the whole image, classify a centre crop; the two can differ)';
 
 /** Whether the client asked for a PNG rather than JSON. */
 const wantsPng = (req: IncomingMessage): boolean => /\bimage\/png\b/i.test(req.headers.accept ?? '');
@@ -258,18 +217,24 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
   const shape = ARCHITECTURES[arch];
   const poolChannels = 512 * shape.block.expansion;
 
-  const metricsRef: { current?: Metrics } = {};
+  let inFlight = 0;
+  // Read at each scrape, once the batchers below exist.
+  const metrics: Metrics = new Metrics(
+    maxBatch,
+    () => batcher.depth + jobs.depth,
+    () => inFlight,
+  );
   /** One pass: the inputs (each [1, 3, H, W]) batched, the output named by the key, split per image. */
   const batcher = new Batcher<Tensor, Tensor>(
     async (key, inputs) => {
       const output = key.slice(0, key.indexOf('|')) as ResNetOutput;
       const [y] = await runner.outputs(batchTensors(inputs), [output]);
-      metricsRef.current?.imagesDone(inputs.length);
+      metrics.imagesDone(inputs.length);
       const per = y.size / inputs.length;
       const shape = [1, ...y.shape.slice(1)];
       return inputs.map((_, i) => new Tensor(y.data.slice(i * per, (i + 1) * per), shape));
     },
-    { maxBatch, maxDelayMs, maxQueue, onBatch: (n) => metricsRef.current?.batch(n) },
+    { maxBatch, maxDelayMs, maxQueue, onBatch: (n) => metrics.batch(n) },
   );
   /** CAM and detection: one job at a time in a worker thread, in the same bounded way. */
   const jobs = new Batcher<() => Promise<unknown>, unknown>(async (_key, [job]) => [await job()], {
@@ -277,13 +242,6 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
     maxDelayMs: 0,
     maxQueue,
   });
-  let inFlight = 0;
-  const metrics = new Metrics(
-    maxBatch,
-    () => batcher.depth + jobs.depth,
-    () => inFlight,
-  );
-  metricsRef.current = metrics;
 
   /** One image [1, 3, H, W] through the batcher: `output` of the model, with a batch axis of 1. */
   const runOne = async (x: Tensor, output: ResNetOutput, signal: AbortSignal): Promise<Tensor> => {
@@ -393,16 +351,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
           ctx.res.end(png);
           return;
         }
-        const c = r[0];
-        sendJson(ctx.res, 200, {
-          file: c.file,
-          classIndex: c.classIndex,
-          label: c.label,
-          score: c.score,
-          classSource: classIndex === undefined ? CAM_TOP1_SOURCE : 'class',
-          heatmap: { width: c.heatmap.width, height: c.heatmap.height, data: Array.from(c.heatmap.data) },
-          box: c.box,
-        });
+        sendJson(ctx.res, 200, camResultJson(r[0], classIndex === undefined ? TOP1_CLASS_SOURCE : 'class'));
       }),
     ],
     [
@@ -647,22 +596,29 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
   server.requestTimeout = timeoutMs + 1000;
   server.headersTimeout = Math.min(60_000, timeoutMs + 1000);
 
-  // Warm-up: compile the plan and its arena at the preset's size before the first request.
-  const side = presetInputSize(preset) ?? 224;
-  await runner.forward(Tensor.zeros([1, 3, side, side]));
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(
-        e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL'
-          ? new UserError(`Cannot listen on ${host}:${port} (${e.code}); choose another {port} or {host}.`, {
-              namesOptions: true,
-            })
-          : e,
-      ),
-    );
-    server.listen(port, host, () => resolve());
-  });
+  try {
+    // Warm-up: compile the plan and its arena at the preset's size before the first request.
+    const side = presetInputSize(preset) ?? 224;
+    await runner.forward(Tensor.zeros([1, 3, side, side]));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(
+          e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL'
+            ? new UserError(
+                `Cannot listen on ${host}:${port} (${e.code}); choose another {port} or {host}.`,
+                {
+                  namesOptions: true,
+                },
+              )
+            : e,
+        ),
+      );
+      server.listen(port, host, () => resolve());
+    });
+  } catch (e) {
+    runner.dispose();
+    throw e;
+  }
   const boundPort = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
   ready = true;
