@@ -335,6 +335,7 @@ test('a web folder is served at /, and no path leaves it', async () => {
     assert.match(await (await fetch(`${web.url}/`)).text(), /web page/);
     const js = await fetch(`${web.url}/assets/app.js`);
     assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.equal(js.headers.get('cross-origin-embedder-policy'), 'require-corp');
     for (const path of [
       '/../secret.txt',
       '/%2e%2e/secret.txt',
