@@ -236,3 +236,10 @@ export {
 } from './model/weights_registry.js';
 export { toDetectionKeys } from './io/weights/key_map.js';
 export { drawDetections, type DrawnBox } from './viz/boxes.js';
+export {
+  startServer,
+  SERVE_TASKS,
+  type ServeOptions,
+  type ServeTask,
+  type InferenceServer,
+} from './serve/server.js';

@@ -24,7 +24,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['model'],
   ['viz'],
   ['tasks'],
-  ['train', 'browser'],
+  ['train', 'browser', 'serve'],
   ['cli'],
   ['index.ts', 'browser.ts'],
 ];

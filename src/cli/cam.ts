@@ -6,8 +6,10 @@ import {
   CAM_LAYERS,
   CAM_METHODS,
   camImages,
+  camResultJson,
   checkCamOptions,
   DEFAULT_CAM_SIZE,
+  TOP1_CLASS_SOURCE,
   type CamFileResult,
   type CamLayer,
   type CamMethod,
@@ -36,8 +38,6 @@ import {
 import { outputPaths } from './common.js';
 
 /** Where the class of a map came from when --class is not given: JSON `classSource` and the text note. */
-const TOP1_SOURCE =
-  'top-1 of the whole image (cam sees the whole image, classify a centre crop; the two can differ)';
 const TOP1_NOTE =
   "Each map is for the image's top-1 class on the whole image (resized, not cropped); classify's " +
   'top-1 comes from a centre crop and can differ. --class K maps class K.';
@@ -112,19 +112,11 @@ in original pixels, x1/y1 exclusive.`)}`,
     const files = await imageArguments('cam', positionals);
     const overlays = out === undefined ? undefined : outputPaths(out, files.map(imageName));
     if (overlays !== undefined) prepareOutputFiles(overlays);
-    const classSource = classIndex === undefined ? TOP1_SOURCE : '--class';
+    const classSource = classIndex === undefined ? TOP1_CLASS_SOURCE : '--class';
     let noted = false;
     const output = new BatchOutput<CamFileResult>(
       {
-        json: (r) => ({
-          file: r.file,
-          classIndex: r.classIndex,
-          label: r.label,
-          score: r.score,
-          classSource,
-          heatmap: { width: r.heatmap.width, height: r.heatmap.height, data: Array.from(r.heatmap.data) },
-          box: r.box,
-        }),
+        json: (r) => camResultJson(r, classSource),
         text: (r) => {
           const note = noted || classIndex !== undefined ? '' : `${TOP1_NOTE}\n`;
           noted = true;

@@ -25,7 +25,7 @@ export const MODEL_HELP = `  --weights W    a .safetensors/.pth/.pt file (torchv
   --allow-nonfinite  load weights holding NaN or ±Inf (refused by default)`;
 
 /** --preset when given (checked before anything is loaded), else undefined: the weights' card decides. */
-function presetFlag(values: Record<string, unknown>): Preset | undefined {
+export function presetFlag(values: Record<string, unknown>): Preset | undefined {
   if (stringFlag(values, 'preset') === undefined) return undefined;
   return PRESETS[choiceFlag(values, 'preset', Object.keys(PRESETS) as PresetName[], 'none')];
 }

@@ -14,6 +14,7 @@ import { detectCommand } from './detect.js';
 import { embedCommand } from './embed.js';
 import { exportCommand } from './export.js';
 import { gradientsCommand } from './gradients.js';
+import { serveCommand } from './serve.js';
 import { summaryCommand } from './summary.js';
 import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
@@ -33,6 +34,7 @@ const COMMANDS: Command[] = [
   gradientsCommand,
   camCommand,
   detectCommand,
+  serveCommand,
 ];
 
 const USAGE = `Usage: resnet50 <command> [options]

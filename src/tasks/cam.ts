@@ -180,6 +180,23 @@ export function camFiles(
   return results.filter((r) => r !== undefined);
 }
 
+/** How a map's class was found when none was asked for, as cam's JSON reports it. */
+export const TOP1_CLASS_SOURCE =
+  'top-1 of the whole image (cam sees the whole image, classify a centre crop; the two can differ)';
+
+/** One map as JSON (`resnet50 cam --json`, POST /v1/cam); `classSource` says how the class was chosen. */
+export function camResultJson(r: CamFileResult, classSource: string): object {
+  return {
+    file: r.file,
+    classIndex: r.classIndex,
+    label: r.label,
+    score: r.score,
+    classSource,
+    heatmap: { width: r.heatmap.width, height: r.heatmap.height, data: Array.from(r.heatmap.data) },
+    box: r.box,
+  };
+}
+
 /** The photo with the map upsampled over it (jet colours), the box and the label. */
 export function camOverlay(image: RgbImage, result: CamFileResult): RgbImage {
   const heat = upsampleBilinear(result.heatmap, image.width, image.height).data;

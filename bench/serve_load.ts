@@ -1,0 +1,265 @@
+/**
+ * Load on `resnet50 serve` over loopback: a fixed number of POST /v1/classify requests (224×224 PNG
+ * uploads, `--preset none`, so the server decodes and normalizes but does not resize) at
+ * concurrency 1, 4, 16 and 64 against ResNet-50 (random weights: timing does not depend on them),
+ * with batching on (--max-batch 8) and off (--max-batch 1); throughput, p50/p99 latency, mean batch
+ * size (from /metrics), peak RSS of the server process. The anchor is `resnet50 bench --batch 8` in
+ * the same run (before and after the load; both shown). Then 5,000 requests (64×64 uploads, to
+ * bound the time) with the server's RSS every 500 requests. The client is Node's http with
+ * keep-alive (an equivalent of autocannon without a new dependency).
+ *
+ *   npm run build && node dist/bench/serve_load.js [--requests 128] [--rss-requests 5000]
+ *       [--out bench/results/serve.md]
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { saveWeightsFile } from '../src/io/weights/index.js';
+import { resnet } from '../src/model/resnet.js';
+import { distinctPngs, parsePrometheus } from '../test/helpers/serve.js';
+import { writeMarkdown } from './markdown.js';
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '128' },
+    'rss-requests': { type: 'string', default: '5000' },
+    out: { type: 'string', default: 'bench/results/serve.md' },
+  },
+});
+const REQUESTS = Number(values.requests);
+const RSS_REQUESTS = Number(values['rss-requests']);
+const LEVELS = [1, 4, 16, 64];
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+
+function cpu(): { model: string; flags: string } {
+  const text = execFileSync('lscpu', { encoding: 'utf8' });
+  const field = (name: string): string => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(text)?.[1] ?? '?';
+  return { model: field('Model name'), flags: field('Flags') };
+}
+
+function anchor(): number {
+  const out = execFileSync(process.execPath, [CLI, 'bench', '--batch', '8', '--iters', '10', '--json'], {
+    cwd: REPO,
+    encoding: 'utf8',
+  });
+  return (JSON.parse(out) as { imgPerSec: number }).imgPerSec;
+}
+
+const rssKb = (pid: number, field: 'VmRSS' | 'VmHWM'): number =>
+  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+
+interface Served {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function serve(weights: string, maxBatch: number): Promise<Served> {
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'serve',
+      '--weights',
+      weights,
+      '--port',
+      '0',
+      '--preset',
+      'none',
+      '--max-batch',
+      String(maxBatch),
+      '--queue',
+      '256',
+      '--timeout-ms',
+      '300000',
+    ],
+    { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      const m = /listening on (http:\/\/[^:]+:\d+):/.exec(stderr);
+      if (m !== null) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+  progress(stderr.trim());
+  return {
+    url,
+    child,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** `total` POSTs of `bodies` (round robin) with `concurrency` at once; latencies in ms. */
+async function load(
+  url: string,
+  bodies: readonly Uint8Array[],
+  concurrency: number,
+  total: number,
+  onDone?: (done: number) => void,
+): Promise<{ seconds: number; latencies: number[]; failed: number }> {
+  const { hostname, port } = new URL(url);
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const latencies: number[] = [];
+  let next = 0;
+  let failed = 0;
+  const one = (body: Uint8Array): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      const req = request({ hostname, port, method: 'POST', path: '/v1/classify', agent }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode !== 200) failed++;
+          resolve(performance.now() - t0);
+        });
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        latencies.push(await one(bodies[i % bodies.length]));
+        onDone?.(latencies.length);
+      }
+    }),
+  );
+  agent.destroy();
+  return { seconds: (performance.now() - t0) / 1000, latencies, failed };
+}
+
+const percentile = (xs: readonly number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+async function batchStats(url: string): Promise<{ sum: number; count: number }> {
+  const samples = parsePrometheus(await (await fetch(`${url}/metrics`)).text());
+  const get = (name: string): number => samples.find((s) => s.name === name)?.value ?? 0;
+  return { sum: get('resnet50_batch_size_sum'), count: get('resnet50_batch_size_count') };
+}
+
+interface Row {
+  batching: string;
+  concurrency: number;
+  imgPerSec: number;
+  p50: number;
+  p99: number;
+  meanBatch: number;
+  peakRssMb: number;
+  failed: number;
+}
+
+async function level(
+  s: Served,
+  label: string,
+  bodies: readonly Uint8Array[],
+  concurrency: number,
+): Promise<Row> {
+  const before = await batchStats(s.url);
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssKb(s.child.pid!, 'VmRSS'))), 100);
+  const r = await load(s.url, bodies, concurrency, REQUESTS);
+  clearInterval(sampler);
+  peak = Math.max(peak, rssKb(s.child.pid!, 'VmRSS'));
+  const after = await batchStats(s.url);
+  const row: Row = {
+    batching: label,
+    concurrency,
+    imgPerSec: REQUESTS / r.seconds,
+    p50: percentile(r.latencies, 50),
+    p99: percentile(r.latencies, 99),
+    meanBatch: (after.sum - before.sum) / Math.max(1, after.count - before.count),
+    peakRssMb: peak / 1024,
+    failed: r.failed,
+  };
+  progress(
+    `${label} c=${concurrency}: ${row.imgPerSec.toFixed(1)} img/s, p50 ${row.p50.toFixed(0)} ms, p99 ${row.p99.toFixed(0)} ms, mean batch ${row.meanBatch.toFixed(2)}, RSS ${row.peakRssMb.toFixed(0)} MB`,
+  );
+  return row;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'resnet50-serve-bench-'));
+try {
+  const { model: cpuModel, flags } = cpu();
+  const loadStart = loadavg()[0].toFixed(1);
+  const weights = join(dir, 'resnet50-random.safetensors');
+  saveWeightsFile(weights, resnet('resnet50').stateDict());
+  const bodies = distinctPngs(8, 224, 224);
+  progress('anchor: resnet50 bench --batch 8 …');
+  const anchorBefore = anchor();
+  progress(`anchor ${anchorBefore.toFixed(1)} img/s`);
+  const rows: Row[] = [];
+  const on = await serve(weights, 8);
+  for (const c of LEVELS) rows.push(await level(on, 'on (8)', bodies, c));
+  await on.stop();
+  const off = await serve(weights, 1);
+  for (const c of [16, 64]) rows.push(await level(off, 'off (1)', bodies, c));
+  await off.stop();
+  const anchorAfter = anchor();
+  progress(`anchor ${anchorAfter.toFixed(1)} img/s`);
+
+  // RSS over RSS_REQUESTS requests of small images.
+  const small = distinctPngs(8, 64, 64);
+  const long = await serve(weights, 8);
+  const curve: [number, number][] = [[0, rssKb(long.child.pid!, 'VmRSS') / 1024]];
+  const t0 = performance.now();
+  const r = await load(long.url, small, 16, RSS_REQUESTS, (done) => {
+    if (done % 500 === 0) curve.push([done, rssKb(long.child.pid!, 'VmRSS') / 1024]);
+  });
+  const hwm = rssKb(long.child.pid!, 'VmHWM') / 1024;
+  await long.stop();
+  const longSeconds = (performance.now() - t0) / 1000;
+  progress(`RSS curve: ${curve.map(([n, mb]) => `${n}:${mb.toFixed(0)}`).join(' ')}`);
+
+  const anchorMean = (anchorBefore + anchorAfter) / 2;
+  const c16 = rows.find((x) => x.batching.startsWith('on') && x.concurrency === 16)!;
+  const c16off = rows.find((x) => x.batching.startsWith('off') && x.concurrency === 16)!;
+  const lines = [
+    '# resnet50 serve under load',
+    '',
+    `CPU: ${cpuModel}, ${availableParallelism()} cores, ${process.version}, run ${new Date().toISOString().slice(0, 16)}Z.`,
+    `Load average (1 min): ${loadStart} at the start, ${loadavg()[0].toFixed(1)} at the end (other sessions share these cores).`,
+    '',
+    `ResNet-50 (random weights), native engine, ${REQUESTS} requests per row, POST /v1/classify with 224×224 PNG bodies (8 distinct), \`--preset none\` (decode and normalize, no resize), loopback, keep-alive.`,
+    '',
+    `Anchor, \`resnet50 bench --batch 8\` in the same run: ${anchorBefore.toFixed(1)} img/s before the load, ${anchorAfter.toFixed(1)} after (mean ${anchorMean.toFixed(1)}).`,
+    `At concurrency 16 with batching the service reaches ${c16.imgPerSec.toFixed(1)} img/s = ${((100 * c16.imgPerSec) / anchorMean).toFixed(0)} % of the anchor (target ≥ 90 %); without batching ${c16off.imgPerSec.toFixed(1)} img/s (batching gain ×${(c16.imgPerSec / c16off.imgPerSec).toFixed(2)}).`,
+    '',
+    '| batching (--max-batch) | concurrency | img/s | p50 ms | p99 ms | mean batch | peak RSS MB | non-200 |',
+    '| --- | --: | --: | --: | --: | --: | --: | --: |',
+    ...rows.map(
+      (x) =>
+        `| ${x.batching} | ${x.concurrency} | ${x.imgPerSec.toFixed(1)} | ${x.p50.toFixed(0)} | ${x.p99.toFixed(0)} | ${x.meanBatch.toFixed(2)} | ${x.peakRssMb.toFixed(0)} | ${x.failed} |`,
+    ),
+    '',
+    `## RSS over ${RSS_REQUESTS} requests`,
+    '',
+    `64×64 PNG bodies, concurrency 16, --max-batch 8: ${(RSS_REQUESTS / longSeconds).toFixed(0)} requests/s, ${r.failed} non-200; peak RSS (VmHWM) ${hwm.toFixed(0)} MB.`,
+    '',
+    '| requests done | RSS MB |',
+    '| --: | --: |',
+    ...curve.map(([n, mb]) => `| ${n} | ${mb.toFixed(0)} |`),
+    '',
+    `lscpu flags: ${flags}`,
+    '',
+  ];
+  await writeMarkdown(values.out!, lines.join('\n'));
+  progress(`wrote ${values.out}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

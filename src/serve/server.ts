@@ -1,0 +1,664 @@
+/**
+ * `startServer(options)`: the HTTP inference service. Weights are loaded once; the v1 endpoints
+ * (classify, embed, cam, detect) answer with the JSON the CLI prints, the v2 endpoints speak the Open
+ * Inference Protocol (kserve.ts); classify, embed and v2 inputs go through one dynamic batcher
+ * (batcher.ts) whose passes run on the runner off the event loop, CAM and detection run one at a
+ * time in a worker thread. Every error is `{"error": sentence}` with its status (http_error.ts).
+ */
+import {
+  createServer,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync, realpathSync } from 'node:fs';
+import { nativeAddon } from '../backends/native/addon.js';
+import { batchTensors, presetInputSize, type Preset, type PresetName, PRESETS } from '../data/transforms.js';
+import type { FetchOptions } from '../io/download.js';
+import { imageFormat } from '../io/decode_image.js';
+import { decodeImage, encodePng } from '../io/image.js';
+import { checkActivationMemory } from '../limits.js';
+import { ARCHITECTURES, MIN_INPUT_SIZE } from '../model/resnet.js';
+import type { ResNetOutput } from '../model/plan.js';
+import { softmax } from '../ops/index.js';
+import { checkFinite } from '../tensor/finite.js';
+import { Tensor } from '../tensor/tensor.js';
+import { drawDetections } from '../viz/boxes.js';
+import {
+  camImages,
+  camOverlay,
+  camResultJson,
+  CAM_LAYERS,
+  CAM_METHODS,
+  TOP1_CLASS_SOURCE,
+  type CamFileResult,
+} from '../tasks/cam.js';
+import { checkThreshold, DEFAULT_BOX_THRESHOLD } from '../tasks/cam_box.js';
+import { detectImages, type FileDetections } from '../tasks/detect.js';
+import { imageTensor } from '../tasks/input.js';
+import { labelsFor } from '../tasks/labels.js';
+import { loadRunner } from '../tasks/pretrained.js';
+import { EMBED_LAYERS, topK, type EmbedLayer } from '../tasks/results.js';
+import { UserError } from '../errors.js';
+import { bearerAuth } from './auth.js';
+import { Batcher } from './batcher.js';
+import { imageUpload, readBody, type Upload } from './body.js';
+import { HttpError, toHttpError } from './http_error.js';
+import {
+  inferResponse,
+  MODEL_NAME,
+  MODEL_VERSION,
+  modelMetadata,
+  parseInferRequest,
+  serverMetadata,
+  type OutputName,
+} from './kserve.js';
+import { Metrics } from './metrics.js';
+import { boolParam, choiceParam, intParam, numberParam } from './params.js';
+import { sendStaticFile, staticFile } from './static_files.js';
+import { UPLOAD_PAGE } from './upload_page.js';
+
+export const SERVE_TASKS = ['classify', 'embed', 'cam', 'detect'] as const;
+export type ServeTask = (typeof SERVE_TASKS)[number];
+
+export interface ServeOptions {
+  /** A .safetensors/.pth/.pt file or IMAGENET1K_V1 / IMAGENET1K_V2 (downloaded first, with progress). */
+  weights?: string;
+  /** resnet18 … resnet152 (default: the file's, else resnet50). */
+  arch?: string;
+  /** Preprocessing of uploaded images (default: the weights'). */
+  preset?: PresetName | Preset;
+  /** native, wasm or js (default as createRunner). */
+  backend?: string;
+  allowNonFinite?: boolean;
+  /** Class names (default: the weights' card). */
+  labels?: readonly string[];
+  /** Faster R-CNN weights (a file or registry name); /v1/detect exists only with them. */
+  detectWeights?: string;
+  /** Address to bind (default 127.0.0.1: only this machine). */
+  host?: string;
+  /** Port (default 8080; 0 picks a free one). */
+  port?: number;
+  /** Images per forward pass (default 8; 1 turns batching off). */
+  maxBatch?: number;
+  /** How long a request may wait for others to share its pass, in ms (default 5). */
+  maxDelayMs?: number;
+  /** Images that may wait for a pass; beyond, 503 with Retry-After (default 64). */
+  maxQueue?: number;
+  /** Time from request to response before a 504, in ms (default 30000); also the drain time of close(). */
+  timeoutMs?: number;
+  /** Largest request body in bytes (default 20 MiB); beyond, 413. */
+  maxBodyBytes?: number;
+  /** Endpoints to offer (default: classify, embed, cam, and detect with detectWeights). */
+  tasks?: readonly ServeTask[];
+  /** When set, every request but health checks and the page needs `Authorization: Bearer <token>`. */
+  token?: string;
+  /** A folder served at / (e.g. the built web page); default: a small upload page. */
+  webRoot?: string;
+  download?: FetchOptions;
+  /** Where startup and error lines go (default: standard error). */
+  log?: (line: string) => void;
+}
+
+export interface InferenceServer {
+  /** http://host:port */
+  readonly url: string;
+  readonly port: number;
+  /**
+   * Stops accepting connections, lets requests in flight finish (up to the timeout), then closes
+   * every connection and frees the model. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** The numeric precision of the forward pass; the place where a precision option will go. */
+const PRECISION = 'fp32';
+
+interface Route {
+  methods: readonly string[];
+  /** The endpoint label of metrics. */
+  endpoint: string;
+  /** Answered without the bearer token (health checks, the page). */
+  open?: boolean;
+  handle(ctx: Context): Promise<void> | void;
+}
+
+interface Context {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  /** Aborts when the client goes away or the request times out. */
+  signal: AbortSignal;
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  // A request that timed out was answered already; its handler's late result goes nowhere.
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** An upload that is not a PNG or JPEG is 415; one that claims a format and breaks it is 400. */
+function checkImageBytes(upload: Upload): void {
+  if (imageFormat(upload.bytes) === null) {
+    throw new HttpError(415, `${upload.name}: not a PNG or JPEG image.`);
+  }
+}
+
+/** Whether the client asked for a PNG rather than JSON. */
+const wantsPng = (req: IncomingMessage): boolean => /\bimage\/png\b/i.test(req.headers.accept ?? '');
+
+export async function startServer(options: ServeOptions = {}): Promise<InferenceServer> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const host = options.host ?? '127.0.0.1';
+  const maxBatch = options.maxBatch ?? 8;
+  const maxDelayMs = options.maxDelayMs ?? 5;
+  const maxQueue = options.maxQueue ?? 64;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const maxBodyBytes = options.maxBodyBytes ?? 20 * 2 ** 20;
+  const checks: [string, number, number][] = [
+    ['maxBatch', maxBatch, 1],
+    ['maxQueue', maxQueue, 1],
+    ['timeoutMs', timeoutMs, 1],
+    ['maxBodyBytes', maxBodyBytes, 1],
+    ['maxDelayMs', maxDelayMs, 0],
+  ];
+  for (const [name, v, min] of checks) {
+    if (!Number.isInteger(v) || v < min) {
+      throw new UserError(`{${name}} must be an integer ≥ ${min}, got ${v}.`, { namesOptions: true });
+    }
+  }
+  const port = options.port ?? 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UserError(`{port} must be an integer from 0 to 65535, got ${port}.`, { namesOptions: true });
+  }
+  const tasks = new Set<ServeTask>(
+    options.tasks ?? [
+      'classify',
+      'embed',
+      'cam',
+      ...(options.detectWeights === undefined ? [] : ['detect' as const]),
+    ],
+  );
+  if (tasks.has('detect') && options.detectWeights === undefined) {
+    throw new UserError('The detect task needs Faster R-CNN weights ({detectWeights}).', {
+      namesOptions: true,
+    });
+  }
+  const webRoot = options.webRoot === undefined ? undefined : realpathSync(options.webRoot);
+
+  const loaded = await loadRunner({
+    weights: options.weights,
+    arch: options.arch,
+    backend: options.backend,
+    allowNonFinite: options.allowNonFinite,
+    download: options.download,
+  });
+  const { runner, card, arch, numClasses, weightsPath } = loaded;
+  const preset: Preset =
+    options.preset === undefined
+      ? card.preprocess
+      : typeof options.preset === 'string'
+        ? PRESETS[options.preset]
+        : options.preset;
+  const labels = labelsFor(numClasses, options.labels ?? card.classNames);
+  const shape = ARCHITECTURES[arch];
+  const poolChannels = 512 * shape.block.expansion;
+
+  let inFlight = 0;
+  // Read at each scrape, once the batchers below exist.
+  const metrics: Metrics = new Metrics(
+    maxBatch,
+    () => batcher.depth + jobs.depth,
+    () => inFlight,
+  );
+  /** One pass: the inputs (each [1, 3, H, W]) batched, the output named by the key, split per image. */
+  const batcher = new Batcher<Tensor, Tensor>(
+    async (key, inputs) => {
+      const output = key.slice(0, key.indexOf('|')) as ResNetOutput;
+      const [y] = await runner.outputs(batchTensors(inputs), [output]);
+      metrics.imagesDone(inputs.length);
+      const per = y.size / inputs.length;
+      const shape = [1, ...y.shape.slice(1)];
+      return inputs.map((_, i) => new Tensor(y.data.slice(i * per, (i + 1) * per), shape));
+    },
+    { maxBatch, maxDelayMs, maxQueue, onBatch: (n) => metrics.batch(n) },
+  );
+  /** CAM and detection: one job at a time in a worker thread, in the same bounded way. */
+  const jobs = new Batcher<() => Promise<unknown>, unknown>(async (_key, [job]) => [await job()], {
+    maxBatch: 1,
+    maxDelayMs: 0,
+    maxQueue,
+  });
+
+  /** One image [1, 3, H, W] through the batcher: `output` of the model, with a batch axis of 1. */
+  const runOne = async (x: Tensor, output: ResNetOutput, signal: AbortSignal): Promise<Tensor> => {
+    const [, c, h, w] = x.shape;
+    return (await batcher.submit(`${output}|${c}x${h}x${w}`, [x], signal))[0];
+  };
+
+  const readUpload = async (ctx: Context): Promise<Upload> => {
+    const body = await readBody(ctx.req, maxBodyBytes);
+    const upload = imageUpload(body, ctx.req.headers['content-type'], 'upload');
+    checkImageBytes(upload);
+    return upload;
+  };
+
+  const taskRoute = (task: ServeTask, handle: (ctx: Context) => Promise<void>): Route => ({
+    methods: ['POST'],
+    endpoint: `/v1/${task}`,
+    handle: (ctx) => {
+      if (!tasks.has(task)) throw new HttpError(404, `The ${task} endpoint is not enabled on this server.`);
+      return handle(ctx);
+    },
+  });
+
+  let ready = false;
+  let closing = false;
+  let idle: (() => void) | undefined;
+  let closed: Promise<void> | undefined;
+  const routes: Map<string, Route> = new Map<string, Route>([
+    [
+      '/',
+      {
+        methods: ['GET', 'HEAD'],
+        endpoint: '/',
+        open: true,
+        handle: ({ res, req }) => {
+          if (webRoot !== undefined) {
+            const file = staticFile(webRoot, '/');
+            if (file === null) throw new HttpError(404, 'The web folder has no index.html.');
+            return sendStaticFile(res, file, req.method === 'HEAD');
+          }
+          res.writeHead(200, {
+            'Content-Type': 'text/html; charset=utf-8',
+            'X-Content-Type-Options': 'nosniff',
+          });
+          res.end(req.method === 'HEAD' ? undefined : UPLOAD_PAGE);
+        },
+      },
+    ],
+    [
+      '/v1/classify',
+      taskRoute('classify', async (ctx) => {
+        const k = intParam(ctx.url, 'top', 5, 1, numClasses)!;
+        const withLogits = boolParam(ctx.url, 'logits');
+        const upload = await readUpload(ctx);
+        const logits = await runOne(imageTensor(upload, preset), 'output', ctx.signal);
+        checkFinite(logits, `${upload.name}: the model's output`);
+        const probabilities = softmax(logits).data;
+        sendJson(ctx.res, 200, {
+          file: upload.name,
+          top: topK(probabilities, k, labels),
+          ...(withLogits ? { logits: Array.from(logits.data) } : {}),
+        });
+      }),
+    ],
+    [
+      '/v1/embed',
+      taskRoute('embed', async (ctx) => {
+        const layer: EmbedLayer = choiceParam(ctx.url, 'layer', EMBED_LAYERS, 'pool');
+        const upload = await readUpload(ctx);
+        const t = await runOne(imageTensor(upload, preset), layer, ctx.signal);
+        sendJson(ctx.res, 200, {
+          file: upload.name,
+          layer,
+          shape: t.shape.slice(1),
+          data: Array.from(t.data),
+        });
+      }),
+    ],
+    [
+      '/v1/cam',
+      taskRoute('cam', async (ctx) => {
+        const method = choiceParam(ctx.url, 'method', CAM_METHODS, 'gradcam');
+        const layer = choiceParam(ctx.url, 'layer', CAM_LAYERS, 'layer4');
+        const classIndex = intParam(ctx.url, 'class', undefined, 0, numClasses - 1);
+        const threshold = numberParam(ctx.url, 'threshold', DEFAULT_BOX_THRESHOLD);
+        const size = intParam(ctx.url, 'size', undefined, MIN_INPUT_SIZE, 4096);
+        checkThreshold(threshold);
+        const upload = await readUpload(ctx);
+        const job = (): Promise<CamFileResult[]> =>
+          camImages([upload], {
+            weights: weightsPath,
+            arch,
+            backend: runner.backend,
+            method,
+            layer,
+            classIndex,
+            threshold,
+            size,
+            preprocess: preset,
+            labels: [...labels],
+          });
+        const [r] = (await jobs.submit('cam', [job], ctx.signal)) as CamFileResult[][];
+        metrics.imagesDone(1);
+        if (wantsPng(ctx.req)) {
+          const png = encodePng(camOverlay(decodeImage(upload.bytes, upload.name), r[0]));
+          ctx.res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length });
+          ctx.res.end(png);
+          return;
+        }
+        sendJson(ctx.res, 200, camResultJson(r[0], classIndex === undefined ? TOP1_CLASS_SOURCE : 'class'));
+      }),
+    ],
+    [
+      '/v1/detect',
+      taskRoute('detect', async (ctx) => {
+        const threshold = numberParam(ctx.url, 'threshold', 0.5);
+        const upload = await readUpload(ctx);
+        const job = (): Promise<FileDetections[]> =>
+          detectImages([upload], { weights: options.detectWeights, backend: runner.backend, threshold });
+        const [r] = (await jobs.submit('detect', [job], ctx.signal)) as FileDetections[][];
+        metrics.imagesDone(1);
+        if (wantsPng(ctx.req)) {
+          const png = encodePng(drawDetections(decodeImage(upload.bytes, upload.name), r[0].detections));
+          ctx.res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length });
+          ctx.res.end(png);
+          return;
+        }
+        sendJson(ctx.res, 200, r[0]);
+      }),
+    ],
+    [
+      '/v2',
+      { methods: ['GET'], endpoint: '/v2', handle: ({ res }) => sendJson(res, 200, serverMetadata(VERSION)) },
+    ],
+    [
+      '/v2/health/live',
+      {
+        methods: ['GET'],
+        endpoint: '/v2/health/live',
+        open: true,
+        handle: ({ res }) => sendJson(res, 200, { live: true }),
+      },
+    ],
+    [
+      '/v2/health/ready',
+      {
+        methods: ['GET'],
+        endpoint: '/v2/health/ready',
+        open: true,
+        handle: ({ res }) => sendJson(res, ready ? 200 : 503, { ready }),
+      },
+    ],
+    [
+      `/v2/models/${MODEL_NAME}`,
+      {
+        methods: ['GET'],
+        endpoint: '/v2/models/resnet50',
+        handle: ({ res }) =>
+          sendJson(
+            res,
+            200,
+            modelMetadata({ numClasses, poolChannels, platform: `resnet50-typescript/${runner.backend}` }),
+          ),
+      },
+    ],
+    [
+      `/v2/models/${MODEL_NAME}/ready`,
+      {
+        methods: ['GET'],
+        endpoint: '/v2/models/resnet50/ready',
+        handle: ({ res }) => sendJson(res, ready ? 200 : 503, { name: MODEL_NAME, ready }),
+      },
+    ],
+    [
+      `/v2/models/${MODEL_NAME}/infer`,
+      {
+        methods: ['POST'],
+        endpoint: '/v2/models/resnet50/infer',
+        handle: async (ctx) => {
+          if (ctx.req.headers['inference-header-content-length'] !== undefined) {
+            throw new HttpError(400, 'Binary tensor data is not supported; send the tensor as JSON data.');
+          }
+          const text = (await readBody(ctx.req, maxBodyBytes)).toString('utf8');
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            throw new HttpError(400, 'The request body is not valid JSON.');
+          }
+          const request = parseInferRequest(body, maxQueue, Math.floor(maxBodyBytes / 2));
+          try {
+            checkActivationMemory(
+              arch,
+              shape,
+              Math.min(maxBatch, request.images.length),
+              request.height,
+              request.width,
+              false,
+              {
+                batch: 'a batch of',
+                size: 'input size',
+              },
+            );
+          } catch (e) {
+            throw e instanceof UserError ? new HttpError(400, e.message) : e;
+          }
+          const results = new Map<OutputName, Float32Array[]>();
+          for (const name of new Set(request.outputs)) {
+            const output: ResNetOutput = name === 'logits' ? 'output' : 'pool';
+            const key = `${output}|3x${request.height}x${request.width}`;
+            const inputs = request.images.map(
+              (data) => new Tensor(data, [1, 3, request.height, request.width]),
+            );
+            results.set(
+              name,
+              (await batcher.submit(key, inputs, ctx.signal)).map((t) => t.data),
+            );
+          }
+          sendJson(ctx.res, 200, inferResponse(request, results));
+        },
+      },
+    ],
+    [
+      `/v2/models/${MODEL_NAME}/versions/${MODEL_VERSION}`,
+      {
+        methods: ['GET'],
+        endpoint: '/v2/models/resnet50',
+        handle: (ctx): Promise<void> | void => routes.get(`/v2/models/${MODEL_NAME}`)!.handle(ctx),
+      },
+    ],
+    [
+      `/v2/models/${MODEL_NAME}/versions/${MODEL_VERSION}/infer`,
+      {
+        methods: ['POST'],
+        endpoint: '/v2/models/resnet50/infer',
+        handle: (ctx): Promise<void> | void => routes.get(`/v2/models/${MODEL_NAME}/infer`)!.handle(ctx),
+      },
+    ],
+    [
+      '/metrics',
+      {
+        methods: ['GET'],
+        endpoint: '/metrics',
+        handle: ({ res }) => {
+          const text = metrics.text();
+          res.writeHead(200, {
+            'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+            'Content-Length': Buffer.byteLength(text),
+          });
+          res.end(text);
+        },
+      },
+    ],
+  ]);
+
+  const authorize = options.token === undefined ? null : bearerAuth(options.token);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = performance.now();
+    let endpoint = 'other';
+    inFlight++;
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () =>
+        controller.abort(
+          new HttpError(504, `The request took longer than the server's limit of ${timeoutMs} ms.`),
+        ),
+      timeoutMs,
+    );
+    res.on('close', () => {
+      clearTimeout(timer);
+      inFlight--;
+      if (!res.writableFinished) controller.abort(new HttpError(499, 'The client closed the connection.'));
+      metrics.request(
+        endpoint,
+        res.writableFinished ? res.statusCode : 499,
+        (performance.now() - started) / 1000,
+      );
+      if (inFlight === 0) idle?.();
+    });
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const route = routes.get(url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname);
+      if (route === undefined) {
+        if (webRoot !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
+          const file = staticFile(webRoot, url.pathname);
+          if (file !== null) {
+            endpoint = 'static';
+            return sendStaticFile(res, file, req.method === 'HEAD');
+          }
+        }
+        throw new HttpError(
+          404,
+          `No endpoint ${url.pathname} on this server; see GET /v2/models/${MODEL_NAME} or POST /v1/classify.`,
+        );
+      }
+      endpoint = route.endpoint;
+      if (!route.methods.includes(req.method ?? '')) {
+        throw new HttpError(
+          405,
+          `${route.endpoint} takes ${route.methods.join(' or ')}, not ${req.method}.`,
+          {
+            Allow: route.methods.join(', '),
+          },
+        );
+      }
+      if (!route.open) authorize?.(req.headers);
+      if (closing && route.methods.includes('POST')) {
+        throw new HttpError(503, 'The server is shutting down.', { 'Retry-After': '1' });
+      }
+      await Promise.race([
+        route.handle({ req, res, url, signal: controller.signal }),
+        new Promise<never>((_, reject) => {
+          if (controller.signal.aborted) reject(controller.signal.reason);
+          controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+        }),
+      ]);
+    } catch (e) {
+      const { error, internal } = toHttpError(e);
+      if (internal)
+        log(
+          `resnet50 serve: internal error on ${req.method} ${req.url}: ${(e as Error)?.stack ?? String(e)}`,
+        );
+      if (res.headersSent || res.destroyed) {
+        res.destroy();
+        return;
+      }
+      // A body not read to its end (413, early errors) cannot be followed by another request.
+      const unread = !req.complete;
+      sendJson(
+        res,
+        error.status,
+        { error: error.message },
+        { ...error.headers, ...(unread ? { Connection: 'close' } : {}) },
+      );
+      if (unread) req.resume();
+    }
+  };
+
+  const server: Server = createServer((req, res) => void handle(req, res));
+  // Requests Node's parser refuses (not HTTP, headers too large) get the same JSON error shape.
+  server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = e.code === 'HPE_HEADER_OVERFLOW' ? 431 : e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const body = JSON.stringify({ error: `The request is not valid HTTP/1.1 (${e.code ?? 'parse error'}).` });
+    metrics.request('other', status, 0);
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+  server.requestTimeout = timeoutMs + 1000;
+  server.headersTimeout = Math.min(60_000, timeoutMs + 1000);
+
+  try {
+    // Warm-up: compile the plan and its arena at the preset's size before the first request.
+    const side = presetInputSize(preset) ?? 224;
+    await runner.forward(Tensor.zeros([1, 3, side, side]));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(
+          e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL'
+            ? new UserError(
+                `Cannot listen on ${host}:${port} (${e.code}); choose another {port} or {host}.`,
+                {
+                  namesOptions: true,
+                },
+              )
+            : e,
+        ),
+      );
+      server.listen(port, host, () => resolve());
+    });
+  } catch (e) {
+    runner.dispose();
+    throw e;
+  }
+  const boundPort = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  ready = true;
+  const engine = runner.backend === 'native' ? nativeAddon()?.configure() : undefined;
+  const backendText =
+    engine === undefined ? runner.backend : `native (${engine.isa}, ${engine.threads} threads)`;
+  log(
+    `resnet50 serve: listening on ${url}: ${arch}, ${numClasses} classes (${weightsPath}), backend ${backendText}, ` +
+      `precision ${PRECISION}, max batch ${maxBatch}, max delay ${maxDelayMs} ms, queue ${maxQueue}, ` +
+      `tasks ${[...tasks].join(',')}${authorize === null ? '' : ', bearer token required'}`,
+  );
+
+  return {
+    url,
+    port: boundPort,
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        ready = false;
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        if (inFlight > 0) {
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, timeoutMs);
+            idle = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          });
+        }
+        server.closeAllConnections();
+        await stopped;
+        runner.dispose();
+      })();
+      return closed;
+    },
+  };
+}
+
+/** The package version, for GET /v2. */
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;

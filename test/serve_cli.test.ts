@@ -1,0 +1,171 @@
+/**
+ * `resnet50 serve` as a process: startup line, SIGTERM finishes the request in flight and exits 0;
+ * flag errors; `resnet50 export --format triton` writes a model repository whose config matches the
+ * ONNX graph; the upload page classifies a photo in headless Chromium.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { startServer } from '../src/serve/server.js';
+import { BROWSER_SKIP, launchChromium } from './helpers/browser.js';
+import { CLI, IMAGES, REPO, runCli } from './helpers/cli.js';
+import { distinctPngs, smallWeights } from './helpers/serve.js';
+import { tempDirs } from './helpers/tmp.js';
+
+const tmp = tempDirs('resnet50-serve-cli-');
+const dir = tmp();
+const weights = smallWeights(dir);
+
+test('serve: SIGTERM lets the request in flight finish, then the process exits 0', async () => {
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--weights', weights, '--port', '0', '--preset', 'none', '--max-delay-ms', '1500'],
+    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const check = (): void => {
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+):/.exec(stderr);
+        if (m !== null) resolve(m[1]);
+      };
+      child.stderr.on('data', check);
+      void exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+    });
+    assert.match(
+      stderr,
+      /resnet18, 10 classes .* backend \S+.*precision fp32, max batch 8, max delay 1500 ms/,
+    );
+    const [png] = distinctPngs(1, 96, 96);
+    const inFlight = fetch(`${url}/v1/classify`, { method: 'POST', body: png });
+    // Wait until the image is queued (it waits up to 1.5 s for others), then ask the server to stop.
+    for (;;) {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      if (/^resnet50_queue_depth 1$/m.test(text)) break;
+    }
+    child.kill('SIGTERM');
+    const r = await inFlight;
+    assert.equal(r.status, 200);
+    assert.equal(((await r.json()) as { top: unknown[] }).top.length, 5);
+    assert.equal(await exited, 0, stderr);
+    assert.match(stderr, /SIGTERM, finishing requests in flight\nresnet50 serve: stopped\n$/);
+    await assert.rejects(fetch(`${url}/v2/health/live`));
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('serve: bad flags are one sentence and exit 2; a port in use is one sentence', async () => {
+  const cases: [string[], RegExp][] = [
+    [['--max-body', '20zb'], /--max-body must be a size like 20mb/],
+    [['--max-batch', '0'], /--max-batch must be an integer ≥ 1/],
+    [
+      ['--tasks', 'classify,segment'],
+      /--tasks must list some of classify, embed, cam, detect, got 'segment'/,
+    ],
+    [['--port', '70000'], /--port must be an integer from 0 to 65535, got '70000'/],
+  ];
+  for (const [args, message] of cases) {
+    const r = runCli(['serve', '--weights', weights, ...args]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, message);
+  }
+  const taken = await startServer({ weights, port: 0, log: () => undefined });
+  try {
+    const r = runCli(['serve', '--weights', weights, '--port', String(taken.port)]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /^resnet50: Cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\); choose another --port or --host\.\n$/,
+    );
+  } finally {
+    await taken.close();
+  }
+  const withDetect = runCli(['serve', '--weights', weights, '--tasks', 'classify,detect']);
+  assert.equal(withDetect.status, 1);
+  assert.match(withDetect.stderr, /The detect task needs Faster R-CNN weights \(--detect-weights\)\./);
+});
+
+test('export --format triton: config.pbtxt fields match the ONNX model beside it', async () => {
+  const out = join(dir, 'triton');
+  const r = runCli([
+    'export',
+    '--format',
+    'triton',
+    '--out',
+    out,
+    '--weights',
+    weights,
+    '--max-batch',
+    '16',
+    '--max-delay-ms',
+    '2',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const config = readFileSync(join(out, 'resnet50', 'config.pbtxt'), 'utf8');
+  const field = (name: string): string[] =>
+    [...config.matchAll(new RegExp(`^\\s*${name}: (.+)$`, 'gm'))].map((m) => m[1]);
+  assert.deepEqual(field('name'), ['"resnet50"', '"input"', '"logits"']);
+  assert.deepEqual(field('platform'), ['"onnxruntime_onnx"']);
+  assert.deepEqual(field('max_batch_size'), ['16']);
+  assert.deepEqual(field('data_type'), ['TYPE_FP32', 'TYPE_FP32']);
+  assert.deepEqual(field('dims'), ['[ 3, -1, -1 ]', '[ 10 ]']);
+  assert.match(
+    config,
+    /dynamic_batching \{\n\s*preferred_batch_size: \[ 8, 16 \]\n\s*max_queue_delay_microseconds: 2000\n\s*\}/,
+  );
+  assert.match(config, /instance_group \[\n\s*\{\n\s*count: 1\n\s*kind: KIND_CPU/);
+  const session = await ort.InferenceSession.create(join(out, 'resnet50', '1', 'model.onnx'), {
+    intraOpNumThreads: 1,
+  });
+  try {
+    assert.deepEqual(session.inputNames, ['input']);
+    assert.deepEqual(session.outputNames, ['logits']);
+    const x = new ort.Tensor('float32', new Float32Array(2 * 3 * 64 * 64).fill(0.5), [2, 3, 64, 64]);
+    const y = (await session.run({ input: x })).logits;
+    assert.deepEqual(y.dims, [2, 10]);
+  } finally {
+    await session.release();
+  }
+  const bad = runCli(['export', '--out', join(dir, 'm.onnx'), '--weights', weights, '--max-batch', '4']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--max-batch and --max-delay-ms need --format triton/);
+});
+
+test('the upload page at / classifies a photo in headless Chromium', { skip: BROWSER_SKIP }, async () => {
+  const server = await startServer({ weights, port: 0, log: () => undefined });
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}/`);
+    await page.setInputFiles('#file', join(IMAGES, 'chelsea.png'));
+    await page.waitForFunction(() => document.querySelectorAll('#results tr').length === 5, undefined, {
+      timeout: 30_000,
+    });
+    const rows = await page.$$eval('#results tr', (trs) =>
+      trs.map((tr) => Array.from(tr.children).map((td) => td.textContent)),
+    );
+    const api = (await (
+      await fetch(`${server.url}/v1/classify?top=5`, {
+        method: 'POST',
+        body: readFileSync(join(IMAGES, 'chelsea.png')),
+      })
+    ).json()) as { top: { label: string; score: number }[] };
+    assert.deepEqual(
+      rows,
+      api.top.map((p) => [p.label, `${(100 * p.score).toFixed(2)} %`]),
+    );
+    assert.equal(await page.textContent('#status'), 'chelsea.png');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
