@@ -76,34 +76,26 @@ void Plan::add_conv(const ConvSpec& s, bool plain_in) {
   }
   const int icb = plain_in ? s.c : kBlock;
   const int in_cb = plain_in ? 1 : round_up(s.c, kBlock) / kBlock;
-  op.weight.assign(size_t(op.oc) * in_cb * icb * s.kh * s.kw, 0.0f);
+  // fp32: [OC/16][in_cb][KH][KW][icb][16]. bf16: [OC/16][in_cb][KH][KW][pairs][16][2], lane o holding
+  // input channels (2k, 2k+1) of output o, packed straight from the source (no float32 copy kept).
+  const int pairs = (icb + 1) / 2;
+  if (bf16_ == nullptr) op.weight.assign(size_t(op.oc) * in_cb * icb * s.kh * s.kw, 0.0f);
+  else op.weight16.assign(size_t(op.oc) * in_cb * pairs * 2 * s.kh * s.kw, 0);
   for (int o = 0; o < s.oc; o++) {
     for (int ci = 0; ci < s.c; ci++) {
       const int cb = ci / icb, ic = ci % icb;
       for (int y = 0; y < s.kh; y++) {
         for (int x = 0; x < s.kw; x++) {
-          const size_t dst =
-              ((((size_t(o / kBlock) * in_cb + cb) * s.kh + y) * s.kw + x) * icb + ic) * kBlock + o % kBlock;
-          op.weight[dst] = float(s.weight[((size_t(o) * s.c + ci) * s.kh + y) * s.kw + x] * scale[o]);
+          const size_t tap = ((size_t(o / kBlock) * in_cb + cb) * s.kh + y) * s.kw + x;
+          const float w = float(s.weight[((size_t(o) * s.c + ci) * s.kh + y) * s.kw + x] * scale[o]);
+          if (bf16_ == nullptr) op.weight[(tap * icb + ic) * kBlock + o % kBlock] = w;
+          else op.weight16[((tap * pairs + ic / 2) * kBlock + o % kBlock) * 2 + ic % 2] = to_bf16(w);
         }
       }
     }
   }
   op.bias.assign(op.oc, 0.0f);
   for (int o = 0; o < s.oc; o++) op.bias[o] = float(shift[o]);
-  if (bf16_ != nullptr) {
-    // [OC/16][in_cb][KH][KW][pairs][16][2]: lane o holds input channels (2k, 2k+1) of output o.
-    const int pairs = (icb + 1) / 2, taps = s.kh * s.kw;
-    op.weight16.assign(size_t(op.oc) * in_cb * taps * pairs * 2, 0);
-    for (size_t ob = 0; ob < size_t(op.oc / kBlock) * in_cb * taps; ob++) {
-      for (int ic = 0; ic < icb; ic++) {
-        for (int o = 0; o < kBlock; o++) {
-          op.weight16[((ob * pairs + ic / 2) * kBlock + o) * 2 + ic % 2] = to_bf16(op.weight[(ob * icb + ic) * kBlock + o]);
-        }
-      }
-    }
-    FloatVector().swap(op.weight);
-  }
   op.winograd_eligible = bf16_ == nullptr && !plain_in && s.kh == 3 && s.kw == 3 && s.sh == 1 && s.sw == 1 && s.ph == 1 && s.pw == 1;
   push(std::move(op));
 }

@@ -42,9 +42,20 @@ static inline v16 widen(const uint16_t* p) {
   return as_float(__builtin_convertvector(h, u16x) << 16);
 }
 
+// dot(acc, x, w): for each lane j, acc[j] += x.odd·w[j].odd, then acc[j] += x.even·w[j].even, x one
+// broadcast pair of bf16, w 16 pairs. Operands are prepared once (prep_x per pixel, prep_w per
+// weight vector) and reused across the tile.
 #if RN_BF16_HW
-// acc[j] += x.odd·w[j].odd, then += x.even·w[j].even (vdpbf16ps: each step an FMA, RNE, DAZ/FTZ).
-static inline v16 dot(v16 acc, u16x x, u16x w) {
+typedef u16x XOp;
+typedef u16x WOp;
+static inline XOp prep_x(uint32_t pair) { return u16x{} + pair; }
+static inline WOp prep_w(const uint16_t* p) {
+  u16x w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+// vdpbf16ps: each step an FMA with round to nearest even, DAZ and FTZ.
+static inline v16 dot(v16 acc, const XOp& x, const WOp& w) {
   return (v16)_mm512_dpbf16_ps((__m512)acc, (__m512bh)x, (__m512bh)w);
 }
 static inline v16 first_acc(v16 bias) { return bias; }
@@ -54,18 +65,36 @@ static inline void narrow(uint16_t* p, v16 v) {
   std::memcpy(p, &h, 32);
 }
 #else
+struct XOp {
+  float hi, lo;
+};
+struct WOp {
+  v16 hi, lo;
+};
+static inline XOp prep_x(uint32_t pair) {
+  const uint32_t hi = pair & 0xffff0000u, lo = pair << 16;
+  XOp x;
+  std::memcpy(&x.hi, &hi, sizeof hi);
+  std::memcpy(&x.lo, &lo, sizeof lo);
+  return x;
+}
+static inline WOp prep_w(const uint16_t* p) {
+  u16x w;
+  std::memcpy(&w, p, sizeof w);
+  return {as_float(w & 0xffff0000u), as_float(w << 16)};
+}
 // Flush-to-zero of denormal results (and denormal inputs, DAZ), keeping the sign.
 static inline v16 ftz(v16 a) {
   const u16x b = as_bits(a);
   return as_float((b & 0x7f800000u) == 0 ? b & 0x80000000u : b);
 }
 // The SDM's VDPBF16PS per lane: srcdest += make_fp32(src2.odd)·make_fp32(src3.odd), then
-// += even·even. A product of two bf16 is exact in float32, so multiply-then-add equals the FMA
-// (except for products below 2^-126, which the instruction flushes after adding and this rounds first).
-static inline v16 dot(v16 acc, u16x x, u16x w) {
-  const u16x hi = u16x{} + 0xffff0000u;
-  acc = ftz(acc + as_float(x & hi) * as_float(w & hi));
-  return ftz(acc + as_float(x << 16) * as_float(w << 16));
+// += even·even, DAZ/FTZ. A product of two bf16 is exact in float32, so multiply-then-add equals the
+// FMA (except for products below 2^-126, which the instruction flushes after adding and this rounds
+// first; bf16 values here are normal or zero, as to_bf16 and narrow flush denormals).
+static inline v16 dot(v16 acc, const XOp& x, const WOp& w) {
+  acc = ftz(acc + x.hi * w.hi);
+  return ftz(acc + x.lo * w.lo);
 }
 // The instruction reads its accumulator with DAZ.
 static inline v16 first_acc(v16 bias) { return ftz(bias); }
@@ -124,13 +153,13 @@ static inline void conv_tile(const ConvArgs16& a, int img, int ocb0, int oh, int
         const uint16_t* ip = in0 + cb * a.in_block_stride + ky * a.in_row_stride + kx * a.in_pix;
         const uint16_t* wp = w0 + ((size_t(cb) * a.kh + ky) * a.kw + kx) * np * 2 * kBlock;
         for (int k = 0; k < np; k++) {
-          u16x w[NV];
-          for (int v = 0; v < NV; v++) std::memcpy(&w[v], wp + v * w_ocb_stride + k * 2 * kBlock, sizeof(u16x));
+          WOp w[NV];
+          for (int v = 0; v < NV; v++) w[v] = prep_w(wp + v * w_ocb_stride + k * 2 * kBlock);
           const uint16_t* x = ip + k * a.in_pair;
           for (int p = 0; p < PX; p++) {
             uint32_t pair;
             std::memcpy(&pair, x + p * pix_step, sizeof pair);
-            const u16x xb = u16x{} + pair;
+            const XOp xb = prep_x(pair);
             for (int v = 0; v < NV; v++) acc[p][v] = dot(acc[p][v], xb, w[v]);
           }
         }
