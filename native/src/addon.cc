@@ -87,11 +87,6 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
     }
     plan_ = std::make_shared<rn::Plan>(g_kernels, bf16 ? g_bf16 : nullptr);
     rn::read_plan(info[0], info[1], *plan_);
-#ifdef __GLIBC__
-    // Building freed each op's float32 copies (read from the file, folded, packed) between the
-    // packed weights it keeps; glibc keeps such holes resident: hand them back (a bf16 plan's RSS).
-    if (plan_->weight_bytes() >= (size_t(1) << 20)) malloc_trim(0);
-#endif
   }
 
  private:
@@ -452,12 +447,6 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-#ifdef __GLIBC__
-  // Weight buffers (read, folded, packed while a plan is built) are megabytes each and short-lived:
-  // a fixed mmap threshold gives them back at once, where glibc's adaptive one would raise itself to
-  // their size after the first free and leave later ones as resident holes between the kept weights.
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
-#endif
   g_kernels = select_kernels("auto");
   g_bf16 = select_bf16("auto");
   exports.Set("Plan", PlanWrap::Init(env));
