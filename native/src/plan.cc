@@ -162,6 +162,19 @@ void Plan::add_linear(int in, int out, int in_features, int out_features, const 
   op.out = out;
   op.c = in_features;
   op.oc = out_features;
+  if (bf16_ != nullptr) {
+    // [ceil(OUT/16)][pairs][16][2] bf16 and the bias padded to whole blocks (zero where null).
+    const int pairs = (in_features + 1) / 2, padded = round_up(out_features, kBlock);
+    op.weight16.assign(size_t(padded) * pairs * 2, 0);
+    for (int o = 0; o < out_features; o++)
+      for (int i = 0; i < in_features; i++)
+        op.weight16[((size_t(o / kBlock) * pairs + i / 2) * kBlock + o % kBlock) * 2 + i % 2] =
+            to_bf16(weight[size_t(o) * in_features + i]);
+    op.bias.assign(padded, 0.0f);
+    if (bias != nullptr) std::copy(bias, bias + out_features, op.bias.begin());
+    push(std::move(op));
+    return;
+  }
   op.weight.assign(weight, weight + size_t(in_features) * out_features);
   if (bias != nullptr) op.bias.assign(bias, bias + out_features);
   push(std::move(op));
@@ -563,6 +576,21 @@ void global_pool_forward(const Frame& f, const Op& op) {
 void linear_forward(const Frame& f, const Op& op) {
   const float* in = f.data(op.in);
   float* out = f.data(op.out);
+  if (f.b16 != nullptr) {
+    // bf16 plans: the features rounded to bf16 pairs, then dot steps as the convolutions', float32 out.
+    const int nimg = f.dims[op.in].n, pairs = (op.c + 1) / 2, blocks = (op.oc + kBlock - 1) / kBlock;
+    thread_local Bf16Vector x;
+    x.assign(size_t(nimg) * pairs * 2, 0);
+    for (int img = 0; img < nimg; img++)
+      for (int i = 0; i < op.c; i++) x[size_t(img) * pairs * 2 + i] = to_bf16(in[size_t(img) * op.c + i]);
+    const uint16_t* features = x.data();  // (the workers' own thread_local x is another vector)
+    const int chunks = std::min(blocks, 16);
+    f.parallel_for(chunks, [&](int i) {
+      f.b16->linear(features, op.weight16.data(), op.bias.data(), out, nimg, pairs, op.oc, blocks * i / chunks,
+                    blocks * (i + 1) / chunks);
+    });
+    return;
+  }
   const int chunks = std::min(op.oc, 64), nimg = f.dims[op.in].n;
   f.parallel_for(chunks, [&](int i) {
     f.k.linear(in, op.weight.data(), op.bias.empty() ? nullptr : op.bias.data(), out, nimg, op.c, op.oc,

@@ -61,7 +61,8 @@ using ParallelFor = std::function<void(int, const std::function<void(int)>&)>;
 class Plan {
  public:
   // bf16 = null: float32 throughout. Else activations are bf16 between layers and convolutions run
-  // on `bf16` (the stem reads the image rounded to bf16; pools too; the linear layer stays float32).
+  // on `bf16` (the stem reads the image rounded to bf16; pools and the linear layer too, whose
+  // output stays float32).
   explicit Plan(const Kernels* kernels, const Bf16Kernels* bf16 = nullptr) : kernels_(kernels), bf16_(bf16) {}
 
   void add_input(int out, Layout layout, int channels, int border);

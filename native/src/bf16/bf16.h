@@ -68,6 +68,11 @@ struct Bf16Kernels {
   void (*max_pool_row)(const PoolArgs16& a, int img, int block, int oh);
   // out[img][c] (float32) = mean or max over the spatial extent of one block of bf16 input.
   void (*global_pool)(const Blocked16& in, float* out, bool max, int img, int block);
+  // out[img][o] (float32, not rounded) = bias[o] + the dot steps over `pairs` bf16 pairs of row img
+  // of `in` and of weight [ceil(OUT/16)][pairs][16][2], for output blocks [ob0, ob1) of 16 (the
+  // last one cut at out_features); bias padded to whole blocks.
+  void (*linear)(const uint16_t* in, const uint16_t* weight, const float* bias, float* out, int n, int pairs,
+                 int out_features, int ob0, int ob1);
 };
 
 // AVX512-BF16 is an x86 extension: its kernel set is built for x86 targets only (binding.gyp).

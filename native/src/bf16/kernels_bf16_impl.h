@@ -253,11 +253,32 @@ static void global_pool(const Blocked16& in, float* out, bool max, int img, int 
   std::memcpy(out + size_t(img) * in.c + block * kBlock, &acc, sizeof acc);
 }
 
+static void linear(const uint16_t* in, const uint16_t* weight, const float* bias, float* out, int n, int pairs,
+                   int out_features, int ob0, int ob1) {
+  for (int ob = ob0; ob < ob1; ob++) {
+    const uint16_t* w = weight + size_t(ob) * pairs * 2 * kBlock;
+    const v16 b = first_acc(load(bias + ob * kBlock));
+    const int valid = std::min(kBlock, out_features - ob * kBlock);
+    for (int img = 0; img < n; img++) {
+      const uint16_t* x = in + size_t(img) * pairs * 2;
+      v16 acc = b;
+      for (int k = 0; k < pairs; k++) {
+        uint32_t pair;
+        std::memcpy(&pair, x + 2 * k, sizeof pair);
+        acc = dot(acc, prep_x(pair), prep_w(w + k * 2 * kBlock));
+      }
+      float lanes[kBlock];
+      std::memcpy(lanes, &acc, sizeof lanes);
+      std::memcpy(out + size_t(img) * out_features + ob * kBlock, lanes, valid * sizeof(float));
+    }
+  }
+}
+
 }  // namespace RN_NS
 
 const Bf16Kernels* RN_NAME() {
   static const Bf16Kernels table = {RN_PATH_NAME, RN_NS::conv_row, RN_NS::conv_groups, RN_NS::max_pool_row,
-                                    RN_NS::global_pool};
+                                    RN_NS::global_pool, RN_NS::linear};
   return &table;
 }
 
