@@ -4,7 +4,8 @@
  * with its tensors in memory or in a file; every field of every op missing or mistyped, an unknown
  * op, a negative or unwritten slot, a slot of the wrong layout, a tensor of the wrong length, a
  * partial batch norm and malformed outputs are each a TypeError naming the op index, kind and field.
- * The malformed cases are generated from the field table below.
+ * The malformed cases are generated from the field table below. options.precision 'bf16' compiles
+ * the same ops for the bf16 kernels.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import {
   nativeAddon,
   type NativeAddon,
   type NativeOp,
+  type NativePlanOptions,
   type NativeTensor,
 } from '../src/backends/native/addon.js';
 import { assertClose } from './helpers/compare.js';
@@ -312,9 +314,9 @@ function planCases(): Case[] {
   ];
 }
 
-function run(a: NativeAddon, ops: NativeOp[]) {
+function run(a: NativeAddon, ops: NativeOp[], options?: NativePlanOptions) {
   const x = ruleTensor('input', [N, C, H, W]).data;
-  const plan = new a.Plan(ops, OUTPUTS);
+  const plan = new a.Plan(ops, OUTPUTS, options);
   try {
     return { x, results: plan.runSync(x, N, C, H, W) };
   } finally {
@@ -360,6 +362,39 @@ test('a plan with every op kind compiles and runs, its tensors in memory or in a
   for (let i = 0; i < OUTPUTS.length; i++)
     assert.deepEqual(again[i].data, results[i].data, `output ${OUTPUTS[i]}`);
 });
+
+test(
+  'options.precision: bf16 runs every op kind and input layout on the bf16 kernels, path() names them',
+  { skip },
+  (t) => {
+    const a = addon!;
+    const fp32 = run(a, validOps(), { precision: 'fp32' }).results;
+    const bf16 = run(a, validOps(), { precision: 'bf16' }).results;
+    assert.deepEqual(
+      bf16.map((r) => r.shape),
+      OUTPUT_SHAPES,
+    );
+    // Two bf16 roundings (input, weights) and one of the output: within 2⁻⁶ of the largest value.
+    for (let i = 0; i < OUTPUTS.length; i++) {
+      t.diagnostic(
+        JSON.stringify(assertClose(bf16[i].data, fp32[i].data, 2 ** -6, `bf16 output ${OUTPUTS[i]}`)),
+      );
+    }
+    const plan = new a.Plan(validOps(), OUTPUTS, { precision: 'bf16' });
+    assert.equal(plan.path(), a.configure().bf16);
+    plan.dispose();
+    const fp32Plan = new a.Plan(validOps(), OUTPUTS);
+    assert.equal(fp32Plan.path(), a.configure().isa);
+    fp32Plan.dispose();
+    for (const precision of ['int8', 'fp16', 7]) {
+      assert.throws(
+        () => new a.Plan(validOps(), OUTPUTS, { precision } as unknown as NativePlanOptions),
+        (e: Error) =>
+          e instanceof TypeError && e.message === "plan: options.precision must be 'fp32' or 'bf16'",
+      );
+    }
+  },
+);
 
 test('optional tensors and the residual may be null', { skip }, () => {
   const a = addon!;

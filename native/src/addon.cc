@@ -35,7 +35,22 @@ const rn::Kernels* select_kernels(const std::string& wanted) {
   return nullptr;
 }
 
+// The bf16 kernels: AVX512-BF16 where the CPU has it ("auto"), else the portable emulation
+// ("fp32-emulated", also on request); null for a name this build or CPU lacks.
+const rn::Bf16Kernels* select_bf16(const std::string& wanted) {
+  const bool any = wanted.empty() || wanted == "auto";
+#ifdef RN_X86_KERNELS
+  __builtin_cpu_init();
+  const bool hw = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                  __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
+  if (hw && (any || wanted == "avx512bf16")) return rn::kernels_avx512bf16();
+#endif
+  if (any || wanted == "fp32-emulated") return rn::kernels_bf16_emulated();
+  return nullptr;
+}
+
 const rn::Kernels* g_kernels = nullptr;
+const rn::Bf16Kernels* g_bf16 = nullptr;
 std::unique_ptr<rn::ThreadPool> g_pool;
 std::mutex g_run_mutex;  // one plan runs on the pool at a time
 
@@ -55,12 +70,22 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
     return DefineClass(env, "Plan",
                        {InstanceMethod("run", &PlanWrap::Run), InstanceMethod("runSync", &PlanWrap::RunSync),
                         InstanceMethod("weightBytes", &PlanWrap::WeightBytes),
+                        InstanceMethod("path", &PlanWrap::Path),
                         InstanceMethod("dispose", &PlanWrap::Dispose)});
   }
 
-  // new Plan(ops: object[], outputs: number[])
+  // new Plan(ops: object[], outputs: number[], options?: { precision: 'fp32' | 'bf16' })
   PlanWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PlanWrap>(info) {
-    plan_ = std::make_shared<rn::Plan>(g_kernels);
+    bool bf16 = false;
+    if (info.Length() > 2 && !info[2].IsUndefined()) {
+      const Napi::Value p = info[2].IsObject() ? info[2].As<Napi::Object>().Get("precision") : info[2];
+      const std::string precision = p.IsString() ? p.As<Napi::String>().Utf8Value() : "";
+      if (precision != "fp32" && precision != "bf16") {
+        throw Napi::TypeError::New(info.Env(), "plan: options.precision must be 'fp32' or 'bf16'");
+      }
+      bf16 = precision == "bf16";
+    }
+    plan_ = std::make_shared<rn::Plan>(g_kernels, bf16 ? g_bf16 : nullptr);
     rn::read_plan(info[0], info[1], *plan_);
   }
 
@@ -160,6 +185,8 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
     return ToJs(info.Env(), r);
   }
 
+  Napi::Value Path(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), live(info.Env())->path()); }
+
   Napi::Value WeightBytes(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), double(live(info.Env())->weight_bytes()));
   }
@@ -182,7 +209,8 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
   std::shared_ptr<rn::Plan> plan_;
 };
 
-// configure({ isa?: 'auto'|'avx512'|'avx2'|'portable', threads?: number }) → { isa, threads }
+// configure({ isa?: 'auto'|'avx512'|'avx2'|'portable', bf16?: 'auto'|'avx512bf16'|'fp32-emulated',
+//             threads?: number }) → { isa, bf16, threads }; plans built later use these kernels.
 Napi::Value Configure(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::lock_guard<std::mutex> lock(g_run_mutex);
@@ -193,6 +221,11 @@ Napi::Value Configure(const Napi::CallbackInfo& info) {
       if (k == nullptr) throw Napi::Error::New(env, "this CPU does not support the requested instruction set");
       g_kernels = k;
     }
+    if (o.Get("bf16").IsString()) {
+      const rn::Bf16Kernels* k = select_bf16(o.Get("bf16").As<Napi::String>());
+      if (k == nullptr) throw Napi::Error::New(env, "this CPU does not support the requested bf16 instructions");
+      g_bf16 = k;
+    }
     if (o.Get("threads").IsNumber()) {
       const int t = o.Get("threads").As<Napi::Number>().Int32Value();
       g_pool = std::make_unique<rn::ThreadPool>(t < 1 ? default_threads() : t);
@@ -200,6 +233,7 @@ Napi::Value Configure(const Napi::CallbackInfo& info) {
   }
   Napi::Object r = Napi::Object::New(env);
   r.Set("isa", g_kernels->name);
+  r.Set("bf16", g_bf16->name);
   r.Set("threads", pool().threads());
   return r;
 }
@@ -414,6 +448,7 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   g_kernels = select_kernels("auto");
+  g_bf16 = select_bf16("auto");
   exports.Set("Plan", PlanWrap::Init(env));
   exports.Set("configure", Napi::Function::New(env, Configure));
   exports.Set("convForward", Napi::Function::New(env, ConvForward));

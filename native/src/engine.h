@@ -41,9 +41,11 @@ struct Dims {
   int n = 0, c = 0, h = 0, w = 0;
 };
 
-// A view of a blocked activation tensor (border included in hp/wp).
-struct Blocked {
-  float* data = nullptr;
+// A view of a blocked activation tensor (border included in hp/wp), of float32 (Blocked) or of
+// bfloat16 bit patterns (Blocked16, see bf16/bf16.h).
+template <typename T>
+struct BlockedOf {
+  T* data = nullptr;
   int n = 0, c = 0, h = 0, w = 0;  // logical sizes, c is padded to a multiple of 16
   int cb() const { return c / kBlock; }
   int hp() const { return h + 2 * kBorder; }
@@ -51,11 +53,12 @@ struct Blocked {
   size_t block_stride() const { return size_t(hp()) * wp() * kBlock; }
   size_t image_stride() const { return block_stride() * cb(); }
   // Pointer to (n, block, y, x) in logical coordinates (x, y may be -kBorder .. size).
-  float* at(int img, int block, int y, int x) const {
+  T* at(int img, int block, int y, int x) const {
     return data + img * image_stride() + block * block_stride() +
            (size_t(y + kBorder) * wp() + (x + kBorder)) * kBlock;
   }
 };
+using Blocked = BlockedOf<float>;
 
 // Convolution over blocked input (or plain input when plain_in is set), blocked output.
 struct ConvArgs {

@@ -23,7 +23,7 @@ int round_up(int v, int m) { return (v + m - 1) / m * m; }
 size_t TensorDims::size() const {
   switch (layout) {
     case Layout::PlainInput:
-      return size_t(n) * c * (h + 2 * border) * (w + 2 * border);
+      return size_t(n) * (bf16 ? round_up(c, 2) : c) * (h + 2 * border) * (w + 2 * border);
     case Layout::Blocked:
       return size_t(n) * c * (h + 2 * kBorder) * (w + 2 * kBorder);
     case Layout::Flat:
@@ -76,22 +76,27 @@ void Plan::add_conv(const ConvSpec& s, bool plain_in) {
   }
   const int icb = plain_in ? s.c : kBlock;
   const int in_cb = plain_in ? 1 : round_up(s.c, kBlock) / kBlock;
-  op.weight.assign(size_t(op.oc) * in_cb * icb * s.kh * s.kw, 0.0f);
+  // fp32: [OC/16][in_cb][KH][KW][icb][16]. bf16: [OC/16][in_cb][KH][KW][pairs][16][2], lane o holding
+  // input channels (2k, 2k+1) of output o, packed straight from the source (no float32 copy kept).
+  const int pairs = (icb + 1) / 2;
+  if (bf16_ == nullptr) op.weight.assign(size_t(op.oc) * in_cb * icb * s.kh * s.kw, 0.0f);
+  else op.weight16.assign(size_t(op.oc) * in_cb * pairs * 2 * s.kh * s.kw, 0);
   for (int o = 0; o < s.oc; o++) {
     for (int ci = 0; ci < s.c; ci++) {
       const int cb = ci / icb, ic = ci % icb;
       for (int y = 0; y < s.kh; y++) {
         for (int x = 0; x < s.kw; x++) {
-          const size_t dst =
-              ((((size_t(o / kBlock) * in_cb + cb) * s.kh + y) * s.kw + x) * icb + ic) * kBlock + o % kBlock;
-          op.weight[dst] = float(s.weight[((size_t(o) * s.c + ci) * s.kh + y) * s.kw + x] * scale[o]);
+          const size_t tap = ((size_t(o / kBlock) * in_cb + cb) * s.kh + y) * s.kw + x;
+          const float w = float(s.weight[((size_t(o) * s.c + ci) * s.kh + y) * s.kw + x] * scale[o]);
+          if (bf16_ == nullptr) op.weight[(tap * icb + ic) * kBlock + o % kBlock] = w;
+          else op.weight16[((tap * pairs + ic / 2) * kBlock + o % kBlock) * 2 + ic % 2] = to_bf16(w);
         }
       }
     }
   }
   op.bias.assign(op.oc, 0.0f);
   for (int o = 0; o < s.oc; o++) op.bias[o] = float(shift[o]);
-  op.winograd_eligible = !plain_in && s.kh == 3 && s.kw == 3 && s.sh == 1 && s.sw == 1 && s.ph == 1 && s.pw == 1;
+  op.winograd_eligible = bf16_ == nullptr && !plain_in && s.kh == 3 && s.kw == 3 && s.sh == 1 && s.sw == 1 && s.ph == 1 && s.pw == 1;
   push(std::move(op));
 }
 
@@ -157,6 +162,19 @@ void Plan::add_linear(int in, int out, int in_features, int out_features, const 
   op.out = out;
   op.c = in_features;
   op.oc = out_features;
+  if (bf16_ != nullptr) {
+    // [ceil(OUT/16)][pairs][16][2] bf16 and the bias padded to whole blocks (zero where null).
+    const int pairs = (in_features + 1) / 2, padded = round_up(out_features, kBlock);
+    op.weight16.assign(size_t(padded) * pairs * 2, 0);
+    for (int o = 0; o < out_features; o++)
+      for (int i = 0; i < in_features; i++)
+        op.weight16[((size_t(o / kBlock) * pairs + i / 2) * kBlock + o % kBlock) * 2 + i % 2] =
+            to_bf16(weight[size_t(o) * in_features + i]);
+    op.bias.assign(padded, 0.0f);
+    if (bias != nullptr) std::copy(bias, bias + out_features, op.bias.begin());
+    push(std::move(op));
+    return;
+  }
   op.weight.assign(weight, weight + size_t(in_features) * out_features);
   if (bias != nullptr) op.bias.assign(bias, bias + out_features);
   push(std::move(op));
@@ -182,7 +200,8 @@ void Plan::add_to_plain(int in, int out) {
 size_t Plan::weight_bytes() const {
   size_t total = 0;
   for (const Op& op : ops_)
-    total += (op.weight.size() + op.bias.size() + op.winograd[0].size() + op.winograd[1].size()) * 4;
+    total += (op.weight.size() + op.bias.size() + op.winograd[0].size() + op.winograd[1].size()) * 4 +
+             op.weight16.size() * 2;
   return total;
 }
 
@@ -237,6 +256,7 @@ const Plan::Placement& Plan::place(int n, int c, int h, int w) {
         d = {Layout::Plain, in.n, in.c, in.h, in.w, 0};
         break;
     }
+    d.bf16 = bf16_ != nullptr && (d.layout == Layout::Blocked || d.layout == Layout::PlainInput);
     p.dims[op.out] = d;
     first[op.out] = int(i);
     for (int t : {op.in, op.residual}) {
@@ -251,7 +271,7 @@ const Plan::Placement& Plan::place(int n, int c, int h, int w) {
   std::vector<Slot> slots;
   for (size_t i = 0; i < ops_.size(); i++) {
     const int t = ops_[i].out;
-    const size_t need = (p.dims[t].size() + 15) / 16 * 16;
+    const size_t need = (p.dims[t].floats() + 15) / 16 * 16;
     Slot* best = nullptr;
     for (Slot& s : slots) {
       if (s.free_after < int(i) && s.size >= need && (best == nullptr || s.size < best->size)) best = &s;
@@ -288,13 +308,13 @@ void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
   for (int t : outputs_) {
     TensorDims d = p.dims[t];
     d.n = n;
-    outputs[dims.size()].resize(d.size());
+    outputs[dims.size()].resize(d.floats());
     dims.push_back(d);
   }
   const size_t image_in = size_t(c) * h * w;
   auto copy_out = [&](const float* arena, int img, int count) {
     for (size_t i = 0; i < outputs_.size(); i++) {
-      const size_t each = dims[i].size() / n;
+      const size_t each = dims[i].floats() / n;
       std::memcpy(outputs[i].data() + img * each, arena + p.offset[outputs_[i]], each * count * sizeof(float));
     }
   };
@@ -325,10 +345,22 @@ struct Frame {
   const std::vector<size_t>& offset;
   float* arena;
   const Kernels& k;
+  const Bf16Kernels* b16;  // null in float32 plans
   int threads;
   const ParallelFor& parallel_for;
 
   float* data(int t) const { return arena + offset[t]; }
+  uint16_t* data16(int t) const { return reinterpret_cast<uint16_t*>(arena + offset[t]); }
+  Blocked16 blocked16(int t) const {
+    const TensorDims& d = dims[t];
+    Blocked16 b;
+    b.data = data16(t);
+    b.n = d.n;
+    b.c = d.c;
+    b.h = d.h;
+    b.w = d.w;
+    return b;
+  }
   Blocked blocked(int t) const {
     const TensorDims& d = dims[t];
     Blocked b;
@@ -341,17 +373,42 @@ struct Frame {
   }
 };
 
+// bf16 plans: input is plain NCHW (N, C, H, W), rounded to bf16 into channel pairs
+// (N, ceil(C/2), H+2B, W+2B, 2) for the stem, or into blocked bf16; out is zero already.
+void input16_forward(const Frame& f, const Op& op, const float* input) {
+  const TensorDims& d = f.dims[op.out];
+  const int n = d.n, c = op.c, h = d.h, w = d.w;
+  if (op.input_layout == Layout::PlainInput) {
+    uint16_t* dst = f.data16(op.out);
+    const int hp = h + 2 * d.border, wp = w + 2 * d.border, pairs = (c + 1) / 2;
+    for (int img = 0; img < n; img++)
+      for (int ch = 0; ch < c; ch++)
+        for (int y = 0; y < h; y++)
+          for (int x = 0; x < w; x++)
+            dst[(((size_t(img) * pairs + ch / 2) * hp + y + d.border) * wp + x + d.border) * 2 + ch % 2] =
+                to_bf16(input[((size_t(img) * c + ch) * h + y) * w + x]);
+    return;
+  }
+  Blocked16 b = f.blocked16(op.out);
+  for (int img = 0; img < n; img++)
+    for (int ch = 0; ch < c; ch++)
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          b.at(img, ch / kBlock, y, x)[ch % kBlock] = to_bf16(input[((size_t(img) * c + ch) * h + y) * w + x]);
+}
+
 // input is plain NCHW (N, C, H, W); out is (N, C, H+2B, W+2B) plain with border B, (N, C·H·W) flat,
 // or (N, C/16, H+2, W+2, 16) blocked, its borders and padding channels zero.
 void input_forward(const Frame& f, const Op& op, const float* input) {
   float* dst = f.data(op.out);
   const TensorDims& d = f.dims[op.out];
-  std::memset(dst, 0, d.size() * sizeof(float));
+  std::memset(dst, 0, d.floats() * sizeof(float));
   if (op.input_layout == Layout::Flat) {
     std::memcpy(dst, input, d.size() * sizeof(float));
     return;
   }
   const int n = d.n, c = op.c, h = d.h, w = d.w;
+  if (d.bf16) return input16_forward(f, op, input);
   if (op.input_layout == Layout::PlainInput) {
     const int hp = h + 2 * d.border, wp = w + 2 * d.border;
     for (int img = 0; img < n * c; img++) {
@@ -399,7 +456,50 @@ void winograd_forward(const Frame& f, const Op& op, const ConvArgs& a, int m) {
 
 // in is (N, C/16, H+2, W+2, 16) blocked or (N, C, H+2P, W+2P) plain (the stem); out and residual are
 // (N, OC/16, OH+2, OW+2, 16), out = relu?(conv(in) + bias + residual), by Winograd tiles or output rows.
+// bf16 plans: in is blocked bf16 or the image as bf16 channel pairs (the stem); out and residual
+// blocked bf16; weights as bf16 pairs, by output rows.
+void conv16_forward(const Frame& f, const Op& op) {
+  const TensorDims& in = f.dims[op.in];
+  ConvArgs16 a;
+  a.in = f.data16(op.in);
+  if (in.layout == Layout::PlainInput) {
+    const int hp = in.h + 2 * in.border, wp = in.w + 2 * in.border;
+    a.in_pix = 2;
+    a.in_pair = hp * wp * 2;
+    a.in_row_stride = size_t(wp) * 2;
+    a.in_block_stride = 0;
+    a.in_image_stride = size_t(round_up(in.c, 2)) * hp * wp;
+    a.in_origin = in.border - op.ph;
+    a.in_cb = 1;
+    a.in_pairs = (in.c + 1) / 2;
+  } else {
+    Blocked16 b = f.blocked16(op.in);
+    a.in_pix = kBlock;
+    a.in_pair = 2;
+    a.in_row_stride = size_t(b.wp()) * kBlock;
+    a.in_block_stride = b.block_stride();
+    a.in_image_stride = b.image_stride();
+    a.in_origin = kBorder - op.ph;
+    a.in_cb = b.cb();
+    a.in_pairs = kBlock / 2;
+  }
+  if (a.in_origin < 0 || op.ph != op.pw) throw std::invalid_argument("convolution padding larger than the border");
+  a.weight = op.weight16.data();
+  a.bias = op.bias.data();
+  a.oc = op.oc;
+  a.kh = op.kh;
+  a.kw = op.kw;
+  a.sh = op.sh;
+  a.sw = op.sw;
+  a.out = f.blocked16(op.out);
+  a.residual = op.residual >= 0 ? f.data16(op.residual) : nullptr;
+  a.relu = op.relu;
+  const int groups = f.b16->conv_groups(a), oh = a.out.h;
+  f.parallel_for(a.out.n * groups * oh, [&](int i) { f.b16->conv_row(a, i / (groups * oh), i / oh % groups, i % oh); });
+}
+
 void conv_forward(const Frame& f, const Op& op) {
+  if (f.b16 != nullptr) return conv16_forward(f, op);
   const TensorDims& in = f.dims[op.in];
   ConvArgs a;
   a.in = f.data(op.in);
@@ -447,6 +547,13 @@ void conv_forward(const Frame& f, const Op& op) {
 
 // in is (N, C/16, H+2, W+2, 16), out is (N, C/16, OH+2, OW+2, 16), one task per output row.
 void max_pool_forward(const Frame& f, const Op& op) {
+  if (f.b16 != nullptr) {
+    PoolArgs16 a{f.blocked16(op.in), f.blocked16(op.out), op.kh, op.kw, op.sh, op.sw, op.ph, op.pw};
+    const int blocks = a.in.cb(), oh = a.out.h;
+    f.parallel_for(a.in.n * blocks * oh,
+                   [&](int i) { f.b16->max_pool_row(a, i / (blocks * oh), i / oh % blocks, i % oh); });
+    return;
+  }
   PoolArgs a{f.blocked(op.in), f.blocked(op.out), op.kh, op.kw, op.sh, op.sw, op.ph, op.pw};
   const int blocks = a.in.cb(), oh = a.out.h;
   f.parallel_for(a.in.n * blocks * oh, [&](int i) { f.k.max_pool_row(a, i / (blocks * oh), i / oh % blocks, i % oh); });
@@ -457,6 +564,11 @@ void global_pool_forward(const Frame& f, const Op& op) {
   Blocked in = f.blocked(op.in);
   float* out = f.data(op.out);
   const bool max = op.kind == OpKind::GlobalMaxPool;
+  if (f.b16 != nullptr) {
+    Blocked16 in16 = f.blocked16(op.in);
+    f.parallel_for(in.n * in.cb(), [&](int i) { f.b16->global_pool(in16, out, max, i / in.cb(), i % in.cb()); });
+    return;
+  }
   f.parallel_for(in.n * in.cb(), [&](int i) { f.k.global_pool(in, out, max, i / in.cb(), i % in.cb()); });
 }
 
@@ -464,6 +576,21 @@ void global_pool_forward(const Frame& f, const Op& op) {
 void linear_forward(const Frame& f, const Op& op) {
   const float* in = f.data(op.in);
   float* out = f.data(op.out);
+  if (f.b16 != nullptr) {
+    // bf16 plans: the features rounded to bf16 pairs, then dot steps as the convolutions', float32 out.
+    const int nimg = f.dims[op.in].n, pairs = (op.c + 1) / 2, blocks = (op.oc + kBlock - 1) / kBlock;
+    thread_local Bf16Vector x;
+    x.assign(size_t(nimg) * pairs * 2, 0);
+    for (int img = 0; img < nimg; img++)
+      for (int i = 0; i < op.c; i++) x[size_t(img) * pairs * 2 + i] = to_bf16(in[size_t(img) * op.c + i]);
+    const uint16_t* features = x.data();  // (the workers' own thread_local x is another vector)
+    const int chunks = std::min(blocks, 16);
+    f.parallel_for(chunks, [&](int i) {
+      f.b16->linear(features, op.weight16.data(), op.bias.data(), out, nimg, pairs, op.oc, blocks * i / chunks,
+                    blocks * (i + 1) / chunks);
+    });
+    return;
+  }
   const int chunks = std::min(op.oc, 64), nimg = f.dims[op.in].n;
   f.parallel_for(chunks, [&](int i) {
     f.k.linear(in, op.weight.data(), op.bias.empty() ? nullptr : op.bias.data(), out, nimg, op.c, op.oc,
@@ -473,32 +600,42 @@ void linear_forward(const Frame& f, const Op& op) {
 
 // in is (N, C/16, H+2, W+2, 16), out is (N, OC/16, ceil(H/S)+2, ceil(W/S)+2, 16): every S-th pixel,
 // channels past C zero (the zero-pad shortcut).
-void zero_pad_forward(const Frame& f, const Op& op) {
-  Blocked in = f.blocked(op.in), out = f.blocked(op.out);
-  std::memset(out.data, 0, f.dims[op.out].size() * sizeof(float));
+template <typename T>
+void zero_pad_copy(const BlockedOf<T>& in, const BlockedOf<T>& out, const Op& op) {
   for (int img = 0; img < in.n; img++)
     for (int b = 0; b < in.cb(); b++)
       for (int y = 0; y < out.h; y++)
         for (int x = 0; x < out.w; x++)
-          std::memcpy(out.at(img, b, y, x), in.at(img, b, y * op.sh, x * op.sw), kBlock * sizeof(float));
+          std::memcpy(out.at(img, b, y, x), in.at(img, b, y * op.sh, x * op.sw), kBlock * sizeof(T));
+}
+
+void zero_pad_forward(const Frame& f, const Op& op) {
+  std::memset(f.data(op.out), 0, f.dims[op.out].floats() * sizeof(float));
+  if (f.b16 != nullptr) return zero_pad_copy(f.blocked16(op.in), f.blocked16(op.out), op);
+  zero_pad_copy(f.blocked(op.in), f.blocked(op.out), op);
 }
 
 // in is (N, C/16, H+2, W+2, 16), out is plain NCHW (N, C, H, W).
-void to_plain_forward(const Frame& f, const Op& op) {
-  Blocked in = f.blocked(op.in);
-  float* out = f.data(op.out);
+template <typename T, typename Convert>
+void to_plain_copy(const BlockedOf<T>& in, float* out, Convert convert) {
   for (int img = 0; img < in.n; img++)
     for (int ch = 0; ch < in.c; ch++)
       for (int y = 0; y < in.h; y++)
         for (int x = 0; x < in.w; x++)
-          out[((size_t(img) * in.c + ch) * in.h + y) * in.w + x] = in.at(img, ch / kBlock, y, x)[ch % kBlock];
+          out[((size_t(img) * in.c + ch) * in.h + y) * in.w + x] = convert(in.at(img, ch / kBlock, y, x)[ch % kBlock]);
+}
+
+// (bf16 plans: the values widened to float32, exactly.)
+void to_plain_forward(const Frame& f, const Op& op) {
+  if (f.b16 != nullptr) return to_plain_copy(f.blocked16(op.in), f.data(op.out), from_bf16);
+  to_plain_copy(f.blocked(op.in), f.data(op.out), [](float v) { return v; });
 }
 
 }  // namespace
 
 void Plan::execute(const Placement& p, float* arena, const float* input, int threads,
                    const ParallelFor& parallel_for) {
-  const Frame f{p.dims, p.offset, arena, *kernels_, threads, parallel_for};
+  const Frame f{p.dims, p.offset, arena, *kernels_, bf16_, threads, parallel_for};
   static const bool profile = std::getenv("RESNET50_PROFILE") != nullptr;
   for (const Op& op : ops_) {
     const auto started = std::chrono::steady_clock::now();

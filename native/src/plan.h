@@ -8,6 +8,7 @@
 #include <tuple>
 #include <vector>
 
+#include "bf16/bf16.h"
 #include "engine.h"
 #include "thread_pool.h"
 
@@ -28,6 +29,7 @@ struct Op {
   int border = 0;                        // Input: zero border of a plain input
   Layout input_layout = Layout::Blocked; // Input: PlainInput (stem), Blocked or Flat (N, C)
   FloatVector weight, bias;
+  Bf16Vector weight16;  // bf16 plans: conv weights as bf16 pairs (bf16.h), replacing `weight`
   bool winograd_eligible = false;  // 3x3, stride 1, padding 1, blocked input
   FloatVector winograd[2];  // F(2x2) [16][OC/16][C][16] and F(4x4) [36][..], built on first use
 };
@@ -47,7 +49,10 @@ struct ConvSpec {
 struct TensorDims {
   Layout layout = Layout::Blocked;
   int n = 0, c = 0, h = 0, w = 0, border = 0;
-  size_t size() const;
+  // bf16 elements (bf16 plans' blocked activations and their input, whose channels come in pairs)
+  bool bf16 = false;
+  size_t size() const;  // elements
+  size_t floats() const { return bf16 ? (size() + 1) / 2 : size(); }  // arena floats it takes
 };
 
 // parallel_for(count, fn): fn(0) .. fn(count - 1), on the pool or in this thread.
@@ -55,7 +60,10 @@ using ParallelFor = std::function<void(int, const std::function<void(int)>&)>;
 
 class Plan {
  public:
-  explicit Plan(const Kernels* kernels) : kernels_(kernels) {}
+  // bf16 = null: float32 throughout. Else activations are bf16 between layers and convolutions run
+  // on `bf16` (the stem reads the image rounded to bf16; pools and the linear layer too, whose
+  // output stays float32).
+  explicit Plan(const Kernels* kernels, const Bf16Kernels* bf16 = nullptr) : kernels_(kernels), bf16_(bf16) {}
 
   void add_input(int out, Layout layout, int channels, int border);
   void add_conv(const ConvSpec& spec, bool plain_in);
@@ -72,6 +80,8 @@ class Plan {
            std::vector<TensorDims>& dims);
 
   size_t weight_bytes() const;
+  // The kernels the convolutions run on: the float32 set's name, or the bf16 path's.
+  const char* path() const { return bf16_ != nullptr ? bf16_->name : kernels_->name; }
 
  private:
   struct Placement {
@@ -84,6 +94,7 @@ class Plan {
   void execute(const Placement& p, float* arena, const float* input, int threads, const ParallelFor& parallel_for);
 
   const Kernels* kernels_;
+  const Bf16Kernels* bf16_;
   std::vector<Op> ops_;
   std::vector<int> outputs_;
   int tensors_ = 0;

@@ -4,6 +4,9 @@
 #include "plan_reader.h"
 
 #include <cmath>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <cstdint>
 #include <cstdio>
 #include <initializer_list>
@@ -331,6 +334,15 @@ void read_plan(const Napi::Value& ops_value, const Napi::Value& outputs_value, P
     if (reader == nullptr) throw Napi::TypeError::New(env, at + ": field 'op' must be " + list + ", got " + describe(op));
     Storage storage;
     reader->read(OpReader(o, i, kind, slots), plan, storage);
+#ifdef __GLIBC__
+    // The op's float32 values read from a file (megabytes for a large conv) are freed between the
+    // packed weights kept so far; glibc keeps such holes resident (its mmap threshold adapts upward
+    // after the first large free): hand them back, so building a plan peaks at one op's copy.
+    size_t read_bytes = 0;
+    for (const auto& t : storage) read_bytes += t.size() * sizeof(float);
+    storage.clear();
+    if (read_bytes >= (size_t(1) << 20)) malloc_trim(0);
+#endif
   }
   if (!outputs_value.IsArray()) {
     throw Napi::TypeError::New(env, "plan: 'outputs' must be an array of slots, got " + describe(outputs_value));

@@ -6,6 +6,8 @@ import { checkArch, loadModel } from '../tasks/pretrained.js';
 import { createRunner } from '../tasks/runner.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ShapeError } from '../errors.js';
+import type { Precision } from '../plan/plan.js';
+import { PRECISION_HELP, precisionFlag } from './common.js';
 import { checkBatchFlags, intFlag, sizeFlag, stringFlag, threadsFlag, type Command } from './args.js';
 
 export interface BenchResult {
@@ -15,6 +17,10 @@ export interface BenchResult {
   input: [number, number];
   threads: number;
   isa: string;
+  /** fp32 or bf16. */
+  precision: Precision;
+  /** The kernels the convolutions ran on: isa for fp32, avx512bf16 or fp32-emulated for bf16. */
+  kernelPath: string;
   medianMs: number;
   imgPerSec: number;
   gflops: number;
@@ -42,7 +48,8 @@ the values).
   --iters K      timed passes (default 20; 3 on the js backend)
   --warmup K     untimed passes first (default 3; 1 on js)
   --threads T    native engine threads (default: all cores)
-  --json         {"backend","batch","input","medianMs","imgPerSec","gflops",...}`,
+${PRECISION_HELP}
+  --json         {"backend","batch","input","medianMs","imgPerSec","gflops","precision","kernelPath",...}`,
   flags: {
     weights: { type: 'string' },
     arch: { type: 'string' },
@@ -52,6 +59,7 @@ the values).
     iters: { type: 'string' },
     warmup: { type: 'string' },
     threads: { type: 'string' },
+    precision: { type: 'string' },
     json: { type: 'boolean' },
   },
   async run(values) {
@@ -65,9 +73,10 @@ the values).
     }
     checkBatchFlags(arch, batch, [height, width], false, 'input');
     const threadsWanted = threadsFlag(values);
+    const precision = precisionFlag(values);
     const weights = stringFlag(values, 'weights');
     const model = weights === undefined ? resnet(arch) : (await loadModel({ arch, weights })).model;
-    const runner = createRunner(model, { backend: stringFlag(values, 'backend') });
+    const runner = createRunner(model, { backend: stringFlag(values, 'backend'), precision });
     const js = runner.backend === 'js';
     let threads = 1;
     let isa = 'typescript';
@@ -82,13 +91,21 @@ the values).
       iters: intFlag(values, 'iters', js ? 3 : 20),
       warmup: intFlag(values, 'warmup', js ? 1 : 3, 0),
     });
-    const out: BenchResult = { backend: runner.backend, arch, ...result, threads, isa };
+    const out: BenchResult = {
+      backend: runner.backend,
+      arch,
+      ...result,
+      threads,
+      isa,
+      precision,
+      kernelPath: runner.kernelPath,
+    };
     if (values.json === true) {
       process.stdout.write(`${JSON.stringify(out)}\n`);
       return;
     }
     process.stdout.write(
-      `${arch} on ${out.backend} (${isa}, ${threads} thread${threads > 1 ? 's' : ''}), batch ${batch} at ${height}×${width}: ` +
+      `${arch} on ${out.backend} (${precision} on ${out.kernelPath}, ${threads} thread${threads > 1 ? 's' : ''}), batch ${batch} at ${height}×${width}: ` +
         `median ${out.medianMs.toFixed(1)} ms, ${out.imgPerSec.toFixed(1)} img/s, ${out.gflops.toFixed(0)} GFLOP/s\n`,
     );
   },
@@ -99,7 +116,7 @@ export async function benchmark(
   model: Parameters<typeof summarize>[0],
   arch: string,
   opts: { batch: number; height: number; width: number; iters: number; warmup: number },
-): Promise<Omit<BenchResult, 'backend' | 'threads' | 'isa' | 'arch'>> {
+): Promise<Omit<BenchResult, 'backend' | 'threads' | 'isa' | 'arch' | 'precision' | 'kernelPath'>> {
   const { batch, height, width } = opts;
   const x = Tensor.zeros([batch, 3, height, width]);
   for (let i = 0; i < x.size; i++) x.data[i] = Math.sin(i * 0.37);

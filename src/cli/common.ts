@@ -2,6 +2,8 @@
 import { basename, dirname, extname, join } from 'node:path';
 import { PRESETS, type Preset, type PresetName } from '../data/transforms.js';
 import { loadModel, loadRunner, type LoadedModel, type LoadedRunner } from '../tasks/pretrained.js';
+import { PRECISIONS, type Precision } from '../plan/plan.js';
+import type { Runner } from '../tasks/runner.js';
 import { choiceFlag, stringFlag, type FlagSpec } from './args.js';
 
 export const MODEL_FLAGS: FlagSpec = {
@@ -9,8 +11,13 @@ export const MODEL_FLAGS: FlagSpec = {
   arch: { type: 'string' },
   preset: { type: 'string' },
   backend: { type: 'string' },
+  precision: { type: 'string' },
   'allow-nonfinite': { type: 'boolean' },
 };
+
+export const PRECISION_HELP = `  --precision P  fp32 (default) or bf16 (native backend: bfloat16 weights and activations,
+                 float32 accumulation; on avx512bf16 kernels, else fp32-emulated ones, which are
+                 slow and meant for testing); int8 is not available yet`;
 
 export const MODEL_HELP = `  --weights W    a .safetensors/.pth/.pt file (torchvision, timm or Hugging Face names) or
                  IMAGENET1K_V1 / IMAGENET1K_V2 (downloaded once into $RESNET50_CACHE,
@@ -22,12 +29,29 @@ export const MODEL_HELP = `  --weights W    a .safetensors/.pth/.pt file (torchv
                  resnet50 train writes; imagenet-v1 for unknown files)
   --backend B    native (default when the addon is built) or js (the TypeScript reference);
                  also $RESNET50_BACKEND. $RESNET50_THREADS sets the native engine's threads
+${PRECISION_HELP}
   --allow-nonfinite  load weights holding NaN or ±Inf (refused by default)`;
 
 /** --preset when given (checked before anything is loaded), else undefined: the weights' card decides. */
 export function presetFlag(values: Record<string, unknown>): Preset | undefined {
   if (stringFlag(values, 'preset') === undefined) return undefined;
   return PRESETS[choiceFlag(values, 'preset', Object.keys(PRESETS) as PresetName[], 'none')];
+}
+
+/** --precision: fp32 (default), bf16 or int8 (refused by the runner until it exists). */
+export function precisionFlag(values: Record<string, unknown>): Precision {
+  return choiceFlag(values, 'precision', PRECISIONS, 'fp32');
+}
+
+/** One stderr line saying which kernels a reduced-precision runner uses (and when they are emulated). */
+export function noteKernels(runner: Runner): void {
+  const emulated = runner.kernelPath === 'fp32-emulated';
+  process.stderr.write(
+    `resnet50: ${runner.precision} on ${runner.kernelPath} kernels` +
+      (emulated
+        ? ' (this CPU has no AVX512-BF16 or $RESNET50_BF16_ISA asked for emulation: slow).\n'
+        : '.\n'),
+  );
 }
 
 /** The model with its weights in memory (for export and other whole-model uses). */
@@ -48,12 +72,15 @@ export async function runnerFromFlags(
   values: Record<string, unknown>,
 ): Promise<LoadedRunner & { preset: Preset }> {
   const preset = presetFlag(values);
+  const precision = precisionFlag(values);
   const loaded = await loadRunner({
     arch: stringFlag(values, 'arch'),
     weights: stringFlag(values, 'weights'),
     backend: stringFlag(values, 'backend'),
+    precision,
     allowNonFinite: values['allow-nonfinite'] === true,
   });
+  if (precision !== 'fp32') noteKernels(loaded.runner);
   return { ...loaded, preset: preset ?? loaded.card.preprocess };
 }
 

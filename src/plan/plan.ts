@@ -120,6 +120,19 @@ export interface PlanResult {
   shape: number[];
 }
 
+/**
+ * The arithmetic a plan is compiled for: float32 throughout; bf16 (bfloat16 weights and activations
+ * between layers, float32 accumulation and epilogues); int8 (not available yet).
+ */
+export type Precision = 'fp32' | 'bf16' | 'int8';
+export const PRECISIONS: readonly Precision[] = ['fp32', 'bf16', 'int8'];
+
+/** How an executor compiles a plan. */
+export interface CompileOptions {
+  /** Default fp32; an executor compiles only the precisions it lists (PlanExecutor.precisions). */
+  precision?: Precision;
+}
+
 /** A plan compiled by an executor: weights packed, batch norm folded, ready to run batches. */
 export interface CompiledPlan {
   /**
@@ -136,5 +149,12 @@ export interface CompiledPlan {
 /** What a backend that runs plans implements. */
 export interface PlanExecutor {
   readonly name: string;
-  compile(plan: Plan): CompiledPlan;
+  /** The precisions compile accepts; absent: fp32 only. */
+  readonly precisions?: readonly Precision[];
+  /**
+   * The kernels a plan of this precision would run on now (e.g. avx512, avx512bf16, fp32-emulated);
+   * absent: the executor's name says it.
+   */
+  kernelPath?(precision: Precision): string;
+  compile(plan: Plan, options?: CompileOptions): CompiledPlan;
 }

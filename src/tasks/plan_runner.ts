@@ -7,7 +7,7 @@
 import { listBackends, planExecutor } from '../backends/registry.js';
 import { lowerResNet, type ResNetOutput, type WeightSource } from '../model/plan.js';
 import type { ResNet, ResNetFeatures } from '../model/resnet.js';
-import type { CompiledPlan, PlanExecutor } from '../plan/plan.js';
+import type { CompiledPlan, PlanExecutor, Precision } from '../plan/plan.js';
 import { Tensor } from '../tensor/tensor.js';
 import { OptionError, UserError } from '../errors.js';
 
@@ -17,6 +17,13 @@ export type FeatureName = Exclude<keyof ResNetFeatures, never>;
 
 export interface Runner {
   readonly backend: BackendName;
+  /** The arithmetic its plans are compiled for. */
+  readonly precision: Precision;
+  /**
+   * The kernels that run: the native engine's instruction set (avx512, avx2, portable) or bf16 path
+   * (avx512bf16, fp32-emulated), else the backend's name.
+   */
+  readonly kernelPath: string;
   /** The model's output (logits, pooled features or layer4 maps). */
   forward(x: Tensor): Promise<Tensor>;
   /** One intermediate output: stem, layer1..layer4 (N,C,H,W) or pool (N,C). */
@@ -42,9 +49,28 @@ export function checkBackendName(name: string): void {
   }
 }
 
-/** A runner of `model` on a backend already resolved (see resolveBackend). */
-export function runnerOn(model: ResNet, backend: BackendName, weights?: WeightSource): Runner {
-  const executor: PlanExecutor = planExecutor(backend);
+/** The backend's plan executor, after checking it compiles `precision` (one sentence if not). */
+export function checkPrecision(backend: BackendName, precision: Precision): PlanExecutor {
+  const executor = planExecutor(backend);
+  if (precision === 'int8') {
+    throw new OptionError('Precision int8 ({precision}) is not available yet; use fp32 or bf16.');
+  }
+  if (!(executor.precisions ?? ['fp32']).includes(precision)) {
+    throw new OptionError(
+      `The ${backend} backend computes in fp32 only ({precision} ${precision}); use {backend} native.`,
+    );
+  }
+  return executor;
+}
+
+/** A runner of `model` on a backend already resolved (see resolveBackend), at `precision` (default fp32). */
+export function runnerOn(
+  model: ResNet,
+  backend: BackendName,
+  weights?: WeightSource,
+  precision: Precision = 'fp32',
+): Runner {
+  const executor = checkPrecision(backend, precision);
   const plans = new Map<string, CompiledPlan>();
   let disposed = false;
   const outputs = async (x: Tensor, names: readonly ResNetOutput[]): Promise<Tensor[]> => {
@@ -52,7 +78,7 @@ export function runnerOn(model: ResNet, backend: BackendName, weights?: WeightSo
     const key = names.join(',');
     let plan = plans.get(key);
     if (plan === undefined) {
-      plan = executor.compile(lowerResNet(model, names, weights));
+      plan = executor.compile(lowerResNet(model, names, weights), { precision });
       plans.set(key, plan);
     }
     const [N, C, H, W] = x.shape;
@@ -61,6 +87,8 @@ export function runnerOn(model: ResNet, backend: BackendName, weights?: WeightSo
   };
   return {
     backend,
+    precision,
+    kernelPath: executor.kernelPath?.(precision) ?? backend,
     forward: async (x) => (await outputs(x, ['output']))[0],
     features: async (x, name) => (await outputs(x, [name]))[0],
     outputs,

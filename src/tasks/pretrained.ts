@@ -14,8 +14,9 @@ import {
   saveWeightsFile,
 } from '../io/weights/index.js';
 import { checkStateDict } from '../nn/module.js';
-import { resolveBackend, runnerOn, type Runner } from './runner.js';
+import { checkPrecision, resolveBackend, runnerOn, type Runner } from './runner.js';
 import type { WeightSource } from '../model/plan.js';
+import type { Precision } from '../plan/plan.js';
 import type { SafetensorsEntry } from '../io/weights/index.js';
 import { fetchWeights, type FetchOptions } from '../io/download.js';
 import type { ArchName, ResNet, ResNetOptions } from '../model/resnet.js';
@@ -148,9 +149,10 @@ export interface LoadedRunner extends Omit<LoadedModel, 'model'> {
  * safetensors file is streamed into the engine tensor by tensor, so the weights are held once.
  */
 export async function loadRunner(
-  options: LoadModelOptions & { backend?: string } = {},
+  options: LoadModelOptions & { backend?: string; precision?: Precision } = {},
 ): Promise<LoadedRunner> {
   const backend = resolveBackend(options.backend);
+  checkPrecision(backend, options.precision ?? 'fp32');
   const resolved = await resolveWeights(options);
   const streamable =
     backend === 'native' && resolved.entry !== undefined && options.weights !== resolved.weightsPath;
@@ -161,9 +163,13 @@ export async function loadRunner(
     const { model, arch, card } = modelFor(resolved, shapes, options);
     checkStateDict(model.stateDict(), shapes, { source: resolved.weightsPath });
     if (options.allowNonFinite !== true) checkFiniteWeightsFile(resolved.weightsPath);
-    const runner = runnerOn(model, backend, fromSafetensors(resolved.weightsPath, index));
+    const runner = runnerOn(model, backend, fromSafetensors(resolved.weightsPath, index), options.precision);
     return { ...resolved, runner, arch, card, numClasses: card.numClasses };
   }
   const { model, ...loaded } = await loadModel(options);
-  return { ...loaded, runner: runnerOn(model, backend), numClasses: loaded.card.numClasses };
+  return {
+    ...loaded,
+    runner: runnerOn(model, backend, undefined, options.precision),
+    numClasses: loaded.card.numClasses,
+  };
 }

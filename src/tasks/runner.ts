@@ -10,10 +10,12 @@ import { wasmStatus } from '../backends/wasm/node.js';
 import type { WeightSource } from '../model/plan.js';
 import type { ResNet } from '../model/resnet.js';
 import { OptionError } from '../errors.js';
+import type { Precision } from '../plan/plan.js';
 import { checkBackendName, runnerOn, type BackendName, type Runner } from './plan_runner.js';
 
 export {
   checkBackendName,
+  checkPrecision,
   runnerOn,
   type BackendName,
   type FeatureName,
@@ -23,6 +25,8 @@ export {
 export interface RunnerOptions {
   /** native or js (default: $RESNET50_BACKEND, else native when the addon loaded, else js). */
   backend?: string;
+  /** fp32 (default), bf16 (native backend; emulated where the CPU lacks AVX512-BF16) or int8 (not yet). */
+  precision?: Precision;
   /** Where parameters come from (default: the model's tensors), e.g. a file the engine streams. */
   weights?: WeightSource;
 }
@@ -56,5 +60,5 @@ export function resolveBackend(requested?: string): BackendName {
 
 /** A runner of `model` on the backend named in `options` (resolved here). */
 export function createRunner(model: ResNet, options: RunnerOptions = {}): Runner {
-  return runnerOn(model, resolveBackend(options.backend), options.weights);
+  return runnerOn(model, resolveBackend(options.backend), options.weights, options.precision);
 }

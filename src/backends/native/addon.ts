@@ -47,18 +47,30 @@ export interface NativeOutput {
   shape: number[];
 }
 
+/** Options of new Plan: the arithmetic (default fp32). */
+export interface NativePlanOptions {
+  precision: 'fp32' | 'bf16';
+}
+
 export interface NativePlan {
   run(input: Float32Array, n: number, c: number, h: number, w: number): Promise<NativeOutput[]>;
   runSync(input: Float32Array, n: number, c: number, h: number, w: number): NativeOutput[];
   weightBytes(): number;
+  /** The kernels its convolutions run on: the float32 set (Isa) or the bf16 path (Bf16Path). */
+  path(): Isa | Bf16Path;
   /** Frees the packed weights and activation arenas now (not at garbage collection); idempotent. */
   dispose(): void;
 }
 
 export type Isa = 'avx512' | 'avx2' | 'portable';
+/**
+ * The bf16 kernels: avx512bf16 (vdpbf16ps) or fp32-emulated (the same arithmetic in portable float32
+ * code, bit for bit; the default where the CPU lacks AVX512-BF16). $RESNET50_BF16_ISA picks one.
+ */
+export type Bf16Path = 'avx512bf16' | 'fp32-emulated';
 
 export interface NativeAddon {
-  Plan: new (ops: NativeOp[], outputs: number[]) => NativePlan;
+  Plan: new (ops: NativeOp[], outputs: number[], options?: NativePlanOptions) => NativePlan;
   /** Convolution (groups 1, dilation 1) on plain NCHW data as a threaded, packed GEMM. */
   convForward(
     x: Float32Array,
@@ -152,7 +164,11 @@ export interface NativeAddon {
   ): Float32Array;
   elementwise(kind: 'relu', a: Float32Array): Float32Array;
   elementwise(kind: 'add' | 'reluBackward', a: Float32Array, b: Float32Array): Float32Array;
-  configure(options?: { isa?: Isa | 'auto'; threads?: number }): { isa: Isa; threads: number };
+  configure(options?: { isa?: Isa | 'auto'; bf16?: Bf16Path | 'auto'; threads?: number }): {
+    isa: Isa;
+    bf16: Bf16Path;
+    threads: number;
+  };
 }
 
 const ADDON_PATH = fileURLToPath(
@@ -188,9 +204,9 @@ export function nativeAddon(): NativeAddon | null {
       // A weights file that changed or shrank after it was indexed: one sentence naming file and key.
       const Plan = loaded.Plan;
       loaded.Plan = class extends Plan {
-        constructor(ops: NativeOp[], outputs: number[]) {
+        constructor(ops: NativeOp[], outputs: number[], options?: NativePlanOptions) {
           try {
-            super(ops, outputs);
+            super(ops, outputs, options);
           } catch (e) {
             const m = /^(.+): cannot read tensor data for '(.+)'$/.exec((e as Error).message);
             if (m === null) throw e;
@@ -202,7 +218,8 @@ export function nativeAddon(): NativeAddon | null {
       };
       addon = loaded;
       const isa = process.env.RESNET50_ISA as Isa | undefined;
-      if (threads > 0 || isa !== undefined) addon.configure({ threads, isa });
+      const bf16 = process.env.RESNET50_BF16_ISA as Bf16Path | undefined;
+      if (threads > 0 || isa !== undefined || bf16 !== undefined) addon.configure({ threads, isa, bf16 });
     } catch (e) {
       addon = null;
       loadError = (e as Error).message.split('\n')[0];
@@ -211,7 +228,13 @@ export function nativeAddon(): NativeAddon | null {
   return addon;
 }
 
-export function nativeStatus(): { available: boolean; isa?: Isa; threads?: number; reason?: string } {
+export function nativeStatus(): {
+  available: boolean;
+  isa?: Isa;
+  bf16?: Bf16Path;
+  threads?: number;
+  reason?: string;
+} {
   const a = nativeAddon();
   if (a === null) return { available: false, reason: loadError };
   return { available: true, ...a.configure() };

@@ -6,7 +6,7 @@
  */
 import { UserError } from '../../errors.js';
 import { checkPlanInput } from '../../plan/check_input.js';
-import type { CompiledPlan, Plan, PlanExecutor, Slot } from '../../plan/plan.js';
+import type { CompileOptions, CompiledPlan, Plan, PlanExecutor, Precision, Slot } from '../../plan/plan.js';
 import { engineOp } from '../../plan/engine_ops.js';
 import { nativeAddon, nativeStatus, type NativeOp, type NativePlan } from './addon.js';
 
@@ -32,13 +32,16 @@ export function nativeOps(plan: Plan): { ops: NativeOp[]; outputs: Slot[] } {
   return { ops, outputs: plan.outputs.map((o) => plain.get(o.slot) ?? o.slot) };
 }
 
-function compileNative(plan: Plan): CompiledPlan {
+function compileNative(plan: Plan, options: CompileOptions = {}): CompiledPlan {
   const addon = nativeAddon();
   if (addon === null) throw new UserError(`The native engine is not available: ${nativeStatus().reason}.`);
+  const precision = options.precision ?? 'fp32';
+  if (precision === 'int8')
+    throw new UserError(`The native engine has no int8 kernels yet; use fp32 or bf16.`);
   const { ops, outputs } = nativeOps(plan);
   let compiled: NativePlan;
   try {
-    compiled = new addon.Plan(ops, outputs);
+    compiled = new addon.Plan(ops, outputs, { precision });
   } catch (e) {
     // A malformed op record is a bug (TypeError); what the engine refuses (sizes, memory) is the user's.
     if (e instanceof TypeError || e instanceof UserError) throw e;
@@ -55,4 +58,12 @@ function compileNative(plan: Plan): CompiledPlan {
   };
 }
 
-export const nativeExecutor: PlanExecutor = { name: 'native', compile: compileNative };
+export const nativeExecutor: PlanExecutor = {
+  name: 'native',
+  precisions: ['fp32', 'bf16'],
+  kernelPath(precision: Precision): string {
+    const status = nativeStatus();
+    return (precision === 'bf16' ? status.bf16 : status.isa) ?? 'native';
+  },
+  compile: compileNative,
+};

@@ -1,0 +1,113 @@
+/**
+ * --precision on the CLI: classify in bf16 agrees with torchvision's logits (cosine ≥ 0.999, the same
+ * top-1) and says on stderr which kernels ran; bench --json reports precision and kernel path; int8
+ * is refused with one sentence naming the flag.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { saveWeightsFile } from '../src/io/weights/index.js';
+import { resnet } from '../src/model/resnet.js';
+import { REPO, runCli } from './helpers/cli.js';
+import { NATIVE_SKIP } from './helpers/native.js';
+import { ruleStateDict } from './helpers/rule_weights.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'resnet50-bf16-cli-'));
+const r50 = join(dir, 'rule50.safetensors');
+const goldens = JSON.parse(readFileSync(join(REPO, 'test/fixtures/model/goldens.json'), 'utf8')) as {
+  resnet50_224: { logits: number[] };
+};
+
+before(() => saveWeightsFile(r50, ruleStateDict(resnet('resnet50', { init: 'none' }))));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test(
+  'classify --precision bf16: torchvision logits within cosine 0.999, same top-1, kernels named',
+  { skip: NATIVE_SKIP },
+  (t) => {
+    const r = runCli([
+      'classify',
+      'examples/images/chelsea.png',
+      '--weights',
+      r50,
+      '--preset',
+      'imagenet-v1',
+      '--precision',
+      'bf16',
+      '--json',
+      '--logits',
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /resnet50: bf16 on (avx512bf16|fp32-emulated) kernels/);
+    const [{ logits }] = JSON.parse(r.stdout) as { logits: number[] }[];
+    const e = goldens.resnet50_224.logits;
+    let dot = 0;
+    let ee = 0;
+    let gg = 0;
+    e.forEach((v, i) => {
+      dot += v * logits[i];
+      ee += v * v;
+      gg += logits[i] * logits[i];
+    });
+    const cosine = dot / Math.sqrt(ee * gg);
+    t.diagnostic(`cosine to torchvision's fp32 logits: ${cosine}`);
+    assert.ok(cosine >= 0.999, `cosine ${cosine}`);
+    assert.equal(logits.indexOf(Math.max(...logits)), e.indexOf(Math.max(...e)));
+  },
+);
+
+test('classify --precision int8 and bf16 on the js backend are refused with one sentence', () => {
+  const int8 = runCli(['classify', 'examples/images/chelsea.png', '--weights', r50, '--precision', 'int8']);
+  assert.equal(int8.status, 1);
+  assert.equal(
+    int8.stderr.trim(),
+    'resnet50: Precision int8 (--precision) is not available yet; use fp32 or bf16.',
+  );
+  const js = runCli([
+    'classify',
+    'examples/images/chelsea.png',
+    '--weights',
+    r50,
+    '--precision',
+    'bf16',
+    '--backend',
+    'js',
+  ]);
+  assert.equal(js.status, 1);
+  assert.match(
+    js.stderr,
+    /^resnet50: The js backend computes in fp32 only \(--precision bf16\); use --backend native\.\n$/,
+  );
+  const bad = runCli(['classify', 'examples/images/chelsea.png', '--weights', r50, '--precision', 'fp16']);
+  assert.match(bad.stderr, /--precision must be one of fp32, bf16, int8, got 'fp16'/);
+});
+
+test('bench --precision bf16 --json reports the precision and the kernel path', { skip: NATIVE_SKIP }, () => {
+  const r = runCli([
+    'bench',
+    '--arch',
+    'resnet18',
+    '--input',
+    '64',
+    '--iters',
+    '1',
+    '--warmup',
+    '0',
+    '--precision',
+    'bf16',
+    '--json',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as {
+    precision: string;
+    kernelPath: string;
+    backend: string;
+    medianMs: number;
+  };
+  assert.equal(out.precision, 'bf16');
+  assert.equal(out.backend, 'native');
+  assert.match(out.kernelPath, /^(avx512bf16|fp32-emulated)$/);
+  assert.ok(out.medianMs > 0);
+});
