@@ -39,7 +39,7 @@ test('serve: SIGTERM lets the request in flight finish, then the process exits 0
     });
     assert.match(
       stderr,
-      /resnet18, 10 classes .* backend \S+.*precision fp32, max batch 8, max delay 1500 ms/,
+      /resnet18, 10 classes .* backend \S+.*precision fp32 \(\S+ kernels\), max batch 8, max delay 1500 ms/,
     );
     const [png] = distinctPngs(1, 96, 96);
     const inFlight = fetch(`${url}/v1/classify`, { method: 'POST', body: png });

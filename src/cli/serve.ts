@@ -6,7 +6,7 @@ import { parseByteSize } from '../serve/body.js';
 import { SERVE_TASKS, startServer, type ServeTask } from '../serve/server.js';
 import { readLabelsFile } from '../tasks/labels.js';
 import { intFlag, stringFlag, UsageError, type Command } from './args.js';
-import { MODEL_FLAGS, MODEL_HELP, presetFlag } from './common.js';
+import { MODEL_FLAGS, MODEL_HELP, precisionFlag, presetFlag } from './common.js';
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -85,6 +85,7 @@ ${MODEL_HELP}
       arch: stringFlag(values, 'arch'),
       preset: presetFlag(values),
       backend: stringFlag(values, 'backend'),
+      precision: precisionFlag(values),
       allowNonFinite: values['allow-nonfinite'] === true,
       labels: labelsPath === undefined ? undefined : readLabelsFile(labelsPath),
       detectWeights: stringFlag(values, 'detect-weights'),

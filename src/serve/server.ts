@@ -39,6 +39,7 @@ import { checkThreshold, DEFAULT_BOX_THRESHOLD } from '../tasks/cam_box.js';
 import { detectImages, type FileDetections } from '../tasks/detect.js';
 import { imageTensor } from '../tasks/input.js';
 import { labelsFor } from '../tasks/labels.js';
+import type { Precision } from '../plan/plan.js';
 import { loadRunner } from '../tasks/pretrained.js';
 import { EMBED_LAYERS, topK, type EmbedLayer } from '../tasks/results.js';
 import { UserError } from '../errors.js';
@@ -72,6 +73,8 @@ export interface ServeOptions {
   preset?: PresetName | Preset;
   /** native, wasm or js (default as createRunner). */
   backend?: string;
+  /** fp32 (default) or bf16 (native engine), as createRunner's option. */
+  precision?: Precision;
   allowNonFinite?: boolean;
   /** Class names (default: the weights' card). */
   labels?: readonly string[];
@@ -112,9 +115,6 @@ export interface InferenceServer {
    */
   close(): Promise<void>;
 }
-
-/** The numeric precision of the forward pass; the place where a precision option will go. */
-const PRECISION = 'fp32';
 
 interface Route {
   methods: readonly string[];
@@ -203,6 +203,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
     weights: options.weights,
     arch: options.arch,
     backend: options.backend,
+    precision: options.precision,
     allowNonFinite: options.allowNonFinite,
     download: options.download,
   });
@@ -627,7 +628,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
     engine === undefined ? runner.backend : `native (${engine.isa}, ${engine.threads} threads)`;
   log(
     `resnet50 serve: listening on ${url}: ${arch}, ${numClasses} classes (${weightsPath}), backend ${backendText}, ` +
-      `precision ${PRECISION}, max batch ${maxBatch}, max delay ${maxDelayMs} ms, queue ${maxQueue}, ` +
+      `precision ${runner.precision} (${runner.kernelPath} kernels), max batch ${maxBatch}, max delay ${maxDelayMs} ms, queue ${maxQueue}, ` +
       `tasks ${[...tasks].join(',')}${authorize === null ? '' : ', bearer token required'}`,
   );
 
