@@ -215,13 +215,18 @@ const Plan::Placement& Plan::place(int n, int c, int h, int w) {
   p.dims.assign(tensors_, TensorDims{});
   p.offset.assign(tensors_, 0);
   std::vector<int> first(tensors_, -1), last(tensors_, -1);
+  // Real channels of each tensor (blocked ones are padded to 16): what a feature map returned as
+  // plain NCHW keeps.
+  std::vector<int> channels(tensors_, 0);
   for (size_t i = 0; i < ops_.size(); i++) {
     const Op& op = ops_[i];
     TensorDims d;
+    int real = op.in >= 0 ? channels[op.in] : 0;
     const TensorDims& in = op.in >= 0 ? p.dims[op.in] : d;
     switch (op.kind) {
       case OpKind::Input:
         if (c != op.c) throw std::invalid_argument("input has " + std::to_string(c) + " channels, expected " + std::to_string(op.c));
+        real = c;
         if (op.input_layout == Layout::PlainInput) d = {Layout::PlainInput, n, c, h, w, op.border};
         else if (op.input_layout == Layout::Flat) d = {Layout::Flat, n, c * h * w, 1, 1, 0};
         else d = {Layout::Blocked, n, round_up(c, kBlock), h, w, 0};
@@ -230,6 +235,7 @@ const Plan::Placement& Plan::place(int n, int c, int h, int w) {
         if (in.c != (in.layout == Layout::PlainInput ? op.c : round_up(op.c, kBlock)))
           throw std::invalid_argument("convolution expects " + std::to_string(op.c) + " input channels");
         d = {Layout::Blocked, in.n, op.oc, conv_out_size(in.h, op.kh, op.sh, op.ph), conv_out_size(in.w, op.kw, op.sw, op.pw), 0};
+        real = op.oc_logical;
         if (d.h < 1 || d.w < 1) throw std::invalid_argument("input is too small for a convolution");
         if (op.residual >= 0) {
           const TensorDims& r = p.dims[op.residual];
@@ -251,13 +257,15 @@ const Plan::Placement& Plan::place(int n, int c, int h, int w) {
       case OpKind::ZeroPad:
         if (op.oc < in.c) throw std::invalid_argument("zero-pad shortcut has fewer output than input channels");
         d = {Layout::Blocked, in.n, op.oc, (in.h + op.sh - 1) / op.sh, (in.w + op.sw - 1) / op.sw, 0};
+        real = op.oc_logical;
         break;
       case OpKind::ToPlain:
-        d = {Layout::Plain, in.n, in.c, in.h, in.w, 0};
+        d = {Layout::Plain, in.n, real > 0 ? real : in.c, in.h, in.w, 0};
         break;
     }
     d.bf16 = bf16_ != nullptr && (d.layout == Layout::Blocked || d.layout == Layout::PlainInput);
     p.dims[op.out] = d;
+    channels[op.out] = real;
     first[op.out] = int(i);
     for (int t : {op.in, op.residual}) {
       if (t >= 0) last[t] = int(i);
@@ -615,20 +623,21 @@ void zero_pad_forward(const Frame& f, const Op& op) {
   zero_pad_copy(f.blocked(op.in), f.blocked(op.out), op);
 }
 
-// in is (N, C/16, H+2, W+2, 16), out is plain NCHW (N, C, H, W).
+// in is (N, C/16, H+2, W+2, 16), out is plain NCHW (N, C, H, W) with the first C <= in.c channels.
 template <typename T, typename Convert>
-void to_plain_copy(const BlockedOf<T>& in, float* out, Convert convert) {
+void to_plain_copy(const BlockedOf<T>& in, float* out, int c, Convert convert) {
   for (int img = 0; img < in.n; img++)
-    for (int ch = 0; ch < in.c; ch++)
+    for (int ch = 0; ch < c; ch++)
       for (int y = 0; y < in.h; y++)
         for (int x = 0; x < in.w; x++)
-          out[((size_t(img) * in.c + ch) * in.h + y) * in.w + x] = convert(in.at(img, ch / kBlock, y, x)[ch % kBlock]);
+          out[((size_t(img) * c + ch) * in.h + y) * in.w + x] = convert(in.at(img, ch / kBlock, y, x)[ch % kBlock]);
 }
 
 // (bf16 plans: the values widened to float32, exactly.)
 void to_plain_forward(const Frame& f, const Op& op) {
-  if (f.b16 != nullptr) return to_plain_copy(f.blocked16(op.in), f.data(op.out), from_bf16);
-  to_plain_copy(f.blocked(op.in), f.data(op.out), [](float v) { return v; });
+  const int c = f.dims[op.out].c;
+  if (f.b16 != nullptr) return to_plain_copy(f.blocked16(op.in), f.data(op.out), c, from_bf16);
+  to_plain_copy(f.blocked(op.in), f.data(op.out), c, [](float v) { return v; });
 }
 
 }  // namespace
