@@ -313,15 +313,16 @@ struct Conv {
   size_t w_ob_stride;       // floats between output-channel blocks of the packed weights
 };
 
-// Tile of the register blocking: RN_PX pixels × RN_NV vectors of 4 output channels (6 × 2: 12
-// accumulators, 2 weight vectors and a splat fit the 15 vector registers V8 allocates on x64; 3 × 4
-// spilled). The pixels of a tile are consecutive in row-major output order and may span rows, so
-// short rows (7, 14) waste no tile slots.
+// Tile of the register blocking: RN_PX pixels × RN_NV vectors of 4 output channels. V8 (x64) gives a
+// function 15 vector registers and loads every splat and weight of a step before its multiply-adds,
+// so a tile needs PX·NV + PX + NV ≤ 15: 2 × 4 (14) measured fastest, then 4 × 2; 3 × 4, 5 × 2 and
+// 6 × 2 spill (bench/results/wasm_node.md). The tile kernels are not inlined: inside the one big
+// function of all ops, V8's register allocator spilled accumulators even of tiles that fit.
 #ifndef RN_PX
-#define RN_PX 6
+#define RN_PX 2
 #endif
 #ifndef RN_NV
-#define RN_NV 2
+#define RN_NV 4
 #endif
 constexpr int kPx = RN_PX, kNv = RN_NV, kGroup = 4 * kNv;
 static_assert(kBlock % kGroup == 0, "a tile's output channels lie in one block");
@@ -331,7 +332,7 @@ static_assert(kBlock % kGroup == 0, "a tile's output channels lie in one block")
 // one loop step loads NV weight vectors and PX input splats (the loop is not unrolled: unrolled,
 // clang hoists every load of the block ahead of the multiply-adds and V8 spills them).
 template <int PX, int NV, int ICB>
-inline void conv_tile(const Conv& a, int oc0, int q0) {
+__attribute__((noinline)) void conv_tile(const Conv& a, int oc0, int q0) {
   const int ob = oc0 / kBlock, lane = oc0 % kBlock;
   v4 acc[PX][NV];
   for (int v = 0; v < NV; v++) {
@@ -380,6 +381,76 @@ inline void conv_tile(const Conv& a, int oc0, int q0) {
   }
 }
 
+// The same for PX pixels PS floats apart in the input and 16 apart in the output (pixels of one row,
+// or of the padded strip of a 1×1 stride-1 conv): the splats have constant offsets from one input
+// pointer, which steps one channel (one kx on plain input) at a time.
+template <int PX, int NV, int ICB, int PS>
+__attribute__((noinline)) void conv_tile_c(const Conv& a, int oc0, const float* x0, float* out) {
+  const int ob = oc0 / kBlock;
+  v4 acc[PX][NV];
+  for (int v = 0; v < NV; v++) {
+    const v4 b = load(a.bias + oc0 + 4 * v);
+    for (int p = 0; p < PX; p++) acc[p][v] = b;
+  }
+  constexpr bool kBlockedIn = ICB == kBlock;
+  const float* w0 = a.weight + ob * a.w_ob_stride + oc0 % kBlock;
+  // n steps of one input channel each, the input pointer 1 float on, the weights wstep.
+  auto steps = [&](const float* x, const float* wp, int n, int wstep) {
+#pragma clang loop unroll(disable)
+    for (int j = 0; j < n; j++) {
+      v4 w[NV];
+      for (int v = 0; v < NV; v++) w[v] = load(wp + 4 * v);
+      for (int p = 0; p < PX; p++) {
+        const v4 xv = splat(x[p * PS]);
+        for (int v = 0; v < NV; v++) acc[p][v] = madd(w[v], xv, acc[p][v]);
+      }
+      x++;
+      wp += wstep;
+    }
+  };
+  const int kw = a.kw;
+  if constexpr (kBlockedIn) {
+    // (kx, channel) of a block and kernel row are contiguous in both the input and the weights.
+    for (int cb = 0; cb < a.in_cb; cb++)
+      for (int ky = 0; ky < a.kh; ky++)
+        steps(x0 + cb * a.in_block_stride + ky * a.in_row_stride, w0 + (cb * a.kh + ky) * kw * kBlock * kBlock,
+              kw * kBlock, kBlock);
+  } else {
+    // Plain input (the stem): kx runs along the input row, the weights [ky][kx][channel][16].
+    const int icb = ICB > 0 ? ICB : a.in_icb;
+    for (int ky = 0; ky < a.kh; ky++)
+      for (int ic = 0; ic < icb; ic++)
+        steps(x0 + ky * a.in_row_stride + ic * a.in_ch, w0 + (ky * kw * icb + ic) * kBlock, kw, icb * kBlock);
+  }
+  const v4 zero = splat(0.0f);
+  const float* res = a.residual == nullptr ? nullptr : a.residual + (out - a.out.data);
+  for (int p = 0; p < PX; p++) {
+    for (int v = 0; v < NV; v++) {
+      v4 r = acc[p][v];
+      if (res != nullptr) r += load(res + p * kBlock + 4 * v);
+      if (a.relu) r = vmax(r, zero);
+      store(out + p * kBlock + 4 * v, r);
+    }
+  }
+}
+
+// The last px < kPx pixels of a strip.
+template <int PX, int ICB, int PS>
+void conv_strip_rest(const Conv& a, int oc0, const float* x0, float* out, int px) {
+  if constexpr (PX > 1) {
+    if (px < PX) return conv_strip_rest<PX - 1, ICB, PS>(a, oc0, x0, out, px);
+  }
+  conv_tile_c<PX, kNv, ICB, PS>(a, oc0, x0, out);
+}
+
+// Pixels [0, n) PS floats apart from x0 (input) and 16 apart from out, in tiles of kPx.
+template <int ICB, int PS>
+void conv_strip(const Conv& a, int oc0, const float* x0, float* out, int n) {
+  int q = 0;
+  for (; q + kPx <= n; q += kPx) conv_tile_c<kPx, kNv, ICB, PS>(a, oc0, x0 + q * PS, out + q * kBlock);
+  if (q < n) conv_strip_rest<kPx - 1, ICB, PS>(a, oc0, x0 + q * PS, out + q * kBlock, n - q);
+}
+
 template <int PX, int ICB>
 void conv_tile_px(const Conv& a, int oc0, int q0, int px) {
   if constexpr (PX > 1) {
@@ -405,10 +476,30 @@ void zero_border_row(const Blocked& out, int oc0, int oh) {
 }
 
 // Output rows [y0, y1) of lanes [oc0, oc0 + kGroup): tiles over their pixels in row-major order.
+// Tiles of constant pixel steps along each row for horizontal stride 1 or 2 (a 1×1 stride-1 conv
+// runs the padded strip from the band's first to its last pixel, border columns included, which
+// zero_border_row clears after), else tiles of any PX consecutive pixels.
 template <int ICB>
 void conv_rows(const Conv& a, int oc0, int y0, int y1) {
-  const int q1 = y1 * a.out.w;
-  for (int q = y0 * a.out.w; q < q1; q += kPx) conv_tile_px<kPx, ICB>(a, oc0, q, min(kPx, q1 - q));
+  const int ob = oc0 / kBlock, lane = oc0 % kBlock;
+  constexpr int kPix = ICB == kBlock ? kBlock : 1;
+  const bool constant = a.sw == 1 || a.sw == 2;
+  auto in_at = [&](int oy, int ox) {
+    return a.in + size_t(oy * a.sh + a.origin_h) * a.in_row_stride + size_t(ox * a.sw + a.origin_w) * kPix;
+  };
+  if (ICB == kBlock && a.kh == 1 && a.kw == 1 && a.sh == 1 && a.sw == 1 && a.origin_h == 1 && a.origin_w == 1) {
+    const int n = (y1 - 1 - y0) * a.out.wp() + a.out.w;
+    conv_strip<ICB, kBlock>(a, oc0, in_at(y0, 0), a.out.at(ob, y0, 0) + lane, n);
+  } else if (constant) {
+    for (int y = y0; y < y1; y++) {
+      float* out = a.out.at(ob, y, 0) + lane;
+      if (a.sw == 1) conv_strip<ICB, kPix>(a, oc0, in_at(y, 0), out, a.out.w);
+      else conv_strip<ICB, 2 * kPix>(a, oc0, in_at(y, 0), out, a.out.w);
+    }
+  } else {
+    const int q1 = y1 * a.out.w;
+    for (int q = y0 * a.out.w; q < q1; q += kPx) conv_tile_px<kPx, ICB>(a, oc0, q, min(kPx, q1 - q));
+  }
   for (int y = y0; y < y1; y++) zero_border_row(a.out, oc0, y);
 }
 
@@ -501,7 +592,7 @@ struct Wino<4> {
 
 // m[t][kGroup] (+ t0 · kGroup) = Σ_ic U[ic][lanes] · V[t][ic] for PX tiles: one transform point.
 template <int PX>
-inline void wino_tile(const float* ux, const float* vx, int c, int t0, float* m) {
+__attribute__((noinline)) void wino_tile(const float* ux, const float* vx, int c, int t0, float* m) {
   v4 acc[PX][kNv];
   for (int p = 0; p < PX; p++)
     for (int v = 0; v < kNv; v++) acc[p][v] = splat(0.0f);
@@ -602,8 +693,11 @@ void zero_border(const Blocked& t, int block);
 void winograd_op(const ExecOp& op, char* arena, float* scratch, int tid, int threads) {
   const int M = op.wino;
   const int tiles = ((op.oh + M - 1) / M) * ((op.ow + M - 1) / M);
-  const int per = threads > 1 ? kMaxTiles / 2 : kMaxTiles;
-  const int chunks = (tiles + per - 1) / per;
+  // Chunks of at most kMaxTiles tiles, as many as a multiple of the threads and as equal as can be.
+  int chunks = (tiles + kMaxTiles - 1) / kMaxTiles;
+  chunks = min(tiles, (chunks + threads - 1) / threads * threads);
+  const int per = (tiles + chunks - 1) / chunks;
+  chunks = (tiles + per - 1) / per;
   const Range r = share(chunks, tid, threads);
   for (int k = r.begin; k < r.end; k++) {
     const int t0 = k * per, count = min(per, tiles - t0);
