@@ -163,7 +163,10 @@ for (const [name, c, oc, k, stride, size] of CONVS) {
       await full.run(x, [1, c, size, size]);
       const t1 = performance.now();
       await base.run(x, [1, c, size, size]);
-      if (i >= warmup) (withConv.push(t1 - t0), without.push(performance.now() - t1));
+      if (i >= warmup) {
+        withConv.push(t1 - t0);
+        without.push(performance.now() - t1);
+      }
     }
     full.dispose();
     base.dispose();

@@ -314,10 +314,11 @@ struct Conv {
 };
 
 // Tile of the register blocking: RN_PX pixels × RN_NV vectors of 4 output channels. V8 (x64) gives a
-// function 15 vector registers and loads every splat and weight of a step before its multiply-adds,
-// so a tile needs PX·NV + PX + NV ≤ 15: 2 × 4 (14) measured fastest, then 4 × 2; 3 × 4, 5 × 2 and
-// 6 × 2 spill (bench/results/wasm_node.md). The tile kernels are not inlined: inside the one big
-// function of all ops, V8's register allocator spilled accumulators even of tiles that fit.
+// function 15 vector registers and issues every splat and weight load of a step before its
+// multiply-adds, so a tile needs PX·NV + PX + NV ≤ 15: 2 × 4 (14) measured fastest (1×1 convs
+// ~1.5× faster than 6 × 2, which spills; 4 × 2 in between; bench/results/wasm_node.md). The tile
+// kernels are not inlined: inside the one big function of all ops, V8's register allocator
+// spilled accumulators even of tiles that fit.
 #ifndef RN_PX
 #define RN_PX 2
 #endif
@@ -329,8 +330,9 @@ static_assert(kBlock % kGroup == 0, "a tile's output channels lie in one block")
 
 // PX output pixels (from flat index q0 of the output) × NV vectors of output channels from oc0.
 // The reduction runs over (input block, ky, kx, channel of the block) in the packed weights' order:
-// one loop step loads NV weight vectors and PX input splats (the loop is not unrolled: unrolled,
-// clang hoists every load of the block ahead of the multiply-adds and V8 spills them).
+// one loop step loads NV weight vectors and PX input splats. The loop is not unrolled: in straight
+// code V8 issues all the loads of the unrolled steps before their multiply-adds, one register each,
+// and spills. (Tiles of any PX consecutive pixels, which may span rows: strides other than 1 and 2.)
 template <int PX, int NV, int ICB>
 __attribute__((noinline)) void conv_tile(const Conv& a, int oc0, int q0) {
   const int ob = oc0 / kBlock, lane = oc0 % kBlock;
