@@ -122,8 +122,8 @@ function ruleConv(
 }
 
 test('wasm: conv paths ResNet-50 does not reach (plain input of 5 channels, stride 3, a residual without ReLU, 24 channels) at odd sizes', async (t) => {
-  // Plain input of 5 channels (3×3, stride 1), a 1×1 stride-1 conv over the padded strip of an odd
-  // width adding a residual without ReLU, a 3×3 stride-3 conv (tiles spanning rows), a 1×1 stride-2 conv.
+  // Plain input of 5 channels (3×3, stride 1; the generic channel loop), a 1×1 conv at odd widths
+  // adding a residual without ReLU, a 3×3 stride-3 conv (tiles spanning rows), a 1×1 stride-2 conv.
   const plan: Plan = {
     inputChannels: 5,
     minInputSize: 3,

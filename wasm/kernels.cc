@@ -383,9 +383,9 @@ __attribute__((noinline)) void conv_tile(const Conv& a, int oc0, int q0) {
   }
 }
 
-// The same for PX pixels PS floats apart in the input and 16 apart in the output (pixels of one row,
-// or of the padded strip of a 1×1 stride-1 conv): the splats have constant offsets from one input
-// pointer, which steps one channel (one kx on plain input) at a time.
+// The same for PX pixels of one row, PS floats apart in the input and 16 apart in the output: the
+// splats have constant offsets from one input pointer, which steps one channel (one kx on plain
+// input) at a time.
 template <int PX, int NV, int ICB, int PS>
 __attribute__((noinline)) void conv_tile_c(const Conv& a, int oc0, const float* x0, float* out) {
   const int ob = oc0 / kBlock;
@@ -478,21 +478,17 @@ void zero_border_row(const Blocked& out, int oc0, int oh) {
 }
 
 // Output rows [y0, y1) of lanes [oc0, oc0 + kGroup): tiles over their pixels in row-major order.
-// Tiles of constant pixel steps along each row for horizontal stride 1 or 2 (a 1×1 stride-1 conv
-// runs the padded strip from the band's first to its last pixel, border columns included, which
-// zero_border_row clears after), else tiles of any PX consecutive pixels.
+// Tiles of constant pixel steps along each row for horizontal stride 1 or 2 (running a 1×1 conv over
+// the padded strip of the band instead, border columns included, measured no faster with 2-pixel
+// tiles), else tiles of any PX consecutive pixels.
 template <int ICB>
 void conv_rows(const Conv& a, int oc0, int y0, int y1) {
   const int ob = oc0 / kBlock, lane = oc0 % kBlock;
   constexpr int kPix = ICB == kBlock ? kBlock : 1;
-  const bool constant = a.sw == 1 || a.sw == 2;
   auto in_at = [&](int oy, int ox) {
     return a.in + size_t(oy * a.sh + a.origin_h) * a.in_row_stride + size_t(ox * a.sw + a.origin_w) * kPix;
   };
-  if (ICB == kBlock && a.kh == 1 && a.kw == 1 && a.sh == 1 && a.sw == 1 && a.origin_h == 1 && a.origin_w == 1) {
-    const int n = (y1 - 1 - y0) * a.out.wp() + a.out.w;
-    conv_strip<ICB, kBlock>(a, oc0, in_at(y0, 0), a.out.at(ob, y0, 0) + lane, n);
-  } else if (constant) {
+  if (a.sw == 1 || a.sw == 2) {
     for (int y = y0; y < y1; y++) {
       float* out = a.out.at(ob, y, 0) + lane;
       if (a.sw == 1) conv_strip<ICB, kPix>(a, oc0, in_at(y, 0), out, a.out.w);
