@@ -5,7 +5,9 @@
  *
  * 1. Per convolution shape of ResNet-50 at 224 (the stem, 1×1 and 3×3 convs of each stage), one
  *    thread: GFLOP/s (2 · multiply-adds / median time) of the wasm engine, plain and relaxed SIMD
- *    where this Node runs relaxed SIMD.
+ *    where this Node runs relaxed SIMD (`node --experimental-wasm-relaxed-simd` on Node 20). The
+ *    time of a conv is that of a one-conv plan minus that of the same plan without the conv (copying
+ *    the input into the blocked layout, a global pool), which the network does not pay per conv.
  * 2. ResNet-50 (torchvision's random initialization; timing does not depend on the weights):
  *    batch-1 median latency and batch-4 throughput of wasm with 1 and 2 threads, native with 2 and
  *    onnxruntime-node with 2 (the model exported with writeOnnx, the settings of bench/ort.ts).
@@ -71,15 +73,26 @@ const CONVS: [string, number, number, number, number, number][] = [
   ['layer1 1×1, 256→64', 256, 64, 1, 1, 56],
   ['layer1 3×3, 64→64', 64, 64, 3, 1, 56],
   ['layer1 1×1, 64→256', 64, 256, 1, 1, 56],
+  ['layer2 3×3/2, 128→128', 128, 128, 3, 2, 56],
   ['layer2 3×3, 128→128', 128, 128, 3, 1, 28],
   ['layer3 1×1, 1024→256', 1024, 256, 1, 1, 14],
   ['layer3 3×3, 256→256', 256, 256, 3, 1, 14],
   ['layer4 1×1, 512→2048', 512, 2048, 1, 1, 7],
+  ['layer4 1×1, 2048→512', 2048, 512, 1, 1, 7],
   ['layer4 3×3, 512→512', 512, 512, 3, 1, 7],
 ];
 
-function convPlan(c: number, oc: number, k: number, stride: number): Plan {
+/** A one-conv plan (input → conv → global pool), or without the conv (input → global pool). */
+function convPlan(c: number, oc: number, k: number, stride: number, withConv = true): Plan {
   const weight = input([oc, c, k, k]).map((v) => v * 0.05);
+  if (!withConv) {
+    return {
+      inputChannels: c,
+      minInputSize: 1,
+      ops: [{ kind: 'globalPool', mode: 'avg', input: 0, output: 1 }],
+      outputs: [{ name: 'output', slot: 1 }],
+    };
+  }
   return {
     inputChannels: c,
     minInputSize: 1,
@@ -139,19 +152,37 @@ for (const [name, c, oc, k, stride, size] of CONVS) {
   const gmac = (c * oc * k * k * out * out) / 1e9;
   const cells: string[] = [];
   for (const b of builds) {
-    const compiled = wasm(1, b.simd).compile(convPlan(c, oc, k, stride));
+    const full = wasm(1, b.simd).compile(convPlan(c, oc, k, stride));
+    const base = wasm(1, b.simd).compile(convPlan(c, oc, k, stride, false));
     const x = input([1, c, size, size]);
-    const ms = await time(() => compiled.run(x, [1, c, size, size]));
-    compiled.dispose();
+    // Interleaved: the plan with the conv, then the one without, medians of each.
+    const withConv: number[] = [];
+    const without: number[] = [];
+    for (let i = 0; i < warmup + iters; i++) {
+      const t0 = performance.now();
+      await full.run(x, [1, c, size, size]);
+      const t1 = performance.now();
+      await base.run(x, [1, c, size, size]);
+      if (i >= warmup) {
+        withConv.push(t1 - t0);
+        without.push(performance.now() - t1);
+      }
+    }
+    full.dispose();
+    base.dispose();
+    const ms = medianOf(withConv) - medianOf(without);
     cells.push(`${ms.toFixed(2)} | ${((2 * gmac) / (ms / 1e3)).toFixed(1)}`);
-    progress(`${name} ${b.label}: ${ms.toFixed(2)} ms`);
+    progress(
+      `${name} ${b.label}: ${ms.toFixed(2)} ms (input copy and pool ${medianOf(without).toFixed(2)} ms)`,
+    );
   }
   lines.push(`| ${name} (${size}×${size}) | ${gmac.toFixed(3)} | ${cells.join(' | ')} |`);
 }
 lines.push(
   '',
-  'Each row is a one-conv plan run by the executor (in a worker): the time includes copying the input into',
-  'the blocked layout and a global pool. The 3×3 rows run Winograd (GFLOP/s counts the direct method).',
+  'Each row is a one-conv plan run by the executor (in a worker) minus the same plan without the conv',
+  '(copying the input into the blocked layout, a global pool), medians of interleaved runs. The 3×3',
+  'stride-1 rows run Winograd (GFLOP/s counts the direct method).',
   `Register tile: ${Math.floor(tile / 100)} pixels × ${tile % 100} vectors of 4 output channels.`,
   '',
 );

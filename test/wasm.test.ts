@@ -18,7 +18,7 @@ import { wasmFile } from '../src/backends/wasm/platform.js';
 import { WebAssemblyApi } from '../src/backends/wasm/wasm_api.js';
 import { lowerResNet } from '../src/model/plan.js';
 import { resnet, type ArchName, type ResNet } from '../src/model/resnet.js';
-import type { Plan, PlanResult } from '../src/plan/plan.js';
+import type { ConvOp, Plan, PlanResult } from '../src/plan/plan.js';
 import { createRunner } from '../src/tasks/runner.js';
 import { assertClose } from './helpers/compare.js';
 import { watchEventLoop } from './helpers/event_loop.js';
@@ -84,6 +84,59 @@ test('wasm: resnet50 logits at 72×56, batch 1 and 3, on every build and thread 
   const plan = lowerResNet(ruleModel('resnet50'));
   await compare(plan, [1, 3, 72, 56], 'resnet50 1×3×72×56', t);
   await compare(plan, [3, 3, 72, 56], 'resnet50 3×3×72×56', t);
+});
+
+/** A conv op with rule weights (and batch norm when `bn`). */
+function ruleConv(
+  name: string,
+  io: { input: number; output: number; residual: number | null; relu: boolean },
+  c: number,
+  oc: number,
+  k: number,
+  stride: number,
+  pad: number,
+  bn = false,
+): ConvOp {
+  const vec = (key: string) => ruleTensor(`${name}.${key}`, [oc]).data;
+  return {
+    kind: 'conv',
+    name,
+    ...io,
+    inChannels: c,
+    outChannels: oc,
+    kernel: [k, k],
+    stride: [stride, stride],
+    padding: [pad, pad],
+    weight: ruleTensor(`${name}.weight`, [oc, c, k, k]).data,
+    bias: vec('bias'),
+    batchNorm: bn
+      ? {
+          weight: vec('bn.weight'),
+          bias: vec('bn.bias'),
+          mean: vec('bn.running_mean'),
+          variance: vec('bn.running_var'),
+          eps: 1e-5,
+        }
+      : null,
+  };
+}
+
+test('wasm: conv paths ResNet-50 does not reach (plain input of 5 channels, stride 3, a residual without ReLU, 24 channels) at odd sizes', async (t) => {
+  // Plain input of 5 channels (3×3, stride 1; the generic channel loop), a 1×1 conv at odd widths
+  // adding a residual without ReLU, a 3×3 stride-3 conv (tiles spanning rows), a 1×1 stride-2 conv.
+  const plan: Plan = {
+    inputChannels: 5,
+    minInputSize: 3,
+    ops: [
+      ruleConv('a', { input: 0, output: 1, residual: null, relu: true }, 5, 24, 3, 1, 1),
+      ruleConv('b', { input: 1, output: 2, residual: 1, relu: false }, 24, 24, 1, 1, 0, true),
+      ruleConv('c', { input: 2, output: 3, residual: null, relu: true }, 24, 40, 3, 3, 1, true),
+      ruleConv('d', { input: 3, output: 4, residual: null, relu: false }, 40, 16, 1, 2, 0),
+    ],
+    outputs: [{ name: 'd', slot: 4 }],
+  };
+  await compare(plan, [1, 5, 23, 17], 'conv paths 1×5×23×17', t);
+  await compare(plan, [3, 5, 13, 29], 'conv paths 3×5×13×29', t);
 });
 
 test('wasm: resnet18 logits at 224×224, batch 1 and 3; the event loop stays free during a run', async (t) => {

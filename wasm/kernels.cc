@@ -313,48 +313,118 @@ struct Conv {
   size_t w_ob_stride;       // floats between output-channel blocks of the packed weights
 };
 
+// Tile of the register blocking: RN_PX pixels × RN_NV vectors of 4 output channels. V8 (x64) gives a
+// function 15 vector registers and issues every splat and weight load of a step before its
+// multiply-adds, so a tile needs PX·NV + PX + NV ≤ 15: 2 × 4 (14) measured fastest (1×1 convs
+// ~1.5× faster than 6 × 2, which spills; 4 × 2 in between; bench/results/wasm_node.md). The tile
+// kernels are not inlined: inside the one big function of all ops, V8's register allocator
+// spilled accumulators even of tiles that fit.
+#ifndef RN_PX
+#define RN_PX 2
+#endif
+#ifndef RN_NV
+#define RN_NV 4
+#endif
+constexpr int kPx = RN_PX, kNv = RN_NV, kGroup = 4 * kNv;
+static_assert(kBlock % kGroup == 0, "a tile's output channels lie in one block");
+
+// PX output pixels (from flat index q0 of the output) × NV vectors of output channels from oc0.
+// The reduction runs over (input block, ky, kx, channel of the block) in the packed weights' order:
+// one loop step loads NV weight vectors and PX input splats. The loop is not unrolled: in straight
+// code V8 issues all the loads of the unrolled steps before their multiply-adds, one register each,
+// and spills. (Tiles of any PX consecutive pixels, which may span rows: strides other than 1 and 2.)
 template <int PX, int NV, int ICB>
-inline void conv_tile(const Conv& a, int oc0, int oh, int ow0) {
+__attribute__((noinline)) void conv_tile(const Conv& a, int oc0, int q0) {
   const int ob = oc0 / kBlock, lane = oc0 % kBlock;
   v4 acc[PX][NV];
   for (int v = 0; v < NV; v++) {
     const v4 b = load(a.bias + oc0 + 4 * v);
     for (int p = 0; p < PX; p++) acc[p][v] = b;
   }
-  // Blocked input (ICB 16): channels of a pixel adjacent, pixels 16 apart; the channel loop unrolls fully
-  // so that every load has a constant offset from one of PX + 1 pointers.
   constexpr bool kBlockedIn = ICB == kBlock;
   const int icb = ICB > 0 ? ICB : a.in_icb;
   const int in_pix = kBlockedIn ? kBlock : a.in_pix, in_ch = kBlockedIn ? 1 : a.in_ch;
-  const float* in0 = a.in + size_t(oh * a.sh + a.origin_h) * a.in_row_stride + size_t(ow0 * a.sw + a.origin_w) * in_pix;
-  const int pix_step = a.sw * in_pix;
-  const float* w0 = a.weight + ob * a.w_ob_stride + lane;
+  const float* xp[PX];
+  int oy[PX], ox[PX];
+  for (int p = 0; p < PX; p++) {
+    oy[p] = (q0 + p) / a.out.w;
+    ox[p] = (q0 + p) % a.out.w;
+    xp[p] = a.in + size_t(oy[p] * a.sh + a.origin_h) * a.in_row_stride + size_t(ox[p] * a.sw + a.origin_w) * in_pix;
+  }
+  const float* wp = a.weight + ob * a.w_ob_stride + lane;
   for (int cb = 0; cb < a.in_cb; cb++) {
     for (int ky = 0; ky < a.kh; ky++) {
       for (int kx = 0; kx < a.kw; kx++) {
-        const float* ip = in0 + cb * a.in_block_stride + ky * a.in_row_stride + kx * in_pix;
-        const float* wp = w0 + ((size_t(cb) * a.kh + ky) * a.kw + kx) * icb * kBlock;
-        const float* xp[PX];
-        for (int p = 0; p < PX; p++) xp[p] = ip + p * pix_step;
-        auto step = [&](int ic) {
+        const size_t off = cb * a.in_block_stride + ky * a.in_row_stride + kx * in_pix;
+#pragma clang loop unroll(disable)
+        for (int ic = 0; ic < icb; ic++) {
           v4 w[NV];
-          for (int v = 0; v < NV; v++) w[v] = load(wp + ic * kBlock + 4 * v);
+          for (int v = 0; v < NV; v++) w[v] = load(wp + 4 * v);
+          wp += kBlock;
+          const size_t at = off + size_t(ic) * in_ch;
           for (int p = 0; p < PX; p++) {
-            const v4 xv = splat(xp[p][ic * in_ch]);
+            const v4 xv = splat(xp[p][at]);
             for (int v = 0; v < NV; v++) acc[p][v] = madd(w[v], xv, acc[p][v]);
           }
-        };
-        if constexpr (ICB > 0) {
-#pragma clang loop unroll(full)
-          for (int ic = 0; ic < ICB; ic++) step(ic);
-        } else {
-          for (int ic = 0; ic < icb; ic++) step(ic);
         }
       }
     }
   }
   const v4 zero = splat(0.0f);
-  float* out = a.out.at(ob, oh, ow0) + lane;
+  for (int p = 0; p < PX; p++) {
+    float* out = a.out.at(ob, oy[p], ox[p]) + lane;
+    const float* res = a.residual == nullptr ? nullptr : a.residual + (out - a.out.data);
+    for (int v = 0; v < NV; v++) {
+      v4 r = acc[p][v];
+      if (res != nullptr) r += load(res + 4 * v);
+      if (a.relu) r = vmax(r, zero);
+      store(out + 4 * v, r);
+    }
+  }
+}
+
+// The same for PX pixels of one row, PS floats apart in the input and 16 apart in the output: the
+// splats have constant offsets from one input pointer, which steps one channel (one kx on plain
+// input) at a time.
+template <int PX, int NV, int ICB, int PS>
+__attribute__((noinline)) void conv_tile_c(const Conv& a, int oc0, const float* x0, float* out) {
+  const int ob = oc0 / kBlock;
+  v4 acc[PX][NV];
+  for (int v = 0; v < NV; v++) {
+    const v4 b = load(a.bias + oc0 + 4 * v);
+    for (int p = 0; p < PX; p++) acc[p][v] = b;
+  }
+  constexpr bool kBlockedIn = ICB == kBlock;
+  const float* w0 = a.weight + ob * a.w_ob_stride + oc0 % kBlock;
+  // n steps of one input channel each, the input pointer 1 float on, the weights wstep.
+  auto steps = [&](const float* x, const float* wp, int n, int wstep) {
+#pragma clang loop unroll(disable)
+    for (int j = 0; j < n; j++) {
+      v4 w[NV];
+      for (int v = 0; v < NV; v++) w[v] = load(wp + 4 * v);
+      for (int p = 0; p < PX; p++) {
+        const v4 xv = splat(x[p * PS]);
+        for (int v = 0; v < NV; v++) acc[p][v] = madd(w[v], xv, acc[p][v]);
+      }
+      x++;
+      wp += wstep;
+    }
+  };
+  const int kw = a.kw;
+  if constexpr (kBlockedIn) {
+    // (kx, channel) of a block and kernel row are contiguous in both the input and the weights.
+    for (int cb = 0; cb < a.in_cb; cb++)
+      for (int ky = 0; ky < a.kh; ky++)
+        steps(x0 + cb * a.in_block_stride + ky * a.in_row_stride, w0 + (cb * a.kh + ky) * kw * kBlock * kBlock,
+              kw * kBlock, kBlock);
+  } else {
+    // Plain input (the stem): kx runs along the input row, the weights [ky][kx][channel][16].
+    const int icb = ICB > 0 ? ICB : a.in_icb;
+    for (int ky = 0; ky < a.kh; ky++)
+      for (int ic = 0; ic < icb; ic++)
+        steps(x0 + ky * a.in_row_stride + ic * a.in_ch, w0 + (ky * kw * icb + ic) * kBlock, kw, icb * kBlock);
+  }
+  const v4 zero = splat(0.0f);
   const float* res = a.residual == nullptr ? nullptr : a.residual + (out - a.out.data);
   for (int p = 0; p < PX; p++) {
     for (int v = 0; v < NV; v++) {
@@ -366,23 +436,29 @@ inline void conv_tile(const Conv& a, int oc0, int oh, int ow0) {
   }
 }
 
-// Tile of the register blocking: RN_PX pixels × RN_NV vectors (3 × 4: a whole block of 16 output
-// channels; 4 × 2, 5 × 2, 6 × 2 and 2 × 4 measured no faster, bench/results/wasm_node.md).
-#ifndef RN_PX
-#define RN_PX 3
-#endif
-#ifndef RN_NV
-#define RN_NV 4
-#endif
-constexpr int kPx = RN_PX, kNv = RN_NV, kGroup = 4 * kNv;
-static_assert(kBlock % kGroup == 0, "a tile's output channels lie in one block");
+// The last px < kPx pixels of a strip.
+template <int PX, int ICB, int PS>
+void conv_strip_rest(const Conv& a, int oc0, const float* x0, float* out, int px) {
+  if constexpr (PX > 1) {
+    if (px < PX) return conv_strip_rest<PX - 1, ICB, PS>(a, oc0, x0, out, px);
+  }
+  conv_tile_c<PX, kNv, ICB, PS>(a, oc0, x0, out);
+}
+
+// Pixels [0, n) PS floats apart from x0 (input) and 16 apart from out, in tiles of kPx.
+template <int ICB, int PS>
+void conv_strip(const Conv& a, int oc0, const float* x0, float* out, int n) {
+  int q = 0;
+  for (; q + kPx <= n; q += kPx) conv_tile_c<kPx, kNv, ICB, PS>(a, oc0, x0 + q * PS, out + q * kBlock);
+  if (q < n) conv_strip_rest<kPx - 1, ICB, PS>(a, oc0, x0 + q * PS, out + q * kBlock, n - q);
+}
 
 template <int PX, int ICB>
-void conv_tile_px(const Conv& a, int oc0, int oh, int ow0, int px) {
+void conv_tile_px(const Conv& a, int oc0, int q0, int px) {
   if constexpr (PX > 1) {
-    if (px < PX) return conv_tile_px<PX - 1, ICB>(a, oc0, oh, ow0, px);
+    if (px < PX) return conv_tile_px<PX - 1, ICB>(a, oc0, q0, px);
   }
-  conv_tile<PX, kNv, ICB>(a, oc0, oh, ow0);
+  conv_tile<PX, kNv, ICB>(a, oc0, q0);
 }
 
 // Zeroes the border pixels of output row oh for lanes [oc0, oc0 + kGroup) (and the top and bottom
@@ -401,10 +477,28 @@ void zero_border_row(const Blocked& out, int oc0, int oh) {
     for (int x = -1; x <= out.w; x++) clear(out.h, x);
 }
 
+// Output rows [y0, y1) of lanes [oc0, oc0 + kGroup): tiles over their pixels in row-major order.
+// Tiles of constant pixel steps along each row for horizontal stride 1 or 2 (running a 1×1 conv over
+// the padded strip of the band instead, border columns included, measured no faster with 2-pixel
+// tiles), else tiles of any PX consecutive pixels.
 template <int ICB>
-void conv_row(const Conv& a, int oc0, int oh) {
-  for (int ow0 = 0; ow0 < a.out.w; ow0 += kPx) conv_tile_px<kPx, ICB>(a, oc0, oh, ow0, min(kPx, a.out.w - ow0));
-  zero_border_row(a.out, oc0, oh);
+void conv_rows(const Conv& a, int oc0, int y0, int y1) {
+  const int ob = oc0 / kBlock, lane = oc0 % kBlock;
+  constexpr int kPix = ICB == kBlock ? kBlock : 1;
+  auto in_at = [&](int oy, int ox) {
+    return a.in + size_t(oy * a.sh + a.origin_h) * a.in_row_stride + size_t(ox * a.sw + a.origin_w) * kPix;
+  };
+  if (a.sw == 1 || a.sw == 2) {
+    for (int y = y0; y < y1; y++) {
+      float* out = a.out.at(ob, y, 0) + lane;
+      if (a.sw == 1) conv_strip<ICB, kPix>(a, oc0, in_at(y, 0), out, a.out.w);
+      else conv_strip<ICB, 2 * kPix>(a, oc0, in_at(y, 0), out, a.out.w);
+    }
+  } else {
+    const int q1 = y1 * a.out.w;
+    for (int q = y0 * a.out.w; q < q1; q += kPx) conv_tile_px<kPx, ICB>(a, oc0, q, min(kPx, q1 - q));
+  }
+  for (int y = y0; y < y1; y++) zero_border_row(a.out, oc0, y);
 }
 
 void conv_op(const ExecOp& op, char* arena, int tid, int threads) {
@@ -441,22 +535,23 @@ void conv_op(const ExecOp& op, char* arena, int tid, int threads) {
   a.residual = op.residual >= 0 ? reinterpret_cast<const float*>(arena + op.residual) : nullptr;
   a.relu = op.relu != 0;
   a.w_ob_stride = size_t(a.in_cb) * a.kh * a.kw * a.in_icb * kBlock;
-  // Tasks: (group of kGroup output channels, output row), rows fastest so a thread reuses weights.
+  // Tasks: (group of kGroup output channels, band of output rows), bands fastest so a thread reuses
+  // weights; a band holds at least 4 tiles of pixels (one row from 24 pixels wide, all 7 rows at 7×7).
+  const int band = min(op.oh, (4 * kPx + op.ow - 1) / op.ow), bands = (op.oh + band - 1) / band;
   const int groups = op.oc / kGroup;
-  const Range r = share(groups * op.oh, tid, threads);
+  const Range r = share(groups * bands, tid, threads);
   for (int t = r.begin; t < r.end; t++) {
-    const int oc0 = t / op.oh * kGroup, oh = t % op.oh;
-    if (a.in_icb == kBlock) conv_row<kBlock>(a, oc0, oh);
-    else if (a.in_icb == 3) conv_row<3>(a, oc0, oh);
-    else conv_row<0>(a, oc0, oh);
+    const int oc0 = t / bands * kGroup, y0 = t % bands * band, y1 = min(op.oh, y0 + band);
+    if (a.in_icb == kBlock) conv_rows<kBlock>(a, oc0, y0, y1);
+    else if (a.in_icb == 3) conv_rows<3>(a, oc0, y0, y1);
+    else conv_rows<0>(a, oc0, y0, y1);
   }
 }
-
 
 // ---- Winograd F(m×m, 3×3), m = 2 or 4 (Lavin & Gray, 2016): V = Bᵀ d B, M = Σ_c U ⊙ V, Y = Aᵀ M A. ----
 // The transforms of the native engine (native/src/kernels_impl.h) on 4-lane vectors.
 
-constexpr int kMaxTiles = 32;  // tiles of one task (scratch: (m+2)² · tiles · (C + 8) floats)
+constexpr int kMaxTiles = 32;  // tiles of one task (scratch: (m+2)² · tiles · (C + 16) floats)
 
 template <int M>
 struct Wino;
@@ -495,10 +590,11 @@ struct Wino<4> {
 
 // m[t][kGroup] (+ t0 · kGroup) = Σ_ic U[ic][lanes] · V[t][ic] for PX tiles: one transform point.
 template <int PX>
-inline void wino_tile(const float* ux, const float* vx, int c, int t0, float* m) {
+__attribute__((noinline)) void wino_tile(const float* ux, const float* vx, int c, int t0, float* m) {
   v4 acc[PX][kNv];
   for (int p = 0; p < PX; p++)
     for (int v = 0; v < kNv; v++) acc[p][v] = splat(0.0f);
+#pragma clang loop unroll(disable)
   for (int ic = 0; ic < c; ic++) {
     v4 w[kNv];
     for (int v = 0; v < kNv; v++) w[v] = load(ux + ic * kBlock + 4 * v);
@@ -595,8 +691,11 @@ void zero_border(const Blocked& t, int block);
 void winograd_op(const ExecOp& op, char* arena, float* scratch, int tid, int threads) {
   const int M = op.wino;
   const int tiles = ((op.oh + M - 1) / M) * ((op.ow + M - 1) / M);
-  const int per = threads > 1 ? kMaxTiles / 2 : kMaxTiles;
-  const int chunks = (tiles + per - 1) / per;
+  // Chunks of at most kMaxTiles tiles, as many as a multiple of the threads and as equal as can be.
+  int chunks = (tiles + kMaxTiles - 1) / kMaxTiles;
+  chunks = min(tiles, (chunks + threads - 1) / threads * threads);
+  const int per = (tiles + chunks - 1) / chunks;
+  chunks = (tiles + per - 1) / per;
   const Range r = share(chunks, tid, threads);
   for (int k = r.begin; k < r.end; k++) {
     const int t0 = k * per, count = min(per, tiles - t0);

@@ -440,7 +440,7 @@ export class Engine {
             if (r.wino !== 0) {
               r.u = this.winogradWeights(params!, out.c, x.c, r.wino);
               const points = (r.wino + 2) ** 2;
-              scratch = Math.max(scratch, 4 * points * this.exports.winograd_max_tiles() * (x.c + 8));
+              scratch = Math.max(scratch, 4 * points * this.exports.winograd_max_tiles() * (x.c + 16));
             }
             break;
           }
