@@ -21,15 +21,6 @@ import { assertClose } from './helpers/compare.js';
 
 const RTOL = 1e-4;
 
-/**
- * Known and reported, in the engine (not this test's files): in the single-threaded builds, a
- * Winograd F(2×2) conv at 13×17 (24 channels) corrupts the heap, so a later compile reads a float
- * as a block size ("Start offset -1093707139 is outside the bounds of the buffer"); Node's
- * simd-st and relaxed-st builds do the same. Remove once the engine is fixed.
- */
-const SINGLE_THREAD_BUG =
-  'the single-threaded wasm build corrupts its heap after a Winograd F2 conv at 13×17 (engine bug, reported)';
-
 describe(
   'the wasm executor in Chromium matches the reference, threads on and off',
   { skip: BROWSER_SKIP },
@@ -48,7 +39,7 @@ describe(
 
     for (const isolation of [true, false]) {
       const name = isolation ? 'cross-origin isolated: two threads' : 'not isolated: one thread';
-      test(name, { todo: isolation ? false : SINGLE_THREAD_BUG }, async (t) => {
+      test(name, async (t) => {
         const got = await runInChromium<WasmBrowserResult>(
           browser,
           join(REPO, 'test/helpers/browser_wasm_plans.ts'),

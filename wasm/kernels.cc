@@ -542,8 +542,9 @@ void conv_op(const ExecOp& op, char* arena, int tid, int threads) {
   const Range r = share(groups * bands, tid, threads);
   for (int t = r.begin; t < r.end; t++) {
     const int oc0 = t / bands * kGroup, y0 = t % bands * band, y1 = min(op.oh, y0 + band);
-    if (a.in_icb == kBlock) conv_rows<kBlock>(a, oc0, y0, y1);
-    else if (a.in_icb == 3) conv_rows<3>(a, oc0, y0, y1);
+    // ICB = kBlock means the blocked layout; a plain input of 16 channels takes the general path.
+    if (!op.plain_in && a.in_icb == kBlock) conv_rows<kBlock>(a, oc0, y0, y1);
+    else if (op.plain_in && a.in_icb == 3) conv_rows<3>(a, oc0, y0, y1);
     else conv_rows<0>(a, oc0, y0, y1);
   }
 }
