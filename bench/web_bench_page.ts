@@ -10,12 +10,18 @@
 import type * as Ort from 'onnxruntime-web';
 
 export type WorkerRequest =
-  | { type: 'load'; weightsUrl: string; backend: string }
+  | { type: 'load'; weightsUrl: string; backend: string; threads: number }
   | { type: 'run'; input: Float32Array; shape: number[]; iters: number; warmup: number };
 export type WorkerReply =
-  | { type: 'loaded'; backends: string[] }
+  | { type: 'loaded'; backends: string[]; threads: number; build: string }
   | { type: 'times'; timesMs: number[] }
   | { type: 'error'; message: string };
+
+export interface Loaded {
+  backends: string[];
+  threads: number;
+  build: string;
+}
 
 export interface RunOptions {
   batch: number;
@@ -24,8 +30,11 @@ export interface RunOptions {
 }
 
 export interface WebBench {
-  /** Loads ours on a backend (in the worker); resolves with the backends registered there. */
-  loadOurs(weightsUrl: string, backend: string): Promise<string[]>;
+  /**
+   * Loads ours on a backend (in the worker; wasm on `threads` threads); resolves with the backends
+   * registered there and the threads and build that run.
+   */
+  loadOurs(weightsUrl: string, backend: string, threads: number): Promise<Loaded>;
   ours(options: RunOptions): Promise<number[]>;
   /** Creates the onnxruntime-web session (threads are fixed once ORT has started). */
   loadOrt(modelUrl: string, threads: number): Promise<string>;
@@ -90,9 +99,11 @@ function benchApi(): WebBench {
     });
   let ort: { module: typeof Ort; session: Ort.InferenceSession } | null = null;
   return {
-    async loadOurs(weightsUrl, backend) {
-      const r = await call({ type: 'load', weightsUrl, backend });
-      return r.type === 'loaded' ? r.backends : [];
+    async loadOurs(weightsUrl, backend, threads) {
+      const r = await call({ type: 'load', weightsUrl, backend, threads });
+      return r.type === 'loaded'
+        ? { backends: r.backends, threads: r.threads, build: r.build }
+        : { backends: [], threads: 0, build: '' };
     },
     async ours({ batch, iters, warmup }) {
       const { data, shape } = input(batch);

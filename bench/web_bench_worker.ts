@@ -4,9 +4,12 @@
  * pass on the input the page sends, as the classifier's worker would run it.
  */
 import { listBackends, parseWeights, resnet, runnerOn, Tensor, type Runner } from '../src/browser.js';
+import { registerWebWasm } from '../src/backends/wasm/register_web.js';
 import type { WorkerReply, WorkerRequest } from './web_bench_page.js';
 
 let runner: Runner | null = null;
+// The wasm backend, as the library's worker registers it (its .wasm files next to the bundle).
+const wasm = registerWebWasm();
 const reply = (message: WorkerReply): void => postMessage(message);
 
 addEventListener('message', async (event: MessageEvent<WorkerRequest>) => {
@@ -18,8 +21,18 @@ addEventListener('message', async (event: MessageEvent<WorkerRequest>) => {
       const model = resnet('resnet50', { init: 'none' });
       model.loadStateDict(parseWeights(bytes, request.weightsUrl));
       runner?.dispose();
+      const registered = await wasm;
+      let threads = 1;
+      let build = '';
+      if (request.backend === 'wasm') {
+        if (!registered.registered)
+          throw new Error(`the wasm backend is not registered: ${registered.reason}`);
+        const run = await registered.use(request.threads);
+        threads = run.threads;
+        build = run.build;
+      }
       runner = runnerOn(model, request.backend);
-      reply({ type: 'loaded', backends: listBackends() });
+      reply({ type: 'loaded', backends: listBackends(), threads, build });
       return;
     }
     if (runner === null) throw new Error('no model loaded');
