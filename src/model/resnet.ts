@@ -211,7 +211,13 @@ const IMAGENET = {
   shortcut: 'projection',
   numClasses: 1000,
 } as const;
-const CIFAR = { stem: 'cifar', block: BasicBlock, widths: [16, 32, 64], shortcut: 'zero-pad', numClasses: 10 } as const;
+const CIFAR = {
+  stem: 'cifar',
+  block: BasicBlock,
+  widths: [16, 32, 64],
+  shortcut: 'zero-pad',
+  numClasses: 10,
+} as const;
 
 /** Architectures as data: torchvision's ImageNet ResNets and the paper's CIFAR-10 ResNets. */
 export const ARCHITECTURES = {

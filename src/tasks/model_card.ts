@@ -36,7 +36,9 @@ export function shortcutOptions(
 }
 
 /** The card's word for the blocks of a model built with `options`. */
-export function blockShortcut(options: Required<Pick<ResNetOptions, 'residual' | 'shortcut'>>): BlockShortcut {
+export function blockShortcut(
+  options: Required<Pick<ResNetOptions, 'residual' | 'shortcut'>>,
+): BlockShortcut {
   return options.residual ? options.shortcut : 'none';
 }
 
