@@ -229,7 +229,7 @@ function report(o: Options, nets: readonly Net[], lines: readonly ResultLine[]):
       .reduce((sum, [, t]) => sum + t.size, 0);
     const best = Math.min(...own.map((l) => l.testError ?? Infinity));
     const seconds = own.reduce((sum, l) => sum + l.seconds, 0);
-    const status = state(o, net) === 'done' ? '' : ' (running)';
+    const status = { done: '', partial: ' (stopped)', new: ' (not started)' }[state(o, net)];
     return `| ${net.residual ? 'ResNet' : 'plain'}-${net.depth} | ${(params / 1e6).toFixed(2)}M | ${own.length}/${o.epochs}${status} | ${pct(last?.trainError)} | ${pct(last?.testError)} | ${Number.isFinite(best) ? pct(best) : '–'} | ${hms(seconds)} |`;
   });
   const samples = o.trainSamples === null ? 'all 60,000' : `the first ${o.trainSamples}`;

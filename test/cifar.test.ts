@@ -14,8 +14,18 @@ import { lowerResNet } from '../src/model/plan.js';
 import { resnet, type ArchName, type ResNet } from '../src/model/resnet.js';
 import { summarize } from '../src/model/summary.js';
 import * as ops from '../src/ops/index.js';
-import { shortcutOptions, type BlockShortcut } from '../src/tasks/model_card.js';
+import {
+  modelCardMetadata,
+  parseRecordedCard,
+  shortcutOptions,
+  type BlockShortcut,
+  type RecordedCard,
+} from '../src/tasks/model_card.js';
+import { guessArch, modelForWeights } from '../src/tasks/weights_model.js';
+import { PRESETS } from '../src/data/transforms.js';
 import { SGD } from '../src/train/optim.js';
+import { resolveTrainOptions } from '../src/train/options.js';
+import { buildSchedule } from '../src/train/optimizer_from_options.js';
 import { assertClose, sampleError, type Sample } from './helpers/compare.js';
 import { NATIVE_SKIP } from './helpers/native.js';
 import { ruleStateDict, ruleTensor } from './helpers/rule_weights.js';
@@ -182,4 +192,55 @@ test('the CIFAR stem keeps 32×32, the stages give 32/16/8 maps, layer4 is the l
   assert.equal(f.layer4, f.layer3);
   assert.equal(model.featureSize(32), 8);
   assert.equal(resnet('resnet50').featureSize(224), 7);
+});
+
+test('weights load by their card: the plain twin, option A and option B of resnet20', () => {
+  const origin = (recorded: RecordedCard) => ({
+    name: 'w.safetensors',
+    arch: null,
+    recorded,
+    preprocess: PRESETS['imagenet-v1'],
+  });
+  const shapesOf = (model: ResNet) => new Map([...model.stateDict()].map(([k, t]) => [k, t.shape]));
+  const names = (n: number) => Array.from({ length: n }, (_, i) => `c${i}`);
+  const plainKeys = shapesOf(resnet('resnet20', { residual: false }));
+  assert.equal(guessArch(plainKeys.keys()), 'resnet20');
+  assert.equal(guessArch(shapesOf(resnet('resnet56')).keys()), 'resnet56');
+  // The plain twin has option A's keys: only the card tells it apart.
+  const plain = modelForWeights(plainKeys, origin({ shortcut: 'none' }), {}, names);
+  assert.equal(plain.model.options.residual, false);
+  assert.equal(plain.card.shortcut, 'none');
+  const optionA = modelForWeights(plainKeys, origin({}), {}, names);
+  assert.deepEqual([optionA.model.options.residual, optionA.card.shortcut], [true, 'zero-pad']);
+  const optionB = modelForWeights(
+    shapesOf(resnet('resnet20', { shortcut: 'projection' })),
+    origin({}),
+    {},
+    names,
+  );
+  assert.deepEqual([optionB.arch, optionB.card.shortcut], ['resnet20', 'projection']);
+  assert.equal(optionB.card.numClasses, 10);
+  const metadata = modelCardMetadata(plain.card);
+  assert.equal(metadata.shortcut, 'none');
+  assert.equal(parseRecordedCard(metadata, 'w.safetensors').shortcut, 'none');
+  assert.throws(
+    () => parseRecordedCard({ shortcut: 'identity' }, 'w.safetensors'),
+    /^FileFormatError: w\.safetensors: metadata 'shortcut' is 'identity', not one of projection, zero-pad, none\.$/,
+  );
+});
+
+test("the paper's schedule: lr ×0.1 at 50 % and 75 % of the steps (multistep)", () => {
+  const o = resolveTrainOptions({ data: 'x', arch: 'resnet20', schedule: 'multistep', epochs: 4, lr: 0.1 });
+  assert.equal(o.shortcut, 'zero-pad');
+  const schedule = buildSchedule(o, 10);
+  const lrs = [0, 19, 20, 29, 30, 39].map((step) => schedule(step, 0.1));
+  assert.deepEqual(
+    lrs.map((v) => Number(v.toPrecision(6))),
+    [0.1, 0.1, 0.01, 0.01, 0.001, 0.001],
+  );
+  assert.equal(resolveTrainOptions({ data: 'x', arch: 'resnet50' }).shortcut, 'projection');
+  assert.throws(
+    () => resolveTrainOptions({ data: 'x', shortcut: 'identity' as BlockShortcut }),
+    /Invalid shortcut 'identity': expected one of projection, zero-pad, none\./,
+  );
 });
