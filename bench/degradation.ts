@@ -38,7 +38,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeMarkdown } from './markdown.js';
 import { resnet, type ArchName } from '../src/model/resnet.js';
-import { train, type EpochMetrics, type TrainEvent } from '../src/train/trainer.js';
+import { describeDataset } from '../src/data/loader.js';
+import { resolveData, train, type EpochMetrics, type TrainEvent } from '../src/train/trainer.js';
 import { readJsonLines, runFiles, writeLines } from '../src/train/run_files.js';
 import { writeLineCharts, type LineChart } from '../src/viz/plot.js';
 import type { Rgb } from '../src/viz/raster.js';
@@ -210,7 +211,7 @@ function figure(o: Options, nets: readonly Net[], lines: readonly ResultLine[]):
       xLabel: 'epoch',
       yLabel: 'error (%)',
       series,
-      notes: ['dashed: training error, solid: test error; deeper = darker'],
+      notes: ['dashed: training error, solid: test error, deeper = darker'],
       xRange: [0, o.epochs],
     };
   });
@@ -232,8 +233,10 @@ function report(o: Options, nets: readonly Net[], lines: readonly ResultLine[]):
     const status = { done: '', partial: ' (stopped)', new: ' (not started)' }[state(o, net)];
     return `| ${net.residual ? 'ResNet' : 'plain'}-${net.depth} | ${(params / 1e6).toFixed(2)}M | ${own.length}/${o.epochs}${status} | ${pct(last?.trainError)} | ${pct(last?.testError)} | ${Number.isFinite(best) ? pct(best) : '–'} | ${hms(seconds)} |`;
   });
-  const samples = o.trainSamples === null ? 'all 60,000' : `the first ${o.trainSamples}`;
-  const tests = o.evalSamples === null ? 'all 10,000' : `the first ${o.evalSamples}`;
+  const data = resolveData(o.data, { inputSize: 32, augment: 'crop', ...o });
+  const n = (v: number): string => v.toLocaleString('en-US');
+  const samples = n(describeDataset(data.train).length);
+  const tests = data.eval === null ? 'no' : n(describeDataset(data.eval).length);
   return [
     '# Degradation: plain against residual networks on Fashion-MNIST',
     '',
@@ -242,7 +245,7 @@ function report(o: Options, nets: readonly Net[], lines: readonly ResultLine[]):
     'planes, option A zero-pad shortcuts) and their plain twins (the same layers without skip',
     'connections), written by `bench/degradation.ts`.',
     '',
-    `Setup: ${samples} training images, ${tests} test images; ${o.epochs} epochs of batch ${o.batch}` +
+    `Setup: ${o.data}: ${samples} training images, ${tests} test images; ${o.epochs} epochs of batch ${o.batch}` +
       `${o.stepsPerEpoch === null ? '' : ` (at most ${o.stepsPerEpoch} steps each)`}; SGD momentum 0.9,` +
       ` weight decay 1e-4, lr ${o.lr} ×0.1 at 50 % and 75 % of the steps; 4-pixel padding + random` +
       ' 28×28 crop + horizontal flip, then a bilinear resize to 32×32, the gray channel replicated to 3;' +
@@ -258,7 +261,8 @@ function report(o: Options, nets: readonly Net[], lines: readonly ResultLine[]):
     ...rows,
     '',
     'Training error: the running top-1 error over the augmented batches of the epoch; test error: top-1',
-    'on the test split after the epoch. Per-epoch values: `results.jsonl`.',
+    'on the test split after the epoch. Per-epoch values (with the lr at the epoch’s end and its',
+    'seconds): `results.jsonl`.',
     '',
   ].join('\n');
 }
