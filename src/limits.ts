@@ -38,8 +38,10 @@ export function checkInputSize(name: string, size: number, min = 1): void {
 
 /** A ResNet's structure as ARCHITECTURES (model/resnet.ts) describes it. */
 export interface ResNetShape {
+  stem: 'imagenet' | 'cifar';
   block: { readonly expansion: number };
   layers: readonly number[];
+  widths: readonly number[];
 }
 
 /**
@@ -58,11 +60,15 @@ export function activationFloats(
     return size;
   };
   const tensors: number[] = [3 * height * width];
-  const stem = 64 * down(height, 1) * down(width, 1);
-  tensors.push(stem, stem, stem, 64 * down(height, 2) * down(width, 2));
+  const planes0 = shape.widths[0];
+  // The ImageNet stem halves twice (7×7/2 conv, then max-pool); the CIFAR stem keeps the size.
+  const halvings = shape.stem === 'imagenet' ? 2 : 0;
+  const stem = planes0 * down(height, halvings / 2) * down(width, halvings / 2);
+  tensors.push(stem, stem, stem);
+  if (halvings > 0) tensors.push(planes0 * down(height, halvings) * down(width, halvings));
   shape.layers.forEach((blocks, stage) => {
-    const planes = 64 << stage;
-    const pixels = down(height, 2 + stage) * down(width, 2 + stage);
+    const planes = shape.widths[stage];
+    const pixels = down(height, halvings + stage) * down(width, halvings + stage);
     const width1 = planes * pixels;
     const out = planes * shape.block.expansion * pixels;
     // Bottleneck: 1×1, 3×3 (conv, BN, ReLU each), 1×1 (conv, BN), sum, ReLU; basic: two 3×3 convs.

@@ -1,6 +1,6 @@
 /**
- * The inference plan: every plan the package can produce (resnet18 … resnet152, v1 and v1.5,
- * projection and zero-pad shortcuts, the plain twin, with or without the head, avg/max/no pooling,
+ * The inference plan: every plan the package can produce (resnet18 … resnet152, the CIFAR family
+ * resnet20 … resnet110, v1 and v1.5, projection and zero-pad shortcuts, the plain twin, with or without the head, avg/max/no pooling,
  * stage outputs, the detector's body) runs on the reference executor bit-identically to the module
  * tree, and on every other registered executor within 1e-4 of the reference executor.
  */
@@ -71,6 +71,17 @@ const CASES: PlanCase[] = [
     pooling: 'none',
   }),
   classifier('resnet18 with 10 classes', 'resnet18', { numClasses: 10 }),
+  classifier('resnet20 (CIFAR stem, zero-pad shortcuts)', 'resnet20'),
+  classifier('resnet56', 'resnet56'),
+  classifier('resnet110', 'resnet110'),
+  classifier('resnet20 projection shortcuts', 'resnet20', { shortcut: 'projection' }),
+  classifier('resnet20 plain twin', 'resnet20', { residual: false }),
+  ...(['stem', 'layer3', 'layer4'] as const).map((name) => ({
+    name: `resnet20 output '${name}'`,
+    model: () => ruleModel('resnet20'),
+    outputs: [name],
+    expected: (model: ResNet, x: Tensor) => stages(model, x, [name]),
+  })),
   ...(['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'pool'] as const).map((name) => ({
     name: `resnet50 output '${name}'`,
     model: () => ruleModel('resnet50'),
@@ -135,6 +146,20 @@ test('plan ops: one conv per weighted layer, residual epilogues on the last conv
   const plain = lowerResNet(ruleModel('resnet50', { residual: false }));
   assert.equal(plain.ops.filter((op) => op.kind === 'conv' && op.residual !== null).length, 0);
   assert.equal(plain.ops.filter((op) => op.kind === 'conv').length, 49);
+});
+
+test('CIFAR plan ops: no max-pool, 19 convs, 9 residual epilogues, 2 zero-pad shortcuts', () => {
+  const plan = lowerResNet(ruleModel('resnet20'));
+  const convs = plan.ops.filter((op) => op.kind === 'conv');
+  assert.equal(convs.length, 19);
+  assert.equal(convs.filter((op) => op.kind === 'conv' && op.residual !== null).length, 9);
+  assert.deepEqual(
+    plan.ops.map((op) => op.kind).filter((k) => k !== 'conv'),
+    ['zeroPadShortcut', 'zeroPadShortcut', 'globalPool', 'linear'],
+  );
+  const plain = lowerResNet(ruleModel('resnet20', { residual: false }));
+  assert.equal(plain.ops.filter((op) => op.kind === 'conv' && op.residual !== null).length, 0);
+  assert.equal(plain.ops.filter((op) => op.kind !== 'conv').length, 2);
 });
 
 test('a plan refuses outputs the model lacks and inputs of the wrong shape, in one sentence', async () => {

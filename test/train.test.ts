@@ -12,15 +12,8 @@ import { withBackend } from '../src/backends/registry.js';
 import '../src/backends/register_node.js';
 import * as ops from '../src/ops/index.js';
 import { SGD } from '../src/train/optim.js';
-import { assertClose } from './helpers/compare.js';
+import { assertClose, sampleError, type Sample } from './helpers/compare.js';
 import { ruleStateDict, ruleTensor } from './helpers/rule_weights.js';
-
-interface Sample {
-  norm: number;
-  sum: number;
-  index: number[];
-  values: number[];
-}
 
 const golden = JSON.parse(
   readFileSync(fileURLToPath(new URL('../../test/fixtures/train/goldens.json', import.meta.url)), 'utf8'),
@@ -50,19 +43,6 @@ function trainingModel(): ResNet {
 
 const x = ruleTensor('input', golden.inputShape);
 const labels = Int32Array.from(golden.labels);
-
-/** Relative error of the sampled values and of the norm against torch's. */
-function sampleError(data: Float32Array, ref: Sample): number {
-  let norm = 0;
-  for (const v of data) norm += v * v;
-  norm = Math.sqrt(norm);
-  const scale = Math.max(...ref.values.map(Math.abs), ref.norm / Math.sqrt(data.length), 1e-12);
-  let worst = Math.abs(norm - ref.norm) / Math.max(ref.norm, 1e-12);
-  ref.index.forEach((i, k) => {
-    worst = Math.max(worst, Math.abs(data[i] - ref.values[k]) / scale);
-  });
-  return worst;
-}
 
 for (const backend of ['js', 'native']) {
   test(`one training step matches torch on the ${backend} backend: logits, loss, every gradient, BN running stats`, (t) =>

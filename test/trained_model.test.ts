@@ -163,6 +163,7 @@ test('classify prints the trained class names; cam uses the same preprocessing a
 test('the card is in final.safetensors and the library loaders return it', async () => {
   const md = readSafetensorsMetadata(final);
   assert.equal(md.arch, 'resnet18');
+  assert.equal(md.shortcut, 'projection');
   assert.deepEqual(JSON.parse(md.classes), FASHION_MNIST_CLASSES);
   const preprocess = {
     resize: [32, 32],
@@ -174,7 +175,13 @@ test('the card is in final.safetensors and the library loaders return it', async
   assert.deepEqual(JSON.parse(md.preprocess), preprocess);
   const { card, arch } = await loadRunner({ weights: final });
   assert.equal(arch, 'resnet18');
-  assert.deepEqual(card, { arch: 'resnet18', numClasses: 10, classNames: FASHION_MNIST_CLASSES, preprocess });
+  assert.deepEqual(card, {
+    arch: 'resnet18',
+    shortcut: 'projection',
+    numClasses: 10,
+    classNames: FASHION_MNIST_CLASSES,
+    preprocess,
+  });
   const loaded = await loadModel({ weights: final, arch: 'resnet18' });
   assert.deepEqual(loaded.card, card);
   assert.deepEqual(loaded.recorded.preprocess, preprocess);

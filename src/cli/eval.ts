@@ -7,7 +7,8 @@
 import { DataLoader } from '../data/loader.js';
 import { presetInputSize } from '../data/transforms.js';
 import { readWeightsMetadata } from '../io/weights/index.js';
-import { resnet, type ArchName, type ResNet } from '../model/resnet.js';
+import { ARCHITECTURES, resnet, type ArchName, type ResNet } from '../model/resnet.js';
+import { BLOCK_SHORTCUTS, shortcutOptions } from '../tasks/model_card.js';
 import { archMismatch, checkArch, loadModel } from '../tasks/pretrained.js';
 import { resolveBackend } from '../tasks/runner.js';
 import { isCheckpointMetadata, readCheckpoint, readCheckpointMeta } from '../train/checkpoint.js';
@@ -39,7 +40,9 @@ async function modelFromWeights(weights: string, archFlag: string | undefined): 
     const { meta, modelState } = readCheckpoint(weights);
     const fc = modelState.get('fc.weight');
     if (fc === undefined) throw new UserError(`${weights}: the checkpoint has no fc layer to classify with.`);
-    const model = resnet(arch, { numClasses: fc.shape[0], init: 'none' });
+    const saved = BLOCK_SHORTCUTS.find((s) => s === meta.options.shortcut);
+    const shortcut = shortcutOptions(saved ?? ARCHITECTURES[arch].shortcut);
+    const model = resnet(arch, { numClasses: fc.shape[0], init: 'none', ...shortcut });
     model.loadStateDict(modelState, { source: weights });
     const size = meta.options.inputSize;
     return { model, arch, inputSize: typeof size === 'number' ? size : null };

@@ -21,6 +21,7 @@ import {
   type TrainOptions,
   type TrainResult,
 } from '../train/trainer.js';
+import { BLOCK_SHORTCUTS } from '../tasks/model_card.js';
 import { checkArch } from '../tasks/pretrained.js';
 import { resolveBackend } from '../tasks/runner.js';
 import {
@@ -183,9 +184,9 @@ async function trainUntilSignalled(
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train or fine-tune on an image folder or IDX data',
-  help: `Usage: resnet50 train --data DIR|idx:DIR [--arch resnet50] [--classes N] [--epochs 1] [--batch 32]
+  help: `Usage: resnet50 train --data DIR|idx:DIR [--arch resnet50] [--shortcut S] [--classes N] [--epochs 1] [--batch 32]
                       [--lr 0.1] [--momentum 0.9] [--wd 1e-4] [--optimizer sgd|adamw]
-                      [--schedule none|step|cosine|onecycle] [--warmup-epochs 0] [--label-smoothing 0]
+                      [--schedule none|step|multistep|cosine|onecycle] [--warmup-epochs 0] [--label-smoothing 0]
                       [--clip NORM] [--input-size S] [--augment none|standard|crop] [--shuffle true|false]
                       [--seed 0] [--from WEIGHTS] [--freeze none|backbone|bn] [--steps-per-epoch K]
                       [--train-samples N] [--eval-samples N] [--workers 1] [--backend native|js] [--out RUNDIR]
@@ -205,7 +206,11 @@ A loss that is not finite stops the run with exit 1, naming the step; the last c
   --data D            an ImageFolder directory (DIR/train + DIR/val if present, else one folder per
                       class and no evaluation) or idx:DIR (MNIST/Fashion-MNIST IDX files; test split
                       for evaluation)
-  --arch A            resnet18, resnet34, resnet50 (default), resnet101, resnet152
+  --arch A            resnet18, resnet34, resnet50 (default), resnet101, resnet152 (ImageNet's);
+                      resnet20, resnet32, resnet44, resnet56, resnet110 (CIFAR's: 3×3 stem without
+                      max-pool, 16/32/64 planes; for 32×32 inputs such as --input-size 32 IDX data)
+  --shortcut S        projection (option B), zero-pad (option A) or none (the plain twin: no skip
+                      connections); default projection for ImageNet's archs, zero-pad for CIFAR's
   --classes N         size of the head (default: the dataset's class count)
   --epochs N          epochs in total (default 1)
   --batch N           images per step (default 32; the last incomplete batch is dropped)
@@ -213,7 +218,8 @@ A loss that is not finite stops the run with exit 1, naming the step; the last c
   --momentum X        SGD momentum / AdamW beta1 (default 0.9)
   --wd X              weight decay, not applied to biases and BN (default 1e-4 sgd, 1e-2 adamw)
   --optimizer O       sgd (default) or adamw
-  --schedule S        none (default), step (×0.1 at each third), cosine or onecycle, per step
+  --schedule S        none (default), step (×0.1 at each third), multistep (×0.1 at 50% and 75%:
+                      the paper's CIFAR recipe), cosine or onecycle, per step
   --warmup-epochs N   linear warm-up from 1% of the lr (default 0)
   --label-smoothing X cross-entropy label smoothing (default 0)
   --clip NORM         clip the global gradient norm
@@ -242,6 +248,7 @@ A loss that is not finite stops the run with exit 1, naming the step; the last c
   flags: {
     data: { type: 'string' },
     arch: { type: 'string' },
+    shortcut: { type: 'string' },
     classes: { type: 'string' },
     epochs: { type: 'string' },
     batch: { type: 'string' },
@@ -304,6 +311,10 @@ A loss that is not finite stops the run with exit 1, naming the step; the last c
       backend,
       data,
       arch,
+      shortcut:
+        stringFlag(values, 'shortcut') === undefined
+          ? undefined
+          : choiceFlag(values, 'shortcut', BLOCK_SHORTCUTS, 'projection'),
       classes: optionalInt(values, 'classes'),
       epochs: optionalInt(values, 'epochs'),
       batchSize: optionalInt(values, 'batch', 2),

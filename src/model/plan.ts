@@ -3,7 +3,7 @@
  * every fast backend executes (src/plan/plan.ts): each conv takes its batch norm along, and the
  * block's residual add and ReLU become the last conv's epilogue.
  *
- *   stem:   conv1+bn1+relu → maxpool
+ *   stem:   conv1+bn1+relu (→ maxpool in the ImageNet stem)
  *   block:  conv1+bn1+relu → (conv2+bn2+relu →) convK+bnK + shortcut → relu
  *   head:   global pool → fc
  */
@@ -122,9 +122,11 @@ export function lowerResNet(
   });
 
   let x = conv(model.conv1, model.bn1, 0, true);
-  const { kernelSize, stride, padding } = model.maxpool;
-  ops.push({ kind: 'maxPool', input: x, output: next, kernel: kernelSize, stride, padding });
-  x = next++;
+  if (model.maxpool !== null) {
+    const { kernelSize, stride, padding } = model.maxpool;
+    ops.push({ kind: 'maxPool', input: x, output: next, kernel: kernelSize, stride, padding });
+    x = next++;
+  }
   if (done('stem', x)) return finish();
   const stages = [model.layer1, model.layer2, model.layer3, model.layer4];
   for (let s = 0; s < stages.length; s++) {

@@ -3,13 +3,23 @@
  * are the state-dict keys (`layer1.0.downsample.0.weight`), so torchvision, timm and (after a key
  * remap) Hugging Face checkpoints load unchanged.
  *
+ * ImageNet family (resnet18 … resnet152, the paper's Table 1):
  *   stem:   conv1 7×7/2 → bn1 → relu → maxpool 3×3/2
- *   stages: layer1..layer4 of BasicBlock or Bottleneck, the first block of a stage projecting the shortcut
+ *   stages: layer1..layer4 of BasicBlock or Bottleneck at 64/128/256/512 planes, the first block of
+ *           a stage changing the shortcut's shape (projection by default)
  *   head:   global average pool → fc
+ *
+ * CIFAR family (resnet20 … resnet110, the paper's section 4.2: 6n + 2 layers):
+ *   stem:   conv1 3×3/1 → bn1 → relu (no max-pool: 32×32 images)
+ *   stages: layer1..layer3 of n BasicBlocks at 16/32/64 planes (32×32, 16×16, 8×8 maps), the shortcut
+ *           zero-padded by default (option A: no parameters); layer4 is an empty stage (no keys, the
+ *           identity), so that `layer4` names the last maps of every ResNet
+ *   head:   global average pool → fc (10 classes by default)
  */
 import { ShapeError, UserError } from '../errors.js';
 import { Rng } from '../tensor/random.js';
 import { formatShape, Tensor } from '../tensor/tensor.js';
+import { convOutputSize } from '../tensor/shapes.js';
 import { fans, fill, kaimingNormalFanOut, uniform } from '../nn/init.js';
 import {
   AdaptiveAvgPool2d,
@@ -31,8 +41,10 @@ export type ShortcutKind = 'projection' | 'zero-pad';
 export type Pooling = 'avg' | 'max' | 'none';
 
 export interface ResNetOptions {
+  /** Size of the head (default: the architecture's, 1000 for ImageNet, 10 for CIFAR). */
   numClasses?: number;
   variant?: ResNetVariant;
+  /** Default: the architecture's ('projection' for ImageNet, 'zero-pad' for CIFAR, as in the paper). */
   shortcut?: ShortcutKind;
   /** Zero-init the last BN of each residual branch so every block starts as identity (Goyal et al.). */
   zeroInitResidual?: boolean;
@@ -179,14 +191,47 @@ export class Bottleneck extends ResidualBlock {
 
 type BlockClass = typeof BasicBlock | typeof Bottleneck;
 
-/** Architectures as data: block type and blocks per stage. */
+/** 'imagenet': 7×7/2 conv + 3×3/2 max-pool (÷4); 'cifar': 3×3/1 conv, no pool. */
+export type StemKind = 'imagenet' | 'cifar';
+
+/** An architecture as data: its stem, block, blocks and planes per stage, and its defaults. */
+export interface ArchSpec {
+  stem: StemKind;
+  block: BlockClass;
+  layers: readonly number[];
+  /** Planes of each stage (a Bottleneck stage outputs 4×). */
+  widths: readonly number[];
+  shortcut: ShortcutKind;
+  numClasses: number;
+}
+
+const IMAGENET = {
+  stem: 'imagenet',
+  widths: [64, 128, 256, 512],
+  shortcut: 'projection',
+  numClasses: 1000,
+} as const;
+const CIFAR = {
+  stem: 'cifar',
+  block: BasicBlock,
+  widths: [16, 32, 64],
+  shortcut: 'zero-pad',
+  numClasses: 10,
+} as const;
+
+/** Architectures as data: torchvision's ImageNet ResNets and the paper's CIFAR-10 ResNets. */
 export const ARCHITECTURES = {
-  resnet18: { block: BasicBlock, layers: [2, 2, 2, 2] },
-  resnet34: { block: BasicBlock, layers: [3, 4, 6, 3] },
-  resnet50: { block: Bottleneck, layers: [3, 4, 6, 3] },
-  resnet101: { block: Bottleneck, layers: [3, 4, 23, 3] },
-  resnet152: { block: Bottleneck, layers: [3, 8, 36, 3] },
-} as const satisfies Record<string, { block: BlockClass; layers: readonly number[] }>;
+  resnet18: { ...IMAGENET, block: BasicBlock, layers: [2, 2, 2, 2] },
+  resnet34: { ...IMAGENET, block: BasicBlock, layers: [3, 4, 6, 3] },
+  resnet50: { ...IMAGENET, block: Bottleneck, layers: [3, 4, 6, 3] },
+  resnet101: { ...IMAGENET, block: Bottleneck, layers: [3, 4, 23, 3] },
+  resnet152: { ...IMAGENET, block: Bottleneck, layers: [3, 8, 36, 3] },
+  resnet20: { ...CIFAR, layers: [3, 3, 3] },
+  resnet32: { ...CIFAR, layers: [5, 5, 5] },
+  resnet44: { ...CIFAR, layers: [7, 7, 7] },
+  resnet56: { ...CIFAR, layers: [9, 9, 9] },
+  resnet110: { ...CIFAR, layers: [18, 18, 18] },
+} as const satisfies Record<string, ArchSpec>;
 
 export type ArchName = keyof typeof ARCHITECTURES;
 
@@ -209,7 +254,8 @@ export class ResNet extends Module {
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm2d;
   readonly relu = new ReLU();
-  readonly maxpool = new MaxPool2d(3, 2, 1);
+  /** The ImageNet stem's 3×3/2 max-pool; null in the CIFAR stem. */
+  readonly maxpool: MaxPool2d | null;
   readonly layer1: Sequential;
   readonly layer2: Sequential;
   readonly layer3: Sequential;
@@ -219,12 +265,13 @@ export class ResNet extends Module {
   readonly numFeatures: number;
   readonly options: Required<Omit<ResNetOptions, 'seed' | 'init'>>;
 
-  constructor(block: BlockClass, layers: readonly number[], options: ResNetOptions = {}) {
+  constructor(spec: ArchSpec, options: ResNetOptions = {}) {
     super();
+    const { block, layers, widths } = spec;
     const opts = {
-      numClasses: options.numClasses ?? 1000,
+      numClasses: options.numClasses ?? spec.numClasses,
       variant: options.variant ?? 'v1.5',
-      shortcut: options.shortcut ?? 'projection',
+      shortcut: options.shortcut ?? spec.shortcut,
       zeroInitResidual: options.zeroInitResidual ?? false,
       residual: options.residual ?? true,
       includeTop: options.includeTop ?? true,
@@ -237,7 +284,7 @@ export class ResNet extends Module {
       throw new UserError(`numClasses must be a positive integer, got ${opts.numClasses}.`);
     }
     this.options = opts;
-    let inPlanes = 64;
+    let inPlanes = widths[0];
     const makeLayer = (planes: number, blocks: number, stride: number): Sequential => {
       const outPlanes = planes * block.expansion;
       let downsample: Module | null = null;
@@ -261,13 +308,21 @@ export class ResNet extends Module {
       });
       return new Sequential(...blocksOfStage);
     };
-    this.conv1 = new Conv2d(3, 64, 7, { stride: 2, padding: 3, bias: false });
+    if (spec.stem === 'imagenet') {
+      this.conv1 = new Conv2d(3, widths[0], 7, { stride: 2, padding: 3, bias: false });
+      this.maxpool = new MaxPool2d(3, 2, 1);
+    } else {
+      this.conv1 = conv3x3(3, widths[0]);
+      this.maxpool = null;
+    }
     this.conv1.requiresInputGrad = false;
-    this.bn1 = new BatchNorm2d(64);
-    this.layer1 = makeLayer(64, layers[0], 1);
-    this.layer2 = makeLayer(128, layers[1], 2);
-    this.layer3 = makeLayer(256, layers[2], 2);
-    this.layer4 = makeLayer(512, layers[3], 2);
+    this.bn1 = new BatchNorm2d(widths[0]);
+    const stage = (s: number): Sequential =>
+      s < layers.length ? makeLayer(widths[s], layers[s], s === 0 ? 1 : 2) : new Sequential();
+    this.layer1 = stage(0);
+    this.layer2 = stage(1);
+    this.layer3 = stage(2);
+    this.layer4 = stage(3);
     this.numFeatures = inPlanes;
     this.avgpool =
       opts.pooling === 'avg'
@@ -311,10 +366,22 @@ export class ResNet extends Module {
     }
   }
 
-  /** Runs the network and returns every stage's output (stem = after max-pool). */
+  /** The side of the last stage's maps for an input side of `size`. */
+  featureSize(size: number): number {
+    const { conv1, maxpool } = this;
+    let s = convOutputSize(size, conv1.weight.shape[2], conv1.stride[0], conv1.padding[0]);
+    if (maxpool !== null) s = convOutputSize(s, maxpool.kernelSize[0], maxpool.stride[0], maxpool.padding[0]);
+    for (const stage of [this.layer2, this.layer3, this.layer4]) {
+      if (stage.length > 0) s = convOutputSize(s, 3, 2, 1);
+    }
+    return s;
+  }
+
+  /** Runs the network and returns every stage's output (stem = after max-pool, if any). */
   forwardFeatures(x: Tensor): ResNetFeatures {
     this.checkInput(x);
-    const stem = this.maxpool.call(this.bn1.callRelu(this.conv1.call(x), this.relu));
+    let stem = this.bn1.callRelu(this.conv1.call(x), this.relu);
+    if (this.maxpool !== null) stem = this.maxpool.call(stem);
     const layer1 = this.layer1.call(stem);
     const layer2 = this.layer2.call(layer1);
     const layer3 = this.layer3.call(layer2);
@@ -344,15 +411,15 @@ export class ResNet extends Module {
     if (this.fc !== null) d = this.fc.backward(d);
     if (this.avgpool !== null) d = this.avgpool.backward(d.reshape([d.shape[0], d.shape[1], 1, 1]));
     for (const stage of [this.layer4, this.layer3, this.layer2, this.layer1]) d = stage.backward(d);
-    d = this.bn1.backwardRelu(this.maxpool.backward(d), this.relu);
+    if (this.maxpool !== null) d = this.maxpool.backward(d);
+    d = this.bn1.backwardRelu(d, this.relu);
     this.conv1.backward(d);
     return d;
   }
 }
 
 export function resnet(arch: ArchName, options: ResNetOptions = {}): ResNet {
-  const { block, layers } = ARCHITECTURES[arch];
-  return new ResNet(block, layers, options);
+  return new ResNet(ARCHITECTURES[arch], options);
 }
 
 export const resnet18 = (options?: ResNetOptions): ResNet => resnet('resnet18', options);
@@ -360,3 +427,8 @@ export const resnet34 = (options?: ResNetOptions): ResNet => resnet('resnet34', 
 export const resnet50 = (options?: ResNetOptions): ResNet => resnet('resnet50', options);
 export const resnet101 = (options?: ResNetOptions): ResNet => resnet('resnet101', options);
 export const resnet152 = (options?: ResNetOptions): ResNet => resnet('resnet152', options);
+export const resnet20 = (options?: ResNetOptions): ResNet => resnet('resnet20', options);
+export const resnet32 = (options?: ResNetOptions): ResNet => resnet('resnet32', options);
+export const resnet44 = (options?: ResNetOptions): ResNet => resnet('resnet44', options);
+export const resnet56 = (options?: ResNetOptions): ResNet => resnet('resnet56', options);
+export const resnet110 = (options?: ResNetOptions): ResNet => resnet('resnet110', options);

@@ -29,13 +29,16 @@ export function summarize(model: Module, arch: string, height: number, width: nu
       model.call(Tensor.zeros([1, 3, height, width]));
     }),
   );
-  const layers = records.map((r) => ({
-    name: r.name,
-    type: r.type,
-    output: r.output.slice(1),
-    params: r.params,
-    macs: r.macs,
-  }));
+  // An empty stage (layer4 of the CIFAR family) is a leaf without parameters: not a layer.
+  const layers = records
+    .filter((r) => r.type !== 'Sequential')
+    .map((r) => ({
+      name: r.name,
+      type: r.type,
+      output: r.output.slice(1),
+      params: r.params,
+      macs: r.macs,
+    }));
   const weightedLayers = model
     .namedModules()
     .filter(

@@ -3,20 +3,49 @@
  * preprocessing it was trained and evaluated with. `resnet50 train` records it in the safetensors
  * `__metadata__` of final.safetensors (strings, as safetensors wants):
  *
- *   arch        resnet18 … resnet152
+ *   arch        resnet18 … resnet152, resnet20 … resnet110
+ *   shortcut    projection, zero-pad or none (the plain twin: no skip connections). The plain twin
+ *               and option A have the same keys, so only the card tells them apart.
  *   classes     JSON array of the class names, in the order of the head's outputs
  *   preprocess  JSON preset, e.g. Fashion-MNIST at 32×32:
  *               {"resize":[32,32],"crop":null,"mean":[0.286,…],"std":[0.353,…],"grayscale":true}
  *
  * The loaders (pretrained.ts) read it back and complete what a file does not record: the class count
- * from fc.weight, ImageNet's names for 1000 classes, the registry's preset for torchvision's weights.
+ * from fc.weight, the shortcut from the keys (projection weights, else the architecture's default),
+ * ImageNet's names for 1000 classes, the registry's preset for torchvision's weights.
  */
 import { FileFormatError } from '../errors.js';
 import type { Preset } from '../data/transforms.js';
-import { ARCHITECTURES, isArchName, type ArchName } from '../model/resnet.js';
+import {
+  ARCHITECTURES,
+  isArchName,
+  type ArchName,
+  type ResNetOptions,
+  type ShortcutKind,
+} from '../model/resnet.js';
+
+/** How a model's blocks join the shortcut: a ShortcutKind, or 'none' in the plain twin. */
+export type BlockShortcut = ShortcutKind | 'none';
+export const BLOCK_SHORTCUTS: readonly BlockShortcut[] = ['projection', 'zero-pad', 'none'];
+
+/** The ResNet options that build blocks with `shortcut`. */
+export function shortcutOptions(
+  shortcut: BlockShortcut,
+): Required<Pick<ResNetOptions, 'residual'>> & Pick<ResNetOptions, 'shortcut'> {
+  return shortcut === 'none' ? { residual: false } : { residual: true, shortcut };
+}
+
+/** The card's word for the blocks of a model built with `options`. */
+export function blockShortcut(
+  options: Required<Pick<ResNetOptions, 'residual' | 'shortcut'>>,
+): BlockShortcut {
+  return options.residual ? options.shortcut : 'none';
+}
 
 export interface ModelCard {
   arch: ArchName;
+  /** The blocks' shortcut (what the state-dict keys cannot always tell). */
+  shortcut: BlockShortcut;
   numClasses: number;
   /** One name per output of the head. */
   classNames: readonly string[];
@@ -25,7 +54,7 @@ export interface ModelCard {
 }
 
 /** The part of a card a weights file records in its metadata (all of it for a model trained here). */
-export type RecordedCard = Partial<Pick<ModelCard, 'arch' | 'classNames' | 'preprocess'>>;
+export type RecordedCard = Partial<Pick<ModelCard, 'arch' | 'shortcut' | 'classNames' | 'preprocess'>>;
 
 /** The metadata entries that record a card. */
 export function modelCardMetadata(card: ModelCard): Record<string, string> {
@@ -37,6 +66,7 @@ export function modelCardMetadata(card: ModelCard): Record<string, string> {
   const { resize, crop, mean, std, grayscale } = card.preprocess;
   return {
     arch: card.arch,
+    shortcut: card.shortcut,
     classes: JSON.stringify(card.classNames),
     preprocess: JSON.stringify({ resize, crop, mean, std, grayscale }),
   };
@@ -92,6 +122,15 @@ export function parseRecordedCard(metadata: Record<string, string>, path: string
     }
     card.arch = metadata.arch;
   }
+  if (metadata.shortcut !== undefined) {
+    const shortcut = BLOCK_SHORTCUTS.find((s) => s === metadata.shortcut);
+    if (shortcut === undefined) {
+      throw new FileFormatError(
+        `${path}: metadata 'shortcut' is '${metadata.shortcut}', not one of ${BLOCK_SHORTCUTS.join(', ')}.`,
+      );
+    }
+    card.shortcut = shortcut;
+  }
   if (metadata.classes !== undefined) {
     const names = parseJson(path, 'classes', metadata.classes);
     if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
@@ -109,7 +148,7 @@ export function parseRecordedCard(metadata: Record<string, string>, path: string
  */
 export function completeCard(
   recorded: RecordedCard,
-  known: { arch: ArchName; numClasses: number; preprocess: Preset },
+  known: { arch: ArchName; shortcut: BlockShortcut; numClasses: number; preprocess: Preset },
   path: string,
   defaultNames: (numClasses: number) => readonly string[],
 ): ModelCard {
@@ -121,6 +160,7 @@ export function completeCard(
   }
   return {
     arch: known.arch,
+    shortcut: recorded.shortcut ?? known.shortcut,
     numClasses: known.numClasses,
     classNames: names ?? defaultNames(known.numClasses),
     preprocess: recorded.preprocess ?? known.preprocess,

@@ -22,7 +22,6 @@ import {
 } from '../nn/layers.js';
 import { Module, Sequential } from '../nn/module.js';
 import { BasicBlock, Bottleneck, MIN_INPUT_SIZE, type ResNet } from '../model/resnet.js';
-import { convOutputSize } from '../tensor/shapes.js';
 
 export const MIN_OPSET = 13;
 export const MAX_OPSET = 18;
@@ -170,7 +169,7 @@ class ResNetExporter {
     let x = this.conv(model.conv1, ['conv1'], input);
     x = this.batchNorm(model.bn1, ['bn1'], x);
     x = this.relu(['relu'], x);
-    x = this.maxPool(model.maxpool, ['maxpool'], x);
+    if (model.maxpool !== null) x = this.maxPool(model.maxpool, ['maxpool'], x);
     const stages = [model.layer1, model.layer2, model.layer3, model.layer4];
     stages.forEach((stage, s) => {
       const name = `layer${s + 1}`;
@@ -202,13 +201,6 @@ class ResNetExporter {
     if (m.bias !== null) inputs.push(this.g.initializer(keyOf(scope, 'bias'), m.bias));
     return this.g.node('Gemm', scope, inputs, { alpha: { float: 1 }, beta: { float: 1 }, transB: 1 }, output);
   }
-}
-
-/** Spatial size after the stem (7×7/2 conv, 3×3/2 max-pool) and three stride-2 stages (layer4's maps). */
-function layer4Size(size: number): number {
-  let s = convOutputSize(convOutputSize(size, 7, 2, 3), 3, 2, 1);
-  for (let i = 0; i < 3; i++) s = convOutputSize(s, 3, 2, 1);
-  return s;
 }
 
 function checkStaticSize(name: string, value: number, min: number): number {
@@ -243,8 +235,8 @@ export function exportOnnx(model: ResNet, options: OnnxExportOptions = {}): Uint
     outputDims = [
       batch,
       model.numFeatures,
-      typeof height === 'number' ? layer4Size(height) : 'layer4_height',
-      typeof width === 'number' ? layer4Size(width) : 'layer4_width',
+      typeof height === 'number' ? model.featureSize(height) : 'layer4_height',
+      typeof width === 'number' ? model.featureSize(width) : 'layer4_width',
     ];
   }
 

@@ -14,7 +14,13 @@ import {
   type ResNet,
   type ResNetOptions,
 } from '../model/resnet.js';
-import { completeCard, type ModelCard, type RecordedCard } from './model_card.js';
+import {
+  completeCard,
+  shortcutOptions,
+  type BlockShortcut,
+  type ModelCard,
+  type RecordedCard,
+} from './model_card.js';
 
 export function checkArch(arch: string): ArchName {
   if (!isArchName(arch)) {
@@ -38,7 +44,8 @@ export function guessArch(keys: Iterable<string>): ArchName | undefined {
   }
   return (Object.keys(ARCHITECTURES) as ArchName[]).find((arch) => {
     const { block, layers } = ARCHITECTURES[arch];
-    return layers.join() === blocks.join() && (block.expansion === 4) === bottleneck;
+    const padded = [...layers, 0, 0, 0, 0].slice(0, 4);
+    return padded.join() === blocks.join() && (block.expansion === 4) === bottleneck;
   });
 }
 
@@ -77,16 +84,22 @@ export function modelForWeights(
   const arch = origin.arch ?? fileArch ?? 'resnet50';
   if (fileArch !== undefined && fileArch !== arch) throw archMismatch(origin.name, fileArch, arch);
   const fc = shapes.get('fc.weight');
-  const numClasses = fc?.[0] ?? 1000;
+  const numClasses = fc?.[0] ?? ARCHITECTURES[arch].numClasses;
+  const projections = [...shapes.keys()].some((key) => key.endsWith('.downsample.0.weight'));
+  const shortcut: BlockShortcut =
+    origin.recorded.shortcut ??
+    (options.residual === false ? 'none' : options.shortcut) ??
+    (projections ? 'projection' : ARCHITECTURES[arch].shortcut);
   const model = resnet(arch, {
     ...options,
+    ...shortcutOptions(shortcut),
     numClasses,
     includeTop: options.includeTop ?? fc !== undefined,
     init: 'none',
   });
   const card = completeCard(
     origin.recorded,
-    { arch, numClasses, preprocess: origin.preprocess },
+    { arch, shortcut, numClasses, preprocess: origin.preprocess },
     origin.name,
     defaultNames,
   );

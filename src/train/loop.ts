@@ -14,7 +14,7 @@ import { checkActivationMemory } from '../limits.js';
 import { ARCHITECTURES, resnet, type ArchName, type ResNet } from '../model/resnet.js';
 import type { ParamRef } from '../nn/module.js';
 import * as ops from '../ops/index.js';
-import { modelCardMetadata } from '../tasks/model_card.js';
+import { modelCardMetadata, shortcutOptions } from '../tasks/model_card.js';
 import { getBackend } from '../backends/registry.js';
 import {
   loadCheckpoint,
@@ -244,7 +244,7 @@ async function openRun(plan: RunPlan, options: TrainCallOptions, report: Report)
     );
   }
 
-  const model = resnet(o.arch, { numClasses, seed: o.seed });
+  const model = resnet(o.arch, { numClasses, seed: o.seed, ...shortcutOptions(o.shortcut) });
   const notes: string[] = [];
   let headReplaced = false;
   if (o.from !== null && resumed === null) {
@@ -487,6 +487,7 @@ function finishRun(run: Run): TrainResult {
   const { o, files } = run;
   const card = {
     arch: o.arch,
+    shortcut: o.shortcut,
     numClasses: run.numClasses,
     classNames: run.classes,
     preprocess: run.preprocess,

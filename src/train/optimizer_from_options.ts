@@ -5,7 +5,14 @@
 import type { ParamRef } from '../nn/module.js';
 import type { ResolvedTrainOptions } from './options.js';
 import { AdamW, paramGroupsExcludingNoDecay, SGD, type Optimizer } from './optim.js';
-import { cosineAnnealingLR, oneCycleLR, stepLR, withWarmup, type LrSchedule } from './schedules.js';
+import {
+  cosineAnnealingLR,
+  multiStepLR,
+  oneCycleLR,
+  stepLR,
+  withWarmup,
+  type LrSchedule,
+} from './schedules.js';
 
 /** SGD or AdamW over `params`; biases and BN parameters get no weight decay. */
 export function buildOptimizer(o: ResolvedTrainOptions, params: ParamRef[]): Optimizer {
@@ -22,6 +29,8 @@ export function buildSchedule(o: ResolvedTrainOptions, stepsPerEpoch: number): L
   const main = Math.max(1, total - warmup);
   let schedule: LrSchedule;
   if (o.schedule === 'step') schedule = stepLR(Math.max(1, Math.ceil(main / 3)), 0.1);
+  else if (o.schedule === 'multistep')
+    schedule = multiStepLR([Math.max(1, Math.round(main / 2)), Math.max(1, Math.round((main * 3) / 4))]);
   else if (o.schedule === 'cosine') schedule = cosineAnnealingLR(main);
   else if (o.schedule === 'onecycle') schedule = oneCycleLR({ totalSteps: main });
   else schedule = (_step, baseLr) => baseLr;

@@ -6,17 +6,18 @@
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { checkInputSize, checkWorkers } from '../limits.js';
-import type { ArchName } from '../model/resnet.js';
+import { ARCHITECTURES, type ArchName } from '../model/resnet.js';
+import { BLOCK_SHORTCUTS, type BlockShortcut } from '../tasks/model_card.js';
 import { checkArch } from '../tasks/pretrained.js';
 
 export type OptimizerName = 'sgd' | 'adamw';
-export type ScheduleName = 'none' | 'step' | 'cosine' | 'onecycle';
+export type ScheduleName = 'none' | 'step' | 'multistep' | 'cosine' | 'onecycle';
 export type AugmentName = 'none' | 'standard' | 'crop';
 /** 'backbone': only fc trains (the rest runs in eval mode); 'bn': BN layers in eval mode with frozen affine. */
 export type FreezeMode = 'none' | 'backbone' | 'bn';
 
 export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'adamw'];
-export const SCHEDULES: readonly ScheduleName[] = ['none', 'step', 'cosine', 'onecycle'];
+export const SCHEDULES: readonly ScheduleName[] = ['none', 'step', 'multistep', 'cosine', 'onecycle'];
 export const AUGMENTS: readonly AugmentName[] = ['none', 'standard', 'crop'];
 export const FREEZE_MODES: readonly FreezeMode[] = ['none', 'backbone', 'bn'];
 
@@ -26,8 +27,13 @@ export interface TrainOptions {
    * or `idx:fashion-mnist` / `idx:mnist` (the copy `fetchDataset` keeps in the cache).
    */
   data: string;
-  /** resnet18 … resnet152 (default resnet50). */
+  /** resnet18 … resnet152, resnet20 … resnet110 (default resnet50). */
   arch?: string;
+  /**
+   * The blocks' shortcut: 'projection' (option B), 'zero-pad' (option A) or 'none' (the plain twin,
+   * no skip connections); default the architecture's (projection for ImageNet, zero-pad for CIFAR).
+   */
+  shortcut?: BlockShortcut;
   /** Size of the head (default: the dataset's class count). */
   classes?: number;
   epochs?: number;
@@ -39,7 +45,10 @@ export interface TrainOptions {
   /** Default 1e-4 for SGD, 1e-2 for AdamW; never applied to biases and BN parameters. */
   weightDecay?: number;
   optimizer?: OptimizerName;
-  /** Per-step schedule over the whole run (default none): step = ×0.1 at each third. */
+  /**
+   * Per-step schedule over the whole run (default none): step = ×0.1 at each third; multistep = ×0.1
+   * at 50 % and 75 % of the run (He et al.'s CIFAR-10 recipe).
+   */
   schedule?: ScheduleName;
   /** Linear warm-up from 1 % of the lr over this many epochs (default 0). */
   warmupEpochs?: number;
@@ -87,6 +96,7 @@ export interface TrainOptions {
 export type ResolvedTrainOptions = {
   data: string;
   arch: ArchName;
+  shortcut: BlockShortcut;
   classes: number | null;
   epochs: number;
   batchSize: number;
@@ -149,6 +159,7 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
   const r: ResolvedTrainOptions = {
     data: o.data,
     arch,
+    shortcut: o.shortcut ?? ARCHITECTURES[arch].shortcut,
     classes: optionalCount('classes', o.classes),
     epochs: o.epochs ?? 1,
     batchSize: o.batchSize ?? 32,
@@ -173,6 +184,7 @@ export function resolveTrainOptions(o: TrainOptions): ResolvedTrainOptions {
     out: o.out ?? join('runs', `${arch}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`),
     keepCheckpoints: o.keepCheckpoints ?? 2,
   };
+  checkChoice('shortcut', r.shortcut, BLOCK_SHORTCUTS);
   checkNumber('epochs', r.epochs, 1, true);
   checkNumber('batchSize', r.batchSize, 2, true);
   checkNumber('lr', r.lr, 0, false);

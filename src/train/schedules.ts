@@ -29,6 +29,12 @@ export function stepLR(stepSize: number, gamma = 0.1): LrSchedule {
   return (step, baseLr) => baseLr * gamma ** Math.floor(step / stepSize);
 }
 
+/** torch MultiStepLR: baseLr · gamma^(number of milestones ≤ step). */
+export function multiStepLR(milestones: readonly number[], gamma = 0.1): LrSchedule {
+  for (const m of milestones) checkPositiveInteger('milestone', m);
+  return (step, baseLr) => baseLr * gamma ** milestones.filter((m) => m <= step).length;
+}
+
 /** torch CosineAnnealingLR: etaMin + (baseLr − etaMin)·(1 + cos(π·step / tMax)) / 2. */
 export function cosineAnnealingLR(tMax: number, etaMin = 0): LrSchedule {
   checkPositiveInteger('T_max', tMax);

@@ -26,6 +26,10 @@ export interface LineSeries {
   points: [number, number][];
   /** A 1-pixel line without markers (dense series such as per-step losses). */
   thin?: boolean;
+  /** Its colour (default: the palette's, by the series' index). */
+  color?: Rgb;
+  /** A dashed line (e.g. training error beside a solid test error, as He et al.'s figures). */
+  dashed?: boolean;
 }
 
 /**
@@ -64,6 +68,9 @@ const LEGEND_BORDER: Rgb = [160, 160, 160];
 const NOTE: Rgb = [110, 110, 110];
 
 const TICK_LENGTH = 6;
+/** Pixels drawn, then skipped, along a dashed line. */
+const DASH_ON = 9;
+const DASH_OFF = 6;
 /** Height of capitals and digits in the charts' text. */
 const CAP_H = GLYPH_HEIGHT * TEXT_SCALE;
 
@@ -212,22 +219,47 @@ function drawGrid(img: RgbImage, { plot, x, y, toPixel }: LineChartLayout): void
   }
 }
 
+const seriesColor = (series: LineSeries, i: number): Rgb =>
+  series.color ?? SERIES_COLORS[i % SERIES_COLORS.length];
+
 /** Each series in its colour, broken at points that cannot be drawn; markers on short thick series. */
 function drawSeries(img: RgbImage, chart: LineChart, { plot, toPixel }: LineChartLayout): void {
   const logY = chart.logY === true;
   chart.series.forEach((series, i) => {
-    const color = SERIES_COLORS[i % SERIES_COLORS.length];
+    const color = seriesColor(series, i);
     let prev: [number, number] | null = null;
     const thin = series.thin === true;
     const marker = !thin && series.points.length <= 60;
+    const lineWidth = thin ? 1 : 2;
+    // How far along the dash pattern the line is, carried from segment to segment.
+    let phase = 0;
+    const segment = (from: [number, number], to: [number, number]): void => {
+      if (series.dashed !== true) {
+        drawLine(img, from[0], from[1], to[0], to[1], color, plot, lineWidth);
+        return;
+      }
+      const length = Math.hypot(to[0] - from[0], to[1] - from[1]);
+      let at = 0;
+      while (at < length) {
+        const inPattern = phase % (DASH_ON + DASH_OFF);
+        const on = inPattern < DASH_ON;
+        const step = Math.min(length - at, (on ? DASH_ON : DASH_ON + DASH_OFF) - inPattern);
+        if (on) {
+          const [a, b] = [at / length, (at + step) / length];
+          const lerp = (t: number, k: 0 | 1): number => from[k] + t * (to[k] - from[k]);
+          drawLine(img, lerp(a, 0), lerp(a, 1), lerp(b, 0), lerp(b, 1), color, plot, lineWidth);
+        }
+        at += step;
+        phase += step;
+      }
+    };
     for (const [vx, vy] of series.points) {
       if (!Number.isFinite(vx) || !Number.isFinite(vy) || (logY && vy <= 0)) {
         prev = null;
         continue;
       }
       const p = toPixel(vx, vy);
-      const from = prev ?? p;
-      drawLine(img, from[0], from[1], p[0], p[1], color, plot, thin ? 1 : 2);
+      segment(prev ?? p, p);
       if (marker) fillClipped(img, Math.round(p[0]) - 2, Math.round(p[1]) - 2, 6, color, plot);
       prev = p;
     }
@@ -299,7 +331,7 @@ function drawLegend(img: RgbImage, chart: LineChart, legend: NonNullable<LineCha
   let row = 0;
   chart.series.forEach((series, i) => {
     if (series.name === '') return;
-    const color = SERIES_COLORS[i % SERIES_COLORS.length];
+    const color = seriesColor(series, i);
     const ry = top + 6 + row * rowH;
     const sy = ry + Math.floor(CAP_H / 2) - 1;
     fillRect(img, left + 10, sy, left + 10 + 28, sy + 3, color);

@@ -31,3 +31,24 @@ export function assertClose(
   assert.ok(stats.rel <= rtol, line);
   return stats;
 }
+
+/** A tensor as the goldens scripts sample it: L2 norm, sum and values at a few flat indices. */
+export interface Sample {
+  norm: number;
+  sum: number;
+  index: number[];
+  values: number[];
+}
+
+/** Relative error of the sampled values and of the norm against a reference's sample. */
+export function sampleError(data: Float32Array, ref: Sample): number {
+  let norm = 0;
+  for (const v of data) norm += v * v;
+  norm = Math.sqrt(norm);
+  const scale = Math.max(...ref.values.map(Math.abs), ref.norm / Math.sqrt(data.length), 1e-12);
+  let worst = Math.abs(norm - ref.norm) / Math.max(ref.norm, 1e-12);
+  ref.index.forEach((i, k) => {
+    worst = Math.max(worst, Math.abs(data[i] - ref.values[k]) / scale);
+  });
+  return worst;
+}
