@@ -163,24 +163,18 @@ for (const shortcut of SHORTCUTS) {
   });
 }
 
-test(
-  'wasm kernels, op by op: a convolution of a 16-channel input (every conv of layer1)',
-  {
-    todo: 'the WebAssembly conv2d kernel is wrong for exactly 16 input channels; its plan executor is right',
-  },
-  () => {
-    if (!listBackends().includes('wasm')) return;
-    const model = ruleModel('zero-pad');
-    const stem = model.forwardFeatures(x).stem;
-    const expected = withBackend('js', () => model.layer1.call(stem));
-    assertClose(
-      withBackend('wasm', () => model.layer1.call(stem)).data,
-      expected.data,
-      LOGITS_RTOL,
-      'wasm layer1',
-    );
-  },
-);
+test('wasm kernels, op by op: a convolution of a 16-channel input (every conv of layer1)', () => {
+  if (!listBackends().includes('wasm')) return;
+  const model = ruleModel('zero-pad');
+  const stem = model.forwardFeatures(x).stem;
+  const expected = withBackend('js', () => model.layer1.call(stem));
+  assertClose(
+    withBackend('wasm', () => model.layer1.call(stem)).data,
+    expected.data,
+    LOGITS_RTOL,
+    'wasm layer1',
+  );
+});
 
 test('the CIFAR stem keeps 32×32, the stages give 32/16/8 maps, layer4 is the last maps', () => {
   const model = ruleModel('zero-pad');

@@ -154,7 +154,7 @@ test('calibrate watches every conv input after a ReLU (not the stem); minmax is 
   let max = 0;
   withBackend('js', () => {
     for (const x of batches) {
-      const y = model.maxpool.call(model.relu.call(model.bn1.call(model.conv1.call(x))));
+      const y = model.maxpool!.call(model.relu.call(model.bn1.call(model.conv1.call(x))));
       for (const v of y.data) max = Math.max(max, v);
     }
   });
@@ -183,6 +183,7 @@ test('resnet50 quantize: a quarter of the conv bytes, the card kept, classify lo
   const splits = resolveData(`idx:${FASHION_MNIST}`, { inputSize: 32, augment: 'none' });
   const card = {
     arch: 'resnet18' as const,
+    shortcut: 'projection' as const,
     numClasses: 10,
     classNames: splits.classes,
     preprocess: splits.preprocess,
