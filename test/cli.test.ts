@@ -152,7 +152,7 @@ test('convert: HF safetensors → torchvision safetensors → .pth → safetenso
 
 test('convert --dtype bf16|f16: half the bytes, each value rounded to nearest even, the card kept, classify loads it', () => {
   const carded = join(dir, 'carded.safetensors');
-  const tensors = readSafetensors(r50);
+  const tensors = ruleStateDict(resnet('resnet18', { init: 'none' }));
   saveWeightsFile(carded, tensors, { note: 'kept' });
   const f32Json = JSON.parse(runCli(['classify', chelsea, '--weights', carded, '--json']).stdout) as {
     top: { index: number }[];
