@@ -23,29 +23,7 @@ static inline v16 load(const float* p) {
 static inline void store(float* p, v16 v) { std::memcpy(p, &v, sizeof v); }
 static inline v16 vmax(v16 a, v16 b) { return a > b ? a : b; }
 
-// Calls f(std::integral_constant<int, P>{}) for P = px, so tile loops get a compile-time width.
-template <typename F>
-static inline void with_px(int px, F&& f) {
-#define RN_CASE(P) \
-  case P:          \
-    return f(std::integral_constant<int, P>{});
-  switch (px) {
-    RN_CASE(1) RN_CASE(2) RN_CASE(3) RN_CASE(4) RN_CASE(5) RN_CASE(6) RN_CASE(7)
-#if RN_PX_WIDE > 7
-    RN_CASE(8) RN_CASE(9) RN_CASE(10) RN_CASE(11) RN_CASE(12) RN_CASE(13) RN_CASE(14)
-#endif
-    default: return;
-  }
-#undef RN_CASE
-}
-
-// Output-channel blocks computed together (NV) for a convolution; both conv_groups and conv_row use it.
-static inline int choose_nv(const ConvArgs& a) {
-  const int ocb = a.oc / kBlock;
-  const int nv = a.out.w <= RN_PX_NARROW ? RN_NV_NARROW : RN_NV_WIDE;
-  if (ocb % nv == 0) return nv;
-  return ocb % 2 == 0 && nv > 2 ? 2 : 1;
-}
+#include "tile_dispatch.h"
 
 // acc[PX][NV] over all input channels and taps, then bias (+ residual) (+ ReLU), for PX pixels of
 // one output row starting at ow0. ICB: channels per input block (0 = runtime a.in_icb).

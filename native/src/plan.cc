@@ -462,6 +462,20 @@ void winograd_forward(const Frame& f, const Op& op, const ConvArgs& a, int m) {
   f.parallel_for(a.out.n * blocks, [&](int i) { f.k.zero_border(a.out, i / blocks, i % blocks); });
 }
 
+// What a convolution's arguments (ConvArgs, or ConvArgs16 for bf16) take from its op, once the
+// input's origin is set: bias, kernel, stride, output channels, ReLU; padding must fit the border.
+template <typename Args>
+void set_conv_op(Args& a, const Op& op) {
+  if (a.in_origin < 0 || op.ph != op.pw) throw std::invalid_argument("convolution padding larger than the border");
+  a.bias = op.bias.data();
+  a.oc = op.oc;
+  a.kh = op.kh;
+  a.kw = op.kw;
+  a.sh = op.sh;
+  a.sw = op.sw;
+  a.relu = op.relu;
+}
+
 // in is (N, C/16, H+2, W+2, 16) blocked or (N, C, H+2P, W+2P) plain (the stem); out and residual are
 // (N, OC/16, OH+2, OW+2, 16), out = relu?(conv(in) + bias + residual), by Winograd tiles or output rows.
 // bf16 plans: in is blocked bf16 or the image as bf16 channel pairs (the stem); out and residual
@@ -491,17 +505,10 @@ void conv16_forward(const Frame& f, const Op& op) {
     a.in_cb = b.cb();
     a.in_pairs = kBlock / 2;
   }
-  if (a.in_origin < 0 || op.ph != op.pw) throw std::invalid_argument("convolution padding larger than the border");
   a.weight = op.weight16.data();
-  a.bias = op.bias.data();
-  a.oc = op.oc;
-  a.kh = op.kh;
-  a.kw = op.kw;
-  a.sh = op.sh;
-  a.sw = op.sw;
+  set_conv_op(a, op);
   a.out = f.blocked16(op.out);
   a.residual = op.residual >= 0 ? f.data16(op.residual) : nullptr;
-  a.relu = op.relu;
   const int groups = f.b16->conv_groups(a), oh = a.out.h;
   f.parallel_for(a.out.n * groups * oh, [&](int i) { f.b16->conv_row(a, i / (groups * oh), i / oh % groups, i % oh); });
 }
@@ -537,17 +544,10 @@ void conv_forward(const Frame& f, const Op& op) {
     a.in_cb = b.cb();
     a.in_icb = kBlock;
   }
-  if (a.in_origin < 0 || op.ph != op.pw) throw std::invalid_argument("convolution padding larger than the border");
   a.weight = op.weight.data();
-  a.bias = op.bias.data();
-  a.oc = op.oc;
-  a.kh = op.kh;
-  a.kw = op.kw;
-  a.sh = op.sh;
-  a.sw = op.sw;
+  set_conv_op(a, op);
   a.out = f.blocked(op.out);
   a.residual = op.residual >= 0 ? f.data(op.residual) : nullptr;
-  a.relu = op.relu;
   if (const int m = winograd_tile(op, a.out.h, a.out.w); m != 0) return winograd_forward(f, op, a, m);
   const int groups = f.k.conv_groups(a), oh = a.out.h;
   f.parallel_for(a.out.n * groups * oh, [&](int i) { f.k.conv_row(a, i / (groups * oh), i / oh % groups, i % oh); });

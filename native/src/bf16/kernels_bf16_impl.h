@@ -108,28 +108,7 @@ static inline void narrow(uint16_t* p, v16 v) {
 }
 #endif
 
-// Calls f(std::integral_constant<int, P>{}) for P = px (1 .. 14), so tile loops get a compile-time width.
-template <typename F>
-static inline void with_px(int px, F&& f) {
-#define RN_CASE(P) \
-  case P:          \
-    return f(std::integral_constant<int, P>{});
-  switch (px) {
-    RN_CASE(1) RN_CASE(2) RN_CASE(3) RN_CASE(4) RN_CASE(5) RN_CASE(6) RN_CASE(7)
-#if RN_PX_WIDE > 7
-    RN_CASE(8) RN_CASE(9) RN_CASE(10) RN_CASE(11) RN_CASE(12) RN_CASE(13) RN_CASE(14)
-#endif
-    default: return;
-  }
-#undef RN_CASE
-}
-
-static inline int choose_nv(const ConvArgs16& a) {
-  const int ocb = a.oc / kBlock;
-  const int nv = a.out.w <= RN_PX_NARROW ? RN_NV_NARROW : RN_NV_WIDE;
-  if (ocb % nv == 0) return nv;
-  return ocb % 2 == 0 && nv > 2 ? 2 : 1;
-}
+#include "../tile_dispatch.h"
 
 // acc[PX][NV] = bias, then over input blocks, taps and channel pairs (in this order) one dot step
 // per pair, then (+ residual) (+ ReLU) in float32 and one rounding to bf16. NP: pairs per block

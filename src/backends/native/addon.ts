@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { FileFormatError } from '../../errors.js';
 import { checkThreads } from '../../limits.js';
 import type { MaxPool2dParams } from '../backend.js';
-import type { EngineOp, EngineTensor } from '../../plan/engine_ops.js';
+import { engineOp, type EngineOp, type EngineTensor } from '../../plan/engine_ops.js';
 
 /** Float32 values inside a file (little-endian), which the engine reads itself. */
 export interface FileTensor {
@@ -29,17 +29,14 @@ export type NativeOp = EngineOp;
 
 /** The plan op of a max-pool from its parameters (kernel, stride, padding as [H, W] pairs). */
 export function maxPoolOp(p: MaxPool2dParams, input: number, output: number): NativeOp {
-  return {
-    op: 'maxpool',
+  return engineOp({
+    kind: 'maxPool',
     input,
     output,
-    kernelH: p.kernelSize[0],
-    kernelW: p.kernelSize[1],
-    strideH: p.stride[0],
-    strideW: p.stride[1],
-    padH: p.padding[0],
-    padW: p.padding[1],
-  };
+    kernel: p.kernelSize,
+    stride: p.stride,
+    padding: p.padding,
+  });
 }
 
 export interface NativeOutput {
