@@ -125,6 +125,30 @@ test('classify on 200 test PNGs gives the top-1 accuracy of eval and of training
   assert.equal(evalResult.inputSize, 32, 'eval takes the input size from the file');
   assert.equal(evalResult.arch, 'resnet18', 'eval takes the arch from the file');
   assert.equal(evalResult.confusionClasses, 10);
+  // The same images at bf16 (weights and activations rounded, fp32 accumulation; emulated kernels on
+  // a CPU without AVX512-BF16): the rounding may flip a near-tie, not the accuracy.
+  const bf16 = runCli([
+    'eval',
+    '--weights',
+    final,
+    '--data',
+    DATA,
+    '--samples',
+    String(SAMPLES),
+    '--precision',
+    'bf16',
+    '--json',
+    '--out',
+    join(tmp, 'cm16.png'),
+  ]);
+  assert.equal(bf16.status, 0, bf16.stderr);
+  const bf16Result = JSON.parse(bf16.stdout) as { top1: number; count: number; precision: string };
+  assert.equal(bf16Result.precision, 'bf16');
+  assert.equal(bf16Result.count, SAMPLES);
+  assert.ok(
+    Math.abs(bf16Result.top1 - evalResult.top1) <= 2 / SAMPLES,
+    `bf16 top-1 ${bf16Result.top1} vs fp32 ${evalResult.top1}: more than 2 of ${SAMPLES} images changed`,
+  );
   const cm = readImage(join(tmp, 'cm.png'));
   const zeros = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   const layout = confusionLayout(zeros, FASHION_MNIST_CLASSES);

@@ -10,6 +10,7 @@ import { readWeightsMetadata } from '../io/weights/index.js';
 import { ARCHITECTURES, resnet, type ArchName, type ResNet } from '../model/resnet.js';
 import { BLOCK_SHORTCUTS, shortcutOptions } from '../tasks/model_card.js';
 import { archMismatch, checkArch, loadModel } from '../tasks/pretrained.js';
+import { checkPrecision } from '../tasks/plan_runner.js';
 import { resolveBackend } from '../tasks/runner.js';
 import { isCheckpointMetadata, readCheckpoint, readCheckpointMeta } from '../train/checkpoint.js';
 import { evaluateModel, resolveEvalData } from '../train/trainer.js';
@@ -24,6 +25,7 @@ import {
   workersFlag,
   type Command,
 } from './args.js';
+import { precisionFlag } from './common.js';
 
 interface EvalModel {
   model: ResNet;
@@ -57,7 +59,8 @@ export const evalCommand: Command = {
   name: 'eval',
   summary: 'top-1/top-5 accuracy and a confusion matrix on a dataset',
   help: `Usage: resnet50 eval --weights W --data D [--arch A] [--batch 32] [--input-size S]
-                     [--backend native|js] [--samples N] [--workers 1] [--out confusion.png] [--json]
+                     [--backend native|js] [--precision fp32|bf16|int8] [--samples N] [--workers 1]
+                     [--out confusion.png] [--json]
 
 Evaluates weights (a .safetensors/.pth file, e.g. RUNDIR/final.safetensors, or a training
 checkpoint) on the evaluation split of D: the IDX test split for idx:DIR, DIR/val for an image
@@ -70,6 +73,8 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
   --input-size S  image size (default: the one the weights were trained at when the file records
                   it, else 32 for IDX data, 224 for folders)
   --backend B     native (default when built) or js
+  --precision P   fp32 (default), bf16 or int8 (native backend; see resnet50 classify --help): the
+                  accuracy of the weights at that arithmetic
   --samples N     evaluate only the first N images
   --workers N     data loader threads (default 1)
   --out FILE      confusion matrix PNG (default confusion.png; of more than ${MAX_CONFUSION_CLASSES} classes,
@@ -82,6 +87,7 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
     batch: { type: 'string' },
     'input-size': { type: 'string' },
     backend: { type: 'string' },
+    precision: { type: 'string' },
     samples: { type: 'string' },
     workers: { type: 'string' },
     out: { type: 'string' },
@@ -105,6 +111,8 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
     const workers = workersFlag(values, 1);
     const out = stringFlag(values, 'out') ?? 'confusion.png';
     const backend = resolveBackend(stringFlag(values, 'backend'));
+    const precision = precisionFlag(values);
+    checkPrecision(backend, precision);
 
     const { model, arch, inputSize } = await modelFromWeights(weights, archFlag);
     const split = resolveEvalData(data, { inputSize: sizeFlag ?? inputSize, samples });
@@ -119,7 +127,7 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
     const t0 = performance.now();
     let result;
     try {
-      result = await evaluateModel(model, backend, loader, numClasses);
+      result = await evaluateModel(model, backend, loader, numClasses, precision);
     } finally {
       await loader.close();
     }
@@ -132,6 +140,7 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
       data,
       split: split.split,
       backend,
+      precision,
       inputSize: split.inputSize,
       count: result.count,
       top1: result.top1,
@@ -146,7 +155,7 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
       return;
     }
     process.stdout.write(
-      `${arch} on ${result.count} images (${split.split} split of ${data}, ${split.inputSize}×${split.inputSize}, ${backend}): ` +
+      `${arch} on ${result.count} images (${split.split} split of ${data}, ${split.inputSize}×${split.inputSize}, ${backend}${precision === 'fp32' ? '' : ` ${precision}`}): ` +
         `top-1 ${(result.top1 * 100).toFixed(2)}%, top-5 ${(result.top5 * 100).toFixed(2)}%, loss ${result.loss.toFixed(4)}\n` +
         `confusion matrix: ${out}${drawn < numClasses ? ` (the ${drawn} most confused of ${numClasses} classes)` : ''}\n`,
     );

@@ -12,6 +12,7 @@ import type { DataLoader } from '../data/loader.js';
 import { UserError } from '../errors.js';
 import type { ResNet } from '../model/resnet.js';
 import * as ops from '../ops/index.js';
+import type { Precision } from '../plan/plan.js';
 import { runnerOn } from '../tasks/runner.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -93,17 +94,18 @@ export async function evaluate(
 }
 
 /**
- * Evaluates `model` as it is now (its weights and modes) on `backend` (see createRunner: on native a
- * fused inference plan compiled from the current weights, off the event loop); the runner is
- * disposed afterwards.
+ * Evaluates `model` as it is now (its weights and modes) on `backend` at `precision` (see
+ * createRunner: on native a fused inference plan compiled from the current weights, off the event
+ * loop); the runner is disposed afterwards.
  */
 export async function evaluateModel(
   model: ResNet,
   backend: string,
   loader: DataLoader,
   numClasses: number,
+  precision: Precision = 'fp32',
 ): Promise<EvalResult> {
-  const runner = runnerOn(model, backend);
+  const runner = runnerOn(model, backend, undefined, precision);
   try {
     return await evaluate((x) => runner.forward(x), loader, numClasses);
   } finally {
