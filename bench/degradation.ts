@@ -31,7 +31,7 @@
  *                    test error solid; deeper = darker
  *   README.md        the table of final errors and wall times, and the setup
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +81,24 @@ interface ResultLine {
   testError: number | null;
   lr: number;
   seconds: number;
+  /** Training images per second over the epoch's steps (the test pass excluded). */
+  trainImgPerSec: number;
+}
+
+/** What bench/degradation_torch.py writes: the same recipe in PyTorch for one network. */
+interface TorchRun {
+  net: string;
+  torch: string;
+  cpu: string;
+  loadAverage: number[];
+  setup: { trainSamples: number; evalSamples: number; epochs: number; batch: number };
+  epochs: {
+    epoch: number;
+    trainError: number;
+    testError: number;
+    trainSeconds: number;
+    testSeconds: number;
+  }[];
 }
 
 const DEPTHS: Record<number, ArchName> = {
@@ -172,6 +190,7 @@ function resultLines(o: Options, nets: readonly Net[]): ResultLine[] {
       testError: m.valTop1 === null ? null : 1 - m.valTop1,
       lr: m.lr,
       seconds: m.seconds,
+      trainImgPerSec: m.imgPerSec,
     })),
   );
 }
@@ -221,6 +240,56 @@ const pct = (v: number | null | undefined): string => (v == null ? '–' : `${(1
 const hms = (s: number): string =>
   `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
 
+/**
+ * The PyTorch runs of bench/degradation_torch.py found in RESULTS (pytorch-<net>.json) beside our
+ * run of the same network: final errors, and training speed (images per second over the steps, the
+ * median epoch) with our ratio.
+ */
+function torchComparison(o: Options, nets: readonly Net[], lines: readonly ResultLine[]): string[] {
+  const rows: string[] = [];
+  const notes: string[] = [];
+  for (const net of nets) {
+    const file = join(o.results, `pytorch-${net.name}.json`);
+    if (!existsSync(file)) continue;
+    const t = JSON.parse(readFileSync(file, 'utf8')) as TorchRun;
+    const own = lines.filter((l) => l.net === net.name);
+    const steps = Math.floor(t.setup.trainSamples / t.setup.batch) * t.setup.batch;
+    const theirs = median(t.epochs.map((e) => steps / e.trainSeconds));
+    const ours = own.length > 0 ? median(own.map((l) => l.trainImgPerSec)) : NaN;
+    const last = t.epochs.at(-1);
+    rows.push(
+      `| ${net.name} | ${own.length}/${o.epochs} | ${pct(own.at(-1)?.trainError)} | ${pct(own.at(-1)?.testError)} | ` +
+        `${t.epochs.length}/${t.setup.epochs} | ${pct(last?.trainError)} | ${pct(last?.testError)} | ` +
+        `${ours.toFixed(0)} | ${theirs.toFixed(0)} | ${(ours / theirs).toFixed(2)} |`,
+    );
+    notes.push(
+      `${net.name}: PyTorch ${t.torch} on ${t.cpu}, load average ${t.loadAverage.map((v) => v.toFixed(2)).join(' ')} at its end.`,
+    );
+  }
+  if (rows.length === 0) return [];
+  return [
+    '## Against PyTorch',
+    '',
+    'The same recipe, data subset and epochs in PyTorch (`bench/degradation_torch.py`: the goldens’',
+    "definition of the network, PyTorch's initialization, its own seeded data order):",
+    '',
+    '| network | our epochs | our train error | our test error | PyTorch epochs | PyTorch train error | PyTorch test error | our img/s | PyTorch img/s | ratio |',
+    '| ------- | ---------: | --------------: | -------------: | -------------: | ------------------: | -----------------: | --------: | ------------: | ----: |',
+    ...rows,
+    '',
+    'img/s: training images per second over an epoch’s steps (median epoch; the test pass excluded),',
+    'both on 2 threads. The two runs may have met different machine load; the speed ratio is only',
+    'meaningful when both ran on a quiet machine.',
+    ...notes.map((n) => `- ${n}`),
+    '',
+  ];
+}
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2;
+}
+
 function report(o: Options, nets: readonly Net[], lines: readonly ResultLine[]): string {
   const rows = nets.map((net) => {
     const own = lines.filter((l) => l.net === net.name);
@@ -264,6 +333,7 @@ function report(o: Options, nets: readonly Net[], lines: readonly ResultLine[]):
     'on the test split after the epoch. Per-epoch values (with the lr at the epoch’s end and its',
     'seconds): `results.jsonl`.',
     '',
+    ...torchComparison(o, nets, lines),
   ].join('\n');
 }
 
