@@ -28,7 +28,7 @@ let server: InferenceServer;
 const quiet = (): void => undefined;
 
 const start = (options: ServeOptions = {}): Promise<InferenceServer> =>
-  startServer({ weights, port: 0, preset: 'none', log: quiet, ...options });
+  startServer({ weights, port: 0, preset: 'none', webRoot: false, log: quiet, ...options });
 
 before(async () => {
   dir = tmp();
