@@ -24,6 +24,7 @@ import { batchTensors, presetInputSize, type Preset, type PresetName, PRESETS } 
 import type { FetchOptions } from '../io/download.js';
 import { imageFormat } from '../io/decode_image.js';
 import { checkActivationMemory } from '../limits.js';
+import type { FasterRCNNOptions } from '../model/detection/faster_rcnn.js';
 import { ARCHITECTURES, MIN_INPUT_SIZE } from '../model/resnet.js';
 import type { ResNetOutput } from '../model/plan.js';
 import { softmax } from '../ops/index.js';
@@ -75,6 +76,12 @@ export interface ServeOptions {
   labels?: readonly string[];
   /** Faster R-CNN weights (a file or registry name); /v1/detect exists only with them. */
   detectWeights?: string;
+  /**
+   * The detector's torchvision options (default torchvision's), e.g. `minSize`/`maxSize` (the
+   * input's short and long side, 800/1333) or `rpnPostNmsTopN` (proposals per image, 1000): smaller
+   * is faster and finds fewer small objects.
+   */
+  detectOptions?: Omit<FasterRCNNOptions, 'numClasses'>;
   /** Address to bind (default 127.0.0.1: only this machine). */
   host?: string;
   /** Port (default 8080; 0 picks a free one). */
@@ -271,7 +278,9 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
     cam: tasks.has('cam')
       ? { weights: weightsPath, arch, backend: runner.backend, preset, labels: [...labels] }
       : null,
-    detect: tasks.has('detect') ? { weights: options.detectWeights!, backend: runner.backend } : null,
+    detect: tasks.has('detect')
+      ? { ...options.detectOptions, weights: options.detectWeights!, backend: runner.backend }
+      : null,
   });
 
   let inFlight = 0;

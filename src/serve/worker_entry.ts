@@ -21,8 +21,8 @@ let detector: Promise<Detector> | undefined;
 
 function loadDetector(): Promise<Detector> {
   if (data?.detect == null) throw new Error('This worker has no detection weights.');
-  const { weights, backend } = data.detect;
-  return (detector ??= import('../tasks/detect.js').then((m) => m.loadDetector({ weights, backend })));
+  const options = data.detect;
+  return (detector ??= import('../tasks/detect.js').then((m) => m.loadDetector(options)));
 }
 
 /** The answer to one request and the buffers to transfer with it. */

@@ -10,8 +10,8 @@
 import { Worker } from 'node:worker_threads';
 import { deserializeError, type SerializedError } from '../errors.js';
 import type { Preset } from '../data/transforms.js';
-import type { CamLayer, CamMethod } from '../tasks/cam.js';
-import type { CamFileResult } from '../tasks/cam.js';
+import type { FasterRCNNOptions } from '../model/detection/faster_rcnn.js';
+import type { CamFileResult, CamLayer, CamMethod } from '../tasks/cam.js';
 import type { FileDetections } from '../tasks/detect.js';
 import type { Upload } from './body.js';
 
@@ -19,8 +19,8 @@ import type { Upload } from './body.js';
 export interface ModelWorkerData {
   /** The classification weights as a local file, for CAM's module tree. */
   cam: { weights: string; arch: string; backend: string; preset: Preset; labels: readonly string[] } | null;
-  /** Faster R-CNN weights (a file or registry name). */
-  detect: { weights: string; backend: string } | null;
+  /** Faster R-CNN weights (a file or registry name) and the detector's options. */
+  detect: (Omit<FasterRCNNOptions, 'numClasses'> & { weights: string; backend: string }) | null;
 }
 
 /** A CAM request, as /v1/cam's parameters give it. */
