@@ -4,8 +4,9 @@
 // empty project (its install script builds the native engine there), make a small weights file
 // (resnet18, seeded random init) with the installed package's own API, and run
 // `npx resnet50 classify` on a photo: its JSON must equal the checkout's CLI output for the same
-// file, and no fallback notice may appear. Needs the npm registry for the package's dependencies.
-import { spawnSync } from 'node:child_process';
+// file, and no fallback notice may appear; `resnet50 serve` from the installed package serves the
+// shipped web page at / in its server mode. Needs the npm registry for the package's dependencies.
+import { spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -59,9 +60,40 @@ function requiredFiles() {
     ...listed('native/src'),
     ...listed('wasm/build'),
     ...listed('labels'),
+    ...pkg.files.filter((f) => f.startsWith('web/dist/')),
     installScript,
     ...imports.map((m) => `scripts/${m[1]}`),
   ];
+}
+
+/** GET / of `resnet50 serve` (the CLI at `cli`) on a free port, then SIGTERM. */
+async function servedPage(cli, weights, cwd) {
+  const child = spawn(
+    process.execPath,
+    [cli, 'serve', '--weights', weights, '--arch', 'resnet18', '--port', '0'],
+    {
+      cwd,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  try {
+    const url = await new Promise((resolve, reject) => {
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        const m = /listening on (http:\/\/[^\s:]+:\d+):/.exec(stderr);
+        if (m !== null) resolve(m[1]);
+      });
+      void exited.then((code) => reject(new Error(`resnet50 serve exited with ${code}: ${stderr}`)));
+    });
+    return await (await fetch(`${url}/`)).text();
+  } catch (e) {
+    fail(e.message);
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'resnet50-package-'));
@@ -117,10 +149,16 @@ try {
     fail(`unexpected classify output: ${installed.stdout}`);
   if (!isDeepStrictEqual(got, want))
     fail(`the installed package and the checkout disagree:\n${installed.stdout}\n${checkout.stdout}`);
+  const page = await servedPage(join(app, 'node_modules/resnet50', pkg.bin.resnet50), weights, app);
+  if (!page.includes('<meta name="resnet50-serve" content="') || !page.includes('src="./main.js"'))
+    fail(
+      `the installed \`resnet50 serve\` does not serve the web page in its server mode at /:\n${page.slice(0, 400)}`,
+    );
   console.log(
     `check-package: ${packed.filename} (${shipped.size} files, ${(packed.size / 1024).toFixed(0)} KiB) installed into an ` +
       `empty project in ${installSeconds.toFixed(0)} s with the native engine built; \`npx resnet50 classify\` gives ` +
-      `the checkout's output (top-1 ${top[0].classIndex} '${top[0].label}', ${top[0].score.toFixed(4)}).`,
+      `the checkout's output (top-1 ${top[0].classIndex} '${top[0].label}', ${top[0].score.toFixed(4)}); ` +
+      '`resnet50 serve` serves the web page in its server mode.',
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

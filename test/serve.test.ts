@@ -5,7 +5,7 @@
  * requests interleaved with good ones. Small model (resnet18, 10 classes, rule weights), 127.0.0.1.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,6 +14,12 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { classifyFiles } from '../src/tasks/classify.js';
 import { camImages, camResultJson } from '../src/tasks/cam.js';
 import { decodeImage } from '../src/io/image.js';
+import { saveWeightsFile } from '../src/io/weights/index.js';
+import { FasterRCNN } from '../src/model/detection/faster_rcnn.js';
+import { detectImages } from '../src/tasks/detect.js';
+import { drawDetections } from '../src/viz/boxes.js';
+import { UserError } from '../src/errors.js';
+import { ruleStateDict } from './helpers/rule_weights.js';
 import { loadRunner, type LoadedRunner } from '../src/tasks/pretrained.js';
 import { startServer, type InferenceServer, type ServeOptions } from '../src/serve/server.js';
 import { IMAGES } from './helpers/cli.js';
@@ -28,7 +34,7 @@ let server: InferenceServer;
 const quiet = (): void => undefined;
 
 const start = (options: ServeOptions = {}): Promise<InferenceServer> =>
-  startServer({ weights, port: 0, preset: 'none', log: quiet, ...options });
+  startServer({ weights, port: 0, preset: 'none', webRoot: false, log: quiet, ...options });
 
 before(async () => {
   dir = tmp();
@@ -217,6 +223,92 @@ test('cam answers with the JSON of cam --json, or the overlay PNG with Accept: i
   assert.equal(overlay.headers.get('content-type'), 'image/png');
   const image = decodeImage(new Uint8Array(await overlay.arrayBuffer()), 'overlay');
   assert.deepEqual([image.width, image.height], [96, 80]);
+  assert.match(overlay.headers.get('server-timing') ?? '', /^queue;dur=[\d.]+, cam;dur=[\d.]+;desc=/);
+  // The CAM model was loaded once, at the first CAM request: without the weights file it still answers.
+  renameSync(weights, `${weights}.away`);
+  try {
+    const again = await fetch(`${server.url}/v1/cam?size=64&class=3`, { method: 'POST', body: png });
+    assert.equal(again.status, 200);
+    assert.deepEqual(await again.json(), got);
+  } finally {
+    renameSync(`${weights}.away`, weights);
+  }
+});
+
+test('detect answers with the JSON of detect --json (same detector options), or the boxes drawn; the detector is loaded once, at start', async () => {
+  const frcnn = join(dir, 'fasterrcnn-v1-rule.safetensors');
+  saveWeightsFile(frcnn, ruleStateDict(new FasterRCNN('v1')));
+  await assert.rejects(
+    start({ detectWeights: weights }),
+    (e: Error) => e instanceof UserError && /does not hold Faster R-CNN weights/.test(e.message),
+  );
+  // A small input and few proposals keep the test fast; the answer must be the CLI's all the same.
+  const small = { minSize: 128, maxSize: 160, rpnPreNmsTopN: 100, rpnPostNmsTopN: 50 };
+  const detecting = await start({ detectWeights: frcnn, detectOptions: small, tasks: ['detect'] });
+  try {
+    const [png] = distinctPngs(1, 96, 80, 2);
+    // What `resnet50 detect --json` computes (detectImages) for the same image and options.
+    const [want] = await detectImages([{ name: 'upload', bytes: png }], {
+      weights: frcnn,
+      ...small,
+      threshold: 0.3,
+    });
+    assert.ok(want.detections.length > 0, 'the rule weights find boxes');
+    // Loaded at start: the server answers without its weights file.
+    renameSync(frcnn, `${frcnn}.away`);
+    const r = await fetch(`${detecting.url}/v1/detect?threshold=0.3`, { method: 'POST', body: png });
+    assert.equal(r.status, 200, await r.clone().text());
+    assert.deepEqual(await r.json(), JSON.parse(JSON.stringify(want)));
+    assert.match(r.headers.get('server-timing') ?? '', /^queue;dur=[\d.]+, detect;dur=[\d.]+/);
+    const drawn = await fetch(`${detecting.url}/v1/detect?threshold=0.3`, {
+      method: 'POST',
+      body: png,
+      headers: { Accept: 'image/png' },
+    });
+    assert.equal(drawn.headers.get('content-type'), 'image/png');
+    const image = decodeImage(new Uint8Array(await drawn.arrayBuffer()), 'drawn');
+    const expected = drawDetections(decodeImage(png, 'upload'), want.detections);
+    assert.deepEqual([image.width, image.height], [96, 80]);
+    assert.ok(
+      Buffer.from(image.data).equals(Buffer.from(expected.data)),
+      'the boxes drawn as detect --out draws them',
+    );
+    assert.equal((await fetch(`${detecting.url}/v1/classify`, { method: 'POST', body: png })).status, 404);
+    process.stderr.write(`# detect: ${want.detections.length} detections ≥ 0.3, equal to detectImages\n`);
+  } finally {
+    await detecting.close();
+  }
+});
+
+test('while images are decoded and passes run, the event loop answers /v2/health/live', async () => {
+  const busy = await start({ maxBatch: 4, maxDelayMs: 0 });
+  try {
+    const images = distinctPngs(8, 320, 240, 3);
+    let pending = images.length;
+    const classified = Promise.all(
+      images.map(async (png) => {
+        const r = await fetch(`${busy.url}/v1/classify`, { method: 'POST', body: png });
+        pending--;
+        return r.status;
+      }),
+    );
+    const answers: { status: number; ms: number; pending: number }[] = [];
+    while (pending > 0) {
+      const t0 = performance.now();
+      const r = await fetch(`${busy.url}/v2/health/live`);
+      answers.push({ status: r.status, ms: performance.now() - t0, pending });
+    }
+    assert.deepEqual(await classified, new Array(images.length).fill(200));
+    assert.ok(answers.every((a) => a.status === 200));
+    const during = answers.filter((a) => a.pending > 0);
+    assert.ok(during.length > 0, 'health answered while classifications were in flight');
+    process.stderr.write(
+      `# health during ${images.length} classifications: ${during.length} answers, the slowest ` +
+        `${Math.max(...during.map((a) => a.ms)).toFixed(0)} ms\n`,
+    );
+  } finally {
+    await busy.close();
+  }
 });
 
 test('/metrics: Prometheus text with requests by endpoint and status, latency histogram, queue depth, images/s', async () => {

@@ -29,7 +29,8 @@ finishes the requests in flight and exits 0). Errors are JSON {"error": "<one se
   POST /v2/models/resnet50/infer   Open Inference Protocol (KServe v2, as Triton): input 'input'
                       FP32 [N,3,H,W] (preprocessed), outputs 'logits' [N,classes] and 'pool'
   GET  /metrics       Prometheus text: requests, latency, batch sizes, queue depth, images/s
-  GET  /              an upload page (or the folder given by --web)
+  GET  /              the web page, sending images to this server (the npm package ships it;
+                      in a checkout: npm run build:web); without it, a small upload page
 
 ${MODEL_HELP}
   --host H          address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for all)
@@ -45,7 +46,7 @@ ${MODEL_HELP}
   --labels FILE     class names (default: the weights')
   --token T         require 'Authorization: Bearer T' (also $RESNET50_SERVE_TOKEN); health
                     checks and the page stay open
-  --web DIR         serve this folder at / (e.g. web/dist) instead of the upload page`,
+  --web DIR         serve this folder at / instead (its index.html gets the server-mode tag)`,
   flags: {
     ...MODEL_FLAGS,
     host: { type: 'string' },

@@ -2,8 +2,10 @@
  * `startServer(options)`: the HTTP inference service. Weights are loaded once; the v1 endpoints
  * (classify, embed, cam, detect) answer with the JSON the CLI prints, the v2 endpoints speak the Open
  * Inference Protocol (kserve.ts); classify, embed and v2 inputs go through one dynamic batcher
- * (batcher.ts) whose passes run on the runner off the event loop, CAM and detection run one at a
- * time in a worker thread. Every error is `{"error": sentence}` with its status (http_error.ts).
+ * (batcher.ts) whose passes run on the runner off the event loop. Uploads are decoded in worker
+ * threads, and CAM and detection run one at a time in a model worker that loads their models once
+ * (workers.ts). GET / is the web page in its server mode (page_config.ts) when it is built, else a
+ * small upload page. Every error is `{"error": sentence}` with its status (http_error.ts).
  */
 import {
   createServer,
@@ -13,31 +15,23 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { nativeAddon } from '../backends/native/addon.js';
 import { batchTensors, presetInputSize, type Preset, type PresetName, PRESETS } from '../data/transforms.js';
 import type { FetchOptions } from '../io/download.js';
 import { imageFormat } from '../io/decode_image.js';
-import { decodeImage, encodePng } from '../io/image.js';
 import { checkActivationMemory } from '../limits.js';
+import type { FasterRCNNOptions } from '../model/detection/faster_rcnn.js';
 import { ARCHITECTURES, MIN_INPUT_SIZE } from '../model/resnet.js';
 import type { ResNetOutput } from '../model/plan.js';
 import { softmax } from '../ops/index.js';
 import { checkFinite } from '../tensor/finite.js';
 import { Tensor } from '../tensor/tensor.js';
-import { drawDetections } from '../viz/boxes.js';
-import {
-  camImages,
-  camOverlay,
-  camResultJson,
-  CAM_LAYERS,
-  CAM_METHODS,
-  TOP1_CLASS_SOURCE,
-  type CamFileResult,
-} from '../tasks/cam.js';
+import { camResultJson, CAM_LAYERS, CAM_METHODS, TOP1_CLASS_SOURCE } from '../tasks/cam.js';
 import { checkThreshold, DEFAULT_BOX_THRESHOLD } from '../tasks/cam_box.js';
-import { detectImages, type FileDetections } from '../tasks/detect.js';
-import { imageTensor } from '../tasks/input.js';
 import { labelsFor } from '../tasks/labels.js';
 import type { Precision } from '../plan/plan.js';
 import { loadRunner } from '../tasks/pretrained.js';
@@ -58,8 +52,10 @@ import {
 } from './kserve.js';
 import { Metrics } from './metrics.js';
 import { boolParam, choiceParam, intParam, numberParam } from './params.js';
-import { sendStaticFile, staticFile } from './static_files.js';
+import { withServeConfig, type ServePageConfig } from './page_config.js';
+import { PAGE_HEADERS, sendStaticFile, staticFile } from './static_files.js';
 import { UPLOAD_PAGE } from './upload_page.js';
+import { ServeWorkers, type ModelAnswer, type Prepared } from './workers.js';
 
 export const SERVE_TASKS = ['classify', 'embed', 'cam', 'detect'] as const;
 export type ServeTask = (typeof SERVE_TASKS)[number];
@@ -80,6 +76,12 @@ export interface ServeOptions {
   labels?: readonly string[];
   /** Faster R-CNN weights (a file or registry name); /v1/detect exists only with them. */
   detectWeights?: string;
+  /**
+   * The detector's torchvision options (default torchvision's), e.g. `minSize`/`maxSize` (the
+   * input's short and long side, 800/1333) or `rpnPostNmsTopN` (proposals per image, 1000): smaller
+   * is faster and finds fewer small objects.
+   */
+  detectOptions?: Omit<FasterRCNNOptions, 'numClasses'>;
   /** Address to bind (default 127.0.0.1: only this machine). */
   host?: string;
   /** Port (default 8080; 0 picks a free one). */
@@ -98,8 +100,12 @@ export interface ServeOptions {
   tasks?: readonly ServeTask[];
   /** When set, every request but health checks and the page needs `Authorization: Bearer <token>`. */
   token?: string;
-  /** A folder served at / (e.g. the built web page); default: a small upload page. */
-  webRoot?: string;
+  /**
+   * A folder served at /; its index.html gets the tag that puts the web page in its server mode
+   * (page_config.ts). Default: the package's built web page (web/dist, from `npm run build:web`;
+   * the npm package ships it) when it is there; false, or no built page: a small upload page.
+   */
+  webRoot?: string | false;
   download?: FetchOptions;
   /** Where startup and error lines go (default: standard error). */
   log?: (line: string) => void;
@@ -123,6 +129,13 @@ interface Route {
   /** Answered without the bearer token (health checks, the page). */
   open?: boolean;
   handle(ctx: Context): Promise<void> | void;
+}
+
+/** One image's row of a pass: the output, the pass's time and its number of images. */
+interface Ran {
+  y: Tensor;
+  passMs: number;
+  batch: number;
 }
 
 interface Context {
@@ -155,6 +168,23 @@ function checkImageBytes(upload: Upload): void {
   if (imageFormat(upload.bytes) === null) {
     throw new HttpError(415, `${upload.name}: not a PNG or JPEG image.`);
   }
+}
+
+/** The built web page of this package (web/dist), or undefined when it was not built. */
+function builtWebPage(): string | undefined {
+  const dir = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+  return existsSync(join(dir, 'index.html')) ? realpathSync(dir) : undefined;
+}
+
+/** A Server-Timing header (W3C Server Timing): `name;dur=ms;desc="…"` entries. */
+function serverTiming(entries: readonly (readonly [name: string, ms: number, desc?: string])[]): {
+  'Server-Timing': string;
+} {
+  return {
+    'Server-Timing': entries
+      .map(([name, ms, desc]) => `${name};dur=${ms.toFixed(1)}${desc === undefined ? '' : `;desc="${desc}"`}`)
+      .join(', '),
+  };
 }
 
 /** Whether the client asked for a PNG rather than JSON. */
@@ -197,7 +227,13 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
       namesOptions: true,
     });
   }
-  const webRoot = options.webRoot === undefined ? undefined : realpathSync(options.webRoot);
+  const webRoot =
+    options.webRoot === false
+      ? undefined
+      : options.webRoot === undefined
+        ? builtWebPage()
+        : realpathSync(options.webRoot);
+  const webIndex = webRoot === undefined ? null : staticFile(webRoot, '/');
 
   const loaded = await loadRunner({
     weights: options.weights,
@@ -217,6 +253,35 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
   const labels = labelsFor(numClasses, options.labels ?? card.classNames);
   const shape = ARCHITECTURES[arch];
   const poolChannels = 512 * shape.block.expansion;
+  const engine = runner.backend === 'native' ? nativeAddon()?.configure() : undefined;
+  const backendText =
+    engine === undefined ? runner.backend : `native (${engine.isa}, ${engine.threads} threads)`;
+  // The page's server mode: what it may ask for, and (without a token) which model answers.
+  const pageConfig: ServePageConfig = {
+    tasks: [...tasks],
+    token: options.token !== undefined,
+    ...(options.token === undefined
+      ? {
+          model: {
+            arch,
+            numClasses,
+            backend: backendText,
+            precision: runner.precision,
+            weights: basename(weightsPath),
+          },
+        }
+      : {}),
+  };
+  const page = webIndex === null ? UPLOAD_PAGE : withServeConfig(readFileSync(webIndex, 'utf8'), pageConfig);
+  // Decoders: half the cores (the engine's passes use them all), up to 4.
+  const workers = new ServeWorkers(Math.min(4, Math.max(1, Math.floor(availableParallelism() / 2))), {
+    cam: tasks.has('cam')
+      ? { weights: weightsPath, arch, backend: runner.backend, preset, labels: [...labels] }
+      : null,
+    detect: tasks.has('detect')
+      ? { ...options.detectOptions, weights: options.detectWeights!, backend: runner.backend }
+      : null,
+  });
 
   let inFlight = 0;
   // Read at each scrape, once the batchers below exist.
@@ -225,29 +290,80 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
     () => batcher.depth + jobs.depth,
     () => inFlight,
   );
-  /** One pass: the inputs (each [1, 3, H, W]) batched, the output named by the key, split per image. */
-  const batcher = new Batcher<Tensor, Tensor>(
+  /**
+   * One pass: the inputs (each [1, 3, H, W]) batched, the output named by the key, split per image,
+   * each with the pass's time and size.
+   */
+  const batcher = new Batcher<Tensor, Ran>(
     async (key, inputs) => {
       const output = key.slice(0, key.indexOf('|')) as ResNetOutput;
+      const started = performance.now();
       const [y] = await runner.outputs(batchTensors(inputs), [output]);
+      const passMs = performance.now() - started;
       metrics.imagesDone(inputs.length);
       const per = y.size / inputs.length;
       const shape = [1, ...y.shape.slice(1)];
-      return inputs.map((_, i) => new Tensor(y.data.slice(i * per, (i + 1) * per), shape));
+      return inputs.map((_, i) => ({
+        y: new Tensor(y.data.slice(i * per, (i + 1) * per), shape),
+        passMs,
+        batch: inputs.length,
+      }));
     },
     { maxBatch, maxDelayMs, maxQueue, onBatch: (n) => metrics.batch(n) },
   );
-  /** CAM and detection: one job at a time in a worker thread, in the same bounded way. */
-  const jobs = new Batcher<() => Promise<unknown>, unknown>(async (_key, [job]) => [await job()], {
-    maxBatch: 1,
-    maxDelayMs: 0,
-    maxQueue,
-  });
+  /** CAM and detection: one job at a time in the model worker, in the same bounded way. */
+  const jobs = new Batcher<() => Promise<ModelAnswer<unknown>>, ModelAnswer<unknown>>(
+    async (_key, [job]) => [await job()],
+    { maxBatch: 1, maxDelayMs: 0, maxQueue },
+  );
+
+  /** An upload decoded and preprocessed in a decoder thread. */
+  const prepare = async (upload: Upload): Promise<Prepared & { x: Tensor }> => {
+    const p = await workers.prepare(upload, preset);
+    return { ...p, x: new Tensor(p.data, p.shape) };
+  };
 
   /** One image [1, 3, H, W] through the batcher: `output` of the model, with a batch axis of 1. */
-  const runOne = async (x: Tensor, output: ResNetOutput, signal: AbortSignal): Promise<Tensor> => {
+  const runOne = async (
+    x: Tensor,
+    output: ResNetOutput,
+    signal: AbortSignal,
+  ): Promise<Ran & { queueMs: number }> => {
     const [, c, h, w] = x.shape;
-    return (await batcher.submit(`${output}|${c}x${h}x${w}`, [x], signal))[0];
+    const submitted = performance.now();
+    const [ran] = await batcher.submit(`${output}|${c}x${h}x${w}`, [x], signal);
+    return { ...ran, queueMs: performance.now() - submitted - ran.passMs };
+  };
+  const passTiming = (prepared: Prepared, ran: Ran & { queueMs: number }): Record<string, string> =>
+    serverTiming([
+      ['decode', prepared.ms, 'decode + preprocess'],
+      ['queue', ran.queueMs],
+      ['inference', ran.passMs, `batch of ${ran.batch}`],
+    ]);
+
+  /** A job for the model worker through the jobs queue; its answer and its Server-Timing header. */
+  const runJob = async <R>(
+    task: 'cam' | 'detect',
+    job: () => Promise<ModelAnswer<R>>,
+    signal: AbortSignal,
+  ): Promise<[ModelAnswer<R>, Record<string, string>]> => {
+    const submitted = performance.now();
+    const [answer] = (await jobs.submit(task, [job], signal)) as ModelAnswer<R>[];
+    metrics.imagesDone(1);
+    const queueMs = performance.now() - submitted - answer.ms;
+    return [
+      answer,
+      serverTiming([
+        ['queue', queueMs],
+        [task, answer.ms, 'in the model worker'],
+      ]),
+    ];
+  };
+
+  /** The PNG a job drew, as the answer. */
+  const sendPng = (res: ServerResponse, png: Uint8Array, headers: Record<string, string>): void => {
+    res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length, ...headers });
+    res.end(png);
   };
 
   const readUpload = async (ctx: Context): Promise<Upload> => {
@@ -278,16 +394,10 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
         endpoint: '/',
         open: true,
         handle: ({ res, req }) => {
-          if (webRoot !== undefined) {
-            const file = staticFile(webRoot, '/');
-            if (file === null) throw new HttpError(404, 'The web folder has no index.html.');
-            return sendStaticFile(res, file, req.method === 'HEAD');
+          if (webRoot !== undefined && webIndex === null) {
+            throw new HttpError(404, 'The web folder has no index.html.');
           }
-          res.writeHead(200, {
-            'Content-Type': 'text/html; charset=utf-8',
-            'X-Content-Type-Options': 'nosniff',
-          });
-          res.end(req.method === 'HEAD' ? undefined : UPLOAD_PAGE);
+          sendPage(res, req.method === 'HEAD');
         },
       },
     ],
@@ -297,14 +407,21 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
         const k = intParam(ctx.url, 'top', 5, 1, numClasses)!;
         const withLogits = boolParam(ctx.url, 'logits');
         const upload = await readUpload(ctx);
-        const logits = await runOne(imageTensor(upload, preset), 'output', ctx.signal);
+        const prepared = await prepare(upload);
+        const ran = await runOne(prepared.x, 'output', ctx.signal);
+        const logits = ran.y;
         checkFinite(logits, `${upload.name}: the model's output`);
         const probabilities = softmax(logits).data;
-        sendJson(ctx.res, 200, {
-          file: upload.name,
-          top: topK(probabilities, k, labels),
-          ...(withLogits ? { logits: Array.from(logits.data) } : {}),
-        });
+        sendJson(
+          ctx.res,
+          200,
+          {
+            file: upload.name,
+            top: topK(probabilities, k, labels),
+            ...(withLogits ? { logits: Array.from(logits.data) } : {}),
+          },
+          passTiming(prepared, ran),
+        );
       }),
     ],
     [
@@ -312,13 +429,14 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
       taskRoute('embed', async (ctx) => {
         const layer: EmbedLayer = choiceParam(ctx.url, 'layer', EMBED_LAYERS, 'pool');
         const upload = await readUpload(ctx);
-        const t = await runOne(imageTensor(upload, preset), layer, ctx.signal);
-        sendJson(ctx.res, 200, {
-          file: upload.name,
-          layer,
-          shape: t.shape.slice(1),
-          data: Array.from(t.data),
-        });
+        const prepared = await prepare(upload);
+        const ran = await runOne(prepared.x, layer, ctx.signal);
+        sendJson(
+          ctx.res,
+          200,
+          { file: upload.name, layer, shape: ran.y.shape.slice(1), data: Array.from(ran.y.data) },
+          passTiming(prepared, ran),
+        );
       }),
     ],
     [
@@ -331,28 +449,15 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
         const size = intParam(ctx.url, 'size', undefined, MIN_INPUT_SIZE, 4096);
         checkThreshold(threshold);
         const upload = await readUpload(ctx);
-        const job = (): Promise<CamFileResult[]> =>
-          camImages([upload], {
-            weights: weightsPath,
-            arch,
-            backend: runner.backend,
-            method,
-            layer,
-            classIndex,
-            threshold,
-            size,
-            preprocess: preset,
-            labels: [...labels],
-          });
-        const [r] = (await jobs.submit('cam', [job], ctx.signal)) as CamFileResult[][];
-        metrics.imagesDone(1);
-        if (wantsPng(ctx.req)) {
-          const png = encodePng(camOverlay(decodeImage(upload.bytes, upload.name), r[0]));
-          ctx.res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length });
-          ctx.res.end(png);
-          return;
-        }
-        sendJson(ctx.res, 200, camResultJson(r[0], classIndex === undefined ? TOP1_CLASS_SOURCE : 'class'));
+        const png = wantsPng(ctx.req);
+        const [answer, timing] = await runJob(
+          'cam',
+          () => workers.run({ op: 'cam', upload, cam: { method, layer, classIndex, threshold, size }, png }),
+          ctx.signal,
+        );
+        if (answer.png !== undefined) return sendPng(ctx.res, answer.png, timing);
+        const classSource = classIndex === undefined ? TOP1_CLASS_SOURCE : 'class';
+        sendJson(ctx.res, 200, camResultJson(answer.result, classSource), timing);
       }),
     ],
     [
@@ -360,17 +465,14 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
       taskRoute('detect', async (ctx) => {
         const threshold = numberParam(ctx.url, 'threshold', 0.5);
         const upload = await readUpload(ctx);
-        const job = (): Promise<FileDetections[]> =>
-          detectImages([upload], { weights: options.detectWeights, backend: runner.backend, threshold });
-        const [r] = (await jobs.submit('detect', [job], ctx.signal)) as FileDetections[][];
-        metrics.imagesDone(1);
-        if (wantsPng(ctx.req)) {
-          const png = encodePng(drawDetections(decodeImage(upload.bytes, upload.name), r[0].detections));
-          ctx.res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length });
-          ctx.res.end(png);
-          return;
-        }
-        sendJson(ctx.res, 200, r[0]);
+        const png = wantsPng(ctx.req);
+        const [answer, timing] = await runJob(
+          'detect',
+          () => workers.run({ op: 'detect', upload, threshold, png }),
+          ctx.signal,
+        );
+        if (answer.png !== undefined) return sendPng(ctx.res, answer.png, timing);
+        sendJson(ctx.res, 200, answer.result, timing);
       }),
     ],
     [
@@ -458,7 +560,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
             );
             results.set(
               name,
-              (await batcher.submit(key, inputs, ctx.signal)).map((t) => t.data),
+              (await batcher.submit(key, inputs, ctx.signal)).map((r) => r.y.data),
             );
           }
           sendJson(ctx.res, 200, inferResponse(request, results));
@@ -500,6 +602,17 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
 
   const authorize = options.token === undefined ? null : bearerAuth(options.token);
 
+  /** GET /: the web page with its server-mode tag, or the upload page. */
+  function sendPage(res: ServerResponse, head: boolean): void {
+    res.writeHead(200, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': Buffer.byteLength(page),
+      'Cache-Control': 'no-store',
+      ...PAGE_HEADERS,
+    });
+    res.end(head ? undefined : page);
+  }
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
     let endpoint = 'other';
@@ -531,6 +644,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
           const file = staticFile(webRoot, url.pathname);
           if (file !== null) {
             endpoint = 'static';
+            if (file === webIndex) return sendPage(res, req.method === 'HEAD');
             return sendStaticFile(res, file, req.method === 'HEAD');
           }
         }
@@ -598,9 +712,11 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
   server.headersTimeout = Math.min(60_000, timeoutMs + 1000);
 
   try {
-    // Warm-up: compile the plan and its arena at the preset's size before the first request.
+    // Warm-up: compile the plan and its arena at the preset's size before the first request; load
+    // the detector (its weights' errors are the server's startup errors).
     const side = presetInputSize(preset) ?? 224;
     await runner.forward(Tensor.zeros([1, 3, side, side]));
+    if (tasks.has('detect')) await workers.run({ op: 'loadDetector' });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) =>
         reject(
@@ -618,14 +734,12 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
     });
   } catch (e) {
     runner.dispose();
+    await workers.stop();
     throw e;
   }
   const boundPort = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
   ready = true;
-  const engine = runner.backend === 'native' ? nativeAddon()?.configure() : undefined;
-  const backendText =
-    engine === undefined ? runner.backend : `native (${engine.isa}, ${engine.threads} threads)`;
   log(
     `resnet50 serve: listening on ${url}: ${arch}, ${numClasses} classes (${weightsPath}), backend ${backendText}, ` +
       `precision ${runner.precision} (${runner.kernelPath} kernels), max batch ${maxBatch}, max delay ${maxDelayMs} ms, queue ${maxQueue}, ` +
@@ -653,6 +767,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
         server.closeAllConnections();
         await stopped;
         runner.dispose();
+        await workers.stop();
       })();
       return closed;
     },

@@ -43,17 +43,21 @@ export function staticFile(root: string, urlPath: string): string | null {
 }
 
 /**
- * Sends `file` (from staticFile) with its content type; HEAD sends the headers only. Pages are
- * cross-origin isolated (COOP/COEP, as web/server.ts sends them), so a built web page may use
- * SharedArrayBuffer and WebAssembly threads.
+ * Headers of every page and file: no type sniffing, and cross-origin isolated (COOP/COEP, as
+ * web/server.ts sends them), so a built web page may use SharedArrayBuffer and WebAssembly threads.
  */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/** Sends `file` (from staticFile) with its content type; HEAD sends the headers only. */
 export function sendStaticFile(res: ServerResponse, file: string, head: boolean): void {
   res.writeHead(200, {
     'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
     'Content-Length': statSync(file).size,
-    'X-Content-Type-Options': 'nosniff',
-    'Cross-Origin-Opener-Policy': 'same-origin',
-    'Cross-Origin-Embedder-Policy': 'require-corp',
+    ...PAGE_HEADERS,
   });
   if (head) res.end();
   else createReadStream(file).pipe(res);

@@ -7,14 +7,24 @@
  * What the page shows is also on `window.resnet50Page` (PageState) for tests and benchmarks:
  * the logits of the last image, the longest main-thread task while it ran, and when the first
  * result appeared. `?weights=URL` loads weights at start, `?backend=NAME` picks a backend.
+ *
+ * Sent by `resnet50 serve` (its page has the server's tag, src/serve/page_config.ts), the page runs
+ * in server mode: no weights, no model in the browser; each image goes to the server's
+ * /v1/classify (and /v1/cam for the overlay), with the access token when the server needs one, and
+ * the page shows the same top-5 and the times the server measured.
  */
 import { createClassifier, type Classifier } from '../../src/browser.js';
-import type { CamAnswer, ClassifyResult, SessionInfo } from '../../src/browser.js';
+import type { CamAnswer, ClassifyResult, Prediction, SessionInfo } from '../../src/browser.js';
+import { readServeConfig } from '../../src/serve/page_config.js';
 import type { PageState } from './page_state.js';
 import { responsiveness } from './responsiveness.js';
+import { postImage, ServerError, uploadable, type ServerTime } from './serve_client.js';
+
+const server = readServeConfig(document);
 
 const state: PageState = {
-  phase: 'idle',
+  mode: server === null ? 'browser' : 'server',
+  phase: server === null ? 'idle' : 'ready',
   message: '',
   download: null,
   backend: null,
@@ -42,6 +52,13 @@ const ui = {
   progress: element('weights-progress', HTMLProgressElement),
   stop: element('weights-stop', HTMLButtonElement),
   weightsStatus: element('weights-status', HTMLElement),
+  weightsCard: element('weights-card', HTMLElement),
+  serverCard: element('server-card', HTMLElement),
+  serverStatus: element('server-status', HTMLElement),
+  tokenForm: element('token-form', HTMLFormElement),
+  token: element('token', HTMLInputElement),
+  subtitle: element('subtitle', HTMLElement),
+  footer: element('footer', HTMLElement),
   drop: element('drop', HTMLElement),
   imageFile: element('image-file', HTMLInputElement),
   cameraButton: element('camera-button', HTMLButtonElement),
@@ -76,8 +93,9 @@ let loads = 0;
 let runs = 0;
 
 function setStatus(text: string, kind: 'info' | 'error' | 'ok' = 'info'): void {
-  ui.weightsStatus.textContent = text;
-  ui.weightsStatus.dataset.kind = kind;
+  const status = server === null ? ui.weightsStatus : ui.serverStatus;
+  status.textContent = text;
+  status.dataset.kind = kind;
   state.message = text;
 }
 
@@ -172,6 +190,10 @@ async function setImage(source: Blob | HTMLCanvasElement): Promise<void> {
   ui.top.replaceChildren();
   ui.stats.replaceChildren();
   ui.camCaption.textContent = '';
+  if (server !== null) {
+    await runOnServer();
+    return;
+  }
   if (classifier === null) {
     if (state.phase !== 'loading') {
       setStatus('Now choose weights: open a .safetensors or .pth file, or give a URL.', 'error');
@@ -235,6 +257,105 @@ async function run(): Promise<void> {
   }
 }
 
+/** The session's token for a server that needs one (kept until the tab closes). */
+const TOKEN_KEY = 'resnet50-serve-token';
+const token = (): string => ui.token.value.trim();
+
+/** Server mode: the current image through /v1/classify, then its Grad-CAM from /v1/cam. */
+async function runOnServer(): Promise<void> {
+  if (server === null || image === null) return;
+  const mine = ++runs;
+  const { source, bitmap } = image;
+  state.phase = 'running';
+  state.cam = null;
+  ui.resultCard.classList.add('busy');
+  ui.stats.replaceChildren(stat('status', 'sending to the server…'));
+  const watch = responsiveness();
+  const time = (t: ServerTime | undefined): string => (t === undefined ? '—' : fmtMs(t.ms));
+  try {
+    const { blob, name } = await uploadable(source, bitmap);
+    const t0 = performance.now();
+    const { body, times } = await postImage<{ top: Prediction[]; logits: number[] }>(
+      './v1/classify?top=5&logits=true',
+      blob,
+      name,
+      token(),
+    );
+    const ms = performance.now() - t0;
+    if (mine !== runs) return;
+    state.result = {
+      top: body.top,
+      logits: body.logits,
+      ms,
+      timings: { preprocessMs: times.decode?.ms ?? NaN, inferenceMs: times.inference?.ms ?? NaN },
+    };
+    state.firstResultAt ??= performance.now();
+    showTop(body);
+    const rows = [
+      stat('inference (server)', `${time(times.inference)} (${times.inference?.desc ?? 'one image'})`),
+      stat('decode + preprocess (server)', time(times.decode)),
+      stat('queue (server)', time(times.queue)),
+      stat('server', server.model?.backend ?? 'resnet50 serve'),
+      ...(server.model === undefined
+        ? []
+        : [
+            stat(
+              'model',
+              `${server.model.arch}, ${server.model.numClasses} classes (${server.model.weights})`,
+            ),
+          ]),
+      stat('round trip', fmtMs(ms)),
+    ];
+    ui.stats.replaceChildren(...rows);
+    setStatus(`${name}: classified by the server.`, 'ok');
+    if (server.tasks.includes('cam') && body.top[0] !== undefined) {
+      const cam = await postImage<CamJson>(`./v1/cam?class=${body.top[0].classIndex}`, blob, name, token());
+      if (mine !== runs) return;
+      const camMs = cam.times.cam?.ms ?? NaN;
+      state.cam = {
+        classIndex: cam.body.classIndex,
+        box: cam.body.box,
+        // The server times CAM as a whole (decoding included).
+        timings: { preprocessMs: 0, inferenceMs: camMs },
+      };
+      drawImage(bitmap, cam.body);
+      ui.camCaption.textContent = `Grad-CAM of “${cam.body.label}” (layer4) from the server; the box holds the strongest region.`;
+      ui.stats.append(stat('Grad-CAM (server)', time(cam.times.cam)));
+    }
+    state.mainThread = watch.stop();
+    state.phase = 'done';
+    state.images++;
+  } catch (e) {
+    if (mine !== runs) return;
+    state.phase = 'error';
+    const needsToken = e instanceof ServerError && e.status === 401;
+    const message = needsToken
+      ? token() === ''
+        ? 'This server needs its access token: enter it above, then choose the image again.'
+        : 'The server refused this token: check it, then choose the image again.'
+      : (e as Error).message;
+    setStatus(message, 'error');
+    ui.stats.replaceChildren(stat('error', message));
+    if (needsToken) {
+      ui.tokenForm.hidden = false;
+      ui.token.focus();
+    }
+  } finally {
+    if (mine === runs) {
+      watch.stop();
+      ui.resultCard.classList.remove('busy');
+    }
+  }
+}
+
+/** /v1/cam's JSON (cam --json). */
+interface CamJson {
+  classIndex: number;
+  label: string;
+  heatmap: Heatmap;
+  box: CamAnswer['box'];
+}
+
 function stat(name: string, value: string): DocumentFragment {
   const f = document.createDocumentFragment();
   const dt = document.createElement('dt');
@@ -245,7 +366,7 @@ function stat(name: string, value: string): DocumentFragment {
   return f;
 }
 
-function showTop({ top }: ClassifyResult): void {
+function showTop({ top }: Pick<ClassifyResult, 'top'>): void {
   const best = top[0]?.score ?? 1;
   ui.top.replaceChildren(
     ...top.map((p) => {
@@ -288,8 +409,15 @@ function colour(v: number): [number, number, number] {
   return [0, 1, 2].map((k) => Math.round(a[k]! + (b[k]! - a[k]!) * t)) as [number, number, number];
 }
 
+/** A CAM's map, from the worker (Float32Array) or the server (JSON numbers). */
+interface Heatmap {
+  width: number;
+  height: number;
+  data: ArrayLike<number>;
+}
+
 /** Draws the image to fit the view, and the CAM (upsampled smoothly) and its box over it. */
-function drawImage(bitmap: ImageBitmap, cam?: CamAnswer): void {
+function drawImage(bitmap: ImageBitmap, cam?: { heatmap: Heatmap; box: CamAnswer['box'] }): void {
   const maxSide = 1024;
   const scale = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
   const w = Math.max(1, Math.round(bitmap.width * scale));
@@ -394,7 +522,33 @@ ui.cameraSnap.addEventListener('click', () => {
 });
 ui.cameraClose.addEventListener('click', closeCamera);
 
-const startUrl = params.get('weights');
+if (server !== null) {
+  // Server mode: the weights card gives way to the server's; nothing is loaded in the browser.
+  ui.weightsCard.hidden = true;
+  ui.serverCard.hidden = false;
+  ui.isolationBadge.hidden = true;
+  ui.subtitle.textContent = 'image classification on this server';
+  ui.backendBadge.textContent =
+    server.model === undefined ? 'on the server' : `server: ${server.model.backend}`;
+  ui.footer.textContent =
+    'Images are sent to this server (resnet50 serve) and classified there; the browser loads no model.';
+  ui.token.value = sessionStorage.getItem(TOKEN_KEY) ?? '';
+  ui.tokenForm.hidden = !server.token;
+  ui.tokenForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, token());
+    setStatus('Token set for this tab.', 'ok');
+    if (image !== null) void runOnServer();
+  });
+  setStatus(
+    server.model === undefined
+      ? 'The model runs on this server, which needs its access token: enter it, then choose an image.'
+      : `The model runs on this server: ${server.model.arch}, ${server.model.numClasses} classes ` +
+          `(${server.model.weights}) on ${server.model.backend}. Choose an image.`,
+  );
+}
+
+const startUrl = server === null ? params.get('weights') : null;
 if (startUrl !== null && startUrl !== '') {
   ui.weightsUrl.value = startUrl;
   void loadWeights(startUrl);

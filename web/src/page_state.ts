@@ -3,6 +3,8 @@ import type { CamAnswer, ClassifyResult, RequestTimings, SessionInfo } from '../
 import type { Responsiveness } from './responsiveness.js';
 
 export interface PageState {
+  /** browser: the model runs in a worker here; server: `resnet50 serve` sent the page and runs it. */
+  mode: 'browser' | 'server';
   /** idle (no weights), loading, ready (weights, no image yet), running, done, error. */
   phase: 'idle' | 'loading' | 'ready' | 'running' | 'done' | 'error';
   message: string;
@@ -13,7 +15,7 @@ export interface PageState {
   engine: Pick<SessionInfo, 'backend' | 'build' | 'threads'> | null;
   /**
    * The last image's classification: logits as numbers, the top-5, the round trip in milliseconds
-   * and the times the worker measured.
+   * and the times the worker (server mode: the server) measured.
    */
   result: { top: ClassifyResult['top']; logits: number[]; ms: number; timings: RequestTimings } | null;
   cam: { classIndex: number; box: CamAnswer['box']; timings: RequestTimings } | null;
