@@ -31,13 +31,14 @@ const goldens = JSON.parse(readFileSync(`${fixtures}goldens.json`, 'utf8')) as R
 const RTOL = 1e-4;
 
 function ruleModel(arch: ArchName, options: ResNetOptions = {}) {
-  const model = resnet(arch, options);
+  const model = resnet(arch, { init: 'none', ...options });
   model.loadStateDict(ruleStateDict(model));
   return model;
 }
 
+/** Keys and shapes (and below, parameter counts) do not depend on the values: no random init. */
 function keysOf(arch: ArchName, options: ResNetOptions = {}): [string, number[]][] {
-  return [...resnet(arch, options).stateDict()].map(([k, t]) => [k, [...t.shape]]);
+  return [...resnet(arch, { init: 'none', ...options }).stateDict()].map(([k, t]) => [k, [...t.shape]]);
 }
 
 test('state-dict keys and shapes equal torchvision (resnet18, resnet50, resnet101)', () => {
@@ -48,7 +49,7 @@ test('state-dict keys and shapes equal torchvision (resnet18, resnet50, resnet10
 
 test('parameter counts equal torchvision for the whole family', () => {
   for (const [arch, count] of Object.entries(goldens.params)) {
-    const model = resnet(arch as ArchName);
+    const model = resnet(arch as ArchName, { init: 'none' });
     assert.equal(summarize(model, arch, 224, 224).totalParams, count, arch);
   }
 });
@@ -90,17 +91,17 @@ for (const [name, arch, options] of cases) {
 }
 
 test('summary: resnet50 at 224 has 25,557,032 params, ≈4.09 GMACs, 50 weighted layers', () => {
-  const s = summarize(resnet50(), 'resnet50', 224, 224);
+  const s = summarize(resnet50({ init: 'none' }), 'resnet50', 224, 224);
   assert.equal(s.totalParams, 25_557_032);
   assert.ok(Math.abs(s.totalMacs / 1e9 - 4.09) < 0.005, `${s.totalMacs}`);
   assert.equal(s.weightedLayers, 50);
-  const s300 = summarize(resnet50(), 'resnet50', 300, 300);
+  const s300 = summarize(resnet50({ init: 'none' }), 'resnet50', 300, 300);
   assert.deepEqual(s300.layers.find((l) => l.name === 'conv1')?.output, [64, 150, 150]);
   assert.deepEqual(s300.layers.find((l) => l.name === 'maxpool')?.output, [64, 75, 75]);
 });
 
 test('features API returns every stage with the expected shapes', () => {
-  const model = resnet50({ numClasses: 10 });
+  const model = resnet50({ numClasses: 10, init: 'none' });
   const f = model.forwardFeatures(Tensor.zeros([1, 3, 64, 96]));
   assert.deepEqual(f.stem.shape, [1, 64, 16, 24]);
   assert.deepEqual(f.layer1.shape, [1, 256, 16, 24]);
@@ -152,7 +153,7 @@ test('loadStateDict reports missing, unexpected and mismatched keys with full pa
 });
 
 test('the plain twin keeps the 50 weighted layers and drops every skip connection and projection', () => {
-  const plain = resnet50({ residual: false });
+  const plain = resnet50({ residual: false, init: 'none' });
   const s = summarize(plain, 'resnet50', 224, 224);
   assert.equal(s.weightedLayers, 50);
   assert.ok(![...plain.stateDict().keys()].some((k) => k.includes('downsample')));
