@@ -61,9 +61,17 @@ test(
   'every instruction set this CPU supports gives the reference numbers',
   { skip: NATIVE_SKIP },
   async (t) => {
-    const model = ruleModel('resnet18');
-    const x = ruleTensor('input', [2, 3, 64, 72]);
-    const expected = model.call(x);
+    // resnet18 at 64×72: F(2×2) Winograd and direct 3×3 convs; resnet50 at 120×112: F(4×4) on the
+    // 30×28 maps, 1×1 convs on wide and narrow rows, partial pixel tiles of every kernel set.
+    const cases = [
+      { name: 'resnet18 2×3×64×72', model: ruleModel('resnet18'), x: ruleTensor('input', [2, 3, 64, 72]) },
+      {
+        name: 'resnet50 1×3×120×112',
+        model: ruleModel('resnet50'),
+        x: ruleTensor('input', [1, 3, 120, 112]),
+      },
+    ];
+    const expected = cases.map((c) => c.model.call(c.x));
     const original = addon!.configure();
     try {
       for (const isa of ['avx512', 'avx2', 'portable'] as Isa[]) {
@@ -73,8 +81,12 @@ test(
           t.diagnostic(`${isa}: not supported by this CPU`);
           continue;
         }
-        const actual = await createRunner(model, { backend: 'native' }).forward(x);
-        t.diagnostic(JSON.stringify(assertClose(actual.data, expected.data, RTOL, `resnet18 on ${isa}`)));
+        for (const [i, c] of cases.entries()) {
+          const actual = await createRunner(c.model, { backend: 'native' }).forward(c.x);
+          t.diagnostic(
+            JSON.stringify(assertClose(actual.data, expected[i].data, RTOL, `${c.name} on ${isa}`)),
+          );
+        }
       }
     } finally {
       addon!.configure({ isa: original.isa });

@@ -2,6 +2,7 @@
 // (or 7 × 4 on narrow rows) keep 28 accumulators in registers.
 #define RN_NS avx512
 #define RN_NAME kernels_avx512
+#define RN_VEC_BYTES 64
 #define RN_NV_WIDE 2
 #define RN_PX_WIDE 14
 #define RN_NV_NARROW 4

@@ -13,15 +13,41 @@
 namespace rn {
 namespace RN_NS {
 
-typedef float v16 __attribute__((vector_size(64)));
+// v16: one block of 16 channels, as kParts vectors of the ISA's width RN_VEC_BYTES (64 AVX-512,
+// 32 AVX2, 16 SSE2 / NEON). GCC lowers a 64-byte vector type on a narrower ISA through the stack
+// (and max() lane by lane), so the kernels never use a vector wider than the machine's.
+typedef float vnat __attribute__((vector_size(RN_VEC_BYTES)));
+constexpr int kParts = 64 / RN_VEC_BYTES;
+struct v16 {
+  vnat p[kParts];
+  float operator[](int i) const { return p[i / (kBlock / kParts)][i % (kBlock / kParts)]; }
+};
+#define RN_INLINE static inline __attribute__((always_inline))
+// Loops over a register tile are unrolled completely so that its accumulators stay in registers.
+#define RN_UNROLL _Pragma("GCC unroll 32")
+#define RN_LANEWISE(expr)                              \
+  v16 r;                                               \
+  RN_UNROLL for (int i = 0; i < kParts; i++) r.p[i] = (expr); \
+  return r;
+RN_INLINE v16 operator+(v16 a, v16 b) { RN_LANEWISE(a.p[i] + b.p[i]) }
+RN_INLINE v16 operator-(v16 a, v16 b) { RN_LANEWISE(a.p[i] - b.p[i]) }
+RN_INLINE v16 operator*(v16 a, v16 b) { RN_LANEWISE(a.p[i] * b.p[i]) }
+RN_INLINE v16 operator*(v16 a, float s) { RN_LANEWISE(a.p[i] * s) }
+RN_INLINE v16 operator*(float s, v16 a) { RN_LANEWISE(s * a.p[i]) }
+RN_INLINE v16 operator/(v16 a, float s) { RN_LANEWISE(a.p[i] / s) }
+RN_INLINE v16 operator-(v16 a, float s) { RN_LANEWISE(a.p[i] - s) }
+RN_INLINE v16 vmax(v16 a, v16 b) { RN_LANEWISE(a.p[i] > b.p[i] ? a.p[i] : b.p[i]) }
+#undef RN_LANEWISE
+RN_INLINE v16& operator+=(v16& a, v16 b) { return a = a + b; }
 
-static inline v16 load(const float* p) {
+RN_INLINE v16 load(const float* p) {
   v16 v;
-  std::memcpy(&v, p, sizeof v);
+  RN_UNROLL for (int i = 0; i < kParts; i++) std::memcpy(&v.p[i], p + i * (kBlock / kParts), sizeof v.p[i]);
   return v;
 }
-static inline void store(float* p, v16 v) { std::memcpy(p, &v, sizeof v); }
-static inline v16 vmax(v16 a, v16 b) { return a > b ? a : b; }
+RN_INLINE void store(float* p, v16 v) {
+  RN_UNROLL for (int i = 0; i < kParts; i++) std::memcpy(p + i * (kBlock / kParts), &v.p[i], sizeof v.p[i]);
+}
 
 #include "tile_dispatch.h"
 
@@ -30,8 +56,10 @@ static inline v16 vmax(v16 a, v16 b) { return a > b ? a : b; }
 template <int PX, int NV, int ICB>
 static inline void conv_tile(const ConvArgs& a, int img, int ocb0, int oh, int ow0) {
   v16 acc[PX][NV];
+  RN_UNROLL
   for (int v = 0; v < NV; v++) {
     const v16 b = load(a.bias + (ocb0 + v) * kBlock);
+    RN_UNROLL
     for (int p = 0; p < PX; p++) acc[p][v] = b;
   }
   const int icb = ICB > 0 ? ICB : a.in_icb;
@@ -47,10 +75,13 @@ static inline void conv_tile(const ConvArgs& a, int img, int ocb0, int oh, int o
         const float* wp = w0 + ((size_t(cb) * a.kh + ky) * a.kw + kx) * icb * kBlock;
         for (int ic = 0; ic < icb; ic++) {
           v16 w[NV];
+          RN_UNROLL
           for (int v = 0; v < NV; v++) w[v] = load(wp + v * w_ocb_stride + ic * kBlock);
           const float* x = ip + ic * a.in_ch;
+          RN_UNROLL
           for (int p = 0; p < PX; p++) {
             const float xv = x[p * pix_step];
+            RN_UNROLL
             for (int v = 0; v < NV; v++) acc[p][v] += w[v] * xv;
           }
         }
@@ -58,9 +89,11 @@ static inline void conv_tile(const ConvArgs& a, int img, int ocb0, int oh, int o
     }
   }
   const v16 zero = {};
+  RN_UNROLL
   for (int v = 0; v < NV; v++) {
     float* out = a.out.at(img, ocb0 + v, oh, ow0);
     const float* res = a.residual == nullptr ? nullptr : a.residual + (out - a.out.data);
+    RN_UNROLL
     for (int p = 0; p < PX; p++) {
       v16 r = acc[p][v];
       if (res != nullptr) r += load(res + p * kBlock);
@@ -189,13 +222,18 @@ static inline void winograd_gemm(int points, const float* v, int count, int t0, 
     const float* ux = u + (size_t(xi) * ocb_total + ocb0) * c * kBlock;
     for (int ic = 0; ic < c; ic++) {
       v16 w[NV];
+      RN_UNROLL
       for (int k = 0; k < NV; k++) w[k] = load(ux + (size_t(k) * c + ic) * kBlock);
+      RN_UNROLL
       for (int p = 0; p < PX; p++) {
         const float x = vx[p * c + ic];
+        RN_UNROLL
         for (int k = 0; k < NV; k++) acc[p][k] += w[k] * x;
       }
     }
+    RN_UNROLL
     for (int k = 0; k < NV; k++)
+      RN_UNROLL
       for (int p = 0; p < PX; p++) store(m + ((size_t(xi) * NV + k) * kWinogradMaxTiles + t0 + p) * kBlock, acc[p][k]);
   }
 }
@@ -308,17 +346,24 @@ static void linear(const float* in, const float* weight, const float* bias, floa
 static void gemm_micro(int kc, const float* ap, const float* bp, float* c, size_t ldc, bool accumulate) {
   constexpr int MR = RN_GEMM_MR, NV = RN_GEMM_NV;
   v16 acc[MR][NV];
+  RN_UNROLL
   for (int r = 0; r < MR; r++)
+    RN_UNROLL
     for (int v = 0; v < NV; v++) acc[r][v] = accumulate ? load(c + r * ldc + v * kBlock) : v16{};
   for (int k = 0; k < kc; k++, ap += MR, bp += NV * kBlock) {
     v16 b[NV];
+    RN_UNROLL
     for (int v = 0; v < NV; v++) b[v] = load(bp + v * kBlock);
+    RN_UNROLL
     for (int r = 0; r < MR; r++) {
       const float a = ap[r];
+      RN_UNROLL
       for (int v = 0; v < NV; v++) acc[r][v] += a * b[v];
     }
   }
+  RN_UNROLL
   for (int r = 0; r < MR; r++)
+    RN_UNROLL
     for (int v = 0; v < NV; v++) store(c + r * ldc + v * kBlock, acc[r][v]);
 }
 

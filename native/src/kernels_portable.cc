@@ -1,6 +1,7 @@
 // Portable build of the kernels (baseline x86-64 SSE2 or any other target GCC/Clang vectorizes).
 #define RN_NS portable
 #define RN_NAME kernels_portable
+#define RN_VEC_BYTES 16
 #define RN_NV_WIDE 1
 #define RN_PX_WIDE 3
 #define RN_NV_NARROW 1
