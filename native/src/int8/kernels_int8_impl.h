@@ -47,32 +47,41 @@ static inline void narrow(uint8_t* p, v16 v) {
 // dot(acc, x, w): for each lane j, acc[j] += Σ_k x[k] · w[j][k] over one quad (k = 0..3) of
 // unsigned x (one pixel's four input channels, broadcast) and signed w (16 lanes of four). Exact:
 // |Σ| < 2^31 for any ResNet layer (255 · 127 · 4 · 4608), so nothing saturates or wraps.
-#if RN_INT8_HW
+// Acc: 16 int32 lanes of accumulator (two ymm halves on the 256-bit path, so they stay in
+// registers); widen_acc gives them as one 16-lane vector for the epilogue.
+#if RN_INT8_HW == 512
+typedef i16x Acc;
 typedef i16x XOp;
 typedef i16x WOp;
-static inline XOp prep_x(uint32_t quad) { return (i16x{} + int32_t(quad)); }
+static inline XOp prep_x(uint32_t quad) { return i16x{} + int32_t(quad); }
 static inline WOp prep_w(const int8_t* p) {
   i16x w;
   std::memcpy(&w, p, sizeof w);
   return w;
 }
-#if RN_INT8_HW == 512
-static inline i16x dot(i16x acc, const XOp& x, const WOp& w) {
+static inline Acc dot(Acc acc, const XOp& x, const WOp& w) {
   return (i16x)_mm512_dpbusd_epi32((__m512i)acc, (__m512i)x, (__m512i)w);
 }
-#else
+#elif RN_INT8_HW == 256
 typedef int32_t i8x __attribute__((vector_size(32)));
-static inline i16x dot(i16x acc, const XOp& x, const WOp& w) {
-  i8x a[2], xs[2], ws[2];
-  std::memcpy(a, &acc, sizeof a);
-  std::memcpy(xs, &x, sizeof xs);
-  std::memcpy(ws, &w, sizeof ws);
-  for (int h = 0; h < 2; h++) a[h] = (i8x)_mm256_dpbusd_avx_epi32((__m256i)a[h], (__m256i)xs[h], (__m256i)ws[h]);
-  std::memcpy(&acc, a, sizeof a);
-  return acc;
+struct Acc {
+  i8x lo, hi;
+};
+typedef i8x XOp;
+typedef Acc WOp;
+static inline XOp prep_x(uint32_t quad) { return i8x{} + int32_t(quad); }
+static inline WOp prep_w(const int8_t* p) {
+  WOp w;
+  std::memcpy(&w.lo, p, sizeof w.lo);
+  std::memcpy(&w.hi, p + sizeof w.lo, sizeof w.hi);
+  return w;
 }
-#endif
+static inline Acc dot(Acc acc, const XOp& x, const WOp& w) {
+  return {(i8x)_mm256_dpbusd_avx_epi32((__m256i)acc.lo, (__m256i)x, (__m256i)w.lo),
+          (i8x)_mm256_dpbusd_avx_epi32((__m256i)acc.hi, (__m256i)x, (__m256i)w.hi)};
+}
 #else
+typedef i16x Acc;
 struct XOp {
   uint32_t x[4];
 };
@@ -89,12 +98,17 @@ static inline WOp prep_w(const int8_t* p) {
   return w;
 }
 // In unsigned (wrapping) arithmetic, which gives the same bits as the signed sum.
-static inline i16x dot(i16x acc, const XOp& x, const WOp& w) {
+static inline Acc dot(Acc acc, const XOp& x, const WOp& w) {
   u16x a = (u16x)acc;
   for (int k = 0; k < 4; k++) a += w.w[k] * x.x[k];
   return (i16x)a;
 }
 #endif
+static inline i16x widen_acc(const Acc& acc) {
+  i16x r;
+  std::memcpy(&r, &acc, sizeof r);
+  return r;
+}
 
 #include "../tile_dispatch.h"
 
@@ -102,9 +116,8 @@ static inline i16x dot(i16x acc, const XOp& x, const WOp& w) {
 // epilogue: float(acc) · mult + bias (+ residual) (ReLU), stored as float32 or u8.
 template <int PX, int NV>
 static inline void conv_tile(const ConvArgs8& a, int img, int ocb0, int oh, int ow0) {
-  i16x acc[PX][NV];
-  for (int p = 0; p < PX; p++)
-    for (int v = 0; v < NV; v++) acc[p][v] = i16x{};
+  Acc acc[PX][NV];
+  std::memset(acc, 0, sizeof acc);
   constexpr int kQuads = kBlock / 4;
   const size_t tap_bytes = size_t(kQuads) * kBlock * 4;
   const size_t w_ocb_stride = size_t(a.in_cb) * a.kh * a.kw * tap_bytes;
@@ -136,7 +149,7 @@ static inline void conv_tile(const ConvArgs8& a, int img, int ocb0, int oh, int 
     const size_t at = a.out.at(img, ocb0 + v, oh, ow0) - a.out.data;
     for (int p = 0; p < PX; p++) {
       const size_t e = at + size_t(p) * kBlock;
-      v16 r = __builtin_convertvector(acc[p][v], v16) * mult + bias;
+      v16 r = __builtin_convertvector(widen_acc(acc[p][v]), v16) * mult + bias;
       if (a.residual8 != nullptr) r += widen(a.residual8 + e) * a.residual_scale;
       else if (a.residual32 != nullptr) r += load(a.residual32 + e);
       if (a.relu) r = vmax(r, zero);
