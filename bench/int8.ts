@@ -6,9 +6,9 @@
  *   npm run build && node dist/bench/int8.js [--rounds 5] [--iters 5] [--out bench/results/int8.md]
  *
  * Batch 1 latency and batch 8 throughput of fp32, bf16 and int8 (the best kernels this CPU has)
- * taking turns for --rounds rounds in one process (the order rotates each round: drift on a shared
- * machine hits all alike); each turn is one untimed pass and --iters timed ones at batch 1, 2 at
- * batch 8; medians over all timed passes. The other int8 paths (avxvnni, the fp32-emulated
+ * taking turns pass by pass in one process (one untimed pass each, then --rounds rounds of --iters
+ * turns at batch 1, 2 at batch 8; in each turn every precision runs once, the order rotating, so
+ * drift on a shared machine hits all alike); medians over all timed passes. The other int8 paths (avxvnni, the fp32-emulated
  * portable one) run batch 1 for 2 passes after. Writes a markdown report (with `lscpu`'s model and
  * VNNI/bf16 flags and the load average before and after) to --out, and prints it.
  */
@@ -58,15 +58,10 @@ const input = (batch: number): Tensor => {
   return x;
 };
 
-async function timed(runner: Runner, x: Tensor, n: number): Promise<number[]> {
+async function timed(runner: Runner, x: Tensor): Promise<number> {
+  const t0 = performance.now();
   await runner.forward(x);
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await runner.forward(x);
-    times.push(performance.now() - t0);
-  }
-  return times;
+  return performance.now() - t0;
 }
 
 const addon = nativeAddon();
@@ -90,9 +85,13 @@ const speed: Record<P, Record<number, number[]>> = {
 };
 for (const batch of [1, 8]) {
   const x = input(batch);
+  for (const p of PRECISIONS) await runners[p].forward(x);
   for (let r = 0; r < rounds; r++) {
-    const order = PRECISIONS.map((_, i) => PRECISIONS[(i + r) % PRECISIONS.length]);
-    for (const p of order) speed[p][batch].push(...(await timed(runners[p], x, batch === 1 ? iters : 2)));
+    for (let i = 0; i < (batch === 1 ? iters : 2); i++) {
+      const turn = r * iters + i;
+      const order = PRECISIONS.map((_, k) => PRECISIONS[(k + turn) % PRECISIONS.length]);
+      for (const p of order) speed[p][batch].push(await timed(runners[p], x));
+    }
     log(
       `batch ${batch} round ${r + 1}: ` +
         PRECISIONS.map((p) => `${p} ${median(speed[p][batch]).toFixed(1)} ms`).join(', '),
@@ -115,7 +114,8 @@ for (const path of ['avx512vnni', 'avxvnni', 'fp32-emulated'] as const) {
     continue;
   }
   const runner = createRunner(model, { backend: 'native', precision: 'int8', inputScales });
-  others.push({ path, ms: median(await timed(runner, input(1), 2)) });
+  await runner.forward(input(1));
+  others.push({ path, ms: median([await timed(runner, input(1)), await timed(runner, input(1))]) });
   runner.dispose();
   log(`int8 ${path} batch 1: ${others[others.length - 1].ms.toFixed(0)} ms`);
 }
