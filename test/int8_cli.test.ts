@@ -22,17 +22,18 @@ import { NATIVE_SKIP } from './helpers/native.js';
 import { ruleStateDict } from './helpers/rule_weights.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'resnet50-int8-cli-'));
-const float = join(dir, 'rule50.safetensors');
+const float = join(dir, 'float.safetensors');
 const int8 = join(dir, 'rule50.int8.safetensors');
 const goldens = JSON.parse(readFileSync(join(REPO, 'test/fixtures/model/goldens.json'), 'utf8')) as {
   resnet50_224: { logits: number[] };
 };
 
 before(() => {
+  // A float file: refused before its tensors are read, so one tensor will do.
+  saveWeightsFile(float, new Map([['fc.weight', Tensor.zeros([10, 512])]]));
+  if (NATIVE_SKIP !== false) return;
   const model = resnet('resnet50', { init: 'none' });
   model.loadStateDict(ruleStateDict(model));
-  saveWeightsFile(float, model.stateDict());
-  if (NATIVE_SKIP !== false) return;
   const photos = ['astronaut.png', 'coffee.png', 'rocket.jpg'].map((p) =>
     imageTensor(join(IMAGES, p), 'imagenet-v1'),
   );

@@ -156,6 +156,9 @@ export async function loadRunner(
   const backend = resolveBackend(options.backend);
   checkPrecision(backend, options.precision ?? 'fp32');
   const resolved = await resolveWeights(options);
+  // int8: the activation scales of a quantized file, checked before its weights are read.
+  const scales = options.precision === 'int8' ? readActivationScales(resolved.weightsPath) : undefined;
+  if (scales !== undefined && scales.size === 0) throw new OptionError(INT8_NEEDS_SCALES);
   const streamable =
     backend === 'native' && resolved.entry !== undefined && options.weights !== resolved.weightsPath;
   if (streamable) resolved.weightsPath = cachedSafetensors(resolved.weightsPath);
@@ -165,12 +168,10 @@ export async function loadRunner(
     const { model, arch, card } = modelFor(resolved, shapes, options);
     checkStateDict(model.stateDict(), shapes, { source: resolved.weightsPath });
     if (options.allowNonFinite !== true) checkFiniteWeightsFile(resolved.weightsPath);
-    const runner = runnerOn(model, backend, fromSafetensors(resolved.weightsPath, index), options.precision);
+    const source = fromSafetensors(resolved.weightsPath, index);
+    const runner = runnerOn(model, backend, source, options.precision, scales);
     return { ...resolved, runner, arch, card, numClasses: card.numClasses };
   }
-  // int8: the activation scales of a quantized file, checked before its weights are read.
-  const scales = options.precision === 'int8' ? readActivationScales(resolved.weightsPath) : undefined;
-  if (scales !== undefined && scales.size === 0) throw new OptionError(INT8_NEEDS_SCALES);
   const { model, ...loaded } = await loadModel(options);
   return {
     ...loaded,

@@ -101,7 +101,10 @@ export function readWeightsMetadata(path: string): Record<string, string> {
  * empty for a file without them (float weights, PyTorch checkpoints).
  */
 export function readActivationScales(path: string): Map<string, number> {
-  if (formatOfFile(path) !== 'safetensors') return new Map();
+  const format = formatOfFile(path);
+  // A path that cannot be opened: the sentence loading it gives (no such file, a directory, …).
+  if (format === null) readWeightsBytes(path);
+  if (format !== 'safetensors') return new Map();
   const { entries } = readSafetensorsIndex(path);
   const sizes = new Map(
     [...entries].map(([k, e]) => [k, { dtype: e.dtype, size: e.shape.reduce((a, b) => a * b, 1) }]),
