@@ -4,7 +4,11 @@
  * middle tensor stays u8, a block whose input is u8 for both its first conv and its residual) on
  * every int8 path this machine has, against the float32 reference executor within a bound derived
  * from the quantization steps, and the paths against each other bit for bit. Then ResNet-18 (BN
- * statistics randomized) calibrated on the test photos: int8 logits' cosine to float32 and top-1.
+ * statistics randomized) calibrated on the test photos: int8 logits' cosine to float32 ≥ 0.999 and
+ * the same top-1. The cosine bound: 1 − cos ≈ ε²/2 for a relative error ε of the logits, so 0.999
+ * allows ε ≈ 4.5 %; each of the 19 int8 layers adds about 1/255/√12 ≈ 0.1 % of its input's range
+ * (u8 rounding, uniform) plus the weights' per-channel rounding, which, growing at most linearly
+ * with depth, stays well under that (measured: 0.9999).
  *
  * The bound, per tensor t (E[t] its largest error, M[t] its largest value, from the reference): an
  * int8 conv reads its input rounded at scale a (error ≤ E[in] + a/2, no clipping as a ≥ M/255 here)
@@ -282,7 +286,7 @@ function randomizedResNet18() {
 const PHOTOS = ['astronaut.png', 'camera.png', 'chelsea.png', 'coffee.png', 'rocket.jpg'];
 
 test(
-  'int8 ResNet-18 calibrated on the photos: logits cosine ≥ 0.99 and top-1 equal to fp32; paths bit-identical',
+  'int8 ResNet-18 calibrated on the photos: logits cosine ≥ 0.999 and top-1 equal to fp32; paths bit-identical',
   { skip: NATIVE_SKIP },
   async (t) => {
     const model = randomizedResNet18();
@@ -318,7 +322,7 @@ test(
       const cosine = dot / Math.sqrt(ee * gg);
       t.diagnostic(`${PHOTOS[n]}: cosine ${cosine.toFixed(5)}`);
       const argmax = (v: Float32Array) => v.indexOf(Math.max(...v));
-      assert.ok(cosine >= 0.99, `${PHOTOS[n]}: cosine ${cosine} < 0.99`);
+      assert.ok(cosine >= 0.999, `${PHOTOS[n]}: cosine ${cosine} < 0.999`);
       assert.equal(argmax(g), argmax(e), `${PHOTOS[n]}: top-1 ${argmax(g)} in int8, ${argmax(e)} in fp32`);
     }
     // The whole network on each path, bit for bit (one photo: the emulation is slow).
