@@ -19,19 +19,25 @@
       "cflags_cc": ["<@(common_cflags)"]
     },
     {
+      "target_name": "kernels_int8_emulated",
+      "type": "static_library",
+      "sources": ["src/int8/kernels_int8_emulated.cc"],
+      "cflags_cc": ["<@(common_cflags)", "-ffp-contract=off"]
+    },
+    {
       "target_name": "resnet50_native",
       "sources": ["src/addon.cc", "src/plan_reader.cc", "src/plan.cc", "src/thread_pool.cc", "src/train/gemm.cc", "src/train/conv.cc", "src/train/batch_norm.cc", "src/train/pointwise.cc", "src/train/pooling.cc", "src/detect_kernels.cc"],
-      "dependencies": ["kernels_portable", "kernels_bf16_emulated"],
+      "dependencies": ["kernels_portable", "kernels_bf16_emulated", "kernels_int8_emulated"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags_cc": ["<@(common_cflags)", "-ffp-contract=off"],
       "libraries": ["-lpthread"],
       "conditions": [
-        ["target_arch=='x64' or target_arch=='ia32'", {"dependencies": ["kernels_avx512", "kernels_avx2", "kernels_avx512bf16"]}]
+        ["target_arch=='x64' or target_arch=='ia32'", {"dependencies": ["kernels_avx512", "kernels_avx2", "kernels_avx512bf16", "kernels_avx512vnni", "kernels_avxvnni"]}]
       ]
     }
   ],
-  # The AVX-512, AVX2 and AVX512-BF16 kernel sets (and their -m flags) exist on x86 only; other CPUs build the
+  # The AVX-512, AVX2, AVX512-BF16 and VNNI kernel sets (and their -m flags) exist on x86 only; other CPUs build the
   # portable kernels alone, and engine.h declares the x86 sets only where __x86_64__ / __i386__ is set.
   "conditions": [
     [
@@ -55,6 +61,18 @@
             "type": "static_library",
             "sources": ["src/bf16/kernels_avx512bf16.cc"],
             "cflags_cc": ["<@(common_cflags)", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx512bf16", "-mfma", "-mavx2"]
+          },
+          {
+            "target_name": "kernels_avx512vnni",
+            "type": "static_library",
+            "sources": ["src/int8/kernels_avx512vnni.cc"],
+            "cflags_cc": ["<@(common_cflags)", "-ffp-contract=off", "-mavx512f", "-mavx512dq", "-mavx512bw", "-mavx512vl", "-mavx512vnni", "-mavx2"]
+          },
+          {
+            "target_name": "kernels_avxvnni",
+            "type": "static_library",
+            "sources": ["src/int8/kernels_avxvnni.cc"],
+            "cflags_cc": ["<@(common_cflags)", "-ffp-contract=off", "-mavx2", "-mavxvnni"]
           }
         ]
       }

@@ -68,6 +68,7 @@ export {
 export { fetchWeights, cacheDir, type FetchOptions } from './io/download.js';
 export {
   loadWeightsFile,
+  readActivationScales,
   checkFiniteWeightsFile,
   type LoadWeightsOptions,
   saveWeightsFile,

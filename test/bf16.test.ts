@@ -302,13 +302,13 @@ test(
 );
 
 test(
-  'precision is checked: int8 not yet, bf16 only where the executor compiles it',
+  'precision is checked: int8 needs activation scales, bf16 only where the executor compiles it',
   { skip: NATIVE_SKIP },
   () => {
     const model = resnet('resnet18', { init: 'none' });
     assert.throws(
       () => createRunner(model, { backend: 'native', precision: 'int8' }),
-      /int8 \(options.precision\) is not available yet/,
+      /int8 \(options.precision\) needs calibrated activation scales/,
     );
     assert.throws(
       () => createRunner(model, { backend: 'js', precision: 'bf16' }),

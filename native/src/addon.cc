@@ -49,7 +49,24 @@ const rn::Bf16Kernels* select_bf16(const std::string& wanted) {
   return nullptr;
 }
 
+// The int8 kernels: AVX512-VNNI, else AVX-VNNI where the CPU has them ("auto"), else the portable
+// emulation ("fp32-emulated", also on request); null for a name this build or CPU lacks.
+const rn::Int8Kernels* select_int8(const std::string& wanted) {
+  const bool any = wanted.empty() || wanted == "auto";
+#ifdef RN_X86_KERNELS
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avxvnni");
+  if (avx512 && (any || wanted == "avx512vnni")) return rn::kernels_avx512vnni();
+  if (avx2 && (any || wanted == "avxvnni")) return rn::kernels_avxvnni();
+#endif
+  if (any || wanted == "fp32-emulated") return rn::kernels_int8_emulated();
+  return nullptr;
+}
+
 const rn::Kernels* g_kernels = nullptr;
+const rn::Int8Kernels* g_int8 = nullptr;
 const rn::Bf16Kernels* g_bf16 = nullptr;
 std::unique_ptr<rn::ThreadPool> g_pool;
 std::mutex g_run_mutex;  // one plan runs on the pool at a time
@@ -74,18 +91,18 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
                         InstanceMethod("dispose", &PlanWrap::Dispose)});
   }
 
-  // new Plan(ops: object[], outputs: number[], options?: { precision: 'fp32' | 'bf16' })
+  // new Plan(ops: object[], outputs: number[], options?: { precision: 'fp32' | 'bf16' | 'int8' })
   PlanWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PlanWrap>(info) {
-    bool bf16 = false;
+    std::string precision = "fp32";
     if (info.Length() > 2 && !info[2].IsUndefined()) {
       const Napi::Value p = info[2].IsObject() ? info[2].As<Napi::Object>().Get("precision") : info[2];
-      const std::string precision = p.IsString() ? p.As<Napi::String>().Utf8Value() : "";
-      if (precision != "fp32" && precision != "bf16") {
-        throw Napi::TypeError::New(info.Env(), "plan: options.precision must be 'fp32' or 'bf16'");
+      precision = p.IsString() ? p.As<Napi::String>().Utf8Value() : "";
+      if (precision != "fp32" && precision != "bf16" && precision != "int8") {
+        throw Napi::TypeError::New(info.Env(), "plan: options.precision must be 'fp32', 'bf16' or 'int8'");
       }
-      bf16 = precision == "bf16";
     }
-    plan_ = std::make_shared<rn::Plan>(g_kernels, bf16 ? g_bf16 : nullptr);
+    plan_ = std::make_shared<rn::Plan>(g_kernels, precision == "bf16" ? g_bf16 : nullptr,
+                                       precision == "int8" ? g_int8 : nullptr);
     rn::read_plan(info[0], info[1], *plan_);
   }
 
@@ -210,7 +227,8 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
 };
 
 // configure({ isa?: 'auto'|'avx512'|'avx2'|'portable', bf16?: 'auto'|'avx512bf16'|'fp32-emulated',
-//             threads?: number }) → { isa, bf16, threads }; plans built later use these kernels.
+//             int8?: 'auto'|'avx512vnni'|'avxvnni'|'fp32-emulated', threads?: number })
+//   → { isa, bf16, int8, threads }; plans built later use these kernels.
 Napi::Value Configure(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::lock_guard<std::mutex> lock(g_run_mutex);
@@ -226,6 +244,11 @@ Napi::Value Configure(const Napi::CallbackInfo& info) {
       if (k == nullptr) throw Napi::Error::New(env, "this CPU does not support the requested bf16 instructions");
       g_bf16 = k;
     }
+    if (o.Get("int8").IsString()) {
+      const rn::Int8Kernels* k = select_int8(o.Get("int8").As<Napi::String>());
+      if (k == nullptr) throw Napi::Error::New(env, "this CPU does not support the requested int8 instructions");
+      g_int8 = k;
+    }
     if (o.Get("threads").IsNumber()) {
       const int t = o.Get("threads").As<Napi::Number>().Int32Value();
       g_pool = std::make_unique<rn::ThreadPool>(t < 1 ? default_threads() : t);
@@ -234,6 +257,7 @@ Napi::Value Configure(const Napi::CallbackInfo& info) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("isa", g_kernels->name);
   r.Set("bf16", g_bf16->name);
+  r.Set("int8", g_int8->name);
   r.Set("threads", pool().threads());
   return r;
 }
@@ -449,6 +473,7 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   g_kernels = select_kernels("auto");
   g_bf16 = select_bf16("auto");
+  g_int8 = select_int8("auto");
   exports.Set("Plan", PlanWrap::Init(env));
   exports.Set("configure", Napi::Function::New(env, Configure));
   exports.Set("convForward", Napi::Function::New(env, ConvForward));

@@ -49,6 +49,38 @@ void Plan::add_input(int out, Layout layout, int channels, int border) {
   push(std::move(op));
 }
 
+// int8 plans: the BN-folded weights w'[o] = w[o] · scale[o] quantized again per output channel,
+// symmetric (s[o] = max |w'[o]| / 127, q = round(w' / s[o]) in [-127, 127]; a file written by
+// `resnet50 quantize` gives back its own q, as per-channel factors commute with the folding), packed
+// [OC/16][in_cb][KH][KW][4][16][4]: for lane o the quad of input channels (4k .. 4k+3) of a block.
+static void pack_int8_weights(Op& op, const ConvSpec& s, const std::vector<double>& scale, int in_cb) {
+  const size_t per = size_t(s.c) * s.kh * s.kw;
+  op.weight8.assign(size_t(op.oc) * in_cb * kBlock * s.kh * s.kw, 0);
+  op.weight_scale.assign(op.oc, 0.0f);
+  op.input_scale = s.input_scale;
+  std::vector<float> folded(per);
+  for (int o = 0; o < s.oc; o++) {
+    float max = 0;
+    for (size_t i = 0; i < per; i++) {
+      folded[i] = float(s.weight[o * per + i] * scale[o]);
+      max = std::max(max, std::fabs(folded[i]));
+    }
+    const float ws = max == 0 ? 1.0f : max / 127.0f;
+    op.weight_scale[o] = ws;
+    for (int ci = 0; ci < s.c; ci++) {
+      for (int y = 0; y < s.kh; y++) {
+        for (int x = 0; x < s.kw; x++) {
+          const size_t tap = ((size_t(o / kBlock) * in_cb + ci / kBlock) * s.kh + y) * s.kw + x;
+          const float q = std::nearbyint(folded[(size_t(ci) * s.kh + y) * s.kw + x] / ws);
+          const int ic = ci % kBlock;
+          op.weight8[((tap * (kBlock / 4) + ic / 4) * kBlock + o % kBlock) * 4 + ic % 4] =
+              int8_t(std::max(-127.0f, std::min(127.0f, q)));
+        }
+      }
+    }
+  }
+}
+
 void Plan::add_conv(const ConvSpec& s, bool plain_in) {
   Op op(OpKind::Conv);
   op.in = s.in;
@@ -77,27 +109,31 @@ void Plan::add_conv(const ConvSpec& s, bool plain_in) {
   }
   const int icb = plain_in ? s.c : kBlock;
   const int in_cb = plain_in ? 1 : round_up(s.c, kBlock) / kBlock;
-  // fp32: [OC/16][in_cb][KH][KW][icb][16]. bf16: [OC/16][in_cb][KH][KW][pairs][16][2], lane o holding
-  // input channels (2k, 2k+1) of output o, packed straight from the source (no float32 copy kept).
-  const int pairs = (icb + 1) / 2;
-  if (bf16_ == nullptr) op.weight.assign(size_t(op.oc) * in_cb * icb * s.kh * s.kw, 0.0f);
-  else op.weight16.assign(size_t(op.oc) * in_cb * pairs * 2 * s.kh * s.kw, 0);
-  for (int o = 0; o < s.oc; o++) {
-    for (int ci = 0; ci < s.c; ci++) {
-      const int cb = ci / icb, ic = ci % icb;
-      for (int y = 0; y < s.kh; y++) {
-        for (int x = 0; x < s.kw; x++) {
-          const size_t tap = ((size_t(o / kBlock) * in_cb + cb) * s.kh + y) * s.kw + x;
-          const float w = float(s.weight[((size_t(o) * s.c + ci) * s.kh + y) * s.kw + x] * scale[o]);
-          if (bf16_ == nullptr) op.weight[(tap * icb + ic) * kBlock + o % kBlock] = w;
-          else op.weight16[((tap * pairs + ic / 2) * kBlock + o % kBlock) * 2 + ic % 2] = to_bf16(w);
+  if (int8_ != nullptr && s.input_scale > 0 && !plain_in) {
+    pack_int8_weights(op, s, scale, in_cb);
+  } else {
+    // fp32: [OC/16][in_cb][KH][KW][icb][16]. bf16: [OC/16][in_cb][KH][KW][pairs][16][2], lane o holding
+    // input channels (2k, 2k+1) of output o, packed straight from the source (no float32 copy kept).
+    const int pairs = (icb + 1) / 2;
+    if (bf16_ == nullptr) op.weight.assign(size_t(op.oc) * in_cb * icb * s.kh * s.kw, 0.0f);
+    else op.weight16.assign(size_t(op.oc) * in_cb * pairs * 2 * s.kh * s.kw, 0);
+    for (int o = 0; o < s.oc; o++) {
+      for (int ci = 0; ci < s.c; ci++) {
+        const int cb = ci / icb, ic = ci % icb;
+        for (int y = 0; y < s.kh; y++) {
+          for (int x = 0; x < s.kw; x++) {
+            const size_t tap = ((size_t(o / kBlock) * in_cb + cb) * s.kh + y) * s.kw + x;
+            const float w = float(s.weight[((size_t(o) * s.c + ci) * s.kh + y) * s.kw + x] * scale[o]);
+            if (bf16_ == nullptr) op.weight[(tap * icb + ic) * kBlock + o % kBlock] = w;
+            else op.weight16[((tap * pairs + ic / 2) * kBlock + o % kBlock) * 2 + ic % 2] = to_bf16(w);
+          }
         }
       }
     }
   }
   op.bias.assign(op.oc, 0.0f);
   for (int o = 0; o < s.oc; o++) op.bias[o] = float(shift[o]);
-  op.winograd_eligible = bf16_ == nullptr && !plain_in && s.kh == 3 && s.kw == 3 && s.sh == 1 && s.sw == 1 && s.ph == 1 && s.pw == 1;
+  op.winograd_eligible = bf16_ == nullptr && op.weight8.empty() && !plain_in && s.kh == 3 && s.kw == 3 && s.sh == 1 && s.sw == 1 && s.ph == 1 && s.pw == 1;
   push(std::move(op));
 }
 
@@ -198,11 +234,64 @@ void Plan::add_to_plain(int in, int out) {
   push(std::move(op));
 }
 
+void Plan::set_outputs(std::vector<int> outputs) {
+  outputs_ = std::move(outputs);
+  if (int8_ != nullptr) finish_int8();
+}
+
+// Which tensors an int8 plan holds as u8: those a quantized conv writes whose every reader is a
+// quantized conv (as input or residual) and which are not returned, at the largest input scale of
+// their readers (one tensor, one scale). A quantized conv whose input stays float32 (the max-pool's
+// output, say) reads a u8 copy made by a Quantize op at its own scale. Then each quantized conv's
+// mult = (the scale its u8 input has) · weight_scale.
+void Plan::finish_int8() {
+  u8_scale_.assign(tensors_, 0.0f);
+  std::vector<char> readable(tensors_, 1), written(tensors_, 0);
+  std::vector<float> scale(tensors_, 0.0f);
+  for (const Op& op : ops_) {
+    const bool q8 = op.kind == OpKind::Conv && !op.weight8.empty();
+    if (q8) written[op.out] = 1;
+    for (int t : {op.in, op.residual}) {
+      if (t < 0) continue;
+      if (!q8) readable[t] = 0;
+      else if (t == op.in) scale[t] = std::max(scale[t], op.input_scale);
+    }
+  }
+  for (int t : outputs_) readable[t] = 0;
+  for (int t = 0; t < tensors_; t++) {
+    if (written[t] && readable[t]) u8_scale_[t] = scale[t];
+  }
+  std::vector<Op> ops;
+  std::map<std::pair<int, float>, int> copies;  // (float32 tensor, scale) → its u8 copy
+  for (Op& op : ops_) {
+    if (op.kind == OpKind::Conv && !op.weight8.empty()) {
+      if (u8_scale_[op.in] == 0) {
+        const auto key = std::make_pair(op.in, op.input_scale);
+        auto found = copies.find(key);
+        if (found == copies.end()) {
+          Op q(OpKind::Quantize);
+          q.in = op.in;
+          q.out = tensors_++;
+          q.input_scale = op.input_scale;
+          u8_scale_.push_back(op.input_scale);
+          found = copies.emplace(key, q.out).first;
+          ops.push_back(std::move(q));
+        }
+        op.in = found->second;
+      }
+      op.mult.assign(op.oc, 0.0f);
+      for (int o = 0; o < op.oc; o++) op.mult[o] = u8_scale_[op.in] * op.weight_scale[o];
+    }
+    ops.push_back(std::move(op));
+  }
+  ops_ = std::move(ops);
+}
+
 size_t Plan::weight_bytes() const {
   size_t total = 0;
   for (const Op& op : ops_)
     total += (op.weight.size() + op.bias.size() + op.winograd[0].size() + op.winograd[1].size()) * 4 +
-             op.weight16.size() * 2;
+             op.weight16.size() * 2 + op.weight8.size() + (op.weight_scale.size() + op.mult.size()) * 4;
   return total;
 }
 
@@ -263,8 +352,12 @@ const Plan::Placement& Plan::place(int n, int c, int h, int w) {
       case OpKind::ToPlain:
         d = {Layout::Plain, in.n, real > 0 ? real : in.c, in.h, in.w, 0};
         break;
+      case OpKind::Quantize:
+        d = {Layout::Blocked, in.n, in.c, in.h, in.w, 0};
+        break;
     }
     d.bf16 = bf16_ != nullptr && (d.layout == Layout::Blocked || d.layout == Layout::PlainInput);
+    d.u8 = !u8_scale_.empty() && u8_scale_[op.out] > 0;
     p.dims[op.out] = d;
     channels[op.out] = real;
     first[op.out] = int(i);
@@ -355,11 +448,24 @@ struct Frame {
   float* arena;
   const Kernels& k;
   const Bf16Kernels* b16;  // null in float32 plans
+  const Int8Kernels* i8;   // null but in int8 plans
+  const std::vector<float>& u8_scale;  // int8 plans: each u8 tensor's scale
   int threads;
   const ParallelFor& parallel_for;
 
   float* data(int t) const { return arena + offset[t]; }
   uint16_t* data16(int t) const { return reinterpret_cast<uint16_t*>(arena + offset[t]); }
+  uint8_t* data8(int t) const { return reinterpret_cast<uint8_t*>(arena + offset[t]); }
+  BlockedU8 blocked8(int t) const {
+    const TensorDims& d = dims[t];
+    BlockedU8 b;
+    b.data = data8(t);
+    b.n = d.n;
+    b.c = d.c;
+    b.h = d.h;
+    b.w = d.w;
+    return b;
+  }
   Blocked16 blocked16(int t) const {
     const TensorDims& d = dims[t];
     Blocked16 b;
@@ -514,7 +620,42 @@ void conv16_forward(const Frame& f, const Op& op) {
   f.parallel_for(a.out.n * groups * oh, [&](int i) { f.b16->conv_row(a, i / (groups * oh), i / oh % groups, i % oh); });
 }
 
+// int8 plans' quantized convs: in is blocked u8, out blocked u8 or float32, and so the residual.
+void conv8_forward(const Frame& f, const Op& op) {
+  BlockedU8 in = f.blocked8(op.in);
+  ConvArgs8 a;
+  a.in = in.data;
+  a.in_row_stride = size_t(in.wp()) * kBlock;
+  a.in_block_stride = in.block_stride();
+  a.in_image_stride = in.image_stride();
+  a.in_origin = kBorder - op.ph;
+  a.in_cb = in.cb();
+  a.weight = op.weight8.data();
+  a.mult = op.mult.data();
+  set_conv_op(a, op);
+  a.out = f.blocked8(op.out);
+  if (f.dims[op.out].u8) a.out_inv_scale = 1.0f / f.u8_scale[op.out];
+  else a.out32 = f.data(op.out);
+  if (op.residual >= 0 && f.dims[op.residual].u8) {
+    a.residual8 = f.data8(op.residual);
+    a.residual_scale = f.u8_scale[op.residual];
+  } else if (op.residual >= 0) {
+    a.residual32 = f.data(op.residual);
+  }
+  const int groups = f.i8->conv_groups(a), oh = a.out.h;
+  f.parallel_for(a.out.n * groups * oh, [&](int i) { f.i8->conv_row(a, i / (groups * oh), i / oh % groups, i % oh); });
+}
+
+// in is blocked float32, out its u8 copy at scale op.input_scale.
+void quantize_forward(const Frame& f, const Op& op) {
+  const Blocked in = f.blocked(op.in);
+  const BlockedU8 out = f.blocked8(op.out);
+  const float inv = 1.0f / op.input_scale;
+  f.parallel_for(in.n * in.cb(), [&](int i) { f.i8->quantize(in, out, inv, i / in.cb(), i % in.cb()); });
+}
+
 void conv_forward(const Frame& f, const Op& op) {
+  if (!op.weight8.empty()) return conv8_forward(f, op);
   if (f.b16 != nullptr) return conv16_forward(f, op);
   const TensorDims& in = f.dims[op.in];
   ConvArgs a;
@@ -645,7 +786,7 @@ void to_plain_forward(const Frame& f, const Op& op) {
 
 void Plan::execute(const Placement& p, float* arena, const float* input, int threads,
                    const ParallelFor& parallel_for) {
-  const Frame f{p.dims, p.offset, arena, *kernels_, bf16_, threads, parallel_for};
+  const Frame f{p.dims, p.offset, arena, *kernels_, bf16_, int8_, u8_scale_, threads, parallel_for};
   static const bool profile = std::getenv("RESNET50_PROFILE") != nullptr;
   // CPU time of the calling thread: on a machine shared with other work, the op's own cost when the
   // plan runs on one thread (wall time also counts the time other processes held the core).
@@ -666,6 +807,7 @@ void Plan::execute(const Placement& p, float* arena, const float* input, int thr
       case OpKind::Linear: linear_forward(f, op); break;
       case OpKind::ZeroPad: zero_pad_forward(f, op); break;
       case OpKind::ToPlain: to_plain_forward(f, op); break;
+      case OpKind::Quantize: quantize_forward(f, op); break;
     }
     if (profile) {
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();

@@ -105,6 +105,8 @@ class OpReader {
     return int(v.As<Napi::Number>().DoubleValue());
   }
 
+  Napi::Value get(const char* field) const { return o_.Get(field); }
+
   bool boolean(const char* field) const {
     const Napi::Value v = o_.Get(field);
     if (!v.IsBoolean()) fail(field, "a boolean", v);
@@ -258,6 +260,13 @@ void read_conv(const OpReader& r, Plan& plan, Storage& storage) {
     }
   }
   s.bn_eps = r.non_negative("bnEps");
+  // Optional (int8 plans): the calibrated scale of the input as u8; absent or null: none.
+  const Napi::Value input_scale = r.get("inputScale");
+  if (!input_scale.IsUndefined() && !input_scale.IsNull()) {
+    const double v = r.non_negative("inputScale");
+    if (!(v > 0 && v <= 3.4e38)) r.fail("inputScale", "a positive float32 number or null", input_scale);
+    s.input_scale = float(v);
+  }
   plan.add_conv(s, r.layout_of(s.in) == Layout::PlainInput);
 }
 

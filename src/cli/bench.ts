@@ -1,5 +1,6 @@
 /** `resnet50 bench`: median latency and throughput of the forward pass on a backend, after warm-up. */
 import { nativeAddon } from '../backends/native/addon.js';
+import { readActivationScales } from '../io/weights/index.js';
 import { resnet, MIN_INPUT_SIZE } from '../model/resnet.js';
 import { summarize } from '../model/summary.js';
 import { checkArch, loadModel } from '../tasks/pretrained.js';
@@ -75,8 +76,12 @@ ${PRECISION_HELP}
     const threadsWanted = threadsFlag(values);
     const precision = precisionFlag(values);
     const weights = stringFlag(values, 'weights');
-    const model = weights === undefined ? resnet(arch) : (await loadModel({ arch, weights })).model;
-    const runner = createRunner(model, { backend: stringFlag(values, 'backend'), precision });
+    const loaded = weights === undefined ? undefined : await loadModel({ arch, weights });
+    const model = loaded?.model ?? resnet(arch);
+    // int8 runs on the activation scales of a file `resnet50 quantize` wrote.
+    const inputScales =
+      precision === 'int8' && loaded !== undefined ? readActivationScales(loaded.weightsPath) : undefined;
+    const runner = createRunner(model, { backend: stringFlag(values, 'backend'), precision, inputScales });
     const js = runner.backend === 'js';
     let threads = 1;
     let isa = 'typescript';

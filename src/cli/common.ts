@@ -15,9 +15,11 @@ export const MODEL_FLAGS: FlagSpec = {
   'allow-nonfinite': { type: 'boolean' },
 };
 
-export const PRECISION_HELP = `  --precision P  fp32 (default) or bf16 (native backend: bfloat16 weights and activations,
-                 float32 accumulation; on avx512bf16 kernels, else fp32-emulated ones, which are
-                 slow and meant for testing); int8 is not available yet`;
+export const PRECISION_HELP = `  --precision P  fp32 (default), bf16 or int8, on the native backend. bf16: bfloat16 weights
+                 and activations, float32 accumulation, on avx512bf16 kernels; int8: u8
+                 activations and int8 weights of a file \`resnet50 quantize\` wrote, int32
+                 accumulation, on avx512vnni or avxvnni kernels (the stem and fc stay float32).
+                 Elsewhere fp32-emulated kernels, slow and meant for testing`;
 
 export const MODEL_HELP = `  --weights W    a .safetensors/.pth/.pt file (torchvision, timm or Hugging Face names) or
                  IMAGENET1K_V1 / IMAGENET1K_V2 (downloaded once into $RESNET50_CACHE,
@@ -38,7 +40,7 @@ export function presetFlag(values: Record<string, unknown>): Preset | undefined 
   return PRESETS[choiceFlag(values, 'preset', Object.keys(PRESETS) as PresetName[], 'none')];
 }
 
-/** --precision: fp32 (default), bf16 or int8 (refused by the runner until it exists). */
+/** --precision: fp32 (default), bf16 or int8. */
 export function precisionFlag(values: Record<string, unknown>): Precision {
   return choiceFlag(values, 'precision', PRECISIONS, 'fp32');
 }
@@ -49,7 +51,9 @@ export function noteKernels(runner: Runner): void {
   process.stderr.write(
     `resnet50: ${runner.precision} on ${runner.kernelPath} kernels` +
       (emulated
-        ? ' (this CPU has no AVX512-BF16 or $RESNET50_BF16_ISA asked for emulation: slow).\n'
+        ? runner.precision === 'int8'
+          ? ' (this CPU has no VNNI or $RESNET50_INT8_ISA asked for emulation: slow).\n'
+          : ' (this CPU has no AVX512-BF16 or $RESNET50_BF16_ISA asked for emulation: slow).\n'
         : '.\n'),
   );
 }

@@ -54,6 +54,11 @@ export interface ConvOp {
   /** Added after batch norm, before the ReLU: the block's shortcut (same shape as out). */
   residual: Slot | null;
   relu: boolean;
+  /**
+   * The calibrated scale of the input as u8 (`resnet50 quantize`'s `K.input_scale`): an int8
+   * compile runs this conv in int8 (input read as round(x / inputScale)); absent: float.
+   */
+  inputScale?: number;
 }
 
 /** in (N,C,H,W) → out (N,C,OH,OW); padding counts as −∞ (PyTorch's max_pool2d, floor mode). */
@@ -122,7 +127,8 @@ export interface PlanResult {
 
 /**
  * The arithmetic a plan is compiled for: float32 throughout; bf16 (bfloat16 weights and activations
- * between layers, float32 accumulation and epilogues); int8 (not available yet).
+ * between layers, float32 accumulation and epilogues); int8 (the convs with an inputScale on u8
+ * activations and s8 weights, int32 accumulation, float32 epilogues; the rest float32).
  */
 export type Precision = 'fp32' | 'bf16' | 'int8';
 export const PRECISIONS: readonly Precision[] = ['fp32', 'bf16', 'int8'];

@@ -7,7 +7,7 @@
 import { listBackends, planExecutor } from '../backends/registry.js';
 import { lowerResNet, type ResNetOutput, type WeightSource } from '../model/plan.js';
 import type { ResNet, ResNetFeatures } from '../model/resnet.js';
-import type { CompiledPlan, PlanExecutor, Precision } from '../plan/plan.js';
+import type { CompiledPlan, Plan, PlanExecutor, Precision } from '../plan/plan.js';
 import { Tensor } from '../tensor/tensor.js';
 import { OptionError, UserError } from '../errors.js';
 
@@ -20,8 +20,9 @@ export interface Runner {
   /** The arithmetic its plans are compiled for. */
   readonly precision: Precision;
   /**
-   * The kernels that run: the native engine's instruction set (avx512, avx2, portable) or bf16 path
-   * (avx512bf16, fp32-emulated), else the backend's name.
+   * The kernels that run: the native engine's instruction set (avx512, avx2, portable), bf16 path
+   * (avx512bf16, fp32-emulated) or int8 path (avx512vnni, avxvnni, fp32-emulated), else the
+   * backend's name.
    */
   readonly kernelPath: string;
   /** The model's output (logits, pooled features or layer4 maps). */
@@ -52,9 +53,6 @@ export function checkBackendName(name: string): void {
 /** The backend's plan executor, after checking it compiles `precision` (one sentence if not). */
 export function checkPrecision(backend: BackendName, precision: Precision): PlanExecutor {
   const executor = planExecutor(backend);
-  if (precision === 'int8') {
-    throw new OptionError('Precision int8 ({precision}) is not available yet; use fp32 or bf16.');
-  }
   if (!(executor.precisions ?? ['fp32']).includes(precision)) {
     throw new OptionError(
       `The ${backend} backend computes in fp32 only ({precision} ${precision}); use {backend} native.`,
@@ -63,14 +61,38 @@ export function checkPrecision(backend: BackendName, precision: Precision): Plan
   return executor;
 }
 
-/** A runner of `model` on a backend already resolved (see resolveBackend), at `precision` (default fp32). */
+/** The one sentence for int8 asked of weights without activation scales. */
+export const INT8_NEEDS_SCALES =
+  'Precision int8 ({precision}) needs calibrated activation scales, which these weights do not have; ' +
+  'run `resnet50 quantize` on them first and load the file it writes.';
+
+/** `plan` with each conv named in `scales` carrying its activation scale (the int8 convs). */
+function withInputScales(plan: Plan, scales: ReadonlyMap<string, number>): Plan {
+  return {
+    ...plan,
+    ops: plan.ops.map((op) => {
+      const inputScale = op.kind === 'conv' ? scales.get(op.name) : undefined;
+      return inputScale === undefined ? op : { ...op, inputScale };
+    }),
+  };
+}
+
+/**
+ * A runner of `model` on a backend already resolved (see resolveBackend), at `precision` (default
+ * fp32). int8 needs `inputScales`, the calibrated activation scale of each conv to quantize by name
+ * (readActivationScales of a file `resnet50 quantize` wrote).
+ */
 export function runnerOn(
   model: ResNet,
   backend: BackendName,
   weights?: WeightSource,
   precision: Precision = 'fp32',
+  inputScales?: ReadonlyMap<string, number>,
 ): Runner {
   const executor = checkPrecision(backend, precision);
+  if (precision === 'int8' && (inputScales === undefined || inputScales.size === 0)) {
+    throw new OptionError(INT8_NEEDS_SCALES);
+  }
   const plans = new Map<string, CompiledPlan>();
   let disposed = false;
   const outputs = async (x: Tensor, names: readonly ResNetOutput[]): Promise<Tensor[]> => {
@@ -78,7 +100,10 @@ export function runnerOn(
     const key = names.join(',');
     let plan = plans.get(key);
     if (plan === undefined) {
-      plan = executor.compile(lowerResNet(model, names, weights), { precision });
+      const lowered = lowerResNet(model, names, weights);
+      plan = executor.compile(precision === 'int8' ? withInputScales(lowered, inputScales!) : lowered, {
+        precision,
+      });
       plans.set(key, plan);
     }
     const [N, C, H, W] = x.shape;

@@ -10,11 +10,13 @@ import {
   checkFiniteWeightsFile,
   indexWeightsFile,
   loadWeightsFile,
+  readActivationScales,
   readWeightsMetadata,
   saveWeightsFile,
 } from '../io/weights/index.js';
 import { checkStateDict } from '../nn/module.js';
 import { checkPrecision, resolveBackend, runnerOn, type Runner } from './runner.js';
+import { INT8_NEEDS_SCALES } from './plan_runner.js';
 import type { WeightSource } from '../model/plan.js';
 import type { Precision } from '../plan/plan.js';
 import type { SafetensorsEntry } from '../io/weights/index.js';
@@ -28,7 +30,7 @@ import {
   type WeightsEntry,
 } from '../model/weights_registry.js';
 import { PRESETS } from '../data/transforms.js';
-import { UserError } from '../errors.js';
+import { OptionError, UserError } from '../errors.js';
 import { parseRecordedCard, type ModelCard, type RecordedCard } from './model_card.js';
 import { archMismatch, checkArch, modelForWeights, type ShapedModel } from './weights_model.js';
 import { labelsFor } from './labels.js';
@@ -154,6 +156,9 @@ export async function loadRunner(
   const backend = resolveBackend(options.backend);
   checkPrecision(backend, options.precision ?? 'fp32');
   const resolved = await resolveWeights(options);
+  // int8: the activation scales of a quantized file, checked before its weights are read.
+  const scales = options.precision === 'int8' ? readActivationScales(resolved.weightsPath) : undefined;
+  if (scales !== undefined && scales.size === 0) throw new OptionError(INT8_NEEDS_SCALES);
   const streamable =
     backend === 'native' && resolved.entry !== undefined && options.weights !== resolved.weightsPath;
   if (streamable) resolved.weightsPath = cachedSafetensors(resolved.weightsPath);
@@ -163,13 +168,14 @@ export async function loadRunner(
     const { model, arch, card } = modelFor(resolved, shapes, options);
     checkStateDict(model.stateDict(), shapes, { source: resolved.weightsPath });
     if (options.allowNonFinite !== true) checkFiniteWeightsFile(resolved.weightsPath);
-    const runner = runnerOn(model, backend, fromSafetensors(resolved.weightsPath, index), options.precision);
+    const source = fromSafetensors(resolved.weightsPath, index);
+    const runner = runnerOn(model, backend, source, options.precision, scales);
     return { ...resolved, runner, arch, card, numClasses: card.numClasses };
   }
   const { model, ...loaded } = await loadModel(options);
   return {
     ...loaded,
-    runner: runnerOn(model, backend, undefined, options.precision),
+    runner: runnerOn(model, backend, undefined, options.precision, scales),
     numClasses: loaded.card.numClasses,
   };
 }

@@ -25,8 +25,13 @@ export {
 export interface RunnerOptions {
   /** native or js (default: $RESNET50_BACKEND, else native when the addon loaded, else js). */
   backend?: string;
-  /** fp32 (default), bf16 (native backend; emulated where the CPU lacks AVX512-BF16) or int8 (not yet). */
+  /**
+   * fp32 (default), bf16 (native backend; emulated where the CPU lacks AVX512-BF16) or int8 (native
+   * backend, with `inputScales`; emulated where the CPU lacks VNNI).
+   */
   precision?: Precision;
+  /** int8: each quantized conv's activation scale by name (readActivationScales of a quantized file). */
+  inputScales?: ReadonlyMap<string, number>;
   /** Where parameters come from (default: the model's tensors), e.g. a file the engine streams. */
   weights?: WeightSource;
 }
@@ -60,5 +65,11 @@ export function resolveBackend(requested?: string): BackendName {
 
 /** A runner of `model` on the backend named in `options` (resolved here). */
 export function createRunner(model: ResNet, options: RunnerOptions = {}): Runner {
-  return runnerOn(model, resolveBackend(options.backend), options.weights, options.precision);
+  return runnerOn(
+    model,
+    resolveBackend(options.backend),
+    options.weights,
+    options.precision,
+    options.inputScales,
+  );
 }

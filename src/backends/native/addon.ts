@@ -25,7 +25,7 @@ export type NativeTensor = EngineTensor;
  * One op of a native plan, as native/src/plan_reader.cc reads it: every field required (null where
  * the type says so); a missing or mistyped one is a TypeError naming the op index and field.
  */
-export type NativeOp = EngineOp;
+export type NativeOp = EngineOp | (Extract<EngineOp, { op: 'conv' }> & { inputScale: number });
 
 /** The plan op of a max-pool from its parameters (kernel, stride, padding as [H, W] pairs). */
 export function maxPoolOp(p: MaxPool2dParams, input: number, output: number): NativeOp {
@@ -46,15 +46,15 @@ export interface NativeOutput {
 
 /** Options of new Plan: the arithmetic (default fp32). */
 export interface NativePlanOptions {
-  precision: 'fp32' | 'bf16';
+  precision: 'fp32' | 'bf16' | 'int8';
 }
 
 export interface NativePlan {
   run(input: Float32Array, n: number, c: number, h: number, w: number): Promise<NativeOutput[]>;
   runSync(input: Float32Array, n: number, c: number, h: number, w: number): NativeOutput[];
   weightBytes(): number;
-  /** The kernels its convolutions run on: the float32 set (Isa) or the bf16 path (Bf16Path). */
-  path(): Isa | Bf16Path;
+  /** The kernels its convolutions run on: the float32 set (Isa), the bf16 or the int8 path. */
+  path(): Isa | Bf16Path | Int8Path;
   /** Frees the packed weights and activation arenas now (not at garbage collection); idempotent. */
   dispose(): void;
 }
@@ -65,6 +65,11 @@ export type Isa = 'avx512' | 'avx2' | 'portable';
  * code, bit for bit; the default where the CPU lacks AVX512-BF16). $RESNET50_BF16_ISA picks one.
  */
 export type Bf16Path = 'avx512bf16' | 'fp32-emulated';
+/**
+ * The int8 kernels: avx512vnni, avxvnni (vpdpbusd on 512 or 256 bits) or fp32-emulated (the same
+ * integer sums and float32 epilogue in portable code, bit for bit). $RESNET50_INT8_ISA picks one.
+ */
+export type Int8Path = 'avx512vnni' | 'avxvnni' | 'fp32-emulated';
 
 export interface NativeAddon {
   Plan: new (ops: NativeOp[], outputs: number[], options?: NativePlanOptions) => NativePlan;
@@ -161,9 +166,15 @@ export interface NativeAddon {
   ): Float32Array;
   elementwise(kind: 'relu', a: Float32Array): Float32Array;
   elementwise(kind: 'add' | 'reluBackward', a: Float32Array, b: Float32Array): Float32Array;
-  configure(options?: { isa?: Isa | 'auto'; bf16?: Bf16Path | 'auto'; threads?: number }): {
+  configure(options?: {
+    isa?: Isa | 'auto';
+    bf16?: Bf16Path | 'auto';
+    int8?: Int8Path | 'auto';
+    threads?: number;
+  }): {
     isa: Isa;
     bf16: Bf16Path;
+    int8: Int8Path;
     threads: number;
   };
 }
@@ -216,7 +227,9 @@ export function nativeAddon(): NativeAddon | null {
       addon = loaded;
       const isa = process.env.RESNET50_ISA as Isa | undefined;
       const bf16 = process.env.RESNET50_BF16_ISA as Bf16Path | undefined;
-      if (threads > 0 || isa !== undefined || bf16 !== undefined) addon.configure({ threads, isa, bf16 });
+      const int8 = process.env.RESNET50_INT8_ISA as Int8Path | undefined;
+      if (threads > 0 || isa !== undefined || bf16 !== undefined || int8 !== undefined)
+        addon.configure({ threads, isa, bf16, int8 });
     } catch (e) {
       addon = null;
       loadError = (e as Error).message.split('\n')[0];
@@ -229,6 +242,7 @@ export function nativeStatus(): {
   available: boolean;
   isa?: Isa;
   bf16?: Bf16Path;
+  int8?: Int8Path;
   threads?: number;
   reason?: string;
 } {

@@ -22,7 +22,11 @@ export function nativeOps(plan: Plan): { ops: NativeOp[]; outputs: Slot[] } {
   const plain = new Map<Slot, Slot>();
   const returned = new Set(plan.outputs.map((o) => o.slot));
   for (const op of plan.ops) {
-    ops.push(engineOp(op));
+    const record = engineOp(op);
+    // int8 plans: the conv's calibrated input scale, which only this engine reads.
+    if (record.op === 'conv' && op.kind === 'conv' && op.inputScale !== undefined)
+      ops.push({ ...record, inputScale: op.inputScale });
+    else ops.push(record);
     const flat = op.kind === 'globalPool' || op.kind === 'linear';
     if (returned.has(op.output) && !flat) {
       plain.set(op.output, next);
@@ -36,8 +40,8 @@ function compileNative(plan: Plan, options: CompileOptions = {}): CompiledPlan {
   const addon = nativeAddon();
   if (addon === null) throw new UserError(`The native engine is not available: ${nativeStatus().reason}.`);
   const precision = options.precision ?? 'fp32';
-  if (precision === 'int8')
-    throw new UserError(`The native engine has no int8 kernels yet; use fp32 or bf16.`);
+  if (precision === 'int8' && !plan.ops.some((op) => op.kind === 'conv' && op.inputScale !== undefined))
+    throw new UserError('This plan has no convolution with an inputScale, so nothing to compute in int8.');
   const { ops, outputs } = nativeOps(plan);
   let compiled: NativePlan;
   try {
@@ -60,10 +64,10 @@ function compileNative(plan: Plan, options: CompileOptions = {}): CompiledPlan {
 
 export const nativeExecutor: PlanExecutor = {
   name: 'native',
-  precisions: ['fp32', 'bf16'],
+  precisions: ['fp32', 'bf16', 'int8'],
   kernelPath(precision: Precision): string {
     const status = nativeStatus();
-    return (precision === 'bf16' ? status.bf16 : status.isa) ?? 'native';
+    return (precision === 'bf16' ? status.bf16 : precision === 'int8' ? status.int8 : status.isa) ?? 'native';
   },
   compile: compileNative,
 };

@@ -9,6 +9,7 @@ import { FileFormatError } from '../../errors.js';
 import { firstNonFinite } from '../../tensor/finite.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { toTorchvisionKeys } from './key_map.js';
+import { activationScales } from './quantized.js';
 import {
   detectWeightsFormat,
   nonFiniteError,
@@ -92,6 +93,36 @@ export function indexWeightsFile(path: string): Map<string, SafetensorsEntry> | 
  */
 export function readWeightsMetadata(path: string): Record<string, string> {
   return formatOfFile(path) === 'safetensors' ? readSafetensorsIndex(path).metadata : {};
+}
+
+/**
+ * The per-tensor activation scales of a file written by `resnet50 quantize` (each quantized conv's
+ * `K.input_scale`, see quantized.ts), by conv name, read from the header and those few bytes alone;
+ * empty for a file without them (float weights, PyTorch checkpoints).
+ */
+export function readActivationScales(path: string): Map<string, number> {
+  const format = formatOfFile(path);
+  // A path that cannot be opened: the sentence loading it gives (no such file, a directory, …).
+  if (format === null) readWeightsBytes(path);
+  if (format !== 'safetensors') return new Map();
+  const { entries } = readSafetensorsIndex(path);
+  const sizes = new Map(
+    [...entries].map(([k, e]) => [k, { dtype: e.dtype, size: e.shape.reduce((a, b) => a * b, 1) }]),
+  );
+  const value = new Uint8Array(4);
+  return activationScales(
+    sizes,
+    (key) => {
+      const fd = openSync(path, 'r');
+      try {
+        readSync(fd, value, 0, 4, entries.get(key)!.offset);
+      } finally {
+        closeSync(fd);
+      }
+      return new DataView(value.buffer).getFloat32(0, true);
+    },
+    path,
+  );
 }
 
 /** Loads a .safetensors or PyTorch checkpoint file as torchvision-named tensors. */

@@ -101,6 +101,27 @@ export function dequantizeWeights(
   return { tensors: out, inputScales };
 }
 
+/**
+ * The activation scales of a quantized file's entries (from `K.input_scale`, one F32 value each)
+ * by conv name, given each entry's dtype, element count and a reader of its float32 value; empty
+ * for a file without them. A scale of another dtype or size, or not positive and finite, is refused
+ * naming the file and key.
+ */
+export function activationScales(
+  entries: ReadonlyMap<string, { dtype: string; size: number }>,
+  readValue: (key: string) => number,
+  source: string,
+): Map<string, number> {
+  const scales = new Map<string, number>();
+  for (const [key, e] of entries) {
+    if (!key.endsWith(INPUT_SCALE)) continue;
+    if (e.dtype !== 'F32' || e.size !== 1)
+      throw new FileFormatError(`${source}: '${key}' must hold one F32 value, got ${e.size} ${e.dtype}.`);
+    scales.set(key.slice(0, -INPUT_SCALE.length), checkScale(readValue(key), source, key));
+  }
+  return scales;
+}
+
 function checkScale(s: number, source: string, key: string): number {
   if (!(Number.isFinite(s) && s > 0))
     throw new FileFormatError(`${source}: '${key}' must be a positive finite scale, got ${s}.`);
