@@ -79,18 +79,23 @@ void Plan::add_conv(const ConvSpec& s, bool plain_in) {
   // fp32: [OC/16][in_cb][KH][KW][icb][16]. bf16: [OC/16][in_cb][KH][KW][pairs][16][2], lane o holding
   // input channels (2k, 2k+1) of output o, packed straight from the source (no float32 copy kept).
   const int pairs = (icb + 1) / 2;
-  if (bf16_ == nullptr) op.weight.assign(size_t(op.oc) * in_cb * icb * s.kh * s.kw, 0.0f);
-  else op.weight16.assign(size_t(op.oc) * in_cb * pairs * 2 * s.kh * s.kw, 0);
-  for (int o = 0; o < s.oc; o++) {
-    for (int ci = 0; ci < s.c; ci++) {
-      const int cb = ci / icb, ic = ci % icb;
-      for (int y = 0; y < s.kh; y++) {
-        for (int x = 0; x < s.kw; x++) {
-          const size_t tap = ((size_t(o / kBlock) * in_cb + cb) * s.kh + y) * s.kw + x;
-          const float w = float(s.weight[((size_t(o) * s.c + ci) * s.kh + y) * s.kw + x] * scale[o]);
-          if (bf16_ == nullptr) op.weight[(tap * icb + ic) * kBlock + o % kBlock] = w;
-          else op.weight16[((tap * pairs + ic / 2) * kBlock + o % kBlock) * 2 + ic % 2] = to_bf16(w);
-        }
+  // Written tap by tap in the packed order, every element once (padding channels as zeros), so the
+  // buffer is not zero-filled first (paged_alloc.h).
+  const int khw = s.kh * s.kw, per_tap = bf16_ == nullptr ? icb : pairs * 2;
+  const size_t taps = size_t(op.oc / kBlock) * in_cb * khw;
+  if (bf16_ == nullptr) op.weight.resize(taps * per_tap * kBlock);
+  else op.weight16.resize(taps * per_tap * kBlock);
+  for (size_t tap = 0; tap < taps; tap++) {
+    const int ob = int(tap / (size_t(in_cb) * khw)), cb = int(tap / khw % in_cb), t = int(tap % khw);
+    const size_t base = tap * per_tap * kBlock;
+    for (int ic = 0; ic < per_tap; ic++) {
+      const int ci = cb * icb + ic;
+      const bool real = ic < icb && ci < s.c;
+      for (int lane = 0; lane < kBlock; lane++) {
+        const int o = ob * kBlock + lane;
+        const float w = real && o < s.oc ? float(s.weight[(size_t(o) * s.c + ci) * khw + t] * scale[o]) : 0.0f;
+        if (bf16_ == nullptr) op.weight[base + ic * kBlock + lane] = w;
+        else op.weight16[base + (ic / 2) * 2 * kBlock + lane * 2 + ic % 2] = to_bf16(w);
       }
     }
   }
@@ -121,8 +126,8 @@ static void build_winograd_weights(Op& op, int m) {
   const int ocb = op.oc / kBlock;
   const int cpad = int(op.weight.size() / (size_t(op.oc) * 9));
   const int in_cb = cpad / kBlock;
-  FloatVector& u_all = op.winograd[m == 4 ? 1 : 0];
-  u_all.assign(size_t(a * a) * op.oc * cpad, 0.0f);
+  PagedVector<float>& u_all = op.winograd[m == 4 ? 1 : 0];
+  u_all.resize(size_t(a * a) * op.oc * cpad);  // every element written below
   for (int o = 0; o < op.oc; o++) {
     for (int ci = 0; ci < cpad; ci++) {
       double g[9];

@@ -10,6 +10,7 @@
 
 #include "bf16/bf16.h"
 #include "engine.h"
+#include "paged_alloc.h"
 #include "thread_pool.h"
 
 namespace rn {
@@ -28,10 +29,12 @@ struct Op {
   int kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
   int border = 0;                        // Input: zero border of a plain input
   Layout input_layout = Layout::Blocked; // Input: PlainInput (stem), Blocked or Flat (N, C)
-  FloatVector weight, bias;
-  Bf16Vector weight16;  // bf16 plans: conv weights as bf16 pairs (bf16.h), replacing `weight`
+  // The large buffers are paged (paged_alloc.h): never zero-filled, in huge pages, unmapped when freed.
+  PagedVector<float> weight;
+  FloatVector bias;
+  PagedVector<uint16_t> weight16;  // bf16 plans: conv weights as bf16 pairs (bf16.h), replacing `weight`
   bool winograd_eligible = false;  // 3x3, stride 1, padding 1, blocked input
-  FloatVector winograd[2];  // F(2x2) [16][OC/16][C][16] and F(4x4) [36][..], built on first use
+  PagedVector<float> winograd[2];  // F(2x2) [16][OC/16][C][16] and F(4x4) [36][..], built on first use
 };
 
 // Raw conv parameters as they arrive from JavaScript, torch layout.
@@ -99,7 +102,7 @@ class Plan {
   std::vector<int> outputs_;
   int tensors_ = 0;
   std::map<std::tuple<int, int, int, int>, Placement> placements_;
-  std::vector<FloatVector> arenas_;
+  std::vector<PagedVector<float>> arenas_;  // not zeroed: every op writes all of its output
   std::mutex mutex_;
 };
 
