@@ -7,9 +7,11 @@
  *
  *   node bench/plan_build.mjs CHECKOUT WEIGHTS.safetensors [--async]
  *
- * Prints one JSON line: {"mode","buildMs","cpuMs","weightBytes","ticks"}: wall and CPU time (all of the
- * process's threads) of the build.
+ * Prints one JSON line: {"mode","buildMs","cpuMs","weightBytes","ticks","sha256"}: wall and CPU time
+ * (all of the process's threads) of the build, the timer's count, and the SHA-256 of the logits of
+ * one run on a fixed 224×224 input.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -43,13 +45,19 @@ const built =
 const buildMs = performance.now() - started;
 const { user, system } = process.cpuUsage(cpu);
 clearInterval(timer);
+const weightBytes = built.weightBytes(); // before the run, which adds the Winograd weights
+// One run on a fixed input: the SHA-256 of the logits' bytes tells whether two builds pack alike.
+const input = new Float32Array(3 * 224 * 224).map((_, i) => Math.sin(i) * 2);
+const [logits] = await built.run(input, 1, 3, 224, 224);
+const sha256 = createHash('sha256').update(new Uint8Array(logits.data.buffer)).digest('hex');
 process.stdout.write(
   `${JSON.stringify({
     mode: flag === '--async' ? 'async' : 'sync',
     buildMs,
     cpuMs: (user + system) / 1000,
-    weightBytes: built.weightBytes(),
+    weightBytes,
     ticks,
+    sha256,
   })}\n`,
 );
 built.dispose();
