@@ -243,7 +243,7 @@ class OpReader {
 // faults in and frees no per-tensor copies.
 class TensorLoader {
  public:
-  TensorLoader(const PlanSpec& spec) : spec_(spec), fds_(spec.files.size(), -1) { scratch_.resize(spec.scratch_floats); }
+  explicit TensorLoader(const PlanSpec& spec) : spec_(spec), fds_(spec.files.size(), -1) { scratch_.resize(spec.scratch_floats); }
   TensorLoader(const TensorLoader&) = delete;
   TensorLoader& operator=(const TensorLoader&) = delete;
   ~TensorLoader() {
