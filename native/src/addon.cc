@@ -1,5 +1,6 @@
 // N-API glue of the native engine: CPU dispatch, the shared thread pool, and the Plan class with
-// run() (async, on libuv's worker pool, so the event loop stays free) and runSync().
+// run() (async, on libuv's worker pool, so the event loop stays free) and runSync(); buildPlan()
+// builds a Plan on that pool too.
 #include <napi.h>
 
 #include <cstdio>
@@ -91,22 +92,83 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
                         InstanceMethod("dispose", &PlanWrap::Dispose)});
   }
 
-  // new Plan(ops: object[], outputs: number[], options?: { precision: 'fp32' | 'bf16' | 'int8' })
+  // new Plan(ops: object[], outputs: number[], options?: { precision: 'fp32' | 'bf16' | 'int8' }) builds the plan
+  // here, on the calling thread (small plans, the per-op kernels); buildPlan() on a worker thread.
   PlanWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PlanWrap>(info) {
-    std::string precision = "fp32";
-    if (info.Length() > 2 && !info[2].IsUndefined()) {
-      const Napi::Value p = info[2].IsObject() ? info[2].As<Napi::Object>().Get("precision") : info[2];
-      precision = p.IsString() ? p.As<Napi::String>().Utf8Value() : "";
-      if (precision != "fp32" && precision != "bf16" && precision != "int8") {
-        throw Napi::TypeError::New(info.Env(), "plan: options.precision must be 'fp32', 'bf16' or 'int8'");
-      }
+    if (info[0].IsExternal()) {  // from BuildWorker::OnOK: the plan it built
+      plan_ = *info[0].As<Napi::External<std::shared_ptr<rn::Plan>>>().Data();
+      return;
     }
-    plan_ = std::make_shared<rn::Plan>(g_kernels, precision == "bf16" ? g_bf16 : nullptr,
-                                       precision == "int8" ? g_int8 : nullptr);
-    rn::read_plan(info[0], info[1], *plan_);
+    const std::string precision = ReadPrecision(info.Env(), info.Length() > 2 ? info[2] : info.Env().Undefined());
+    const std::unique_ptr<rn::PlanSpec> spec = rn::read_plan(info[0], info[1]);
+    plan_ = NewPlan(precision);
+    try {
+      rn::build_plan(*spec, *plan_);
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(info.Env(), e.what());
+    }
+  }
+
+  // buildPlan(ops, outputs, options?): Promise<Plan>. The ops are read and checked here (a malformed
+  // one rejects with the constructor's TypeError); reading the weights from their files, folding and
+  // packing them run on libuv's worker pool, so the event loop stays free.
+  static Napi::Value BuildPlan(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto deferred = Napi::Promise::Deferred::New(env);
+    try {
+      const std::string precision = ReadPrecision(env, info.Length() > 2 ? info[2] : env.Undefined());
+      auto* worker = new BuildWorker(env, deferred, rn::read_plan(info[0], info[1]), NewPlan(precision));
+      worker->Queue();
+    } catch (const Napi::Error& e) {
+      deferred.Reject(e.Value());
+    }
+    return deferred.Promise();
   }
 
  private:
+  // options.precision: 'fp32' (also when absent), 'bf16' or 'int8'.
+  static std::string ReadPrecision(Napi::Env env, const Napi::Value& options) {
+    if (options.IsUndefined()) return "fp32";
+    const Napi::Value p = options.IsObject() ? options.As<Napi::Object>().Get("precision") : options;
+    const std::string precision = p.IsString() ? p.As<Napi::String>().Utf8Value() : "";
+    if (precision != "fp32" && precision != "bf16" && precision != "int8") {
+      throw Napi::TypeError::New(env, "plan: options.precision must be 'fp32', 'bf16' or 'int8'");
+    }
+    return precision;
+  }
+
+  // An empty plan on the kernels configured now for `precision` (filled by build_plan).
+  static std::shared_ptr<rn::Plan> NewPlan(const std::string& precision) {
+    return std::make_shared<rn::Plan>(g_kernels, precision == "bf16" ? g_bf16 : nullptr,
+                                      precision == "int8" ? g_int8 : nullptr);
+  }
+
+  class BuildWorker : public Napi::AsyncWorker {
+   public:
+    BuildWorker(Napi::Env env, Napi::Promise::Deferred deferred, std::unique_ptr<rn::PlanSpec> spec,
+                std::shared_ptr<rn::Plan> plan)
+        : Napi::AsyncWorker(env), deferred_(deferred), spec_(std::move(spec)), plan_(std::move(plan)) {}
+    void Execute() override {
+      try {
+        rn::build_plan(*spec_, *plan_);
+      } catch (const std::exception& e) {
+        plan_.reset();
+        SetError(e.what());
+      }
+    }
+    void OnOK() override {
+      Napi::Env env = Env();
+      const Napi::FunctionReference& constructor = *env.GetInstanceData<Napi::FunctionReference>();
+      deferred_.Resolve(constructor.New({Napi::External<std::shared_ptr<rn::Plan>>::New(env, &plan_)}));
+    }
+    void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+   private:
+    Napi::Promise::Deferred deferred_;
+    std::unique_ptr<rn::PlanSpec> spec_;  // destroyed with the worker, on the JavaScript thread
+    std::shared_ptr<rn::Plan> plan_;
+  };
+
   struct Result {
     std::vector<std::vector<float>> outputs;
     std::vector<rn::TensorDims> dims;
@@ -474,7 +536,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   g_kernels = select_kernels("auto");
   g_bf16 = select_bf16("auto");
   g_int8 = select_int8("auto");
-  exports.Set("Plan", PlanWrap::Init(env));
+  Napi::Function plan = PlanWrap::Init(env);
+  env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(plan)));
+  exports.Set("Plan", plan);
+  exports.Set("buildPlan", Napi::Function::New(env, PlanWrap::BuildPlan));
   exports.Set("configure", Napi::Function::New(env, Configure));
   exports.Set("convForward", Napi::Function::New(env, ConvForward));
   exports.Set("convBackward", Napi::Function::New(env, ConvBackward));

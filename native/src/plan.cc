@@ -81,6 +81,33 @@ static void pack_int8_weights(Op& op, const ConvSpec& s, const std::vector<doubl
   }
 }
 
+// fp32: [OC/16][in_cb][KH][KW][icb][16]. bf16: [OC/16][in_cb][KH][KW][pairs][16][2], lane o holding
+// input channels (2k, 2k+1) of output o, packed straight from the source (no float32 copy kept).
+static void pack_float_weights(Op& op, const ConvSpec& s, const std::vector<double>& scale, int icb, int in_cb,
+                               bool bf16) {
+  const int pairs = (icb + 1) / 2;
+  // Written tap by tap in the packed order, every element once (padding channels as zeros), so the
+  // buffer is not zero-filled first (paged_alloc.h).
+  const int khw = s.kh * s.kw, per_tap = bf16 ? pairs * 2 : icb;
+  const size_t taps = size_t(op.oc / kBlock) * in_cb * khw;
+  if (!bf16) op.weight.resize(taps * per_tap * kBlock);
+  else op.weight16.resize(taps * per_tap * kBlock);
+  for (size_t tap = 0; tap < taps; tap++) {
+    const int ob = int(tap / (size_t(in_cb) * khw)), cb = int(tap / khw % in_cb), t = int(tap % khw);
+    const size_t base = tap * per_tap * kBlock;
+    for (int ic = 0; ic < per_tap; ic++) {
+      const int ci = cb * icb + ic;
+      const bool real = ic < icb && ci < s.c;
+      for (int lane = 0; lane < kBlock; lane++) {
+        const int o = ob * kBlock + lane;
+        const float w = real && o < s.oc ? float(s.weight[(size_t(o) * s.c + ci) * khw + t] * scale[o]) : 0.0f;
+        if (!bf16) op.weight[base + ic * kBlock + lane] = w;
+        else op.weight16[base + (ic / 2) * 2 * kBlock + lane * 2 + ic % 2] = to_bf16(w);
+      }
+    }
+  }
+}
+
 void Plan::add_conv(const ConvSpec& s, bool plain_in) {
   Op op(OpKind::Conv);
   op.in = s.in;
@@ -109,28 +136,8 @@ void Plan::add_conv(const ConvSpec& s, bool plain_in) {
   }
   const int icb = plain_in ? s.c : kBlock;
   const int in_cb = plain_in ? 1 : round_up(s.c, kBlock) / kBlock;
-  if (int8_ != nullptr && s.input_scale > 0 && !plain_in) {
-    pack_int8_weights(op, s, scale, in_cb);
-  } else {
-    // fp32: [OC/16][in_cb][KH][KW][icb][16]. bf16: [OC/16][in_cb][KH][KW][pairs][16][2], lane o holding
-    // input channels (2k, 2k+1) of output o, packed straight from the source (no float32 copy kept).
-    const int pairs = (icb + 1) / 2;
-    if (bf16_ == nullptr) op.weight.assign(size_t(op.oc) * in_cb * icb * s.kh * s.kw, 0.0f);
-    else op.weight16.assign(size_t(op.oc) * in_cb * pairs * 2 * s.kh * s.kw, 0);
-    for (int o = 0; o < s.oc; o++) {
-      for (int ci = 0; ci < s.c; ci++) {
-        const int cb = ci / icb, ic = ci % icb;
-        for (int y = 0; y < s.kh; y++) {
-          for (int x = 0; x < s.kw; x++) {
-            const size_t tap = ((size_t(o / kBlock) * in_cb + cb) * s.kh + y) * s.kw + x;
-            const float w = float(s.weight[((size_t(o) * s.c + ci) * s.kh + y) * s.kw + x] * scale[o]);
-            if (bf16_ == nullptr) op.weight[(tap * icb + ic) * kBlock + o % kBlock] = w;
-            else op.weight16[((tap * pairs + ic / 2) * kBlock + o % kBlock) * 2 + ic % 2] = to_bf16(w);
-          }
-        }
-      }
-    }
-  }
+  if (int8_ != nullptr && s.input_scale > 0 && !plain_in) pack_int8_weights(op, s, scale, in_cb);
+  else pack_float_weights(op, s, scale, icb, in_cb, bf16_ != nullptr);
   op.bias.assign(op.oc, 0.0f);
   for (int o = 0; o < s.oc; o++) op.bias[o] = float(shift[o]);
   op.winograd_eligible = bf16_ == nullptr && op.weight8.empty() && !plain_in && s.kh == 3 && s.kw == 3 && s.sh == 1 && s.sw == 1 && s.ph == 1 && s.pw == 1;
@@ -158,8 +165,8 @@ static void build_winograd_weights(Op& op, int m) {
   const int ocb = op.oc / kBlock;
   const int cpad = int(op.weight.size() / (size_t(op.oc) * 9));
   const int in_cb = cpad / kBlock;
-  FloatVector& u_all = op.winograd[m == 4 ? 1 : 0];
-  u_all.assign(size_t(a * a) * op.oc * cpad, 0.0f);
+  PagedVector<float>& u_all = op.winograd[m == 4 ? 1 : 0];
+  u_all.resize(size_t(a * a) * op.oc * cpad);  // every element written below
   for (int o = 0; o < op.oc; o++) {
     for (int ci = 0; ci < cpad; ci++) {
       double g[9];

@@ -11,6 +11,7 @@
 #include "bf16/bf16.h"
 #include "engine.h"
 #include "int8/int8.h"
+#include "paged_alloc.h"
 #include "thread_pool.h"
 
 namespace rn {
@@ -29,15 +30,17 @@ struct Op {
   int kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0;
   int border = 0;                        // Input: zero border of a plain input
   Layout input_layout = Layout::Blocked; // Input: PlainInput (stem), Blocked or Flat (N, C)
-  FloatVector weight, bias;
-  Bf16Vector weight16;  // bf16 plans: conv weights as bf16 pairs (bf16.h), replacing `weight`
+  // The large buffers are paged (paged_alloc.h): never zero-filled, in huge pages, unmapped when freed.
+  PagedVector<float> weight;
+  FloatVector bias;
+  PagedVector<uint16_t> weight16;  // bf16 plans: conv weights as bf16 pairs (bf16.h), replacing `weight`
   // int8 plans, quantized convs: weights as s8 quads (int8.h) replacing `weight`, their per-output
   // scales, and mult = the u8 input's scale · weight_scale (set once the plan is complete)
   Int8Vector weight8;
   FloatVector weight_scale, mult;
   float input_scale = 0;  // int8 conv: its calibrated input scale; Quantize: the output's scale
   bool winograd_eligible = false;  // 3x3, stride 1, padding 1, blocked input
-  FloatVector winograd[2];  // F(2x2) [16][OC/16][C][16] and F(4x4) [36][..], built on first use
+  PagedVector<float> winograd[2];  // F(2x2) [16][OC/16][C][16] and F(4x4) [36][..], built on first use
 };
 
 // Raw conv parameters as they arrive from JavaScript, torch layout.
@@ -118,7 +121,7 @@ class Plan {
   std::vector<int> outputs_;
   int tensors_ = 0;
   std::map<std::tuple<int, int, int, int>, Placement> placements_;
-  std::vector<FloatVector> arenas_;
+  std::vector<PagedVector<float>> arenas_;  // not zeroed: every op writes all of its output
   std::mutex mutex_;
 };
 

@@ -3,16 +3,20 @@
 // layout the reading op expects.
 #include "plan_reader.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <cstdint>
-#include <cstdio>
 #include <initializer_list>
 #include <iterator>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "paged_alloc.h"
 
 namespace rn {
 
@@ -66,6 +70,11 @@ bool is_float32_array(const Napi::Value& v) {
   return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array;
 }
 
+bool present(const TensorSource& t) { return t.memory != nullptr || t.file >= 0; }
+
+// Floats of scratch a tensor read from a file takes: whole 64-byte lines, so the next one starts aligned.
+size_t scratch_floats(size_t length) { return (length + 15) / 16 * 16; }
+
 const char* layout_name(Layout l) {
   switch (l) {
     case Layout::PlainInput: return "a plain input";
@@ -88,8 +97,8 @@ struct Slots {
 // Reads the fields of op `index` of kind `kind`; every error is a TypeError naming both and the field.
 class OpReader {
  public:
-  OpReader(const Napi::Object& o, uint32_t index, const std::string& kind, Slots& slots)
-      : o_(o), slots_(slots), prefix_("plan op " + std::to_string(index) + " (" + kind + "): "), kind_(kind) {}
+  OpReader(const Napi::Object& o, uint32_t index, const std::string& kind, Slots& slots, PlanSpec& spec)
+      : o_(o), slots_(slots), spec_(spec), prefix_("plan op " + std::to_string(index) + " (" + kind + "): "), kind_(kind) {}
 
   [[noreturn]] void fail(const std::string& message) const { throw Napi::TypeError::New(o_.Env(), prefix_ + message); }
 
@@ -163,17 +172,21 @@ class OpReader {
   }
 
   // Float32 values: a Float32Array, or { file, offset, length } naming little-endian float32 values
-  // inside a weights file, read here one tensor at a time so that JavaScript never holds a second copy
-  // of the weights (`storage` keeps them until the op is built). `expected` elements, named by `size`
-  // (e.g. "outFeatures·inFeatures"). Null gives nullptr when `nullable`.
-  const float* tensor(const char* field, double expected, const char* size, std::vector<std::vector<float>>& storage,
-                      bool nullable = false) const {
+  // inside a weights file, which build_plan reads one op at a time so that JavaScript never holds a
+  // second copy of the weights. `expected` elements, named by `size` (e.g. "outFeatures·inFeatures").
+  // Null gives an absent source when `nullable`.
+  TensorSource tensor(const char* field, double expected, const char* size, bool nullable = false) {
     const Napi::Value v = o_.Get(field);
-    if (nullable && v.IsNull()) return nullptr;
+    TensorSource t;
+    t.field = field;
+    if (nullable && v.IsNull()) return t;
     if (is_float32_array(v)) {
       const Napi::Float32Array a = v.As<Napi::Float32Array>();
       check_length(field, double(a.ElementLength()), expected, size);
-      return a.Data();
+      spec_.arrays.push_back(Napi::Persistent(a));
+      t.memory = a.Data();
+      t.length = a.ElementLength();
+      return t;
     }
     if (!v.IsObject() || v.IsArray() || v.IsTypedArray() || v.IsFunction()) {
       fail(field,
@@ -190,16 +203,17 @@ class OpReader {
     if (!is_integer(length, 0, kMaxSafeInteger)) fail(name + ".length", "a non-negative integer", length);
     check_length(field, length.As<Napi::Number>().DoubleValue(), expected, size);
     const std::string path = file.As<Napi::String>();
-    std::vector<float> data(static_cast<size_t>(expected));
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    const bool ok = f != nullptr && std::fseek(f, long(offset.As<Napi::Number>().DoubleValue()), SEEK_SET) == 0 &&
-                    std::fread(data.data(), sizeof(float), data.size(), f) == data.size();
-    if (f != nullptr) std::fclose(f);
-    // addon.ts turns this message into a FileFormatError naming the file and tensor.
-    if (!ok) throw Napi::Error::New(o_.Env(), path + ": cannot read tensor data for '" + name + "'");
-    storage.push_back(std::move(data));
-    return storage.back().data();
+    const auto known = std::find(spec_.files.begin(), spec_.files.end(), path);
+    t.file = int(known - spec_.files.begin());
+    if (known == spec_.files.end()) spec_.files.push_back(path);
+    t.offset = uint64_t(offset.As<Napi::Number>().DoubleValue());
+    t.length = size_t(expected);
+    file_floats_ += scratch_floats(t.length);
+    return t;
   }
+
+  // Floats of scratch the tensors read from files so far take.
+  size_t file_floats() const { return file_floats_; }
 
  private:
   int slot(const char* field, const Napi::Value& v, bool nullable) const {
@@ -218,21 +232,80 @@ class OpReader {
 
   const Napi::Object& o_;
   Slots& slots_;
+  PlanSpec& spec_;
+  size_t file_floats_ = 0;
   const std::string prefix_;
   const std::string kind_;
 };
 
-using Storage = std::vector<std::vector<float>>;
+}  // namespace
 
-void read_input(const OpReader& r, Plan& plan, Storage&) {
+// The tensors of one op at a time: JavaScript memory as it is, file ranges read (one pread each)
+// into a scratch buffer sized once for the largest op and reused, so that building a plan allocates,
+// faults in and frees no per-tensor copies.
+class TensorLoader {
+ public:
+  explicit TensorLoader(const PlanSpec& spec) : spec_(spec), fds_(spec.files.size(), -1) { scratch_.resize(spec.scratch_floats); }
+  TensorLoader(const TensorLoader&) = delete;
+  TensorLoader& operator=(const TensorLoader&) = delete;
+  ~TensorLoader() {
+    for (int fd : fds_)
+      if (fd >= 0) close(fd);
+  }
+
+  // Starts the next op: its tensors reuse the scratch from the start.
+  void next_op() { used_ = 0; }
+
+  // The values of `t` (null when absent), valid until next_op().
+  const float* operator()(const TensorSource& t) {
+    if (t.memory != nullptr || t.file < 0) return t.memory;
+    float* dst = scratch_.data() + used_;
+    used_ += scratch_floats(t.length);
+    if (!read(t, reinterpret_cast<char*>(dst), t.length * sizeof(float))) {
+      // addon.ts turns this message into a FileFormatError naming the file and tensor.
+      throw std::runtime_error(spec_.files[t.file] + ": cannot read tensor data for '" + t.field + "'");
+    }
+    return dst;
+  }
+
+ private:
+  bool read(const TensorSource& t, char* dst, size_t bytes) {
+    int& fd = fds_[t.file];
+    if (fd < 0) {
+      fd = open(spec_.files[t.file].c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return false;
+#ifdef POSIX_FADV_SEQUENTIAL
+      posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+    }
+    for (size_t done = 0; done < bytes;) {
+      const ssize_t n = pread(fd, dst + done, bytes - done, off_t(t.offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      done += size_t(n);
+    }
+    return true;
+  }
+
+  const PlanSpec& spec_;
+  std::vector<int> fds_;
+  PagedVector<float> scratch_;
+  size_t used_ = 0;
+};
+
+namespace {
+
+using Step = std::function<void(Plan&, TensorLoader&)>;
+
+void read_input(OpReader& r, PlanSpec& spec) {
   static const Layout layouts[] = {Layout::PlainInput, Layout::Flat, Layout::Blocked};
   const Layout layout = layouts[r.choice("layout", {"plain", "flat", "blocked"})];
   const int out = r.target("output", layout);
-  const int channels = r.integer("channels", 1);
-  plan.add_input(out, layout, channels, r.integer("border", 0));
+  const int channels = r.integer("channels", 1), border = r.integer("border", 0);
+  spec.ops.push_back([=](Plan& plan, TensorLoader&) { plan.add_input(out, layout, channels, border); });
 }
 
-void read_conv(const OpReader& r, Plan& plan, Storage& storage) {
+void read_conv(OpReader& r, PlanSpec& spec) {
   ConvSpec s;
   s.in = r.source("input", {Layout::PlainInput, Layout::Blocked});
   s.residual = r.source("residual", {Layout::Blocked}, true);
@@ -246,17 +319,17 @@ void read_conv(const OpReader& r, Plan& plan, Storage& storage) {
   s.sw = r.integer("strideW", 1);
   s.ph = r.integer("padH", 0);
   s.pw = r.integer("padW", 0);
-  s.weight = r.tensor("weight", double(s.oc) * s.c * s.kh * s.kw, "outChannels·inChannels·kernelH·kernelW", storage);
-  s.bias = r.tensor("bias", s.oc, "outChannels", storage, true);
-  // Batch norm folded into the weights: all four tensors, or none.
+  // weight, bias, and batch norm folded into the weights: all four tensors, or none.
+  TensorSource t[6];
+  t[0] = r.tensor("weight", double(s.oc) * s.c * s.kh * s.kw, "outChannels·inChannels·kernelH·kernelW");
+  t[1] = r.tensor("bias", s.oc, "outChannels", true);
   const char* const bn_fields[] = {"bnWeight", "bnBias", "bnMean", "bnVar"};
-  const float** const bn[] = {&s.bn_weight, &s.bn_bias, &s.bn_mean, &s.bn_var};
   for (int i = 0; i < 4; i++) {
-    *bn[i] = r.tensor(bn_fields[i], s.oc, "outChannels", storage, true);
-    if ((*bn[i] == nullptr) != (s.bn_weight == nullptr)) {
-      auto what = [](const float* t) { return t == nullptr ? "null" : "a tensor"; };
-      r.fail(std::string("field 'bnWeight' is ") + what(s.bn_weight) + " but field '" + bn_fields[i] + "' is " +
-             what(*bn[i]) + "; bnWeight, bnBias, bnMean and bnVar must be all tensors or all null");
+    t[2 + i] = r.tensor(bn_fields[i], s.oc, "outChannels", true);
+    if (present(t[2 + i]) != present(t[2])) {
+      auto what = [](const TensorSource& x) { return present(x) ? "a tensor" : "null"; };
+      r.fail(std::string("field 'bnWeight' is ") + what(t[2]) + " but field '" + bn_fields[i] + "' is " +
+             what(t[2 + i]) + "; bnWeight, bnBias, bnMean and bnVar must be all tensors or all null");
     }
   }
   s.bn_eps = r.non_negative("bnEps");
@@ -267,46 +340,54 @@ void read_conv(const OpReader& r, Plan& plan, Storage& storage) {
     if (!(v > 0 && v <= 3.4e38)) r.fail("inputScale", "a positive float32 number or null", input_scale);
     s.input_scale = float(v);
   }
-  plan.add_conv(s, r.layout_of(s.in) == Layout::PlainInput);
+  const bool plain_in = r.layout_of(s.in) == Layout::PlainInput;
+  spec.ops.push_back([s, t, plain_in](Plan& plan, TensorLoader& load) mutable {
+    const float** const values[] = {&s.weight, &s.bias, &s.bn_weight, &s.bn_bias, &s.bn_mean, &s.bn_var};
+    for (int i = 0; i < 6; i++) *values[i] = load(t[i]);
+    plan.add_conv(s, plain_in);
+  });
 }
 
-void read_max_pool(const OpReader& r, Plan& plan, Storage&) {
+void read_max_pool(OpReader& r, PlanSpec& spec) {
   const int in = r.source("input", {Layout::Blocked}), out = r.target("output", Layout::Blocked);
   const int kh = r.integer("kernelH", 1), kw = r.integer("kernelW", 1);
   const int sh = r.integer("strideH", 1), sw = r.integer("strideW", 1);
   const int ph = r.integer("padH", 0), pw = r.integer("padW", 0);
-  plan.add_pool(OpKind::MaxPool, in, out, kh, kw, sh, sw, ph, pw);
+  spec.ops.push_back([=](Plan& plan, TensorLoader&) { plan.add_pool(OpKind::MaxPool, in, out, kh, kw, sh, sw, ph, pw); });
 }
 
 template <OpKind Kind>
-void read_global_pool(const OpReader& r, Plan& plan, Storage&) {
-  const int in = r.source("input", {Layout::Blocked});
-  plan.add_pool(Kind, in, r.target("output", Layout::Flat), 0, 0, 1, 1, 0, 0);
+void read_global_pool(OpReader& r, PlanSpec& spec) {
+  const int in = r.source("input", {Layout::Blocked}), out = r.target("output", Layout::Flat);
+  spec.ops.push_back([=](Plan& plan, TensorLoader&) { plan.add_pool(Kind, in, out, 0, 0, 1, 1, 0, 0); });
 }
 
-void read_linear(const OpReader& r, Plan& plan, Storage& storage) {
+void read_linear(OpReader& r, PlanSpec& spec) {
   const int in = r.source("input", {Layout::Flat}), out = r.target("output", Layout::Flat);
   const int in_features = r.integer("inFeatures", 1), out_features = r.integer("outFeatures", 1);
-  const float* weight = r.tensor("weight", double(out_features) * in_features, "outFeatures·inFeatures", storage);
-  plan.add_linear(in, out, in_features, out_features, weight,
-                  r.tensor("bias", out_features, "outFeatures", storage, true));
+  const TensorSource weight = r.tensor("weight", double(out_features) * in_features, "outFeatures·inFeatures");
+  const TensorSource bias = r.tensor("bias", out_features, "outFeatures", true);
+  spec.ops.push_back([=](Plan& plan, TensorLoader& load) {
+    const float* w = load(weight);
+    plan.add_linear(in, out, in_features, out_features, w, load(bias));
+  });
 }
 
-void read_zero_pad(const OpReader& r, Plan& plan, Storage&) {
+void read_zero_pad(OpReader& r, PlanSpec& spec) {
   const int in = r.source("input", {Layout::Blocked}), out = r.target("output", Layout::Blocked);
-  const int out_channels = r.integer("outChannels", 1);
-  plan.add_zero_pad(in, out, out_channels, r.integer("stride", 1));
+  const int out_channels = r.integer("outChannels", 1), stride = r.integer("stride", 1);
+  spec.ops.push_back([=](Plan& plan, TensorLoader&) { plan.add_zero_pad(in, out, out_channels, stride); });
 }
 
-void read_to_plain(const OpReader& r, Plan& plan, Storage&) {
-  const int in = r.source("input", {Layout::Blocked});
-  plan.add_to_plain(in, r.target("output", Layout::Plain));
+void read_to_plain(OpReader& r, PlanSpec& spec) {
+  const int in = r.source("input", {Layout::Blocked}), out = r.target("output", Layout::Plain);
+  spec.ops.push_back([=](Plan& plan, TensorLoader&) { plan.add_to_plain(in, out); });
 }
 
 // The op kinds, as NativeOp's `op` field names them.
 struct KindReader {
   const char* name;
-  void (*read)(const OpReader& r, Plan& plan, Storage& storage);
+  void (*read)(OpReader& r, PlanSpec& spec);
 };
 const KindReader kKinds[] = {{"input", read_input},
                              {"conv", read_conv},
@@ -319,14 +400,14 @@ const KindReader kKinds[] = {{"input", read_input},
 
 }  // namespace
 
-void read_plan(const Napi::Value& ops_value, const Napi::Value& outputs_value, Plan& plan) {
+std::unique_ptr<PlanSpec> read_plan(const Napi::Value& ops_value, const Napi::Value& outputs_value) {
   const Napi::Env env = ops_value.Env();
   if (!ops_value.IsArray() || ops_value.As<Napi::Array>().Length() == 0) {
     throw Napi::TypeError::New(env, "plan: 'ops' must be a non-empty array of op objects, got " + describe(ops_value));
   }
+  auto spec = std::make_unique<PlanSpec>();
   const Napi::Array ops = ops_value.As<Napi::Array>();
   Slots slots(int(ops.Length()));
-  size_t untrimmed = 0;  // bytes of float32 copies freed since the heap was last trimmed
   for (uint32_t i = 0; i < ops.Length(); i++) {
     const Napi::Value v = ops.Get(i);
     const std::string at = "plan op " + std::to_string(i);
@@ -342,35 +423,32 @@ void read_plan(const Napi::Value& ops_value, const Napi::Value& outputs_value, P
       list += std::string(list.empty() ? "'" : &candidate == std::end(kKinds) - 1 ? " or '" : ", '") + candidate.name + "'";
     }
     if (reader == nullptr) throw Napi::TypeError::New(env, at + ": field 'op' must be " + list + ", got " + describe(op));
-    Storage storage;
-    reader->read(OpReader(o, i, kind, slots), plan, storage);
-#ifdef __GLIBC__
-    // The op's float32 values read from a file (megabytes for a large conv) are freed between the
-    // packed weights kept so far; glibc keeps such holes resident (its mmap threshold adapts upward
-    // after the first large free): hand them back every 16 MiB (a trim walks the whole heap, so one
-    // per op costs a ResNet-50 compile about 0.4 s), so building a plan peaks at about that much more.
-    for (const auto& t : storage) untrimmed += t.size() * sizeof(float);
-    storage.clear();
-    if (untrimmed >= (size_t(16) << 20) || (i + 1 == ops.Length() && untrimmed >= (size_t(1) << 20))) {
-      malloc_trim(0);
-      untrimmed = 0;
-    }
-#endif
+    OpReader r(o, i, kind, slots, *spec);
+    reader->read(r, *spec);
+    spec->scratch_floats = std::max(spec->scratch_floats, r.file_floats());
   }
   if (!outputs_value.IsArray()) {
     throw Napi::TypeError::New(env, "plan: 'outputs' must be an array of slots, got " + describe(outputs_value));
   }
   const Napi::Array outs = outputs_value.As<Napi::Array>();
-  std::vector<int> outputs;
   for (uint32_t i = 0; i < outs.Length(); i++) {
     const Napi::Value v = outs.Get(i);
     if (!is_integer(v, 0, slots.count() - 1) || !slots.written(int(v.As<Napi::Number>().DoubleValue()))) {
       throw Napi::TypeError::New(env, "plan: outputs[" + std::to_string(i) + "] must be a slot an op writes, got " +
                                           describe(v));
     }
-    outputs.push_back(int(v.As<Napi::Number>().DoubleValue()));
+    spec->outputs.push_back(int(v.As<Napi::Number>().DoubleValue()));
   }
-  plan.set_outputs(outputs);
+  return spec;
+}
+
+void build_plan(const PlanSpec& spec, Plan& plan) {
+  TensorLoader load(spec);
+  for (const Step& add : spec.ops) {
+    load.next_op();
+    add(plan, load);
+  }
+  plan.set_outputs(spec.outputs);
 }
 
 }  // namespace rn

@@ -72,7 +72,17 @@ export type Bf16Path = 'avx512bf16' | 'fp32-emulated';
 export type Int8Path = 'avx512vnni' | 'avxvnni' | 'fp32-emulated';
 
 export interface NativeAddon {
+  /**
+   * Builds a plan on the calling thread: for small plans (the per-op kernels). A model's plan is
+   * built by buildPlan, off the event loop.
+   */
   Plan: new (ops: NativeOp[], outputs: number[], options?: NativePlanOptions) => NativePlan;
+  /**
+   * The same plan as new Plan, built on libuv's worker pool: the ops are checked first (a malformed
+   * one rejects with new Plan's TypeError), then the weights are read from their files, folded and
+   * packed while the event loop runs on.
+   */
+  buildPlan(ops: NativeOp[], outputs: number[], options?: NativePlanOptions): Promise<NativePlan>;
   /** Convolution (groups 1, dilation 1) on plain NCHW data as a threaded, packed GEMM. */
   convForward(
     x: Float32Array,
@@ -183,6 +193,18 @@ const ADDON_PATH = fileURLToPath(
   new URL('../../../../native/build/Release/resnet50_native.node', import.meta.url),
 );
 
+/**
+ * A plan build's error as the user sees it: a weights file that changed or shrank after it was
+ * indexed is one sentence naming file and key; anything else as it is.
+ */
+function readError(e: unknown): unknown {
+  const m = /^(.+): cannot read tensor data for '(.+)'$/.exec((e as Error).message);
+  if (m === null) return e;
+  return new FileFormatError(
+    `${m[1]}: cannot read the data of tensor '${m[2]}' (the file changed or is truncated).`,
+  );
+}
+
 let addon: NativeAddon | null | undefined;
 let loadError = '';
 
@@ -209,21 +231,21 @@ export function nativeAddon(): NativeAddon | null {
         if (options?.threads !== undefined && options.threads !== 0) checkThreads('threads', options.threads);
         return configure(options);
       };
-      // A weights file that changed or shrank after it was indexed: one sentence naming file and key.
       const Plan = loaded.Plan;
       loaded.Plan = class extends Plan {
         constructor(ops: NativeOp[], outputs: number[], options?: NativePlanOptions) {
           try {
             super(ops, outputs, options);
           } catch (e) {
-            const m = /^(.+): cannot read tensor data for '(.+)'$/.exec((e as Error).message);
-            if (m === null) throw e;
-            throw new FileFormatError(
-              `${m[1]}: cannot read the data of tensor '${m[2]}' (the file changed or is truncated).`,
-            );
+            throw readError(e);
           }
         }
       };
+      const buildPlan = loaded.buildPlan.bind(loaded);
+      loaded.buildPlan = (ops, outputs, options) =>
+        buildPlan(ops, outputs, options).catch((e: unknown) => {
+          throw readError(e);
+        });
       addon = loaded;
       const isa = process.env.RESNET50_ISA as Isa | undefined;
       const bf16 = process.env.RESNET50_BF16_ISA as Bf16Path | undefined;

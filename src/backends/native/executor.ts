@@ -1,8 +1,8 @@
 /**
  * The native plan executor: translates a plan into the engine's op records (addon.ts NativeOp) and
  * compiles them in C++ (batch norm folded, weights packed once, activations in blocked channels in
- * an arena planned per input size). Runs go to a libuv worker and the engine's thread pool, off the
- * event loop. Feature maps a plan returns are converted back to plain NCHW inside the engine.
+ * an arena planned per input size). The build runs on a libuv worker, runs on one and the engine's
+ * thread pool: both off the event loop. Feature maps a plan returns are converted back to plain NCHW inside the engine.
  */
 import { UserError } from '../../errors.js';
 import { checkPlanInput } from '../../plan/check_input.js';
@@ -43,22 +43,34 @@ function compileNative(plan: Plan, options: CompileOptions = {}): CompiledPlan {
   if (precision === 'int8' && !plan.ops.some((op) => op.kind === 'conv' && op.inputScale !== undefined))
     throw new UserError('This plan has no convolution with an inputScale, so nothing to compute in int8.');
   const { ops, outputs } = nativeOps(plan);
-  let compiled: NativePlan;
-  try {
-    compiled = new addon.Plan(ops, outputs, { precision });
-  } catch (e) {
+  // Built off the event loop; a run waits for it, and a failed build rejects every run.
+  const building = addon.buildPlan(ops, outputs, { precision }).catch((e: unknown) => {
     // A malformed op record is a bug (TypeError); what the engine refuses (sizes, memory) is the user's.
     if (e instanceof TypeError || e instanceof UserError) throw e;
     throw new UserError(`${(e as Error).message}.`);
-  }
+  });
+  let built: NativePlan | undefined;
+  let disposed = false;
+  building.then(
+    (p) => (disposed ? p.dispose() : (built = p)),
+    () => undefined,
+  );
   return {
     async run(data, shape) {
+      if (disposed) throw new UserError('This compiled plan was disposed.');
       checkPlanInput(plan, data, shape);
+      const compiled = await building;
+      if (disposed) throw new UserError('This compiled plan was disposed.');
       const [N, C, H, W] = shape;
       return compiled.run(data, N, C, H, W);
     },
-    weightBytes: () => compiled.weightBytes(),
-    dispose: () => compiled.dispose(),
+    // 0 until the build has finished.
+    weightBytes: () => built?.weightBytes() ?? 0,
+    dispose() {
+      disposed = true;
+      built?.dispose();
+      built = undefined;
+    },
   };
 }
 
