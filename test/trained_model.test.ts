@@ -149,6 +149,36 @@ test('classify on 200 test PNGs gives the top-1 accuracy of eval and of training
     Math.abs(bf16Result.top1 - evalResult.top1) <= 2 / SAMPLES,
     `bf16 top-1 ${bf16Result.top1} vs fp32 ${evalResult.top1}: more than 2 of ${SAMPLES} images changed`,
   );
+  // int8: float weights are refused in one sentence; a file from `quantize` (calibrated on 32
+  // training images) keeps the accuracy within 2 % of the images.
+  assert.match(
+    oneSentence(['eval', '--weights', final, '--data', DATA, '--samples', '8', '--precision', 'int8']),
+    /^resnet50: Precision int8 .*resnet50 quantize.*$/,
+  );
+  const int8File = join(tmp, 'final.int8.safetensors');
+  const q = runCli(['quantize', '--weights', final, '--calib', DATA, '--samples', '32', '--out', int8File]);
+  assert.equal(q.status, 0, q.stderr);
+  const i8 = runCli([
+    'eval',
+    '--weights',
+    int8File,
+    '--data',
+    DATA,
+    '--samples',
+    String(SAMPLES),
+    '--precision',
+    'int8',
+    '--json',
+    '--out',
+    join(tmp, 'cm8.png'),
+  ]);
+  assert.equal(i8.status, 0, i8.stderr);
+  const int8Result = JSON.parse(i8.stdout) as { top1: number; precision: string };
+  assert.equal(int8Result.precision, 'int8');
+  assert.ok(
+    Math.abs(int8Result.top1 - evalResult.top1) <= 4 / SAMPLES,
+    `int8 top-1 ${int8Result.top1} vs fp32 ${evalResult.top1}: more than 4 of ${SAMPLES} images changed`,
+  );
   const cm = readImage(join(tmp, 'cm.png'));
   const zeros = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   const layout = confusionLayout(zeros, FASHION_MNIST_CLASSES);

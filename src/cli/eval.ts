@@ -6,7 +6,7 @@
  */
 import { DataLoader } from '../data/loader.js';
 import { presetInputSize } from '../data/transforms.js';
-import { readWeightsMetadata } from '../io/weights/index.js';
+import { readActivationScales, readWeightsMetadata } from '../io/weights/index.js';
 import { ARCHITECTURES, resnet, type ArchName, type ResNet } from '../model/resnet.js';
 import { BLOCK_SHORTCUTS, shortcutOptions } from '../tasks/model_card.js';
 import { archMismatch, checkArch, loadModel } from '../tasks/pretrained.js';
@@ -113,6 +113,8 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
     const backend = resolveBackend(stringFlag(values, 'backend'));
     const precision = precisionFlag(values);
     checkPrecision(backend, precision);
+    // int8 runs on the activation scales of a file `resnet50 quantize` wrote.
+    const inputScales = precision === 'int8' ? readActivationScales(weights) : undefined;
 
     const { model, arch, inputSize } = await modelFromWeights(weights, archFlag);
     const split = resolveEvalData(data, { inputSize: sizeFlag ?? inputSize, samples });
@@ -127,7 +129,7 @@ folder with train/ and val/, else the whole folder. Prints top-1/top-5 and write
     const t0 = performance.now();
     let result;
     try {
-      result = await evaluateModel(model, backend, loader, numClasses, precision);
+      result = await evaluateModel(model, backend, loader, numClasses, precision, inputScales);
     } finally {
       await loader.close();
     }

@@ -94,9 +94,9 @@ export async function evaluate(
 }
 
 /**
- * Evaluates `model` as it is now (its weights and modes) on `backend` at `precision` (see
- * createRunner: on native a fused inference plan compiled from the current weights, off the event
- * loop); the runner is disposed afterwards.
+ * Evaluates `model` as it is now (its weights and modes) on `backend` at `precision` (int8: with the
+ * calibrated `inputScales` of a quantized file; see createRunner: on native a fused inference plan
+ * compiled from the current weights, off the event loop); the runner is disposed afterwards.
  */
 export async function evaluateModel(
   model: ResNet,
@@ -104,8 +104,9 @@ export async function evaluateModel(
   loader: DataLoader,
   numClasses: number,
   precision: Precision = 'fp32',
+  inputScales?: ReadonlyMap<string, number>,
 ): Promise<EvalResult> {
-  const runner = runnerOn(model, backend, undefined, precision);
+  const runner = runnerOn(model, backend, undefined, precision, inputScales);
   try {
     return await evaluate((x) => runner.forward(x), loader, numClasses);
   } finally {
