@@ -33,7 +33,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeMarkdown } from './markdown.js';
@@ -271,7 +271,7 @@ function torchComparison(o: Options, nets: readonly Net[], lines: readonly Resul
     '## Against PyTorch',
     '',
     'The same recipe, data subset and epochs in PyTorch (`bench/degradation_torch.py`: the goldens’',
-    "definition of the network, PyTorch's initialization, its own seeded data order):",
+    "definition of the network with torchvision's initialization, as ours; PyTorch's own seeded data order):",
     '',
     '| network | our epochs | our train error | our test error | PyTorch epochs | PyTorch train error | PyTorch test error | our img/s | PyTorch img/s | ratio |',
     '| ------- | ---------: | --------------: | -------------: | -------------: | ------------------: | -----------------: | --------: | ------------: | ----: |',
@@ -314,7 +314,7 @@ function report(o: Options, nets: readonly Net[], lines: readonly ResultLine[]):
     'planes, option A zero-pad shortcuts) and their plain twins (the same layers without skip',
     'connections), written by `bench/degradation.ts`.',
     '',
-    `Setup: ${o.data}: ${samples} training images, ${tests} test images; ${o.epochs} epochs of batch ${o.batch}` +
+    `Setup: ${relative(REPO, o.data) || '.'}: ${samples} training images, ${tests} test images; ${o.epochs} epochs of batch ${o.batch}` +
       `${o.stepsPerEpoch === null ? '' : ` (at most ${o.stepsPerEpoch} steps each)`}; SGD momentum 0.9,` +
       ` weight decay 1e-4, lr ${o.lr} ×0.1 at 50 % and 75 % of the steps; 4-pixel padding + random` +
       ' 28×28 crop + horizontal flip, then a bilinear resize to 32×32, the gray channel replicated to 3;' +

@@ -5,7 +5,8 @@
         [--data ../shared/datasets/fashion-mnist] [--out docs/degradation/pytorch-resnet20.json]
 
 The network is the PyTorch definition the CIFAR goldens are written with (test/fixtures/gen_cifar.py,
-torchvision's module names, option A zero-pad shortcuts), with PyTorch's default initialization.
+torchvision's module names, option A zero-pad shortcuts), with torchvision's ResNet initialization
+(as our trainer's).
 The recipe is `bench/degradation.ts`'s: SGD momentum 0.9, weight decay 1e-4 on conv and linear
 weights only (not on BatchNorm or biases, as our trainer), batch 128 with the last partial batch
 dropped, lr 0.1 ×0.1 at 50 % and 75 % of the steps (per step), 4-pixel zero padding + random 28×28
@@ -109,6 +110,14 @@ def main() -> None:
     test_loader = torch.utils.data.DataLoader(test_set, batch_size=256, num_workers=0)
 
     model = CifarResNet((a.depth - 2) // 6, a.shortcut)
+    # torchvision's ResNet initialization, as our trainer's: convs Kaiming-normal (fan_out, ReLU),
+    # BatchNorm weight 1 and bias 0, the fc left at PyTorch's default.
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.SGD(
