@@ -74,5 +74,5 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   const { values } = parseArgs({ options: { out: { type: 'string', default: WEB_DIST } } });
   const { outDir, sizes } = await buildWeb(resolve(values.out));
   const list = Object.entries(sizes).map(([f, n]) => `${f} ${(n / 1024).toFixed(1)} KiB`);
-  process.stdout.write(`web page built in ${outDir}: ${list.join(', ')}\n`);
+  process.stderr.write(`web page built in ${outDir}: ${list.join(', ')}\n`);
 }
