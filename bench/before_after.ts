@@ -15,6 +15,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { median } from '../src/cli/bench.js';
+import { lscpuField } from './machine.js';
 
 const { values } = parseArgs({
   options: {
@@ -73,14 +74,6 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 
-const lscpu = (() => {
-  try {
-    return execFileSync('lscpu', { encoding: 'utf8' });
-  } catch {
-    return '';
-  }
-})();
-const field = (name: string): string => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(lscpu)?.[1] ?? '?';
 const signed = (ratio: number): string => {
   const change = ((ratio - 1) * 100).toFixed(1);
   return `${change.startsWith('-') ? '' : '+'}${change} %`;
@@ -99,8 +92,8 @@ const report = [
   '|---|---|---|---|---|',
   ...rows,
   '',
-  `CPU: ${field('Model name')} (${cpus().length} cores), Node ${process.version}.`,
-  `Flags: ${field('Flags')}`,
+  `CPU: ${lscpuField('Model name')} (${cpus().length} cores), Node ${process.version}.`,
+  `Flags: ${lscpuField('Flags')}`,
   '',
 ].join('\n');
 process.stdout.write(report);

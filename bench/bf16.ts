@@ -19,7 +19,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -29,6 +29,7 @@ import { saveWeightsFile } from '../src/io/weights/index.js';
 import { resnet } from '../src/model/resnet.js';
 import { createRunner, type Runner } from '../src/tasks/runner.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { cpuLine, loadAverage } from './machine.js';
 import { writeMarkdown } from './markdown.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,19 +46,6 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 const iters = Number(values.iters);
 const log = (s: string) => process.stderr.write(`${s}\n`);
-
-function lscpu(): string {
-  const r = spawnSync('lscpu', { encoding: 'utf8' });
-  const model = /Model name:\s*(.+)/.exec(r.stdout)?.[1] ?? 'unknown';
-  const cpus = /^CPU\(s\):\s*(.+)$/m.exec(r.stdout)?.[1] ?? '?';
-  const flags = (/Flags:\s*(.+)/.exec(r.stdout)?.[1] ?? '').split(' ');
-  const relevant = flags.filter((f) => /bf16|amx|vnni|avx512f$/.test(f));
-  return `${model}, ${cpus} CPUs; flags: ${relevant.join(' ') || 'none of avx512f/bf16/vnni/amx'}`;
-}
-const load = () =>
-  loadavg()
-    .map((v) => v.toFixed(2))
-    .join(' ');
 
 const input = (batch: number): Tensor => {
   const x = Tensor.zeros([batch, 3, 224, 224]);
@@ -80,7 +68,7 @@ const addon = nativeAddon();
 if (addon === null) throw new Error('the native engine is not built');
 const status = addon.configure();
 const model = resnet('resnet50');
-const loadBefore = load();
+const loadBefore = loadAverage();
 const runners = {
   fp32: createRunner(model, { backend: 'native' }),
   bf16: createRunner(model, { backend: 'native', precision: 'bf16' }),
@@ -192,7 +180,7 @@ const rows = [...types.fp32.keys()].map((type) => {
 });
 const report = `# bf16 vs fp32 in the native engine (ResNet-50, 224×224)
 
-CPU: ${lscpu()}. Threads: ${status.threads}. Load average before: ${loadBefore}, after: ${load()}
+CPU: ${cpuLine()}. Threads: ${status.threads}. Load average before: ${loadBefore}, after: ${loadAverage()}
 (other sessions share the machine: fp32 and bf16 take turns, medians).
 
 Command: \`node dist/bench/bf16.js --rounds ${rounds} --iters ${iters}\`.

@@ -15,7 +15,7 @@
  * after/before ratios, the CPU (lscpu model), the load average before and after, and checks that both
  * sides' plans give the same logits (SHA-256 of one run's output).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { median } from '../src/cli/bench.js';
 import { saveWeightsFile } from '../src/io/weights/index.js';
 import { resnet } from '../src/model/resnet.js';
+import { lscpuField } from './machine.js';
 
 const PLAN_BUILD = fileURLToPath(new URL('../../bench/plan_build.mjs', import.meta.url));
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -130,14 +131,6 @@ const loadAfter = loadavg()
   .join(' ');
 rmSync(tmp, { recursive: true, force: true });
 
-const lscpu = (() => {
-  try {
-    return execFileSync('lscpu', { encoding: 'utf8' });
-  } catch {
-    return '';
-  }
-})();
-const field = (name: string): string => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(lscpu)?.[1] ?? '?';
 const thp = (() => {
   try {
     return readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8').trim();
@@ -177,7 +170,7 @@ const report = [
     ? `Logits of one 224×224 run: identical on both sides (SHA-256 ${[...hashes][0].slice(0, 16)}…).`
     : `Logits of one 224×224 run DIFFER between the sides: ${[...hashes].join(', ')}.`,
   '',
-  `CPU: ${field('Model name')} (${cpus().length} cores), Node ${process.version}; transparent huge pages: ${thp}.`,
+  `CPU: ${lscpuField('Model name')} (${cpus().length} cores), Node ${process.version}; transparent huge pages: ${thp}.`,
   `Load average (1, 5, 15 min): ${load} before, ${loadAfter} after.`,
   '',
 ].join('\n');

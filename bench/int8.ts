@@ -12,8 +12,6 @@
  * portable one) run batch 1 for 2 passes after. Writes a markdown report (with `lscpu`'s model and
  * VNNI/bf16 flags and the load average before and after) to --out, and prints it.
  */
-import { spawnSync } from 'node:child_process';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,6 +22,7 @@ import { resnet } from '../src/model/resnet.js';
 import { calibrate, U8_LEVELS } from '../src/tasks/calibrate.js';
 import { createRunner, type Runner } from '../src/tasks/runner.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { cpuLine, loadAverage } from './machine.js';
 import { writeMarkdown } from './markdown.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -38,19 +37,6 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 const iters = Number(values.iters);
 const log = (s: string) => process.stderr.write(`${s}\n`);
-
-function lscpu(): string {
-  const r = spawnSync('lscpu', { encoding: 'utf8' });
-  const model = /Model name:\s*(.+)/.exec(r.stdout)?.[1] ?? 'unknown';
-  const cpus = /^CPU\(s\):\s*(.+)$/m.exec(r.stdout)?.[1] ?? '?';
-  const flags = (/Flags:\s*(.+)/.exec(r.stdout)?.[1] ?? '').split(' ');
-  const relevant = flags.filter((f) => /bf16|amx|vnni|avx512f$/.test(f));
-  return `${model}, ${cpus} CPUs; flags: ${relevant.join(' ') || 'none of avx512f/bf16/vnni/amx'}`;
-}
-const load = () =>
-  loadavg()
-    .map((v) => v.toFixed(2))
-    .join(' ');
 
 const input = (batch: number): Tensor => {
   const x = Tensor.zeros([batch, 3, 224, 224]);
@@ -70,7 +56,7 @@ const status = addon.configure();
 const model = resnet('resnet50');
 const thresholds = withBackend('native', () => calibrate(model, [input(1)]));
 const inputScales = new Map([...thresholds].map(([k, t]) => [k, t / U8_LEVELS]));
-const loadBefore = load();
+const loadBefore = loadAverage();
 const PRECISIONS = ['fp32', 'bf16', 'int8'] as const;
 type P = (typeof PRECISIONS)[number];
 const runners: Record<P, Runner> = {
@@ -126,7 +112,7 @@ const ips8 = (p: P) => (8 * 1000) / median(speed[p][8]);
 const kernels: Record<P, string> = { fp32: status.isa, bf16: status.bf16, int8: status.int8 };
 const report = `# int8 vs bf16 and fp32 in the native engine (ResNet-50, 224×224)
 
-CPU: ${lscpu()}. Threads: ${status.threads}. Load average before: ${loadBefore}, after: ${load()}
+CPU: ${cpuLine()}. Threads: ${status.threads}. Load average before: ${loadBefore}, after: ${loadAverage()}
 (other sessions share the machine: the precisions take turns, medians).
 
 Command: \`node dist/bench/int8.js --rounds ${rounds} --iters ${iters}\`.
