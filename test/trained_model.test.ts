@@ -78,6 +78,34 @@ before(() => {
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** The one line a user error prints (exit 1, no stack trace). */
+interface EvalJson {
+  top1: number;
+  count: number;
+  inputSize: number;
+  arch: string;
+  precision: string;
+  confusionClasses: number;
+}
+
+/** `eval --json` of `weights` on the first SAMPLES test images, at `precision` when given. */
+function evalJson(weights: string, precision: string | null, confusion: string): EvalJson {
+  const r = runCli([
+    'eval',
+    '--weights',
+    weights,
+    '--data',
+    DATA,
+    '--samples',
+    String(SAMPLES),
+    ...(precision === null ? [] : ['--precision', precision]),
+    '--json',
+    '--out',
+    confusion,
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as EvalJson;
+}
+
 function oneSentence(args: string[]): string {
   const r = runCli(args);
   assert.equal(r.status, 1, `exit ${r.status}: ${r.stderr}`);
@@ -101,48 +129,14 @@ test('classify on 200 test PNGs gives the top-1 accuracy of eval and of training
   const classifyTop1 = correct / SAMPLES;
   for (const r of results) assert.equal(r.top[0].label, FASHION_MNIST_CLASSES[r.top[0].classIndex]);
 
-  const e = runCli([
-    'eval',
-    '--weights',
-    final,
-    '--data',
-    DATA,
-    '--samples',
-    String(SAMPLES),
-    '--json',
-    '--out',
-    join(tmp, 'cm.png'),
-  ]);
-  assert.equal(e.status, 0, e.stderr);
-  const evalResult = JSON.parse(e.stdout) as {
-    top1: number;
-    count: number;
-    inputSize: number;
-    arch: string;
-    confusionClasses: number;
-  };
+  const evalResult = evalJson(final, null, join(tmp, 'cm.png'));
   assert.equal(evalResult.count, SAMPLES);
   assert.equal(evalResult.inputSize, 32, 'eval takes the input size from the file');
   assert.equal(evalResult.arch, 'resnet18', 'eval takes the arch from the file');
   assert.equal(evalResult.confusionClasses, 10);
   // The same images at bf16 (weights and activations rounded, fp32 accumulation; emulated kernels on
   // a CPU without AVX512-BF16): the rounding may flip a near-tie, not the accuracy.
-  const bf16 = runCli([
-    'eval',
-    '--weights',
-    final,
-    '--data',
-    DATA,
-    '--samples',
-    String(SAMPLES),
-    '--precision',
-    'bf16',
-    '--json',
-    '--out',
-    join(tmp, 'cm16.png'),
-  ]);
-  assert.equal(bf16.status, 0, bf16.stderr);
-  const bf16Result = JSON.parse(bf16.stdout) as { top1: number; count: number; precision: string };
+  const bf16Result = evalJson(final, 'bf16', join(tmp, 'cm16.png'));
   assert.equal(bf16Result.precision, 'bf16');
   assert.equal(bf16Result.count, SAMPLES);
   assert.ok(
@@ -158,22 +152,7 @@ test('classify on 200 test PNGs gives the top-1 accuracy of eval and of training
   const int8File = join(tmp, 'final.int8.safetensors');
   const q = runCli(['quantize', '--weights', final, '--calib', DATA, '--samples', '32', '--out', int8File]);
   assert.equal(q.status, 0, q.stderr);
-  const i8 = runCli([
-    'eval',
-    '--weights',
-    int8File,
-    '--data',
-    DATA,
-    '--samples',
-    String(SAMPLES),
-    '--precision',
-    'int8',
-    '--json',
-    '--out',
-    join(tmp, 'cm8.png'),
-  ]);
-  assert.equal(i8.status, 0, i8.stderr);
-  const int8Result = JSON.parse(i8.stdout) as { top1: number; precision: string };
+  const int8Result = evalJson(int8File, 'int8', join(tmp, 'cm8.png'));
   assert.equal(int8Result.precision, 'int8');
   assert.ok(
     Math.abs(int8Result.top1 - evalResult.top1) <= 4 / SAMPLES,
