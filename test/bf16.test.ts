@@ -19,8 +19,7 @@ import { test } from 'node:test';
 import { createJsBackend } from '../src/backends/js/index.js';
 import { kernelExecutor } from '../src/backends/kernel_executor.js';
 import { nativeAddon } from '../src/backends/native/addon.js';
-import { nativeExecutor } from '../src/backends/native/executor.js';
-import type { ConvOp, LinearOp, Plan, PlanOp, PlanResult } from '../src/plan/plan.js';
+import type { ConvOp, LinearOp, Plan, PlanOp } from '../src/plan/plan.js';
 import { resnet } from '../src/model/resnet.js';
 import { createRunner } from '../src/tasks/runner.js';
 import { imageTensor } from '../src/tasks/input.js';
@@ -28,7 +27,7 @@ import { roundToBf16 } from '../src/tensor/float16.js';
 import { Rng } from '../src/tensor/random.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { IMAGES } from './helpers/cli.js';
-import { NATIVE_SKIP } from './helpers/native.js';
+import { NATIVE_SKIP, normalValues, runOnPath } from './helpers/native.js';
 
 const reference = kernelExecutor(createJsBackend());
 
@@ -45,30 +44,6 @@ function bf16Paths(): ('avx512bf16' | 'fp32-emulated')[] {
   } finally {
     addon.configure({ bf16: initial });
   }
-}
-
-/** Runs `plan` compiled for bf16 on one path (restoring the default path afterwards). */
-async function runBf16(plan: Plan, path: string, x: Tensor): Promise<PlanResult[]> {
-  const addon = nativeAddon()!;
-  const initial = addon.configure().bf16;
-  addon.configure({ bf16: path as 'avx512bf16' | 'fp32-emulated' });
-  try {
-    const compiled = nativeExecutor.compile(plan, { precision: 'bf16' });
-    assert.equal(nativeExecutor.kernelPath!('bf16'), path);
-    const [N, C, H, W] = x.shape;
-    const out = await compiled.run(x.data, [N, C, H, W]);
-    compiled.dispose();
-    return out;
-  } finally {
-    addon.configure({ bf16: initial });
-  }
-}
-
-function values(shape: number[], seed: number, scale = 1): Float32Array {
-  const rng = new Rng(seed);
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < data.length; i++) data[i] = scale * rng.normal();
-  return data;
 }
 
 function conv(
@@ -93,8 +68,8 @@ function conv(
     kernel: [k, k],
     stride: [stride, stride],
     padding: [pad, pad],
-    weight: values([oc, c, k, k], seed, Math.sqrt(2 / (c * k * k))),
-    bias: values([oc], seed + 1, 0.1),
+    weight: normalValues([oc, c, k, k], seed, Math.sqrt(2 / (c * k * k))),
+    bias: normalValues([oc], seed + 1, 0.1),
     batchNorm: null,
     residual: null,
     relu: false,
@@ -166,8 +141,8 @@ const CASES: OpCase[] = [
         output: 3,
         inFeatures: 80,
         outFeatures: 37,
-        weight: values([37, 80], 7, 0.1),
-        bias: values([37], 8, 0.1),
+        weight: normalValues([37, 80], 7, 0.1),
+        bias: normalValues([37], 8, 0.1),
       },
     ],
     output: 3,
@@ -191,7 +166,7 @@ for (const c of CASES) {
         ops: c.ops,
         outputs: [{ name: 'y', slot: c.output }],
       };
-      const x = new Tensor(roundToBf16(values(c.input, 42)), c.input);
+      const x = new Tensor(roundToBf16(normalValues(c.input, 42)), c.input);
       const shape = c.input as [number, number, number, number];
       const [expected] = await reference.compile(plan).run(x.data, shape);
       const xAbs = new Tensor(abs(x.data), c.input);
@@ -199,7 +174,7 @@ for (const c of CASES) {
       const tolerance = (c.stages ?? 1) * 2 ** -8 * 1.01;
       const results: Float32Array[] = [];
       for (const path of bf16Paths()) {
-        const [got] = await runBf16(plan, path, x);
+        const [got] = await runOnPath(plan, 'bf16', path, x);
         assert.deepEqual(got.shape, expected.shape);
         let worst = 0;
         let maxAbs = 0;
@@ -288,8 +263,8 @@ test(
     if (paths.length === 2) {
       const plan = (await import('../src/model/plan.js')).lowerResNet(model, ['output']);
       const one = new Tensor(photos[0].data, [1, 3, 224, 224]);
-      const [hw] = await runBf16(plan, 'avx512bf16', one);
-      const [emulated] = await runBf16(plan, 'fp32-emulated', one);
+      const [hw] = await runOnPath(plan, 'bf16', 'avx512bf16', one);
+      const [emulated] = await runOnPath(plan, 'bf16', 'fp32-emulated', one);
       const differ = hw.data.findIndex((v, j) => !Object.is(v, emulated.data[j]));
       assert.equal(
         differ,

@@ -25,9 +25,8 @@ import { test } from 'node:test';
 import { createJsBackend } from '../src/backends/js/index.js';
 import { kernelExecutor } from '../src/backends/kernel_executor.js';
 import { nativeAddon, type Int8Path } from '../src/backends/native/addon.js';
-import { nativeExecutor } from '../src/backends/native/executor.js';
 import { withBackend } from '../src/backends/registry.js';
-import type { ConvOp, Plan, PlanOp, PlanResult } from '../src/plan/plan.js';
+import type { ConvOp, Plan, PlanOp } from '../src/plan/plan.js';
 import { resnet } from '../src/model/resnet.js';
 import { calibrate, U8_LEVELS } from '../src/tasks/calibrate.js';
 import { createRunner } from '../src/tasks/runner.js';
@@ -35,7 +34,7 @@ import { imageTensor } from '../src/tasks/input.js';
 import { Rng } from '../src/tensor/random.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { IMAGES } from './helpers/cli.js';
-import { NATIVE_SKIP } from './helpers/native.js';
+import { NATIVE_SKIP, normalValues, runOnPath } from './helpers/native.js';
 
 const reference = kernelExecutor(createJsBackend());
 
@@ -55,30 +54,6 @@ function int8Paths(): Int8Path[] {
   }
   addon.configure({ int8: initial });
   return paths;
-}
-
-/** Runs `plan` compiled for int8 on one path (restoring the default path afterwards). */
-async function runInt8(plan: Plan, path: Int8Path, x: Tensor): Promise<PlanResult[]> {
-  const addon = nativeAddon()!;
-  const initial = addon.configure().int8;
-  addon.configure({ int8: path });
-  try {
-    const compiled = nativeExecutor.compile(plan, { precision: 'int8' });
-    assert.equal(nativeExecutor.kernelPath!('int8'), path);
-    const [N, C, H, W] = x.shape;
-    const out = await compiled.run(x.data, [N, C, H, W]);
-    compiled.dispose();
-    return out;
-  } finally {
-    addon.configure({ int8: initial });
-  }
-}
-
-function values(shape: number[], seed: number, scale = 1): Float32Array {
-  const rng = new Rng(seed);
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < data.length; i++) data[i] = scale * rng.normal();
-  return data;
 }
 
 function conv(
@@ -102,8 +77,8 @@ function conv(
     kernel: [k, k],
     stride: [stride, stride],
     padding: [pad, pad],
-    weight: values([oc, c, k, k], seed, Math.sqrt(2 / (c * k * k))),
-    bias: values([oc], seed + 1, 0.1),
+    weight: normalValues([oc, c, k, k], seed, Math.sqrt(2 / (c * k * k))),
+    bias: normalValues([oc], seed + 1, 0.1),
     batchNorm: null,
     residual: null,
     relu: false,
@@ -189,7 +164,7 @@ for (const c of CASES) {
     async () => {
       const stem = conv(0, 1, c.input[1], 32, 3, 1, 100, { relu: true });
       const ops = [stem, ...c.ops];
-      const x = new Tensor(values(c.input, 42), c.input);
+      const x = new Tensor(normalValues(c.input, 42), c.input);
       const shape = c.input as [number, number, number, number];
       // Every slot's float32 values (M), then each quantized conv's input scale from them.
       const slots = ops.map((op) => op.output);
@@ -243,7 +218,7 @@ for (const c of CASES) {
       const paths = int8Paths();
       assert.ok(paths.includes('fp32-emulated'));
       for (const path of paths) {
-        const [got] = await runInt8(plan, path, x);
+        const [got] = await runOnPath(plan, 'int8', path, x);
         assert.deepEqual(got.shape, expected.shape);
         let worst = 0;
         for (let i = 0; i < got.data.length; i++)
@@ -336,7 +311,8 @@ test(
     };
     const one = new Tensor(photos[0].data, [1, 3, 224, 224]);
     const outs = [];
-    for (const path of int8Paths()) outs.push({ path, data: (await runInt8(scaled, path, one))[0].data });
+    for (const path of int8Paths())
+      outs.push({ path, data: (await runOnPath(scaled, 'int8', path, one))[0].data });
     for (const o of outs.slice(1)) {
       const differ = outs[0].data.findIndex((v, j) => !Object.is(v, o.data[j]));
       assert.equal(
