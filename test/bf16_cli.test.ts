@@ -13,6 +13,7 @@ import { resnet } from '../src/model/resnet.js';
 import { REPO, runCli } from './helpers/cli.js';
 import { NATIVE_SKIP } from './helpers/native.js';
 import { ruleStateDict } from './helpers/rule_weights.js';
+import { cosineSimilarity } from './helpers/compare.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'resnet50-bf16-cli-'));
 const r50 = join(dir, 'rule50.safetensors');
@@ -43,15 +44,7 @@ test(
     assert.match(r.stderr, /resnet50: bf16 on (avx512bf16|fp32-emulated) kernels/);
     const [{ logits }] = JSON.parse(r.stdout) as { logits: number[] }[];
     const e = goldens.resnet50_224.logits;
-    let dot = 0;
-    let ee = 0;
-    let gg = 0;
-    e.forEach((v, i) => {
-      dot += v * logits[i];
-      ee += v * v;
-      gg += logits[i] * logits[i];
-    });
-    const cosine = dot / Math.sqrt(ee * gg);
+    const cosine = cosineSimilarity(e, logits);
     t.diagnostic(`cosine to torchvision's fp32 logits: ${cosine}`);
     assert.ok(cosine >= 0.999, `cosine ${cosine}`);
     assert.equal(logits.indexOf(Math.max(...logits)), e.indexOf(Math.max(...e)));

@@ -35,6 +35,7 @@ import { Rng } from '../src/tensor/random.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { IMAGES } from './helpers/cli.js';
 import { NATIVE_SKIP, normalValues, runOnPath } from './helpers/native.js';
+import { cosineSimilarity } from './helpers/compare.js';
 
 const reference = kernelExecutor(createJsBackend());
 
@@ -286,15 +287,7 @@ test(
     for (let n = 0; n < photos.length; n++) {
       const e = expected.data.subarray(n * classes, (n + 1) * classes);
       const g = got.data.subarray(n * classes, (n + 1) * classes);
-      let dot = 0;
-      let ee = 0;
-      let gg = 0;
-      for (let i = 0; i < classes; i++) {
-        dot += e[i] * g[i];
-        ee += e[i] * e[i];
-        gg += g[i] * g[i];
-      }
-      const cosine = dot / Math.sqrt(ee * gg);
+      const cosine = cosineSimilarity(e, g);
       t.diagnostic(`${PHOTOS[n]}: cosine ${cosine.toFixed(5)}`);
       const argmax = (v: Float32Array) => v.indexOf(Math.max(...v));
       assert.ok(cosine >= 0.999, `${PHOTOS[n]}: cosine ${cosine} < 0.999`);

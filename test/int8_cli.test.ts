@@ -20,6 +20,7 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { IMAGES, REPO, runCli } from './helpers/cli.js';
 import { NATIVE_SKIP } from './helpers/native.js';
 import { ruleStateDict } from './helpers/rule_weights.js';
+import { cosineSimilarity, errorStats } from './helpers/compare.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'resnet50-int8-cli-'));
 const float = join(dir, 'float.safetensors');
@@ -64,17 +65,8 @@ test(
     assert.match(r.stderr, /resnet50: int8 on (avx512vnni|avxvnni|fp32-emulated) kernels/);
     const [{ logits }] = JSON.parse(r.stdout) as { logits: number[] }[];
     const e = goldens.resnet50_224.logits;
-    let dot = 0;
-    let ee = 0;
-    let gg = 0;
-    let worst = 0;
-    e.forEach((v, i) => {
-      dot += v * logits[i];
-      ee += v * v;
-      gg += logits[i] * logits[i];
-      worst = Math.max(worst, Math.abs(v - logits[i]));
-    });
-    const cosine = dot / Math.sqrt(ee * gg);
+    const cosine = cosineSimilarity(e, logits);
+    const worst = errorStats(logits, e).maxAbs;
     t.diagnostic(`cosine to torchvision's fp32 logits: ${cosine}, max |Δ| ${worst}`);
     assert.ok(cosine >= 0.999, `cosine ${cosine}, max |Δ| ${worst}`);
     // int8, not float32 (whose logits match torchvision's to ~1e-5): the quantization shows.

@@ -52,3 +52,16 @@ export function sampleError(data: Float32Array, ref: Sample): number {
   });
   return worst;
 }
+
+/** The cosine of the angle between two equally long vectors (1: the same direction). */
+export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+  }
+  return dot / Math.sqrt(aa * bb);
+}
