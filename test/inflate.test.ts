@@ -2,12 +2,20 @@
  * src/io/inflate.ts against Node's zlib: the same bytes for every compression level and strategy
  * (stored, fixed and dynamic blocks, long and overlapping matches), the cap refused as 'too-large',
  * cut streams as 'truncated', and damaged streams failing wherever zlib fails (and equal where it
- * does not).
+ * does not). inflate_node.ts (zlib behind the same contract, what Node's image readers use) is held
+ * to the same cases, and every PNG fixture decodes to the same pixels, and every hostile one to the
+ * same sentence, with either inflater.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as zlib from 'node:zlib';
+import { decodeImage } from '../src/io/decode_image.js';
 import { adler32, InflateError, inflateRaw, inflateZlib } from '../src/io/inflate.js';
+import { inflateZlibNode } from '../src/io/inflate_node.js';
 import { Rng } from '../src/tensor/random.js';
 
 const rng = new Rng(16);
@@ -40,18 +48,21 @@ test('inflate gives zlib’s bytes for every level and strategy, raw and zlib-wr
         for (const strategy of [0, 1, 2, 3, 4]) {
           const wrapped = zlib.deflateSync(data, { level, strategy });
           assert.deepEqual(inflateZlib(wrapped, length), data, `zlib, ${length} bytes, level ${level}`);
+          assert.deepEqual(inflateZlibNode(wrapped, length), data, `node, ${length} bytes, level ${level}`);
           const raw = zlib.deflateRawSync(data, { level, strategy });
           assert.deepEqual(inflateRaw(raw, length), data, `raw, ${length} bytes, level ${level}`);
-          if (length > 0)
-            assert.equal(
-              failure(() => inflateZlib(wrapped, length - 1)),
-              'too-large',
-            );
-          if (wrapped.length > 6)
-            assert.equal(
-              failure(() => inflateZlib(wrapped.subarray(0, -5), length)),
-              'truncated',
-            );
+          for (const inflate of [inflateZlib, inflateZlibNode]) {
+            if (length > 0)
+              assert.equal(
+                failure(() => inflate(wrapped, length - 1)),
+                'too-large',
+              );
+            if (wrapped.length > 6)
+              assert.equal(
+                failure(() => inflate(wrapped.subarray(0, -5), length)),
+                'truncated',
+              );
+          }
           cases++;
         }
       }
@@ -82,4 +93,37 @@ test('damaged streams fail where zlib fails and give zlib’s bytes where it doe
     }
   }
   assert.ok(bothFail > 2500, `${bothFail} of 3000 damaged streams failed`);
+});
+
+test('zlib behind the contract fails where the TypeScript inflater fails on damaged streams', () => {
+  let failed = 0;
+  for (let t = 0; t < 1000; t++) {
+    const damaged = Buffer.from(zlib.deflateSync(sample(2000, t % 3), { level: t % 10 }));
+    for (let k = 0; k <= t % 4; k++) damaged[Math.floor(rng.uniform() * damaged.length)] ^= 1 << (t % 8);
+    const ours = failure(() => inflateZlib(damaged, 2000));
+    const node = failure(() => inflateZlibNode(damaged, 2000));
+    assert.equal(typeof node, typeof ours, `case ${t}: ${String(node)} vs ${String(ours)}`);
+    if (typeof ours !== 'string') assert.deepEqual(node, ours, `case ${t}`);
+    else failed++;
+  }
+  assert.ok(failed > 800, `${failed} of 1000 damaged streams failed`);
+});
+
+test('every PNG fixture decodes the same with either inflater: pixels, or the one sentence', () => {
+  const root = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
+  const pngs = ['images', 'preprocess', 'hostile'].flatMap((dir) =>
+    readdirSync(join(root, dir))
+      .filter((f) => f.endsWith('.png'))
+      .map((f) => join(root, dir, f)),
+  );
+  assert.ok(pngs.length >= 30, `${pngs.length} PNG fixtures`);
+  const outcome = (file: string, inflate?: typeof inflateZlib): string => {
+    try {
+      const img = decodeImage(readFileSync(file), file, inflate);
+      return `${img.width}×${img.height} ${createHash('sha256').update(img.data).digest('hex')}`;
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+  };
+  for (const file of pngs) assert.equal(outcome(file, inflateZlibNode), outcome(file), file);
 });

@@ -6,12 +6,17 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { FileFormatError } from '../errors.js';
-import { decodeImage } from './decode_image.js';
+import { decodeImage as decodeWith } from './decode_image.js';
+import { inflateZlibNode } from './inflate_node.js';
 import type { RgbImage } from './rgb_image.js';
 
 export type { RgbImage } from './rgb_image.js';
-export { decodeImage } from './decode_image.js';
 export { encodePng, writePng } from './png_encode.js';
+
+/** Decodes PNG or JPEG bytes (decode_image.ts) with Node's zlib for PNG data; `source` names them in errors. */
+export function decodeImage(bytes: Uint8Array, source: string): RgbImage {
+  return decodeWith(bytes, source, inflateZlibNode);
+}
 
 /** Image bytes already in memory (e.g. read from standard input); `name` is what errors call them. */
 export interface ImageBytes {

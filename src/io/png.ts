@@ -60,8 +60,14 @@ interface Pass {
   rowBytes: number;
 }
 
-/** Decodes PNG bytes (signature already checked); `source` names the file in errors. */
-export function decodePng(bytes: Uint8Array, source: string): RgbImage {
+/** Inflates zlib data to at most `maxOutput` bytes, failing with an InflateError (inflate.ts's contract). */
+export type Inflate = (data: Uint8Array, maxOutput: number) => Uint8Array;
+
+/**
+ * Decodes PNG bytes (signature already checked); `source` names the file in errors. `inflate` is the
+ * TypeScript inflater unless the caller has a faster one with the same contract (Node's zlib).
+ */
+export function decodePng(bytes: Uint8Array, source: string, inflate: Inflate = inflateZlib): RgbImage {
   const fail = (what: string) => new FileFormatError(`${source}: invalid or truncated PNG image (${what}).`);
   const { header, palette, data } = readChunks(bytes, source, fail);
   const bitsPerPixel = COLOR_TYPES[header.colorType]!.channels * header.depth;
@@ -78,10 +84,12 @@ export function decodePng(bytes: Uint8Array, source: string): RgbImage {
     };
   });
   const expected = passes.reduce((n, p) => n + (p.width > 0 ? p.height * (1 + p.rowBytes) : 0), 0);
-  const raw = inflateImageData(data, expected, header, fail);
+  const raw = inflateImageData(data, expected, header, fail, inflate);
   const out = new Uint8Array(header.width * header.height * 3);
   const put = pixelWriter(header, palette);
   const bpp = Math.max(1, bitsPerPixel >> 3);
+  // 8-bit RGB scanlines are the output's rows as they are.
+  const rgb8 = header.colorType === COLOR_RGB && header.depth === 8;
   let at = 0;
   for (const p of passes) {
     if (p.width === 0) continue;
@@ -92,7 +100,8 @@ export function decodePng(bytes: Uint8Array, source: string): RgbImage {
       at += 1 + p.rowBytes;
       unfilter(filter, line, prev, bpp, fail);
       const rowStart = (p.y0 + j * p.dy) * header.width;
-      for (let i = 0; i < p.width; i++) put(line, i, out, (rowStart + p.x0 + i * p.dx) * 3);
+      if (rgb8 && p.dx === 1) out.set(line, rowStart * 3);
+      else for (let i = 0; i < p.width; i++) put(line, i, out, (rowStart + p.x0 + i * p.dx) * 3);
       prev = line;
     }
   }
@@ -170,12 +179,13 @@ function inflateImageData(
   expected: number,
   header: PngHeader,
   fail: (what: string) => FileFormatError,
+  inflate: Inflate,
 ): Uint8Array {
   if (expected > MAX_IMAGE_DATA_BYTES)
     throw fail(`${header.width}×${header.height} image is too large to decode`);
   let raw: Uint8Array;
   try {
-    raw = inflateZlib(data, expected);
+    raw = inflate(data, expected);
   } catch (err) {
     if (!(err instanceof InflateError)) throw err;
     if (err.reason === 'too-large') {
@@ -198,26 +208,38 @@ function unfilter(
   fail: (what: string) => FileFormatError,
 ): void {
   const n = line.length;
-  const up = (i: number) => (prev === null ? 0 : prev[i]!);
-  const left = (i: number) => (i >= bpp ? line[i - bpp]! : 0);
-  const upLeft = (i: number) => (prev !== null && i >= bpp ? prev[i - bpp]! : 0);
+  const first = Math.min(bpp, n);
   switch (filter) {
     case 0:
       return;
     case 1:
-      for (let i = bpp; i < n; i++) line[i] += line[i - bpp]!;
+      for (let i = bpp; i < n; i++) line[i] += line[i - bpp];
       return;
     case 2:
-      if (prev !== null) for (let i = 0; i < n; i++) line[i] += prev[i]!;
+      if (prev !== null) for (let i = 0; i < n; i++) line[i] += prev[i];
       return;
     case 3:
-      for (let i = 0; i < n; i++) line[i] += (left(i) + up(i)) >> 1;
+      if (prev === null) {
+        for (let i = bpp; i < n; i++) line[i] += line[i - bpp] >> 1;
+      } else {
+        for (let i = 0; i < first; i++) line[i] += prev[i] >> 1;
+        for (let i = bpp; i < n; i++) line[i] += (line[i - bpp] + prev[i]) >> 1;
+      }
       return;
     case 4:
-      for (let i = 0; i < n; i++) {
-        const [a, b, c] = [left(i), up(i), upLeft(i)];
-        const p = a + b - c;
-        const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)];
+      // Paeth with no line above predicts from the left neighbour (b = c = 0 always picks a).
+      if (prev === null) {
+        for (let i = bpp; i < n; i++) line[i] += line[i - bpp];
+        return;
+      }
+      for (let i = 0; i < first; i++) line[i] += prev[i]; // a = c = 0: picks b
+      for (let i = bpp; i < n; i++) {
+        const a = line[i - bpp];
+        const b = prev[i];
+        const c = prev[i - bpp];
+        const pa = Math.abs(b - c); // |p - a| with p = a + b - c
+        const pb = Math.abs(a - c);
+        const pc = Math.abs(a + b - 2 * c);
         line[i] += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       }
       return;
