@@ -12,7 +12,8 @@ import { withBackend } from '../src/backends/registry.js';
 import { FileFormatError } from '../src/errors.js';
 import { readSafetensors, readSafetensorsMetadata, saveWeightsFile } from '../src/io/weights/index.js';
 import { dequantizeWeights, quantizePerChannel, quantizedStateDict } from '../src/io/weights/quantized.js';
-import { Conv2d } from '../src/nn/layers.js';
+import { Conv2d, ReLU } from '../src/nn/layers.js';
+import { Sequential } from '../src/nn/module.js';
 import { resnet } from '../src/model/resnet.js';
 import { calibrate, entropyThreshold, percentileThreshold } from '../src/tasks/calibrate.js';
 import { modelCardMetadata } from '../src/tasks/model_card.js';
@@ -138,6 +139,23 @@ test('thresholds: percentile finds the bin edge, entropy clips a long tail', () 
   g[2040] = 3;
   const t = entropyThreshold(g, 64);
   assert.ok(t > 3 && t < 16, `entropy threshold ${t}`);
+});
+
+test('entropy ignores a ReLU’s exact zeros: the threshold keeps the bulk of the positive values', () => {
+  // ReLU(N(0, 1)): half exact zeros, half |N(0, 1)| up to ~4. Counted in bin 0, the zeros made
+  // the divergence pick T ≈ 1.96 (half the range), clipping 1,668 values (5 % of the positives);
+  // every T represents zeros exactly, so they must not weigh on the choice.
+  const rng = new Rng(11);
+  const x = new Tensor(
+    Float32Array.from({ length: 1 << 16 }, () => rng.normal()),
+    [1, 1, 256, 256],
+  );
+  const model = new Sequential(new ReLU(), new Conv2d(1, 1, 1));
+  const max = Math.max(...x.data);
+  const t = withBackend('js', () => calibrate(model, [x], { method: 'entropy' })).get('1')!;
+  let clipped = 0;
+  for (const v of x.data) if (v > t) clipped++;
+  assert.ok(t > 0.5 * max && clipped < 100, `entropy threshold ${t} of max ${max} clips ${clipped} values`);
 });
 
 test('calibrate watches every conv input after a ReLU (not the stem); minmax is the input maximum', async () => {

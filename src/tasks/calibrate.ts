@@ -9,6 +9,10 @@
  *  - percentile: T = the given percentile (default 99.999) of all input values seen;
  *  - entropy: the T whose 255-level quantization of the input histogram loses the least
  *    information (KL divergence, TensorRT's method; Migacz 2017) over 2048 bins up to the maximum.
+ *    Exact zeros (half or more of a ReLU's output) are left out of that histogram: every T
+ *    represents them exactly, and counted in bin 0 they make merging bins look costly, so the
+ *    divergence picked the smallest T and clipped most of the range (61 % instead of 84 % top-1 on
+ *    the Fashion-MNIST ResNet-20). NVIDIA's calibrator flattens bin 0 for the same reason.
  */
 import { UserError } from '../errors.js';
 import { Conv2d } from '../nn/layers.js';
@@ -31,7 +35,9 @@ const BINS = 2048;
 interface Watch {
   max: number;
   negative: boolean;
+  /** Positive values by bin over [0, max) (exact zeros are `zeros`). */
   hist: Float64Array | null;
+  zeros: number;
 }
 
 /** Runs `model` (eval mode) on every batch, calling `see` with each conv's name and input. */
@@ -68,7 +74,7 @@ export function calibrate(
   if (batches.length === 0) throw new UserError('Calibration needs at least one image.');
   const watches = new Map<string, Watch>();
   watchConvInputs(model, batches, (name, x) => {
-    const w = watches.get(name) ?? { max: 0, negative: false, hist: null };
+    const w = watches.get(name) ?? { max: 0, negative: false, hist: null, zeros: 0 };
     watches.set(name, w);
     for (let i = 0; i < x.size; i++) {
       const v = x.data[i]!;
@@ -83,7 +89,11 @@ export function calibrate(
       const w = watches.get(name)!;
       if (w.hist === null) return;
       const perBin = BINS / w.max;
-      for (let i = 0; i < x.size; i++) w.hist[Math.min(BINS - 1, Math.floor(x.data[i]! * perBin))]! += 1;
+      for (let i = 0; i < x.size; i++) {
+        const v = x.data[i]!;
+        if (v === 0) w.zeros++;
+        else w.hist[Math.min(BINS - 1, Math.floor(v * perBin))]! += 1;
+      }
     });
   }
   const thresholds = new Map<string, number>();
@@ -92,11 +102,18 @@ export function calibrate(
       method === 'minmax'
         ? w.max
         : method === 'percentile'
-          ? percentileThreshold(w.hist!, w.max, percentile)
+          ? percentileThreshold(withZeros(w.hist!, w.zeros), w.max, percentile)
           : entropyThreshold(w.hist!, w.max);
     thresholds.set(name, t);
   }
   return thresholds;
+}
+
+/** The histogram of all values: `zeros` back in bin 0. */
+function withZeros(hist: Float64Array, zeros: number): Float64Array {
+  const all = hist.slice();
+  all[0]! += zeros;
+  return all;
 }
 
 /** The upper edge of the bin where the cumulative count reaches `percentile` % of all values. */
