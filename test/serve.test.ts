@@ -22,6 +22,7 @@ import { UserError } from '../src/errors.js';
 import { ruleStateDict } from './helpers/rule_weights.js';
 import { loadRunner, type LoadedRunner } from '../src/tasks/pretrained.js';
 import { startServer, type InferenceServer, type ServeOptions } from '../src/serve/server.js';
+import { Rng } from '../src/tensor/random.js';
 import { IMAGES } from './helpers/cli.js';
 import { distinctPngs, multipart, parsePrometheus, rawRequest, smallWeights } from './helpers/serve.js';
 import { tempDirs } from './helpers/tmp.js';
@@ -280,14 +281,30 @@ test('detect answers with the JSON of detect --json (same detector options), or 
   }
 });
 
-test('while images are decoded and passes run, the event loop answers /v2/health/live', async () => {
+test('while images are decoded, v2 JSON parsed and passes run, the event loop answers /v2/health/live', async () => {
   const busy = await start({ maxBatch: 4, maxDelayMs: 0 });
   try {
     const images = distinctPngs(8, 320, 240, 3);
-    let pending = images.length;
+    // And a KServe v2 request of 4 MB of JSON (parsed in a decoder thread, not on the event loop).
+    const rng = new Rng(8);
+    const tensor = {
+      inputs: [
+        {
+          name: 'input',
+          datatype: 'FP32',
+          shape: [2, 3, 224, 224],
+          data: Array.from({ length: 2 * 3 * 224 * 224 }, () => rng.normal()),
+        },
+      ],
+    };
+    const requests = [
+      ...images.map((png) => ({ path: '/v1/classify', body: png as Uint8Array<ArrayBuffer> | string })),
+      { path: '/v2/models/resnet50/infer', body: JSON.stringify(tensor) },
+    ];
+    let pending = requests.length;
     const classified = Promise.all(
-      images.map(async (png) => {
-        const r = await fetch(`${busy.url}/v1/classify`, { method: 'POST', body: png });
+      requests.map(async ({ path, body }) => {
+        const r = await fetch(`${busy.url}${path}`, { method: 'POST', body });
         pending--;
         return r.status;
       }),
@@ -298,12 +315,12 @@ test('while images are decoded and passes run, the event loop answers /v2/health
       const r = await fetch(`${busy.url}/v2/health/live`);
       answers.push({ status: r.status, ms: performance.now() - t0, pending });
     }
-    assert.deepEqual(await classified, new Array(images.length).fill(200));
+    assert.deepEqual(await classified, new Array(requests.length).fill(200));
     assert.ok(answers.every((a) => a.status === 200));
     const during = answers.filter((a) => a.pending > 0);
     assert.ok(during.length > 0, 'health answered while classifications were in flight');
     process.stderr.write(
-      `# health during ${images.length} classifications: ${during.length} answers, the slowest ` +
+      `# health during ${images.length} classifications and a v2 request: ${during.length} answers, the slowest ` +
         `${Math.max(...during.map((a) => a.ms)).toFixed(0)} ms\n`,
     );
   } finally {

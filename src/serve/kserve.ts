@@ -2,11 +2,12 @@
  * The Open Inference Protocol (KServe v2, spoken by Triton), REST/JSON: server and model metadata,
  * and the mapping of an inference request (one FP32 input [N, 3, H, W], row-major, flat or nested)
  * to images and of the logits back to an output tensor. Binary tensor data is not supported.
+ * Requests are parsed in a decoder thread (parseInferBody), so that megabytes of JSON never hold
+ * the event loop; what does not fit is a UserError, which the server answers as a 400.
  */
 import { checkInputSize } from '../limits.js';
 import { MIN_INPUT_SIZE } from '../model/resnet.js';
 import { UserError } from '../errors.js';
-import { HttpError } from './http_error.js';
 
 export const MODEL_NAME = 'resnet50';
 export const MODEL_VERSION = '1';
@@ -50,7 +51,7 @@ export interface InferRequest {
   outputs: OutputName[];
 }
 
-const bad = (sentence: string): HttpError => new HttpError(400, sentence);
+const bad = (sentence: string): UserError => new UserError(sentence);
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -69,8 +70,19 @@ function flatten(data: unknown, out: Float32Array, at: number): number {
   return at;
 }
 
+/** An inference request body as the bytes arrived: UTF-8 JSON, parsed and checked as parseInferRequest. */
+export function parseInferBody(bytes: Uint8Array, maxImages: number, maxValues: number): InferRequest {
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw bad('The request body is not valid JSON.');
+  }
+  return parseInferRequest(body, maxImages, maxValues);
+}
+
 /**
- * A parsed inference request body, checked: a 400 with one sentence for anything that does not fit
+ * A parsed inference request body, checked: a UserError with one sentence for anything that does not fit
  * the model (names, datatype, shape, data length, finiteness). `maxImages` bounds N; `maxValues` the
  * values the shape may claim (checked before any memory is set aside for them).
  */
@@ -101,17 +113,8 @@ export function parseInferRequest(body: unknown, maxImages: number, maxValues: n
   if (c !== 3) throw bad(`Input '${INPUT_NAME}' must have 3 channels, got shape [${shape.join(', ')}].`);
   if (n > maxImages)
     throw bad(`Input '${INPUT_NAME}' has ${n} images; this server takes at most ${maxImages} per request.`);
-  for (const [side, name] of [
-    [h, 'height'],
-    [w, 'width'],
-  ] as const) {
-    try {
-      checkInputSize(`Input '${INPUT_NAME}' ${name}`, side, MIN_INPUT_SIZE);
-    } catch (e) {
-      if (e instanceof UserError) throw bad(e.message);
-      throw e;
-    }
-  }
+  checkInputSize(`Input '${INPUT_NAME}' height`, h, MIN_INPUT_SIZE);
+  checkInputSize(`Input '${INPUT_NAME}' width`, w, MIN_INPUT_SIZE);
   if (n * c * h * w > maxValues) {
     throw bad(
       `Input '${INPUT_NAME}' has shape [${shape.join(', ')}], more values than a request body of this server can hold.`,

@@ -46,7 +46,6 @@ import {
   MODEL_NAME,
   MODEL_VERSION,
   modelMetadata,
-  parseInferRequest,
   serverMetadata,
   type OutputName,
 } from './kserve.js';
@@ -527,14 +526,8 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
           if (ctx.req.headers['inference-header-content-length'] !== undefined) {
             throw new HttpError(400, 'Binary tensor data is not supported; send the tensor as JSON data.');
           }
-          const text = (await readBody(ctx.req, maxBodyBytes)).toString('utf8');
-          let body: unknown;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            throw new HttpError(400, 'The request body is not valid JSON.');
-          }
-          const request = parseInferRequest(body, maxQueue, Math.floor(maxBodyBytes / 2));
+          const body = await readBody(ctx.req, maxBodyBytes);
+          const request = await workers.parseInfer(body, maxQueue, Math.floor(maxBodyBytes / 2));
           try {
             checkActivationMemory(
               arch,

@@ -1,6 +1,7 @@
 /**
  * A worker thread of the server (workers.ts): answers each WorkMessage in turn. `prepare` decodes
- * and preprocesses an upload (the tensor's buffer is transferred back, not copied); `cam` and
+ * and preprocesses an upload (the tensor's buffer is transferred back, not copied); `infer` parses
+ * a KServe v2 JSON body into its images (one buffer, transferred); `cam` and
  * `detect` run on the model this thread loaded at its first such request (or at `loadDetector`,
  * which the server sends at start) and kept, and draw the PNG answer here when one was asked for.
  */
@@ -10,7 +11,8 @@ import { encodePng } from '../io/image.js';
 import type { ResNet } from '../model/resnet.js';
 import type { Detector } from '../tasks/detect.js';
 import { imageTensor } from '../tasks/input.js';
-import type { ModelWorkerData, WorkMessage, WorkReply, WorkRequest } from './workers.js';
+import { parseInferBody } from './kserve.js';
+import type { ModelWorkerData, ParsedInfer, WorkMessage, WorkReply, WorkRequest } from './workers.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker_entry.js must run in a worker thread.');
@@ -32,6 +34,21 @@ async function answer(request: WorkRequest): Promise<[unknown, ArrayBuffer[]]> {
     case 'prepare': {
       const x = imageTensor(request.upload, request.preset);
       return [{ data: x.data, shape: x.shape, ms: performance.now() - t0 }, [x.data.buffer as ArrayBuffer]];
+    }
+    case 'infer': {
+      const r = parseInferBody(request.body, request.maxImages, request.maxValues);
+      // The images are views of one buffer (parseInferRequest fills one Float32Array).
+      const first = r.images[0];
+      const data = new Float32Array(first.buffer, first.byteOffset, first.length * r.images.length);
+      const parsed: ParsedInfer = {
+        id: r.id,
+        data,
+        count: r.images.length,
+        height: r.height,
+        width: r.width,
+        outputs: r.outputs,
+      };
+      return [parsed, [data.buffer as ArrayBuffer]];
     }
     case 'cam': {
       if (data?.cam == null) throw new Error('This worker has no CAM model.');

@@ -14,6 +14,7 @@ import type { FasterRCNNOptions } from '../model/detection/faster_rcnn.js';
 import type { CamFileResult, CamLayer, CamMethod } from '../tasks/cam.js';
 import type { FileDetections } from '../tasks/detect.js';
 import type { Upload } from './body.js';
+import type { InferRequest, OutputName } from './kserve.js';
 
 /** What the model worker loads (once) when a request needs it. */
 export interface ModelWorkerData {
@@ -34,6 +35,7 @@ export interface CamWork {
 
 export type WorkRequest =
   | { op: 'prepare'; upload: Upload; preset: Preset }
+  | { op: 'infer'; body: Uint8Array; maxImages: number; maxValues: number }
   | { op: 'cam'; upload: Upload; cam: CamWork; png: boolean }
   | { op: 'detect'; upload: Upload; threshold: number; png: boolean }
   | { op: 'loadDetector' };
@@ -46,6 +48,16 @@ export interface Prepared {
   ms: number;
 }
 
+/** A KServe v2 request parsed in a decoder thread: InferRequest's fields, the N images in one buffer. */
+export interface ParsedInfer {
+  id: string | undefined;
+  data: Float32Array;
+  count: number;
+  height: number;
+  width: number;
+  outputs: OutputName[];
+}
+
 /** A CAM or detection answer: the result, the PNG when one was asked for, the worker's time. */
 export interface ModelAnswer<R> {
   result: R;
@@ -55,6 +67,7 @@ export interface ModelAnswer<R> {
 
 export interface WorkAnswers {
   prepare: Prepared;
+  infer: ParsedInfer;
   cam: ModelAnswer<CamFileResult>;
   detect: ModelAnswer<FileDetections>;
   loadDetector: null;
@@ -147,6 +160,24 @@ export class ServeWorkers {
   prepare(upload: Upload, preset: Preset): Promise<Prepared> {
     const worker = this.decoders.reduce((a, b) => (b.load < a.load ? b : a));
     return worker.call({ op: 'prepare', upload, preset });
+  }
+
+  /**
+   * A KServe v2 inference body (UTF-8 JSON) parsed and checked in a decoder thread (a UserError
+   * with one sentence when it does not fit; see kserve.ts), so a large body never holds the event
+   * loop.
+   */
+  async parseInfer(body: Uint8Array, maxImages: number, maxValues: number): Promise<InferRequest> {
+    const worker = this.decoders.reduce((a, b) => (b.load < a.load ? b : a));
+    const r = await worker.call({ op: 'infer', body, maxImages, maxValues });
+    const per = r.data.length / r.count;
+    return {
+      ...(r.id === undefined ? {} : { id: r.id }),
+      images: Array.from({ length: r.count }, (_, i) => r.data.subarray(i * per, (i + 1) * per)),
+      height: r.height,
+      width: r.width,
+      outputs: r.outputs,
+    };
   }
 
   /** Work for the model worker (cam, detect, loadDetector). */
