@@ -1,8 +1,9 @@
 // int8 kernels (see int8.h), written once and compiled per path: kernels_avx512vnni.cc
 // (RN_INT8_HW 512: vpdpbusd on zmm), kernels_avxvnni.cc (RN_INT8_HW 256: the VEX vpdpbusd on two
 // ymm halves) and kernels_int8_emulated.cc (RN_INT8_HW 0: the same sums in portable C++).
-// Everything but dot() is shared, so every path computes the same bits. Include with RN_NS,
-// RN_NAME, RN_PATH_NAME, RN_INT8_HW, RN_VEC_BYTES and the tiles RN_NV_WIDE/RN_PX_WIDE, RN_NV_NARROW/RN_PX_NARROW.
+// Everything but dot() (and the 256-bit path's u8 widen/narrow) is shared, so every path computes
+// the same bits. Include with RN_NS, RN_NAME, RN_PATH_NAME, RN_INT8_HW, RN_VEC_BYTES and the tiles
+// RN_NV_WIDE/RN_PX_WIDE, RN_NV_NARROW/RN_PX_NARROW.
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
@@ -123,8 +124,7 @@ RN_INLINE void dot(Acc& acc, const XOp& x, const WOp& w) {
 // epilogue: float(acc) · mult + bias (+ residual) (ReLU), stored as float32 or u8.
 template <int PX, int NV>
 static inline void conv_tile(const ConvArgs8& a, int img, int ocb0, int oh, int ow0) {
-  Acc acc[PX][NV];
-  RN_UNROLL for (int p = 0; p < PX; p++) RN_UNROLL for (int v = 0; v < NV; v++) RN_UNROLL for (int i = 0; i < kParts; i++) acc[p][v].p[i] = vi{};
+  Acc acc[PX][NV] = {};
   constexpr int kQuads = kBlock / 4;
   const size_t tap_bytes = size_t(kQuads) * kBlock * 4;
   const size_t w_ocb_stride = size_t(a.in_cb) * a.kh * a.kw * tap_bytes;
