@@ -4,7 +4,7 @@
  * timing does not depend on the values), on one CPU.
  *
  *   npm run build && node dist/bench/int8_isa.js [--paths avx512vnni,avxvnni] [--batches 1,8]
- *       [--rounds 4] [--iters 2] [--out bench/results/int8_isa.md]
+ *       [--rounds 4] [--iters 2] [--out bench/results/int8_isa_run.md]
  *
  * Every path in --paths that this CPU runs gets its own int8 plan (a plan keeps the kernels that
  * were configured when it was built). For each batch the paths take turns for --rounds rounds (A, B,
@@ -35,7 +35,7 @@ const { values } = parseArgs({
     batches: { type: 'string', default: '1,8' },
     rounds: { type: 'string', default: '4' },
     iters: { type: 'string', default: '2' },
-    out: { type: 'string', default: join(REPO, 'bench/results/int8_isa.md') },
+    out: { type: 'string', default: join(REPO, 'bench/results/int8_isa_run.md') },
   },
 });
 const list = (s: string) => s.split(',').map((v) => v.trim());
