@@ -2,9 +2,9 @@
 // inputs of the quantized convolutions follow a ReLU) times s8 weights (symmetric, per output
 // channel), exact s32 accumulation, and a float32 epilogue: acc · (input_scale · weight_scale[oc])
 // + bias (+ residual) (ReLU), stored as float32 or requantized to u8 for the next convolution.
-// Two builds of one source (kernels_int8_impl.h): AVX512-VNNI (vpdpbusd, which does not saturate)
-// and "fp32-emulated", portable C++ giving the same bits (the integer sums are exact; the epilogue
-// is the same float32 operations in the same order).
+// Three builds of one source (kernels_int8_impl.h): AVX512-VNNI and AVX-VNNI (vpdpbusd on 512 or
+// 256 bits, which does not saturate) and "fp32-emulated", portable C++ giving the same bits (the
+// integer sums are exact; the epilogue is the same float32 operations in the same order).
 #pragma once
 #include <cstdint>
 #include <vector>

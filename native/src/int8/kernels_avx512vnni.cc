@@ -4,6 +4,7 @@
 #define RN_NAME kernels_avx512vnni
 #define RN_PATH_NAME "avx512vnni"
 #define RN_INT8_HW 512
+#define RN_VEC_BYTES 64
 #define RN_NV_WIDE 2
 #define RN_PX_WIDE 14
 #define RN_NV_NARROW 4

@@ -4,6 +4,7 @@
 #define RN_NAME kernels_avxvnni
 #define RN_PATH_NAME "avxvnni"
 #define RN_INT8_HW 256
+#define RN_VEC_BYTES 32
 #define RN_NV_WIDE 1
 #define RN_PX_WIDE 6
 #define RN_NV_NARROW 2

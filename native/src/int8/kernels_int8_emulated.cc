@@ -4,6 +4,7 @@
 #define RN_NAME kernels_int8_emulated
 #define RN_PATH_NAME "fp32-emulated"
 #define RN_INT8_HW 0
+#define RN_VEC_BYTES 16
 #define RN_NV_WIDE 1
 #define RN_PX_WIDE 4
 #define RN_NV_NARROW 1

@@ -1,8 +1,9 @@
 // int8 kernels (see int8.h), written once and compiled per path: kernels_avx512vnni.cc
 // (RN_INT8_HW 512: vpdpbusd on zmm), kernels_avxvnni.cc (RN_INT8_HW 256: the VEX vpdpbusd on two
 // ymm halves) and kernels_int8_emulated.cc (RN_INT8_HW 0: the same sums in portable C++).
-// Everything but dot() is shared, so every path computes the same bits. Include with RN_NS,
-// RN_NAME, RN_PATH_NAME, RN_INT8_HW and the tiles RN_NV_WIDE/RN_PX_WIDE, RN_NV_NARROW/RN_PX_NARROW.
+// Everything but dot() (and the 256-bit path's u8 widen/narrow) is shared, so every path computes
+// the same bits. Include with RN_NS, RN_NAME, RN_PATH_NAME, RN_INT8_HW, RN_VEC_BYTES and the tiles
+// RN_NV_WIDE/RN_PX_WIDE, RN_NV_NARROW/RN_PX_NARROW.
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
@@ -15,100 +16,107 @@
 namespace rn {
 namespace RN_NS {
 
-typedef float v16 __attribute__((vector_size(64)));
-typedef int32_t i16x __attribute__((vector_size(64)));
-typedef uint32_t u16x __attribute__((vector_size(64)));
-typedef uint8_t b16 __attribute__((vector_size(16)));
+// A block of 16 channels is kParts vectors of the path's width RN_VEC_BYTES (64 on AVX512-VNNI, 32
+// on AVX-VNNI, 16 for the portable build): GCC lowers a 64-byte vector type on a narrower ISA
+// through the stack and lane by lane, so no kernel uses a vector wider than the machine's.
+typedef float vf __attribute__((vector_size(RN_VEC_BYTES)));
+typedef int32_t vi __attribute__((vector_size(RN_VEC_BYTES)));
+typedef uint32_t vu __attribute__((vector_size(RN_VEC_BYTES)));
+constexpr int kParts = 64 / RN_VEC_BYTES;
+constexpr int kLanes = kBlock / kParts;
+typedef uint8_t vb __attribute__((vector_size(kLanes)));
+#define RN_INLINE static inline __attribute__((always_inline))
+// Loops over a register tile are unrolled completely so that its accumulators stay in registers.
+#define RN_UNROLL _Pragma("GCC unroll 32")
 
-static inline v16 load(const float* p) {
-  v16 v;
+RN_INLINE vf load(const float* p) {
+  vf v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-static inline v16 vmax(v16 a, v16 b) { return a > b ? a : b; }
-static inline v16 vmin(v16 a, v16 b) { return a < b ? a : b; }
+RN_INLINE vf vmax(vf a, vf b) { return a > b ? a : b; }
+RN_INLINE vf vmin(vf a, vf b) { return a < b ? a : b; }
 
-// 16 u8 values → float32 (exact).
-static inline v16 widen(const uint8_t* p) {
-  b16 b;
+// kLanes u8 values → float32 (exact). GCC 12 converts an 8-byte vector lane by lane on AVX2 (AVX-512
+// has vpmovdb/vpmovzxbd for any width), so the 256-bit path names the instructions.
+RN_INLINE vf widen(const uint8_t* p) {
+#if RN_INT8_HW == 256
+  return (vf)_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i*)p)));
+#else
+  vb b;
   std::memcpy(&b, p, sizeof b);
-  return __builtin_convertvector(b, v16);
+  return __builtin_convertvector(b, vf);
+#endif
 }
 
 // float32 → u8: clamp to [0, 255], round to nearest even (adding and taking away 1.5 · 2^23 leaves
-// the integer nearest in float32's round-to-nearest-even), then the exact integer.
-static inline void narrow(uint8_t* p, v16 v) {
-  const v16 zero = {}, top = zero + 255.0f, magic = zero + 12582912.0f;
-  const v16 r = (vmin(vmax(v, zero), top) + magic) - magic;
-  const b16 b = __builtin_convertvector(__builtin_convertvector(r, i16x), b16);
+// the integer nearest in float32's round-to-nearest-even), then the exact integer (the saturating
+// packs of the 256-bit path change nothing in [0, 255]).
+RN_INLINE void narrow(uint8_t* p, vf v) {
+  const vf zero = {}, top = zero + 255.0f, magic = zero + 12582912.0f;
+  const vf r = (vmin(vmax(v, zero), top) + magic) - magic;
+#if RN_INT8_HW == 256
+  const __m256i q = _mm256_cvttps_epi32((__m256)r);
+  const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+  _mm_storel_epi64((__m128i*)p, _mm_packus_epi16(w, w));
+#else
+  const vb b = __builtin_convertvector(__builtin_convertvector(r, vi), vb);
   std::memcpy(p, &b, sizeof b);
+#endif
 }
 
 // dot(acc, x, w): for each lane j, acc[j] += Σ_k x[k] · w[j][k] over one quad (k = 0..3) of
 // unsigned x (one pixel's four input channels, broadcast) and signed w (16 lanes of four). Exact:
 // |Σ| < 2^31 for any ResNet layer (255 · 127 · 4 · 4608), so nothing saturates or wraps.
-// Acc: 16 int32 lanes of accumulator (two ymm halves on the 256-bit path, so they stay in
-// registers); widen_acc gives them as one 16-lane vector for the epilogue.
-#if RN_INT8_HW == 512
-typedef i16x Acc;
-typedef i16x XOp;
-typedef i16x WOp;
-static inline XOp prep_x(uint32_t quad) { return i16x{} + int32_t(quad); }
-static inline WOp prep_w(const int8_t* p) {
-  i16x w;
-  std::memcpy(&w, p, sizeof w);
-  return w;
-}
-static inline Acc dot(Acc acc, const XOp& x, const WOp& w) {
-  return (i16x)_mm512_dpbusd_epi32((__m512i)acc, (__m512i)x, (__m512i)w);
-}
-#elif RN_INT8_HW == 256
-typedef int32_t i8x __attribute__((vector_size(32)));
+// Acc: the 16 int32 lanes of one accumulator, as kParts vectors.
 struct Acc {
-  i8x lo, hi;
+  vi p[kParts];
 };
-typedef i8x XOp;
-typedef Acc WOp;
-static inline XOp prep_x(uint32_t quad) { return i8x{} + int32_t(quad); }
-static inline WOp prep_w(const int8_t* p) {
+#if RN_INT8_HW
+typedef vi XOp;
+struct WOp {
+  vi p[kParts];
+};
+RN_INLINE XOp prep_x(uint32_t quad) { return vi{} + int32_t(quad); }
+RN_INLINE WOp prep_w(const int8_t* p) {
   WOp w;
-  std::memcpy(&w.lo, p, sizeof w.lo);
-  std::memcpy(&w.hi, p + sizeof w.lo, sizeof w.hi);
+  RN_UNROLL for (int i = 0; i < kParts; i++) std::memcpy(&w.p[i], p + i * RN_VEC_BYTES, sizeof w.p[i]);
   return w;
 }
-static inline Acc dot(Acc acc, const XOp& x, const WOp& w) {
-  return {(i8x)_mm256_dpbusd_avx_epi32((__m256i)acc.lo, (__m256i)x, (__m256i)w.lo),
-          (i8x)_mm256_dpbusd_avx_epi32((__m256i)acc.hi, (__m256i)x, (__m256i)w.hi)};
+RN_INLINE void dot(Acc& acc, const XOp& x, const WOp& w) {
+  RN_UNROLL for (int i = 0; i < kParts; i++) {
+#if RN_INT8_HW == 512
+    acc.p[i] = (vi)_mm512_dpbusd_epi32((__m512i)acc.p[i], (__m512i)x, (__m512i)w.p[i]);
+#else
+    acc.p[i] = (vi)_mm256_dpbusd_avx_epi32((__m256i)acc.p[i], (__m256i)x, (__m256i)w.p[i]);
+#endif
+  }
 }
 #else
-typedef i16x Acc;
 struct XOp {
   uint32_t x[4];
 };
 struct WOp {
-  u16x w[4];
+  vu w[4][kParts];
 };
-static inline XOp prep_x(uint32_t quad) {
+RN_INLINE XOp prep_x(uint32_t quad) {
   return {{quad & 0xffu, (quad >> 8) & 0xffu, (quad >> 16) & 0xffu, quad >> 24}};
 }
-static inline WOp prep_w(const int8_t* p) {
+RN_INLINE WOp prep_w(const int8_t* p) {
   WOp w;
   for (int k = 0; k < 4; k++)
-    for (int j = 0; j < kBlock; j++) w.w[k][j] = uint32_t(int32_t(p[j * 4 + k]));
+    for (int j = 0; j < kBlock; j++) w.w[k][j / kLanes][j % kLanes] = uint32_t(int32_t(p[j * 4 + k]));
   return w;
 }
 // In unsigned (wrapping) arithmetic, which gives the same bits as the signed sum.
-static inline Acc dot(Acc acc, const XOp& x, const WOp& w) {
-  u16x a = (u16x)acc;
-  for (int k = 0; k < 4; k++) a += w.w[k] * x.x[k];
-  return (i16x)a;
+RN_INLINE void dot(Acc& acc, const XOp& x, const WOp& w) {
+  RN_UNROLL for (int i = 0; i < kParts; i++) {
+    vu a = (vu)acc.p[i];
+    for (int k = 0; k < 4; k++) a += w.w[k][i] * x.x[k];
+    acc.p[i] = (vi)a;
+  }
 }
 #endif
-static inline i16x widen_acc(const Acc& acc) {
-  i16x r;
-  std::memcpy(&r, &acc, sizeof r);
-  return r;
-}
 
 #include "../tile_dispatch.h"
 
@@ -116,8 +124,7 @@ static inline i16x widen_acc(const Acc& acc) {
 // epilogue: float(acc) · mult + bias (+ residual) (ReLU), stored as float32 or u8.
 template <int PX, int NV>
 static inline void conv_tile(const ConvArgs8& a, int img, int ocb0, int oh, int ow0) {
-  Acc acc[PX][NV];
-  std::memset(acc, 0, sizeof acc);
+  Acc acc[PX][NV] = {};
   constexpr int kQuads = kBlock / 4;
   const size_t tap_bytes = size_t(kQuads) * kBlock * 4;
   const size_t w_ocb_stride = size_t(a.in_cb) * a.kh * a.kw * tap_bytes;
@@ -132,29 +139,32 @@ static inline void conv_tile(const ConvArgs8& a, int img, int ocb0, int oh, int 
         const int8_t* wp = w0 + ((size_t(cb) * a.kh + ky) * a.kw + kx) * tap_bytes;
         for (int k = 0; k < kQuads; k++) {
           WOp w[NV];
-          for (int v = 0; v < NV; v++) w[v] = prep_w(wp + v * w_ocb_stride + k * kBlock * 4);
-          for (int p = 0; p < PX; p++) {
+          RN_UNROLL for (int v = 0; v < NV; v++) w[v] = prep_w(wp + v * w_ocb_stride + k * kBlock * 4);
+          RN_UNROLL for (int p = 0; p < PX; p++) {
             uint32_t quad;
             std::memcpy(&quad, ip + p * pix_step + k * 4, sizeof quad);
             const XOp xq = prep_x(quad);
-            for (int v = 0; v < NV; v++) acc[p][v] = dot(acc[p][v], xq, w[v]);
+            RN_UNROLL for (int v = 0; v < NV; v++) dot(acc[p][v], xq, w[v]);
           }
         }
       }
     }
   }
-  const v16 zero = {};
-  for (int v = 0; v < NV; v++) {
-    const v16 mult = load(a.mult + (ocb0 + v) * kBlock), bias = load(a.bias + (ocb0 + v) * kBlock);
+  const vf zero = {};
+  RN_UNROLL for (int v = 0; v < NV; v++) {
+    const float* mult = a.mult + (ocb0 + v) * kBlock;
+    const float* bias = a.bias + (ocb0 + v) * kBlock;
     const size_t at = a.out.at(img, ocb0 + v, oh, ow0) - a.out.data;
-    for (int p = 0; p < PX; p++) {
-      const size_t e = at + size_t(p) * kBlock;
-      v16 r = __builtin_convertvector(widen_acc(acc[p][v]), v16) * mult + bias;
-      if (a.residual8 != nullptr) r += widen(a.residual8 + e) * a.residual_scale;
-      else if (a.residual32 != nullptr) r += load(a.residual32 + e);
-      if (a.relu) r = vmax(r, zero);
-      if (a.out32 != nullptr) std::memcpy(a.out32 + e, &r, sizeof r);
-      else narrow(a.out.data + e, r * a.out_inv_scale);
+    RN_UNROLL for (int p = 0; p < PX; p++) {
+      RN_UNROLL for (int i = 0; i < kParts; i++) {
+        const size_t e = at + size_t(p) * kBlock + i * kLanes;
+        vf r = __builtin_convertvector(acc[p][v].p[i], vf) * load(mult + i * kLanes) + load(bias + i * kLanes);
+        if (a.residual8 != nullptr) r += widen(a.residual8 + e) * a.residual_scale;
+        else if (a.residual32 != nullptr) r += load(a.residual32 + e);
+        if (a.relu) r = vmax(r, zero);
+        if (a.out32 != nullptr) std::memcpy(a.out32 + e, &r, sizeof r);
+        else narrow(a.out.data + e, r * a.out_inv_scale);
+      }
     }
   }
 }
@@ -210,7 +220,7 @@ static void quantize(const Blocked& in, const BlockedU8& out, float inv_scale, i
   const float* src = in.at(img, block, -kBorder, -kBorder);
   uint8_t* dst = out.at(img, block, -kBorder, -kBorder);
   const size_t pixels = size_t(in.hp()) * in.wp();
-  for (size_t i = 0; i < pixels; i++) narrow(dst + i * kBlock, load(src + i * kBlock) * inv_scale);
+  for (size_t i = 0; i < pixels * kParts; i++) narrow(dst + i * kLanes, load(src + i * kLanes) * inv_scale);
 }
 
 }  // namespace RN_NS
