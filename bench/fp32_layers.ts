@@ -2,13 +2,14 @@
  * Per layer type CPU time of the fp32 native engine, two builds taking turns (issue 17, point 5).
  *
  *   npm run build && node dist/bench/fp32_layers.js --roots /tmp/a,/tmp/b [--rounds 6] [--iters 3] [--warmup 4]
+ *       [--stat median|min]
  *       [--batch 1] [--isa avx512] [--out file.md]
  *
  * Each root is a copy of the repository's dist/ and native/build/Release/resnet50_native.node (the
  * addon is found next to dist/). Round r runs `resnet50 bench --threads 1` with RESNET50_PROFILE=1
  * from every root in turn (order reversed on odd rounds), each child --warmup (default 4) untimed and
  * --iters timed passes; the engine prints each op's thread CPU time. Per op the median over all timed passes of a
- * root, summed per layer type (kernel, stride, output size, and which Winograd tile the plan picks),
+ * root (or the minimum, --stat min: the pass least disturbed by other work), summed per layer type (kernel, stride, output size, and which Winograd tile the plan picks),
  * with GFLOP/s from the direct convolution's multiply-adds (Winograd shows its effective rate).
  * Prints a markdown table with lscpu's model and the load average before and after.
  */
@@ -25,6 +26,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '6' },
     iters: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '4' },
+    stat: { type: 'string', default: 'median' },
+    threads: { type: 'string', default: '1' },
     batch: { type: 'string', default: '1' },
     isa: { type: 'string', default: 'avx512' },
     out: { type: 'string' },
@@ -59,12 +62,14 @@ function profile(root: string): OpTime[][] {
   const passes = warmup + iters;
   const r = spawnSync(
     process.execPath,
-    [join(root, 'dist/src/cli/main.js'), 'bench', '--batch', values.batch, '--threads', '1'].concat([
-      '--iters',
-      String(iters),
-      '--warmup',
-      String(warmup),
-    ]),
+    [
+      join(root, 'dist/src/cli/main.js'),
+      'bench',
+      '--batch',
+      values.batch,
+      '--threads',
+      values.threads,
+    ].concat(['--iters', String(iters), '--warmup', String(warmup)]),
     {
       encoding: 'utf8',
       env: { ...process.env, RESNET50_PROFILE: '1', RESNET50_ISA: values.isa },
@@ -74,10 +79,13 @@ function profile(root: string): OpTime[][] {
   const kinds = ['input', 'conv', 'maxpool', 'avgpool', 'maxpool', 'linear', 'zeropad', 'toplain'];
   const ops = [
     ...r.stderr.matchAll(
-      /op (\d+) c(\d+)->(\d+) k(\d+)x\d+ s(\d+) out (\d+)x(\d+)x(\d+): [\d.]+ ms \(thread cpu ([\d.]+) ms\)/g,
+      /op (\d+) c(\d+)->(\d+) k(\d+)x\d+ s(\d+) out (\d+)x(\d+)x(\d+): ([\d.]+) ms \(thread cpu ([\d.]+) ms\)/g,
     ),
   ].map((m) => {
-    const [kind, c, oc, k, s, , h, w, ms] = m.slice(1).map(Number);
+    const [kind, c, oc, k, s, , h, w, wall, cpu] = m.slice(1).map(Number);
+    // One thread: the op's thread CPU time; more: its wall time (the caller's CPU time would count
+    // its wait for the other threads).
+    const ms = values.threads === '1' ? cpu : wall;
     const conv = kinds[kind] === 'conv';
     return {
       type: conv ? convType(k, s, h, w) : kinds[kind] === 'maxpool' ? 'max pool' : 'fc, global pool, input',
@@ -104,20 +112,22 @@ const loadAfter = loadAverage();
 function byType(passes: OpTime[][]): Map<string, { ms: number; macs: number; count: number }> {
   const out = new Map<string, { ms: number; macs: number; count: number }>();
   passes[0].forEach((op, i) => {
-    const ms = median(passes.map((p) => p[i].ms));
+    const times = passes.map((p) => p[i].ms);
+    const ms = values.stat === 'min' ? Math.min(...times) : median(times);
     const t = out.get(op.type) ?? { ms: 0, macs: 0, count: 0 };
     out.set(op.type, { ms: t.ms + ms, macs: t.macs + op.macs, count: t.count + 1 });
   });
   return out;
 }
 const types = perRoot.map(byType);
-const gflops = (t: { ms: number; macs: number }) => (t.macs > 0 ? ((2 * t.macs) / t.ms / 1e6).toFixed(0) : '');
+const gflops = (t: { ms: number; macs: number }) =>
+  t.macs > 0 ? ((2 * t.macs) / t.ms / 1e6).toFixed(0) : '';
 const names = roots.map((r, i) => `${String.fromCharCode(65 + i)} (${r})`);
 const lines = [
   `CPU: ${cpuLine()}. Load average before: ${loadBefore}, after: ${loadAfter}.`,
   '',
-  `\`resnet50 bench --batch ${values.batch} --threads 1\` with RESNET50_PROFILE=1 and RESNET50_ISA=${values.isa}, ` +
-    `${rounds} rounds × ${iters} timed passes per build, builds taking turns; median thread CPU ms per op, summed per type. ` +
+  `\`resnet50 bench --batch ${values.batch} --threads ${values.threads}\` with RESNET50_PROFILE=1 and RESNET50_ISA=${values.isa}, ` +
+    `${rounds} rounds × ${iters} timed passes per build, builds taking turns; ${values.stat} ms per op, summed per type (${values.threads === '1' ? 'thread CPU' : 'wall'} time). ` +
     `Builds: ${names.join(', ')}.`,
   '',
   `| layer type | ops | ${roots.map((_, i) => `${String.fromCharCode(65 + i)} CPU ms | ${String.fromCharCode(65 + i)} GFLOP/s`).join(' | ')} | last / A |`,
