@@ -212,30 +212,29 @@ static inline void winograd_at(const v16* x, v16* y, std::integral_constant<int,
   y[3] = b + 8.0f * d + x[5];
 }
 
-// M[ocb0..ocb0+NV)[p] (scratch m: [36][NV][PX][16]) for PX tiles: the 36 small GEMMs over C.
+// M[xi][ocb0..ocb0+NV)[t0..t0+PX) (scratch m: [36][NV][kWinogradMaxTiles][16]) for PX tiles at
+// transform point xi: one of the 36 small GEMMs over C.
 template <int PX, int NV>
-static inline void winograd_gemm(int points, const float* v, int count, int t0, int c, const float* u, int ocb_total,
+static inline void winograd_gemm(int xi, const float* v, int count, int t0, int c, const float* u, int ocb_total,
                                  int ocb0, float* m) {
-  for (int xi = 0; xi < points; xi++) {
-    v16 acc[PX][NV] = {};
-    const float* vx = v + (size_t(xi) * count + t0) * c;
-    const float* ux = u + (size_t(xi) * ocb_total + ocb0) * c * kBlock;
-    for (int ic = 0; ic < c; ic++) {
-      v16 w[NV];
-      RN_UNROLL
-      for (int k = 0; k < NV; k++) w[k] = load(ux + (size_t(k) * c + ic) * kBlock);
-      RN_UNROLL
-      for (int p = 0; p < PX; p++) {
-        const float x = vx[p * c + ic];
-        RN_UNROLL
-        for (int k = 0; k < NV; k++) acc[p][k] += w[k] * x;
-      }
-    }
+  v16 acc[PX][NV] = {};
+  const float* vx = v + (size_t(xi) * count + t0) * c;
+  const float* ux = u + (size_t(xi) * ocb_total + ocb0) * c * kBlock;
+  for (int ic = 0; ic < c; ic++) {
+    v16 w[NV];
     RN_UNROLL
-    for (int k = 0; k < NV; k++)
+    for (int k = 0; k < NV; k++) w[k] = load(ux + (size_t(k) * c + ic) * kBlock);
+    RN_UNROLL
+    for (int p = 0; p < PX; p++) {
+      const float x = vx[p * c + ic];
       RN_UNROLL
-      for (int p = 0; p < PX; p++) store(m + ((size_t(xi) * NV + k) * kWinogradMaxTiles + t0 + p) * kBlock, acc[p][k]);
+      for (int k = 0; k < NV; k++) acc[p][k] += w[k] * x;
+    }
   }
+  RN_UNROLL
+  for (int k = 0; k < NV; k++)
+    RN_UNROLL
+    for (int p = 0; p < PX; p++) store(m + ((size_t(xi) * NV + k) * kWinogradMaxTiles + t0 + p) * kBlock, acc[p][k]);
 }
 
 template <int M>
@@ -272,12 +271,15 @@ static void winograd_m(const WinogradArgs& a, int img, int tile0, int count) {
   }
   const int nv = ocb_total % RN_NV_WIDE == 0 ? RN_NV_WIDE : 1;
   for (int ocb0 = 0; ocb0 < ocb_total; ocb0 += nv) {
-    for (int t0 = 0; t0 < count; t0 += RN_PX_WIDE) {
-      const int px = std::min(RN_PX_WIDE, count - t0);
-      with_px(px, [&](auto p) {
-        if (nv == RN_NV_WIDE) winograd_gemm<p(), RN_NV_WIDE>(P, v, count, t0, c, a.u, ocb_total, ocb0, m);
-        else winograd_gemm<p(), 1>(P, v, count, t0, c, a.u, ocb_total, ocb0, m);
-      });
+    // Point by point, all tiles: this point's weights for these nv blocks (nv × C × 64 bytes) stay in
+    // L1 while every tile uses them.
+    for (int xi = 0; xi < P; xi++) {
+      for (int t0 = 0; t0 < count; t0 += RN_PX_WIDE) {
+        with_px(std::min(RN_PX_WIDE, count - t0), [&](auto p) {
+          if (nv == RN_NV_WIDE) winograd_gemm<p(), RN_NV_WIDE>(xi, v, count, t0, c, a.u, ocb_total, ocb0, m);
+          else winograd_gemm<p(), 1>(xi, v, count, t0, c, a.u, ocb_total, ocb0, m);
+        });
+      }
     }
     // Output transform, bias, residual, ReLU for these nv blocks.
     for (int k = 0; k < nv; k++) {
