@@ -22,7 +22,7 @@ const DECODER_NICE = 10;
 // A decoder (no model data) yields to the engine: a decode that preempts one of the engine's two
 // threads in a pass stalls the other at the end of the step, so it cost about twice its own time.
 // At nice 10 it runs in the pass's idle moments and between passes (c16 +8-9 % in paired runs,
-// bench/results/serve.md). Linux keeps a nice value per thread, so this lowers this thread only;
+// README, "Serving over HTTP"). Linux keeps a nice value per thread, so this lowers this thread only;
 // elsewhere it would lower the whole server, so it is left alone there.
 if (data === null && process.platform === 'linux') {
   try {
