@@ -44,10 +44,7 @@ void ThreadPool::worker_loop() {
     seen = generation_.load(std::memory_order_acquire);
     if (stop_) return;
     run_items();
-    if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1 && caller_sleeps_.load(std::memory_order_acquire)) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_.notify_one();
-    }
+    active_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
 
@@ -66,15 +63,7 @@ void ThreadPool::parallel_for(int count, const std::function<void(int)>& fn) {
   }
   wake_.notify_all();
   run_items();
-  // The workers' last items usually end within microseconds of the caller's; past that, sleep.
-  auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
-  while (active_.load(std::memory_order_acquire) != 0 && std::chrono::steady_clock::now() < spin_until) RN_PAUSE();
-  if (active_.load(std::memory_order_acquire) != 0) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    caller_sleeps_.store(true, std::memory_order_release);
-    done_.wait(lock, [&] { return active_.load(std::memory_order_acquire) == 0; });
-    caller_sleeps_.store(false, std::memory_order_relaxed);
-  }
+  while (active_.load(std::memory_order_acquire) != 0) RN_PAUSE();
 }
 
 }  // namespace rn

@@ -1,9 +1,5 @@
 // A persistent pool of worker threads for data-parallel loops. The calling thread takes part, and
 // idle workers spin briefly before sleeping so that back-to-back layers do not pay a wake-up each.
-// The caller waiting for the last item also spins only briefly, then sleeps until the last worker
-// wakes it: when another process or thread (a server's image decoder, say) has preempted a worker
-// in the middle of an item, an idle core lets the scheduler move that worker there at once, where a
-// spinning caller would hold the core until the other program's time slice ends.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -32,8 +28,6 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::condition_variable done_;
-  std::atomic<bool> caller_sleeps_{false};
   std::atomic<uint64_t> generation_{0};
   std::atomic<int> next_{0};
   std::atomic<int> active_{0};
