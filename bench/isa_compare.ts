@@ -27,6 +27,7 @@ import { resnet } from '../src/model/resnet.js';
 import { createRunner, type Runner } from '../src/tasks/runner.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { writeMarkdown } from './markdown.js';
+import { takeTurns } from './take_turns.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const { values } = parseArgs({
@@ -81,30 +82,7 @@ const isas = [...runners.keys()];
 if (isas.length === 0) throw new Error(`none of ${values.isas} runs on this CPU`);
 
 const loadBefore = load();
-const wall = new Map<string, number[]>();
-const cpu = new Map<string, number[]>();
-const push = (m: Map<string, number[]>, key: string, v: number) => m.set(key, [...(m.get(key) ?? []), v]);
-for (const batch of batches) {
-  const x = input(batch);
-  for (let r = 0; r < rounds; r++) {
-    for (const isa of r % 2 === 0 ? isas : [...isas].reverse()) {
-      const runner = runners.get(isa)!;
-      await runner.forward(x);
-      for (let i = 0; i < iters; i++) {
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        await runner.forward(x);
-        push(wall, `${isa}|${batch}`, performance.now() - t0);
-        const c = process.cpuUsage(c0);
-        push(cpu, `${isa}|${batch}`, (c.user + c.system) / 1000);
-      }
-    }
-    log(
-      `batch ${batch} round ${r + 1}/${rounds}: ` +
-        isas.map((isa) => `${isa} ${median(wall.get(`${isa}|${batch}`)!).toFixed(1)} ms`).join(', '),
-    );
-  }
-}
+const { wall, cpu } = await takeTurns(runners, batches, rounds, iters, input, log);
 for (const runner of runners.values()) runner.dispose();
 addon.configure({ threads: original.threads });
 
