@@ -282,7 +282,17 @@ describe('the web page in headless Chromium', { skip: BROWSER_SKIP }, () => {
       const state = await other.evaluate(() => window.resnet50Page);
       assert.equal(state.message, `Stopped: ${url} was not loaded; nothing of it was kept.`);
       assert.ok(await other.locator('#weights-stop').isHidden());
-      await requestClosed; // the download's connection was closed
+      // The download's connection was closed (bounded: a hang here fails the test).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        requestClosed,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error('the stopped download kept its connection open for 30 s')),
+            30_000,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
       const cached = await other.evaluate(async () =>
         (await (await caches.open('resnet50-weights')).keys()).map((r) => r.url),
       );

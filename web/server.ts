@@ -92,7 +92,13 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
       const port = typeof address === 'object' && address !== null ? address.port : options.port;
       resolvePromise({
         url: `http://${options.host ?? '127.0.0.1'}:${port}/`,
-        close: () => new Promise((done) => server.close(() => done())),
+        // Drops open connections too: a browser may keep a stalled download or an idle keep-alive
+        // socket open, and close() alone waits for every connection to end.
+        close: () =>
+          new Promise((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
       });
     });
   });
