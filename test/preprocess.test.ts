@@ -231,3 +231,27 @@ test('resizePil to the same size copies; batchTensors stacks and checks sizes', 
   assert.throws(() => batchTensors([a, b]), ShapeError);
   assert.throws(() => batchTensors([]), ShapeError);
 });
+
+test('a buffer given to reuse is filled when its size fits and ignored when not', () => {
+  const img = readImage(path.join(fixtures, 'small.png'));
+  const fresh = toNormalizedTensor(img);
+  const spare = new Float32Array(fresh.size).fill(Number.NaN);
+  const reused = toNormalizedTensor(img, IMAGENET_MEAN, IMAGENET_STD, spare);
+  assert.equal(reused.data, spare, 'the tensor is written into the spare buffer');
+  assert.deepEqual(reused.data, fresh.data);
+  const wrong = new Float32Array(fresh.size - 1);
+  assert.notEqual(toNormalizedTensor(img, IMAGENET_MEAN, IMAGENET_STD, wrong).data, wrong);
+  assert.equal(preprocess(img, 'none', spare.fill(0)).data, spare);
+  assert.deepEqual(spare, fresh.data);
+
+  const other = preprocess(img, 'imagenet-v1');
+  const batchSpare = new Float32Array(2 * fresh.size).fill(Number.NaN);
+  const batch = batchTensors([fresh, fresh], batchSpare);
+  assert.equal(batch.data, batchSpare);
+  assert.deepEqual(batch.data, batchTensors([fresh, fresh]).data);
+  assert.notEqual(
+    batchTensors([other, other], batchSpare).data,
+    batchSpare,
+    'another size gets its own buffer',
+  );
+});

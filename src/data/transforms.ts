@@ -43,15 +43,15 @@ export type PresetName = keyof typeof PRESETS;
 
 /**
  * Runs a preset's full pipeline (grayscale, resize, crop, ToTensor + Normalize), returning a
- * (1, 3, H, W) float32 tensor.
+ * (1, 3, H, W) float32 tensor (written into `reuse` when it has exactly the tensor's size).
  */
-export function preprocess(img: RgbImage, preset: PresetName | Preset): Tensor {
+export function preprocess(img: RgbImage, preset: PresetName | Preset, reuse?: Float32Array): Tensor {
   const p: Preset = typeof preset === 'string' ? PRESETS[preset] : preset;
-  let out = p.grayscale ? grayscaleRgb(img) : img;
-  if (typeof p.resize === 'number') out = resizeShorter(out, p.resize);
-  else if (p.resize !== null) out = resizePil(out, p.resize[1], p.resize[0]);
-  if (p.crop !== null) out = centerCrop(out, p.crop);
-  return toNormalizedTensor(out, p.mean, p.std);
+  let image = p.grayscale ? grayscaleRgb(img) : img;
+  if (typeof p.resize === 'number') image = resizeShorter(image, p.resize);
+  else if (p.resize !== null) image = resizePil(image, p.resize[1], p.resize[0]);
+  if (p.crop !== null) image = centerCrop(image, p.crop);
+  return toNormalizedTensor(image, p.mean, p.std, reuse);
 }
 
 /** The side of the square network input a preset produces (its crop or exact square resize), if fixed. */
@@ -225,35 +225,48 @@ function cropWithPadding(img: RgbImage, cropW: number, cropH: number): RgbImage 
 
 /**
  * torchvision `ToTensor()` + `Normalize(mean, std)` in float32: `((v / 255) - mean) / std`, each
- * step rounded to float32 as torch does. Returns shape (1, 3, H, W).
+ * step rounded to float32 as torch does. Returns shape (1, 3, H, W), in `reuse` when it has exactly
+ * that size (a server recycling its buffers), else in a new buffer.
  */
 export function toNormalizedTensor(
   img: RgbImage,
   mean: readonly number[] = IMAGENET_MEAN,
   std: readonly number[] = IMAGENET_STD,
+  reuse?: Float32Array,
 ): Tensor {
   const { width, height, data } = img;
   const plane = width * height;
-  const out = new Float32Array(3 * plane);
+  const out = reuse?.length === 3 * plane ? reuse : new Float32Array(3 * plane);
   const f = Math.fround;
-  for (let c = 0; c < 3; c++) {
+  const lut = (c: number): Float32Array => {
     const m = f(mean[c]);
     const s = f(std[c]);
-    const lut = new Float32Array(256);
-    for (let v = 0; v < 256; v++) lut[v] = f(f(f(v / 255) - m) / s);
-    for (let i = 0; i < plane; i++) out[c * plane + i] = lut[data[i * 3 + c]];
+    const table = new Float32Array(256);
+    for (let v = 0; v < 256; v++) table[v] = f(f(f(v / 255) - m) / s);
+    return table;
+  };
+  const [r, g, b] = [lut(0), lut(1), lut(2)];
+  // One pass over the interleaved pixels, writing the three planes.
+  for (let i = 0, j = 0; i < plane; i++, j += 3) {
+    out[i] = r[data[j]];
+    out[plane + i] = g[data[j + 1]];
+    out[2 * plane + i] = b[data[j + 2]];
   }
   return new Tensor(out, [1, 3, height, width]);
 }
 
-/** Stacks (1, 3, H, W) tensors into one (N, 3, H, W) batch; all must share the same shape. */
-export function batchTensors(tensors: readonly Tensor[]): Tensor {
+/**
+ * Stacks (1, 3, H, W) tensors into one (N, 3, H, W) batch; all must share the same shape. The batch
+ * is written into `reuse` when it has exactly the batch's size, else into a new buffer.
+ */
+export function batchTensors(tensors: readonly Tensor[], reuse?: Float32Array): Tensor {
   if (tensors.length === 0) throw new ShapeError('Cannot batch an empty list of images.');
   const first = tensors[0].shape;
   if (first.length !== 4 || first[0] !== 1) {
     throw new ShapeError(`Cannot batch a tensor of shape ${formatShape(first)}; expected (1, C, H, W).`);
   }
-  const out = new Float32Array(tensors.length * tensors[0].size);
+  const size = tensors.length * tensors[0].size;
+  const out = reuse?.length === size ? reuse : new Float32Array(size);
   tensors.forEach((t, i) => {
     if (!sameShape(t.shape, first)) {
       throw new ShapeError(

@@ -289,6 +289,10 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
     () => batcher.depth + jobs.depth,
     () => inFlight,
   );
+  /** Inputs decoded by the decoders: once batched, their buffers go back to them (workers.recycle). */
+  const decoded = new WeakSet<Float32Array>();
+  /** The last pass's batch buffer, filled again by the next pass of the same size (one pass at a time). */
+  let spareBatch: Float32Array | undefined;
   /**
    * One pass: the inputs (each [1, 3, H, W]) batched, the output named by the key, split per image,
    * each with the pass's time and size.
@@ -297,7 +301,10 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
     async (key, inputs) => {
       const output = key.slice(0, key.indexOf('|')) as ResNetOutput;
       const started = performance.now();
-      const [y] = await runner.outputs(batchTensors(inputs), [output]);
+      const x = batchTensors(inputs, spareBatch);
+      spareBatch = undefined;
+      for (const input of inputs) if (decoded.has(input.data)) workers.recycle(input.data);
+      const [y] = await runner.outputs(x, [output]).finally(() => (spareBatch = x.data));
       const passMs = performance.now() - started;
       metrics.imagesDone(inputs.length);
       const per = y.size / inputs.length;
@@ -319,6 +326,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
   /** An upload decoded and preprocessed in a decoder thread. */
   const prepare = async (upload: Upload): Promise<Prepared & { x: Tensor }> => {
     const p = await workers.prepare(upload, preset);
+    decoded.add(p.data);
     return { ...p, x: new Tensor(p.data, p.shape) };
   };
 

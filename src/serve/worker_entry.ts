@@ -1,6 +1,7 @@
 /**
  * A worker thread of the server (workers.ts): answers each WorkMessage in turn. `prepare` decodes
- * and preprocesses an upload (the tensor's buffer is transferred back, not copied); `infer` parses
+ * and preprocesses an upload (into the spare buffer sent with it when that fits; the tensor's buffer
+ * is transferred back, not copied); `infer` parses
  * a KServe v2 JSON body into its images (one buffer, transferred); `cam` and
  * `detect` run on the model this thread loaded at its first such request (or at `loadDetector`,
  * which the server sends at start) and kept, and draw the PNG answer here when one was asked for.
@@ -46,7 +47,11 @@ async function answer(request: WorkRequest): Promise<[unknown, ArrayBuffer[]]> {
   const t0 = performance.now();
   switch (request.op) {
     case 'prepare': {
-      const x = imageTensor(request.upload, request.preset);
+      const x = imageTensor(
+        request.upload,
+        request.preset,
+        request.reuse === undefined ? undefined : new Float32Array(request.reuse),
+      );
       return [{ data: x.data, shape: x.shape, ms: performance.now() - t0 }, [x.data.buffer as ArrayBuffer]];
     }
     case 'infer': {

@@ -34,7 +34,7 @@ export interface CamWork {
 }
 
 export type WorkRequest =
-  | { op: 'prepare'; upload: Upload; preset: Preset }
+  | { op: 'prepare'; upload: Upload; preset: Preset; reuse: ArrayBuffer | undefined }
   | { op: 'infer'; body: Uint8Array; maxImages: number; maxValues: number }
   | { op: 'cam'; upload: Upload; cam: CamWork; png: boolean }
   | { op: 'detect'; upload: Upload; threshold: number; png: boolean }
@@ -125,12 +125,16 @@ class ServeWorker {
     return worker;
   }
 
-  call<K extends WorkRequest['op']>(request: Extract<WorkRequest, { op: K }>): Promise<WorkAnswers[K]> {
+  /** Sends `request` (moving the `transfer` buffers to the thread) and resolves to its answer. */
+  call<K extends WorkRequest['op']>(
+    request: Extract<WorkRequest, { op: K }>,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<WorkAnswers[K]> {
     const worker = this.start();
     const id = this.nextId++;
     return new Promise<WorkAnswers[K]>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      worker.postMessage({ id, request } satisfies WorkMessage);
+      worker.postMessage({ id, request } satisfies WorkMessage, transfer);
     });
   }
 
@@ -145,9 +149,14 @@ class ServeWorker {
   }
 }
 
+/** Input buffers kept for the decoders to fill again (enough for a full batch and the next one). */
+const SPARE_INPUTS = 16;
+
 /** The decoders (`count` threads, each request to the least busy) and the model worker. */
 export class ServeWorkers {
   private readonly decoders: ServeWorker[];
+  /** Buffers of inputs already batched, sent back with the next uploads (no allocation, no GC). */
+  private readonly spare: ArrayBuffer[] = [];
   private readonly model: ServeWorker | null;
 
   constructor(decoders: number, model: ModelWorkerData) {
@@ -156,10 +165,25 @@ export class ServeWorkers {
     for (const w of [...this.decoders, ...(this.model === null ? [] : [this.model])]) w.start();
   }
 
-  /** An upload decoded and preprocessed with `preset` (a user error names the upload). */
+  /**
+   * An upload decoded and preprocessed with `preset` (a user error names the upload), into a spare
+   * buffer when one has the input's size.
+   */
   prepare(upload: Upload, preset: Preset): Promise<Prepared> {
     const worker = this.decoders.reduce((a, b) => (b.load < a.load ? b : a));
-    return worker.call({ op: 'prepare', upload, preset });
+    const reuse = this.spare.pop();
+    return worker.call({ op: 'prepare', upload, preset, reuse }, reuse === undefined ? [] : [reuse]);
+  }
+
+  /**
+   * Gives back a prepared input that nothing reads any more (it was copied into a batch); its buffer
+   * moves to a decoder with a later upload.
+   */
+  recycle(data: Float32Array): void {
+    const buffer = data.buffer;
+    if (!(buffer instanceof ArrayBuffer) || data.byteOffset !== 0 || data.byteLength !== buffer.byteLength)
+      return;
+    if (this.spare.length < SPARE_INPUTS) this.spare.push(buffer);
   }
 
   /**

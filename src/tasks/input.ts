@@ -8,8 +8,12 @@ import { MIN_INPUT_SIZE } from '../model/resnet.js';
 import { ShapeError, UserError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-export function imageTensor(source: ImageSource, preset: PresetName | Preset): Tensor {
-  const x = preprocess(readImage(source), preset);
+/**
+ * An image read and preprocessed into a (1, 3, H, W) tensor (in `reuse` when that has exactly its
+ * size); a ShapeError naming the image when it is smaller than the network's minimum.
+ */
+export function imageTensor(source: ImageSource, preset: PresetName | Preset, reuse?: Float32Array): Tensor {
+  const x = preprocess(readImage(source), preset, reuse);
   const [, , H, W] = x.shape;
   if (H < MIN_INPUT_SIZE || W < MIN_INPUT_SIZE) {
     throw new ShapeError(
