@@ -11,7 +11,7 @@
 
 namespace rn {
 
-ThreadPool::ThreadPool(int threads) {
+ThreadPool::ThreadPool(int threads, std::chrono::microseconds caller_spin) : caller_spin_(caller_spin) {
   for (int i = 1; i < threads; i++) workers_.emplace_back([this] { worker_loop(); });
 }
 
@@ -44,7 +44,13 @@ void ThreadPool::worker_loop() {
     seen = generation_.load(std::memory_order_acquire);
     if (stop_) return;
     run_items();
-    active_.fetch_sub(1, std::memory_order_acq_rel);
+    if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      // Always under the mutex (no "is the caller asleep" flag: reading one here could see its old
+      // value, a store-load reordering, and skip the wake-up): the caller tests active_ under the
+      // mutex before it sleeps, so either it sees 0 or it is already waiting for this notify.
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_.notify_one();
+    }
   }
 }
 
@@ -63,7 +69,13 @@ void ThreadPool::parallel_for(int count, const std::function<void(int)>& fn) {
   }
   wake_.notify_all();
   run_items();
-  while (active_.load(std::memory_order_acquire) != 0) RN_PAUSE();
+  // The workers' last items usually end within microseconds of the caller's; past that, sleep.
+  const auto spin_until = std::chrono::steady_clock::now() + caller_spin_;
+  while (active_.load(std::memory_order_acquire) != 0 && std::chrono::steady_clock::now() < spin_until) RN_PAUSE();
+  if (active_.load(std::memory_order_acquire) != 0) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [&] { return active_.load(std::memory_order_acquire) == 0; });
+  }
 }
 
 }  // namespace rn

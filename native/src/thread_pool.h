@@ -1,7 +1,12 @@
 // A persistent pool of worker threads for data-parallel loops. The calling thread takes part, and
 // idle workers spin briefly before sleeping so that back-to-back layers do not pay a wake-up each.
+// The caller waiting for the workers' last items also spins only briefly, then sleeps until the last
+// worker wakes it: when another thread (a server's image decoder, say) has preempted a worker in the
+// middle of an item, the idle core lets the scheduler move that worker there, where a spinning
+// caller would hold the core until the other thread's time slice ends.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -12,7 +17,9 @@ namespace rn {
 
 class ThreadPool {
  public:
-  explicit ThreadPool(int threads);
+  // caller_spin: how long the caller of parallel_for spins for the workers' last items before it
+  // sleeps (the stress test makes it short so that the sleep and the wake-up race often).
+  explicit ThreadPool(int threads, std::chrono::microseconds caller_spin = std::chrono::microseconds(50));
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -25,9 +32,11 @@ class ThreadPool {
   void worker_loop();
   void run_items();
 
+  const std::chrono::microseconds caller_spin_;
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable done_;  // the last worker of a loop → the caller sleeping in parallel_for
   std::atomic<uint64_t> generation_{0};
   std::atomic<int> next_{0};
   std::atomic<int> active_{0};
