@@ -119,17 +119,24 @@ export class Batcher<I, O> {
     }
     this.running = true;
     this.options.onBatch?.(batch.length);
+    // The next pass starts before this one's requests are answered: their answers (softmax, JSON,
+    // writes) then run on the event loop while the engine works, instead of in front of its next pass.
+    const next = (): void => {
+      this.running = false;
+      this.schedule();
+    };
     this.run(
       oldest.key,
       batch.map((p) => p.input),
-    )
-      .then(
-        (outputs) => batch.forEach((p, i) => p.resolve(outputs[i])),
-        (e: unknown) => batch.forEach((p) => p.reject(e)),
-      )
-      .finally(() => {
-        this.running = false;
-        this.schedule();
-      });
+    ).then(
+      (outputs) => {
+        next();
+        batch.forEach((p, i) => p.resolve(outputs[i]));
+      },
+      (e: unknown) => {
+        next();
+        batch.forEach((p) => p.reject(e));
+      },
+    );
   }
 }
