@@ -1,6 +1,7 @@
 // Persistent thread pool: see thread_pool.h.
 #include "thread_pool.h"
 
+#include <algorithm>
 #include <chrono>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -26,7 +27,22 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::run_items() {
-  for (int i = next_.fetch_add(1); i < count_; i = next_.fetch_add(1)) (*fn_)(i);
+  // Guided self-scheduling: each grab takes 1/(2·threads) of what is left, so a thread works through
+  // a contiguous run of items (rows of one output block: the same weights, neighbouring inputs) and
+  // the shared counter moves a few dozen times per loop instead of once per item (a row of a 1×1
+  // conv is ~1 µs of work, about what moving that cache line between cores costs); the last grabs
+  // are single items, so the threads still finish together.
+  const int count = count_, share = 2 * threads();
+  int start = next_.load(std::memory_order_relaxed);
+  for (;;) {
+    int chunk;
+    do {
+      if (start >= count) return;
+      chunk = std::max(1, (count - start) / share);
+    } while (!next_.compare_exchange_weak(start, start + chunk, std::memory_order_relaxed));
+    for (int i = start; i < start + chunk; i++) (*fn_)(i);
+    start = next_.load(std::memory_order_relaxed);
+  }
 }
 
 void ThreadPool::worker_loop() {

@@ -25,7 +25,8 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int threads() const { return int(workers_.size()) + 1; }
-  // Runs fn(i) for i in [0, count), split dynamically over all threads; returns when all are done.
+  // Runs fn(i) for i in [0, count), split dynamically over all threads (contiguous runs of items,
+  // shrinking towards the end); returns when all are done.
   void parallel_for(int count, const std::function<void(int)>& fn);
 
  private:
