@@ -108,11 +108,12 @@ struct Kernels {
   void (*max_pool_row)(const PoolArgs& a, int img, int block, int oh);
   // out[n][c] = mean or max over the spatial extent of blocked input.
   void (*global_pool)(const Blocked& in, float* out, bool max, int img, int block);
-  // out[n][o] = bias[o] + sum_i in[n][i] * weight[o][i] for o in [o0, o1)
-  // Tiles [tile0, tile0 + count) of image img (count <= kWinogradMaxTiles).
-  void (*winograd)(const WinogradArgs& a, int img, int tile0, int count);
+  // Tiles [tile0, tile0 + count) of image img (count <= kWinogradMaxTiles), output channel blocks
+  // [ocb0, ocb1) (split at even blocks when OC/16 is even: the kernel pairs them).
+  void (*winograd)(const WinogradArgs& a, int img, int tile0, int count, int ocb0, int ocb1);
   // Zeroes the border of one block of one image.
   void (*zero_border)(const Blocked& t, int img, int block);
+  // out[n][o] = bias[o] + sum_i in[n][i] * weight[o][i] for o in [o0, o1)
   void (*linear)(const float* in, const float* weight, const float* bias, float* out, int n, int in_features,
                  int out_features, int o0, int o1);
   // Micro-kernel of the packed GEMM (train/gemm.h): c[MR][NR] (+)= Σ_k ap[k][MR] · bp[k][NR], with

@@ -238,7 +238,7 @@ static inline void winograd_gemm(int xi, const float* v, int count, int t0, int 
 }
 
 template <int M>
-static void winograd_m(const WinogradArgs& a, int img, int tile0, int count) {
+static void winograd_m(const WinogradArgs& a, int img, int tile0, int count, int ocb_begin, int ocb_end) {
   constexpr int A = M + 2, P = A * A;  // input tile size, transform points
   using tag = std::integral_constant<int, M>;
   const int c = a.in.c, ocb_total = a.out.c / kBlock;
@@ -270,7 +270,7 @@ static void winograd_m(const WinogradArgs& a, int img, int tile0, int count) {
     }
   }
   const int nv = ocb_total % RN_NV_WIDE == 0 ? RN_NV_WIDE : 1;
-  for (int ocb0 = 0; ocb0 < ocb_total; ocb0 += nv) {
+  for (int ocb0 = ocb_begin; ocb0 < ocb_end; ocb0 += nv) {
     // Point by point, all tiles: this point's weights for these nv blocks (nv × C × 64 bytes) stay in
     // L1 while every tile uses them.
     for (int xi = 0; xi < P; xi++) {
@@ -312,9 +312,11 @@ static void winograd_m(const WinogradArgs& a, int img, int tile0, int count) {
   }
 }
 
-static void winograd(const WinogradArgs& a, int img, int tile0, int count) {
-  if (a.tile == 2) winograd_m<2>(a, img, tile0, count);
-  else winograd_m<4>(a, img, tile0, count);
+// Tiles [tile0, tile0 + count) of image img, output blocks [ocb0, ocb1) (whole multiples of the tile's
+// output blocks when they are not all).
+static void winograd(const WinogradArgs& a, int img, int tile0, int count, int ocb0, int ocb1) {
+  if (a.tile == 2) winograd_m<2>(a, img, tile0, count, ocb0, ocb1);
+  else winograd_m<4>(a, img, tile0, count, ocb0, ocb1);
 }
 
 static void zero_border(const Blocked& t, int img, int block) {

@@ -563,14 +563,26 @@ void winograd_forward(const Frame& f, const Op& op, const ConvArgs& a, int m) {
   wa.tiles_h = (a.out.h + m - 1) / m;
   wa.tiles_w = (a.out.w + m - 1) / m;
   const int tiles = wa.tiles_h * wa.tiles_w;
-  // Tasks of at most 14 tiles when threads share an image (balance), 56 when one thread
-  // owns the image (reuse of the transformed weights).
-  int chunks = (tiles + (f.threads > 1 ? 13 : kWinogradMaxTiles - 1)) / (f.threads > 1 ? 14 : kWinogradMaxTiles);
-  if (chunks * a.out.n < f.threads) chunks = std::min(tiles, f.threads);
+  // Each task streams all the transformed weights of its output channels. Tasks of at most 14 tiles
+  // when threads share an image (balance; their scratch stays in L2), all of an image's tiles (up to
+  // 56) when each thread has images of its own. But when one task could hold the whole image and
+  // there are fewer images than threads (batch 1 on 14×14 and 28×28 maps: 49 tiles), the output
+  // channels are split among the threads instead of the tiles: the weights are read once in all
+  // rather than once per 14 tiles, and only the cheap input transform is repeated per part (parts of
+  // whole pairs of blocks when the block count is even: the kernel pairs them).
+  const bool split_channels = f.threads > 1 && tiles <= kWinogradMaxTiles && a.out.n < f.threads;
+  int chunks = split_channels ? 1
+                              : (tiles + (f.threads > 1 ? 13 : kWinogradMaxTiles - 1)) /
+                                    (f.threads > 1 ? 14 : kWinogradMaxTiles);
+  if (!split_channels && chunks * a.out.n < f.threads) chunks = std::min(tiles, f.threads);
   const int per = (tiles + chunks - 1) / chunks;
-  f.parallel_for(a.out.n * chunks, [&](int i) {
-    const int img = i / chunks, t0 = i % chunks * per;
-    if (t0 < tiles) f.k.winograd(wa, img, t0, std::min(per, tiles - t0));
+  const int ocb_total = a.out.cb(), step = ocb_total % 2 == 0 ? 2 : 1;
+  const int parts = split_channels ? std::min(ocb_total / step, (f.threads + a.out.n - 1) / a.out.n) : 1;
+  const int blocks_per_part = (ocb_total / step + parts - 1) / parts * step;
+  f.parallel_for(a.out.n * chunks * parts, [&](int i) {
+    const int part = i % parts, img = i / parts / chunks, t0 = i / parts % chunks * per;
+    const int ocb0 = part * blocks_per_part, ocb1 = std::min(ocb_total, ocb0 + blocks_per_part);
+    if (t0 < tiles && ocb0 < ocb1) f.k.winograd(wa, img, t0, std::min(per, tiles - t0), ocb0, ocb1);
   });
   const int blocks = a.out.cb();
   f.parallel_for(a.out.n * blocks, [&](int i) { f.k.zero_border(a.out, i / blocks, i % blocks); });
