@@ -41,7 +41,7 @@ test(
       '--logits',
     ]);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /resnet50: bf16 on (avx512bf16|fp32-emulated) kernels/);
+    assert.match(r.stderr, /resnet50: bf16 on (amx|avx512bf16|fp32-emulated) kernels/);
     const [{ logits }] = JSON.parse(r.stdout) as { logits: number[] }[];
     const e = goldens.resnet50_224.logits;
     const cosine = cosineSimilarity(e, logits);
@@ -95,6 +95,6 @@ test('bench --precision bf16 --json reports the precision and the kernel path', 
   };
   assert.equal(out.precision, 'bf16');
   assert.equal(out.backend, 'native');
-  assert.match(out.kernelPath, /^(avx512bf16|fp32-emulated)$/);
+  assert.match(out.kernelPath, /^(amx|avx512bf16|fp32-emulated)$/);
   assert.ok(out.medianMs > 0);
 });

@@ -11,6 +11,11 @@
 // accumulating: 2 pixel groups of ≤ 16 × 2 output blocks on wide rows, or 1 group × 4 blocks on
 // rows of ≤ 16 pixels (7×7 and 14×14 layers), with A in tiles 4-5 and B in 6-7. Partial groups get
 // tiles of fewer rows (the configuration is made per shape; tiles.h loads it only when it changes).
+// Each dot product is one tap of one input block: A rows of 32 bytes (bf16: 8 pairs) or 16 bytes
+// (int8: 4 quads) where an instruction takes up to 64, i.e. half or a quarter of its depth, because
+// the blocked layout's next bytes are the next pixel, not the next channels. (For kw ≥ 2 at stride 1
+// that next pixel is the next tap, which a later version could fold into the same instruction; in
+// bf16 that changes the summation order.)
 //
 // C starts from the bias (bf16; a stride-0 load repeats it in every row) or 0 (int8), takes one dot
 // product per (input block, ky, kx), and the shared epilogue (kernels_bf16_common.h /
