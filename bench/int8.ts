@@ -92,7 +92,7 @@ for (const p of PRECISIONS) runners[p].dispose();
 
 // The other int8 paths this CPU runs, batch 1.
 const others: { path: Int8Path; ms: number }[] = [];
-for (const path of ['avx512vnni', 'avxvnni', 'fp32-emulated'] as const) {
+for (const path of ['amx', 'avx512vnni', 'avxvnni', 'fp32-emulated'] as const) {
   if (path === status.int8) continue;
   try {
     addon.configure({ int8: path });

@@ -1,11 +1,16 @@
 /**
  * bf16 inference in the native engine. Every op kind (1×1, 3×3, the 7×7/2 stem reading the image,
  * a strided projection shortcut feeding a residual + ReLU epilogue, max / average / global max
- * pools, the linear head) on both bf16 paths this machine has (avx512bf16 where the CPU has it, and
- * fp32-emulated everywhere): against the float32 reference executor (js) within a bound derived from
- * bf16's 8-bit significand, and the two paths against each other bit for bit. Then the whole
- * ResNet-50 (torchvision initialization, batch-norm statistics randomized) on the test photos:
- * logits' cosine to float32 ≥ 0.999 and the same top-1 class.
+ * pools, the linear head, rows wider than two 16-pixel tiles and rows of 7) on every bf16 path this
+ * machine has (amx and avx512bf16 where the CPU has them, amx-emulated and fp32-emulated everywhere):
+ * against the float32 reference executor (js) within a bound derived from bf16's 8-bit significand,
+ * and the paths of one summation order against each other bit for bit: avx512bf16 = fp32-emulated
+ * (vdpbf16ps, pair by pair into the accumulator) and amx = amx-emulated (TDPBF16PS, which sums each
+ * instruction's 8 pairs' even and odd products apart before adding them to C, per the Intel SDM).
+ * amx-emulated is also checked bit for bit against that order computed here in TypeScript, so a
+ * wrong tile stride, shape or a dropped partial tile fails. Then the whole ResNet-50 (torchvision
+ * initialization, batch-norm statistics randomized) on the test photos: logits' cosine to float32
+ * ≥ 0.999 and the same top-1 class, on the default path and on amx-emulated.
  *
  * The bound: the inputs are bf16 values already; a conv rounds its weights (relative error ≤ 2⁻⁹
  * each) and its output (≤ 2⁻⁹), and accumulates in float32 (K·2⁻²⁴, with a 1 % margin here). With
@@ -18,12 +23,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createJsBackend } from '../src/backends/js/index.js';
 import { kernelExecutor } from '../src/backends/kernel_executor.js';
-import { nativeAddon } from '../src/backends/native/addon.js';
+import { nativeAddon, type Bf16Path } from '../src/backends/native/addon.js';
 import type { ConvOp, LinearOp, Plan, PlanOp } from '../src/plan/plan.js';
 import { resnet } from '../src/model/resnet.js';
 import { createRunner } from '../src/tasks/runner.js';
 import { imageTensor } from '../src/tasks/input.js';
-import { roundToBf16 } from '../src/tensor/float16.js';
+import { bf16BitsToFloat, floatToBf16Bits, roundToBf16 } from '../src/tensor/float16.js';
 import { Rng } from '../src/tensor/random.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { IMAGES } from './helpers/cli.js';
@@ -32,19 +37,35 @@ import { cosineSimilarity } from './helpers/compare.js';
 
 const reference = kernelExecutor(createJsBackend());
 
-/** The bf16 paths to test: the emulation always, the hardware path where the CPU has it. */
-function bf16Paths(): ('avx512bf16' | 'fp32-emulated')[] {
+/** The bf16 paths to test: the emulations always, the hardware paths where the CPU has them. */
+function bf16Paths(): Bf16Path[] {
   const addon = nativeAddon();
   if (addon === null) return [];
   const initial = addon.configure().bf16;
-  try {
-    addon.configure({ bf16: 'avx512bf16' });
-    return ['avx512bf16', 'fp32-emulated'];
-  } catch {
-    return ['fp32-emulated'];
-  } finally {
-    addon.configure({ bf16: initial });
+  const paths: Bf16Path[] = [];
+  for (const path of ['amx', 'avx512bf16', 'amx-emulated', 'fp32-emulated'] as const) {
+    try {
+      addon.configure({ bf16: path });
+      paths.push(path);
+    } catch {
+      // this CPU lacks the instructions
+    }
   }
+  addon.configure({ bf16: initial });
+  return paths;
+}
+
+/** The summation order of a path: paths of one order give the same bits. */
+const order = (path: Bf16Path): string => (path.startsWith('amx') ? 'TDPBF16PS' : 'VDPBF16PS');
+
+/** The first element where two paths' outputs differ (-1: none), as an assertion message. */
+function assertSameBits(a: { path: string; data: Float32Array }, b: { path: string; data: Float32Array }) {
+  const differ = a.data.findIndex((v, j) => !Object.is(v, b.data[j]));
+  assert.equal(
+    differ,
+    -1,
+    `element ${differ}: ${a.path} ${a.data[differ]}, ${b.path} ${b.data[differ]} (must be bit-identical)`,
+  );
 }
 
 function conv(
@@ -91,6 +112,93 @@ function magnitudePlan(plan: Plan): Plan {
   return { ...plan, ops };
 }
 
+/** float32 → bf16 as the engine's to_bf16: round to nearest even, a denormal to a signed zero. */
+const toBf16 = (v: number): number => (Math.abs(v) < 2 ** -126 ? v * 0 : bf16BitsToFloat(floatToBf16Bits(v)));
+/** A float32 sum with DAZ/FTZ (a denormal result flushed to a signed zero). */
+const add = (a: number, b: number): number => {
+  const r = Math.fround(a + b);
+  return Math.abs(r) < 2 ** -126 ? r * 0 : r;
+};
+
+/**
+ * A bf16 conv with the AMX kernels' summation order, every step a float32 add with DAZ/FTZ (a
+ * product of two bf16 is exact): from the image (the stem's channel pairs, which the AMX path leaves
+ * to the vdpbf16ps kernels) pair by pair into C = bias, odd product then even; from a blocked tensor
+ * (the tiles) per (16-channel block, ky, kx) one TDPBF16PS as the Intel SDM writes it: the 8 pairs'
+ * even products and odd products summed apart from 0, then C += (even + odd). Then + residual, ReLU
+ * and the rounding to bf16. x: NCHW bf16 values.
+ */
+function tileOrderConv(
+  op: ConvOp,
+  x: Float32Array,
+  shape: number[],
+  fromImage: boolean,
+  residual?: Float32Array,
+) {
+  const [N, C, H, W] = shape;
+  const [KH, KW] = op.kernel;
+  const [SH, SW] = op.stride;
+  const [PH, PW] = op.padding;
+  const OH = Math.floor((H + 2 * PH - KH) / SH) + 1;
+  const OW = Math.floor((W + 2 * PW - KW) / SW) + 1;
+  const OC = op.outChannels;
+  const w = (op.weight as Float32Array).map(toBf16);
+  const bias = op.bias as Float32Array;
+  const out = new Float32Array(N * OC * OH * OW);
+  for (let n = 0, i = 0; n < N; n++) {
+    for (let o = 0; o < OC; o++) {
+      for (let oy = 0; oy < OH; oy++) {
+        for (let ox = 0; ox < OW; ox++, i++) {
+          // input channel c's product at tap (ky, kx): 0 for padding pixels and padding channels
+          const p = (c: number, ky: number, kx: number) => {
+            const y = oy * SH - PH + ky;
+            const xx = ox * SW - PW + kx;
+            if (c >= C || y < 0 || y >= H || xx < 0 || xx >= W) return 0;
+            return x[((n * C + c) * H + y) * W + xx] * w[((o * C + c) * KH + ky) * KW + kx];
+          };
+          let acc = add(bias[o], 0);
+          for (let cb = 0; cb < (fromImage ? 1 : Math.ceil(C / 16)); cb++) {
+            for (let ky = 0; ky < KH; ky++) {
+              for (let kx = 0; kx < KW; kx++) {
+                if (fromImage) {
+                  for (let c = 0; c < C; c += 2) acc = add(add(acc, p(c + 1, ky, kx)), p(c, ky, kx));
+                  continue;
+                }
+                let even = 0;
+                let odd = 0;
+                for (let k = 0; k < 8; k++) {
+                  even = add(even, p(cb * 16 + 2 * k, ky, kx));
+                  odd = add(odd, p(cb * 16 + 2 * k + 1, ky, kx));
+                }
+                acc = add(acc, add(even, odd));
+              }
+            }
+          }
+          let r = residual === undefined ? acc : Math.fround(acc + residual[i]);
+          if (op.relu) r = r > 0 ? r : 0;
+          out[i] = toBf16(r);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The output of a case made of convs only, each computed by tileOrderConv from the image or the slots. */
+function tileOrderPlan(c: OpCase, x: Float32Array): Float32Array {
+  const slots = new Map<number, { data: Float32Array; shape: number[] }>([[0, { data: x, shape: c.input }]]);
+  for (const op of c.ops as ConvOp[]) {
+    const input = slots.get(op.input)!;
+    const residual = op.residual === null ? undefined : slots.get(op.residual)!.data;
+    const data = tileOrderConv(op, input.data, input.shape, op.input === 0, residual);
+    const [N, , H, W] = input.shape;
+    const OH = Math.floor((H + 2 * op.padding[0] - op.kernel[0]) / op.stride[0]) + 1;
+    const OW = Math.floor((W + 2 * op.padding[1] - op.kernel[1]) / op.stride[1]) + 1;
+    slots.set(op.output, { data, shape: [N, op.outChannels, OH, OW] });
+  }
+  return slots.get(c.output)!.data;
+}
+
 interface OpCase {
   name: string;
   input: number[];
@@ -129,6 +237,28 @@ const CASES: OpCase[] = [
     output: 3,
   },
   {
+    name: 'rows of 37 pixels (tiles of 16 + 16, then 5) into a 3×3/2 to rows of 19 (16 + 3), 3 output blocks',
+    input: [1, 16, 6, 37],
+    stages: 3,
+    ops: [
+      conv('image', 0, 1, 16, 32, 1, 1, 10, { relu: true }),
+      conv('wide', 1, 2, 32, 64, 3, 1, 11, { relu: true }),
+      conv('strided', 2, 3, 64, 48, 3, 2, 12),
+    ],
+    output: 3,
+  },
+  {
+    name: 'rows of 7 pixels: 3×3 and 1×1 with residual + ReLU, 4 output blocks per tile group',
+    input: [2, 16, 7, 7],
+    stages: 3,
+    ops: [
+      conv('image', 0, 1, 16, 64, 1, 1, 13, { relu: true }),
+      conv('c3', 1, 2, 64, 64, 3, 1, 14, { relu: true }),
+      conv('c1', 2, 3, 64, 64, 1, 1, 15, { residual: 1, relu: true }),
+    ],
+    output: 3,
+  },
+  {
     name: 'global average pool and linear head',
     input: [3, 16, 7, 5],
     stages: 2,
@@ -158,7 +288,7 @@ const CASES: OpCase[] = [
 
 for (const c of CASES) {
   test(
-    `bf16 ${c.name}: every path within stages·2⁻⁸·S of fp32, paths bit-identical`,
+    `bf16 ${c.name}: every path within stages·2⁻⁸·S of fp32, paths of one order bit-identical`,
     { skip: NATIVE_SKIP },
     async () => {
       const plan: Plan = {
@@ -173,7 +303,7 @@ for (const c of CASES) {
       const xAbs = new Tensor(abs(x.data), c.input);
       const [bound] = await reference.compile(magnitudePlan(plan)).run(xAbs.data, shape);
       const tolerance = (c.stages ?? 1) * 2 ** -8 * 1.01;
-      const results: Float32Array[] = [];
+      const results: { path: Bf16Path; data: Float32Array }[] = [];
       for (const path of bf16Paths()) {
         const [got] = await runOnPath(plan, 'bf16', path, x);
         assert.deepEqual(got.shape, expected.shape);
@@ -191,11 +321,15 @@ for (const c of CASES) {
           `${path}: max|Δ| ${maxAbs.toExponential(3)}, max|ref| ${maxRef.toExponential(3)}, relative ` +
             `${(maxAbs / maxRef).toExponential(3)}; max |Δ|/(${c.stages ?? 1}·2⁻⁸·S) ${worst.toFixed(3)} (must be ≤ 1)`,
         );
-        results.push(got.data);
+        results.push({ path, data: got.data });
       }
-      for (let i = 1; i < results.length; i++) {
-        const differ = results[0].findIndex((v, j) => !Object.is(v, results[i][j]));
-        assert.equal(differ, -1, `avx512bf16 and fp32-emulated differ at element ${differ}`);
+      for (const r of results) {
+        const first = results.find((q) => order(q.path) === order(r.path))!;
+        if (first !== r) assertSameBits(first, r);
+      }
+      if (c.ops.every((op) => op.kind === 'conv')) {
+        const tiles = { path: 'the tile order in TypeScript', data: tileOrderPlan(c, x.data) };
+        for (const r of results.filter((q) => order(q.path) === 'TDPBF16PS')) assertSameBits(tiles, r);
       }
     },
   );
@@ -221,9 +355,9 @@ function randomizedResNet50() {
 const PHOTOS = ['astronaut.png', 'camera.png', 'chelsea.png', 'coffee.png', 'rocket.jpg'];
 
 test(
-  'bf16 ResNet-50 on the photos: logits cosine ≥ 0.999 and top-1 equal to fp32; emulation = hardware',
+  'bf16 ResNet-50 on the photos: logits cosine ≥ 0.999 and top-1 equal to fp32 on every path; emulations = hardware',
   { skip: NATIVE_SKIP },
-  async () => {
+  async (t) => {
     const model = randomizedResNet50();
     const photos = PHOTOS.map((p) => imageTensor(join(IMAGES, p), 'imagenet-v1'));
     const x = new Tensor(new Float32Array(photos.flatMap((p) => [...p.data])), [photos.length, 3, 224, 224]);
@@ -251,21 +385,25 @@ test(
         `${PHOTOS[n]}: top-1 ${argmax(g)} in bf16, ${argmax(e)} in fp32 (cosine ${cosine})`,
       );
     }
-    // The whole network on the emulation equals the hardware path bit for bit (one photo: it is slow).
-    const paths = bf16Paths();
-    if (paths.length === 2) {
-      const plan = (await import('../src/model/plan.js')).lowerResNet(model, ['output']);
-      const one = new Tensor(photos[0].data, [1, 3, 224, 224]);
-      const [hw] = await runOnPath(plan, 'bf16', 'avx512bf16', one);
-      const [emulated] = await runOnPath(plan, 'bf16', 'fp32-emulated', one);
-      const differ = hw.data.findIndex((v, j) => !Object.is(v, emulated.data[j]));
-      assert.equal(
-        differ,
-        -1,
-        `logit ${differ}: avx512bf16 ${hw.data[differ]}, fp32-emulated ${emulated.data[differ]}`,
-      );
-      assert.deepEqual([...hw.data.subarray(0, 8)], [...got.data.subarray(0, 8)]);
+    // The whole network on every path (one photo: the emulations are slow): within the same cosine
+    // and top-1 of fp32, and bit for bit between the paths of one summation order.
+    const { lowerResNet } = await import('../src/model/plan.js');
+    const plan = lowerResNet(model, ['output']);
+    const one = new Tensor(photos[0].data, [1, 3, 224, 224]);
+    const e0 = expected.data.subarray(0, classes);
+    const outs: { path: Bf16Path; data: Float32Array }[] = [];
+    for (const path of bf16Paths()) {
+      const [y] = await runOnPath(plan, 'bf16', path, one);
+      const cosine = cosineSimilarity(e0, y.data);
+      t.diagnostic(`${path}: ${PHOTOS[0]} cosine ${cosine.toFixed(6)}`);
+      assert.ok(cosine >= 0.999, `${path}: ${PHOTOS[0]}: cosine ${cosine} < 0.999`);
+      assert.equal(y.data.indexOf(Math.max(...y.data)), e0.indexOf(Math.max(...e0)), `${path}: top-1`);
+      const first = outs.find((o) => order(o.path) === order(path));
+      if (first !== undefined) assertSameBits(first, { path, data: y.data });
+      outs.push({ path, data: y.data });
     }
+    const chosen = outs.find((o) => o.path === bf16.kernelPath)!;
+    assert.deepEqual([...chosen.data.subarray(0, 8)], [...got.data.subarray(0, 8)]);
   },
 );
 
@@ -285,7 +423,7 @@ test(
     assert.equal(createRunner(model, { backend: 'js' }).kernelPath, 'js');
     assert.match(
       createRunner(model, { backend: 'native', precision: 'bf16' }).kernelPath,
-      /^(avx512bf16|fp32-emulated)$/,
+      /^(amx|avx512bf16|fp32-emulated)$/,
     );
   },
 );

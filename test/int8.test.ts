@@ -1,9 +1,12 @@
 /**
  * int8 inference in the native engine. Every int8 op kind (a 1×1 and a 3×3 conv reading a float32
  * tensor through a u8 copy, a strided projection shortcut as a float32 residual, a chain whose
- * middle tensor stays u8, a block whose input is u8 for both its first conv and its residual) on
- * every int8 path this machine has, against the float32 reference executor within a bound derived
- * from the quantization steps, and the paths against each other bit for bit. Then ResNet-18 (BN
+ * middle tensor stays u8, a block whose input is u8 for both its first conv and its residual, rows
+ * wider than two 16-pixel tiles and rows of 7) on every int8 path this machine has (amx and the
+ * VNNI paths where the CPU has them, amx-emulated and fp32-emulated everywhere), against the float32
+ * reference executor within a bound derived from the quantization steps, and the paths against each
+ * other bit for bit (the sums are exact integers, so the AMX tiles give the VNNI paths' bits; a wrong
+ * tile stride, shape or a dropped partial tile would not). Then ResNet-18 (BN
  * statistics randomized) calibrated on the test photos: int8 logits' cosine to float32 ≥ 0.999 and
  * the same top-1. The cosine bound: 1 − cos ≈ ε²/2 for a relative error ε of the logits, so 0.999
  * allows ε ≈ 4.5 %; each of the 19 int8 layers adds about 1/255/√12 ≈ 0.1 % of its input's range
@@ -39,13 +42,13 @@ import { cosineSimilarity } from './helpers/compare.js';
 
 const reference = kernelExecutor(createJsBackend());
 
-/** The int8 paths to test: the emulation always, the VNNI paths where the CPU has them. */
+/** The int8 paths to test: the emulations always, the AMX and VNNI paths where the CPU has them. */
 function int8Paths(): Int8Path[] {
   const addon = nativeAddon();
   if (addon === null) return [];
   const initial = addon.configure().int8;
   const paths: Int8Path[] = [];
-  for (const path of ['avx512vnni', 'avxvnni', 'fp32-emulated'] as const) {
+  for (const path of ['amx', 'avx512vnni', 'avxvnni', 'amx-emulated', 'fp32-emulated'] as const) {
     try {
       addon.configure({ int8: path });
       paths.push(path);
@@ -122,6 +125,23 @@ const CASES: OpCase[] = [
     name: 'a chain: 1×1 + ReLU into 3×3 (the middle tensor u8)',
     input: [1, 8, 16, 15],
     ops: [conv(1, 2, 32, 64, 1, 1, 7, { relu: true }), conv(2, 3, 64, 32, 3, 1, 8)],
+    quantized: [2, 3],
+    output: 3,
+  },
+  {
+    name: 'rows of 37 pixels (tiles of 16 + 16, then 5) into a 3×3/2 to rows of 19 (16 + 3), 3 output blocks',
+    input: [1, 8, 5, 37],
+    ops: [conv(1, 2, 32, 64, 3, 1, 13, { relu: true }), conv(2, 3, 64, 48, 3, 2, 14)],
+    quantized: [2, 3],
+    output: 3,
+  },
+  {
+    name: 'rows of 7 pixels: 3×3 into a 1×1 with the u8 input as residual, 4 output blocks per tile group',
+    input: [2, 8, 7, 7],
+    ops: [
+      conv(1, 2, 32, 64, 3, 1, 15, { relu: true }),
+      conv(2, 3, 64, 32, 1, 1, 16, { residual: 1, relu: true }),
+    ],
     quantized: [2, 3],
     output: 3,
   },
@@ -342,7 +362,7 @@ test(
         precision: 'int8',
         inputScales: new Map([['layer1.0.conv1', 0.1]]),
       }).kernelPath,
-      /^(avx512vnni|avxvnni|fp32-emulated)$/,
+      /^(amx|avx512vnni|avxvnni|fp32-emulated)$/,
     );
   },
 );

@@ -62,7 +62,7 @@ test(
       '--logits',
     ]);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /resnet50: int8 on (avx512vnni|avxvnni|fp32-emulated) kernels/);
+    assert.match(r.stderr, /resnet50: int8 on (amx|avx512vnni|avxvnni|fp32-emulated) kernels/);
     const [{ logits }] = JSON.parse(r.stdout) as { logits: number[] }[];
     const e = goldens.resnet50_224.logits;
     const cosine = cosineSimilarity(e, logits);
@@ -93,7 +93,7 @@ test('bench --precision int8 --json names the int8 kernel path', { skip: NATIVE_
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { precision: string; kernelPath: string; medianMs: number };
   assert.equal(out.precision, 'int8');
-  assert.match(out.kernelPath, /^(avx512vnni|avxvnni|fp32-emulated)$/);
+  assert.match(out.kernelPath, /^(amx|avx512vnni|avxvnni|fp32-emulated)$/);
   assert.ok(out.medianMs > 0);
 });
 

@@ -11,6 +11,10 @@
 #include <memory>
 #include <string>
 #include <thread>
+#if defined(__linux__) && defined(__x86_64__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "plan.h"
 #include "plan_reader.h"
@@ -36,22 +40,46 @@ const rn::Kernels* select_kernels(const std::string& wanted) {
   return nullptr;
 }
 
-// The bf16 kernels: AVX512-BF16 where the CPU has it ("auto"), else the portable emulation
-// ("fp32-emulated", also on request); null for a name this build or CPU lacks.
+// Whether this process may use the AMX tile registers: the CPU has AMX-TILE and Linux grants the
+// tile data state (arch_prctl ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA, once per process, for all
+// its threads); no tile instruction runs without it.
+bool amx_usable() {
+#if defined(RN_X86_KERNELS) && defined(__linux__) && defined(__x86_64__)
+  static const bool usable = [] {
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("amx-tile")) return false;
+    constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+    return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+  }();
+  return usable;
+#else
+  return false;
+#endif
+}
+
+// The bf16 kernels: AMX-BF16 (tiles for the convs, AVX512-BF16 for the rest), else AVX512-BF16
+// where the CPU has them ("auto"), else the portable emulation ("fp32-emulated", also on request);
+// "amx-emulated" (the AMX kernels on emulated tiles) only on request; null for a name this build or
+// CPU lacks.
 const rn::Bf16Kernels* select_bf16(const std::string& wanted) {
   const bool any = wanted.empty() || wanted == "auto";
 #ifdef RN_X86_KERNELS
   __builtin_cpu_init();
   const bool hw = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                   __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
+  if (hw && (any || wanted == "amx") && __builtin_cpu_supports("amx-bf16") && amx_usable()) {
+    return rn::kernels_amx_bf16();
+  }
   if (hw && (any || wanted == "avx512bf16")) return rn::kernels_avx512bf16();
 #endif
   if (any || wanted == "fp32-emulated") return rn::kernels_bf16_emulated();
+  if (wanted == "amx-emulated") return rn::kernels_amx_bf16_emulated();
   return nullptr;
 }
 
-// The int8 kernels: AVX512-VNNI, else AVX-VNNI where the CPU has them ("auto"), else the portable
-// emulation ("fp32-emulated", also on request); null for a name this build or CPU lacks.
+// The int8 kernels: AMX-INT8 (tiles for the convs), else AVX512-VNNI, else AVX-VNNI where the CPU
+// has them ("auto"), else the portable emulation ("fp32-emulated", also on request); "amx-emulated"
+// only on request; null for a name this build or CPU lacks.
 const rn::Int8Kernels* select_int8(const std::string& wanted) {
   const bool any = wanted.empty() || wanted == "auto";
 #ifdef RN_X86_KERNELS
@@ -59,10 +87,14 @@ const rn::Int8Kernels* select_int8(const std::string& wanted) {
   const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avxvnni");
+  if (avx512 && (any || wanted == "amx") && __builtin_cpu_supports("amx-int8") && amx_usable()) {
+    return rn::kernels_amx_int8();
+  }
   if (avx512 && (any || wanted == "avx512vnni")) return rn::kernels_avx512vnni();
   if (avx2 && (any || wanted == "avxvnni")) return rn::kernels_avxvnni();
 #endif
   if (any || wanted == "fp32-emulated") return rn::kernels_int8_emulated();
+  if (wanted == "amx-emulated") return rn::kernels_amx_int8_emulated();
   return nullptr;
 }
 
@@ -288,8 +320,9 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
   std::shared_ptr<rn::Plan> plan_;
 };
 
-// configure({ isa?: 'auto'|'avx512'|'avx2'|'portable', bf16?: 'auto'|'avx512bf16'|'fp32-emulated',
-//             int8?: 'auto'|'avx512vnni'|'avxvnni'|'fp32-emulated', threads?: number })
+// configure({ isa?: 'auto'|'avx512'|'avx2'|'portable',
+//             bf16?: 'auto'|'amx'|'avx512bf16'|'amx-emulated'|'fp32-emulated',
+//             int8?: 'auto'|'amx'|'avx512vnni'|'avxvnni'|'amx-emulated'|'fp32-emulated', threads?: number })
 //   → { isa, bf16, int8, threads }; plans built later use these kernels.
 Napi::Value Configure(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

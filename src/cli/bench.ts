@@ -20,7 +20,7 @@ export interface BenchResult {
   isa: string;
   /** fp32 or bf16. */
   precision: Precision;
-  /** The kernels the convolutions ran on: isa for fp32, avx512bf16 or fp32-emulated for bf16. */
+  /** The kernels the convolutions ran on: isa for fp32, the bf16 or int8 path (amx, avx512bf16, ...) otherwise. */
   kernelPath: string;
   medianMs: number;
   imgPerSec: number;

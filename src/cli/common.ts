@@ -16,10 +16,10 @@ export const MODEL_FLAGS: FlagSpec = {
 };
 
 export const PRECISION_HELP = `  --precision P  fp32 (default), bf16 or int8, on the native backend. bf16: bfloat16 weights
-                 and activations, float32 accumulation, on avx512bf16 kernels; int8: u8
+                 and activations, float32 accumulation, on amx or avx512bf16 kernels; int8: u8
                  activations and int8 weights of a file \`resnet50 quantize\` wrote, int32
-                 accumulation, on avx512vnni or avxvnni kernels (the stem and fc stay float32).
-                 Elsewhere fp32-emulated kernels, slow and meant for testing`;
+                 accumulation, on amx, avx512vnni or avxvnni kernels (the stem and fc stay
+                 float32). Elsewhere fp32-emulated kernels, slow and meant for testing`;
 
 export const MODEL_HELP = `  --weights W    a .safetensors/.pth/.pt file (torchvision, timm or Hugging Face names) or
                  IMAGENET1K_V1 / IMAGENET1K_V2 (downloaded once into $RESNET50_CACHE,
@@ -47,15 +47,14 @@ export function precisionFlag(values: Record<string, unknown>): Precision {
 
 /** One stderr line saying which kernels a reduced-precision runner uses (and when they are emulated). */
 export function noteKernels(runner: Runner): void {
-  const emulated = runner.kernelPath === 'fp32-emulated';
-  process.stderr.write(
-    `resnet50: ${runner.precision} on ${runner.kernelPath} kernels` +
-      (emulated
-        ? runner.precision === 'int8'
-          ? ' (this CPU has no VNNI or $RESNET50_INT8_ISA asked for emulation: slow).\n'
-          : ' (this CPU has no AVX512-BF16 or $RESNET50_BF16_ISA asked for emulation: slow).\n'
-        : '.\n'),
-  );
+  const variable = runner.precision === 'int8' ? '$RESNET50_INT8_ISA' : '$RESNET50_BF16_ISA';
+  const why =
+    runner.kernelPath === 'amx-emulated'
+      ? ` (${variable} asked for emulated AMX tiles: slow)`
+      : runner.kernelPath === 'fp32-emulated'
+        ? ` (this CPU has no ${runner.precision === 'int8' ? 'VNNI' : 'AVX512-BF16'} or ${variable} asked for emulation: slow)`
+        : '';
+  process.stderr.write(`resnet50: ${runner.precision} on ${runner.kernelPath} kernels${why}.\n`);
 }
 
 /** The model with its weights in memory (for export and other whole-model uses). */

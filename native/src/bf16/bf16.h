@@ -60,7 +60,8 @@ struct PoolArgs16 {
 };
 
 struct Bf16Kernels {
-  // The path's name as the CLI and bench report it: "avx512bf16" or "fp32-emulated".
+  // The path's name as the CLI and bench report it: "amx", "avx512bf16", "amx-emulated" or
+  // "fp32-emulated".
   const char* name;
   // One output row `oh` of image `img` for output-channel group `group` (see conv_groups).
   void (*conv_row)(const ConvArgs16& a, int img, int group, int oh);
@@ -75,11 +76,15 @@ struct Bf16Kernels {
                  int out_features, int ob0, int ob1);
 };
 
-// AVX512-BF16 is an x86 extension: its kernel set is built for x86 targets only (binding.gyp).
-// AMX (tile) kernels would be a third entry here, chosen before this one where the CPU has them.
+// AVX512-BF16 and AMX are x86 extensions: their kernel sets are built for x86 targets only
+// (binding.gyp). "amx" (amx/kernels_amx_impl.h: TDPBF16PS tiles for the convs, avx512bf16 for the
+// rest) is chosen before avx512bf16 where the CPU has AMX-BF16 and the OS grants the tile state;
+// "amx-emulated" runs the same kernels on emulated tiles anywhere (tests).
 #ifdef RN_X86_KERNELS
+const Bf16Kernels* kernels_amx_bf16();
 const Bf16Kernels* kernels_avx512bf16();
 #endif
+const Bf16Kernels* kernels_amx_bf16_emulated();
 const Bf16Kernels* kernels_bf16_emulated();
 
 }  // namespace rn

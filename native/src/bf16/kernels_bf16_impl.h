@@ -6,107 +6,10 @@
 #include <cstring>
 #include <type_traits>
 
-#include "bf16.h"
-#if RN_BF16_HW
-#include <immintrin.h>
-#endif
+#include "kernels_bf16_common.h"
 
 namespace rn {
 namespace RN_NS {
-
-typedef float v16 __attribute__((vector_size(64)));
-typedef uint32_t u16x __attribute__((vector_size(64)));  // 16 lanes of a (even, odd) bf16 pair
-typedef uint16_t h16 __attribute__((vector_size(32)));   // 16 bf16 values
-
-static inline v16 load(const float* p) {
-  v16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-static inline v16 as_float(u16x b) {
-  v16 f;
-  std::memcpy(&f, &b, sizeof f);
-  return f;
-}
-static inline u16x as_bits(v16 f) {
-  u16x b;
-  std::memcpy(&b, &f, sizeof b);
-  return b;
-}
-static inline v16 vmax(v16 a, v16 b) { return a > b ? a : b; }
-
-// 16 bf16 values → float32 (exact).
-static inline v16 widen(const uint16_t* p) {
-  h16 h;
-  std::memcpy(&h, p, sizeof h);
-  return as_float(__builtin_convertvector(h, u16x) << 16);
-}
-
-// dot(acc, x, w): for each lane j, acc[j] += x.odd·w[j].odd, then acc[j] += x.even·w[j].even, x one
-// broadcast pair of bf16, w 16 pairs. Operands are prepared once (prep_x per pixel, prep_w per
-// weight vector) and reused across the tile.
-#if RN_BF16_HW
-typedef u16x XOp;
-typedef u16x WOp;
-static inline XOp prep_x(uint32_t pair) { return u16x{} + pair; }
-static inline WOp prep_w(const uint16_t* p) {
-  u16x w;
-  std::memcpy(&w, p, sizeof w);
-  return w;
-}
-// vdpbf16ps: each step an FMA with round to nearest even, DAZ and FTZ.
-static inline v16 dot(v16 acc, const XOp& x, const WOp& w) {
-  return (v16)_mm512_dpbf16_ps((__m512)acc, (__m512bh)x, (__m512bh)w);
-}
-static inline v16 first_acc(v16 bias) { return bias; }
-// float32 → bf16, round to nearest even (vcvtneps2bf16).
-static inline void narrow(uint16_t* p, v16 v) {
-  const __m256bh h = _mm512_cvtneps_pbh((__m512)v);
-  std::memcpy(p, &h, 32);
-}
-#else
-struct XOp {
-  float hi, lo;
-};
-struct WOp {
-  v16 hi, lo;
-};
-static inline XOp prep_x(uint32_t pair) {
-  const uint32_t hi = pair & 0xffff0000u, lo = pair << 16;
-  XOp x;
-  std::memcpy(&x.hi, &hi, sizeof hi);
-  std::memcpy(&x.lo, &lo, sizeof lo);
-  return x;
-}
-static inline WOp prep_w(const uint16_t* p) {
-  u16x w;
-  std::memcpy(&w, p, sizeof w);
-  return {as_float(w & 0xffff0000u), as_float(w << 16)};
-}
-// Flush-to-zero of denormal results (and denormal inputs, DAZ), keeping the sign.
-static inline v16 ftz(v16 a) {
-  const u16x b = as_bits(a);
-  return as_float((b & 0x7f800000u) == 0 ? b & 0x80000000u : b);
-}
-// The SDM's VDPBF16PS per lane: srcdest += make_fp32(src2.odd)·make_fp32(src3.odd), then
-// += even·even, DAZ/FTZ. A product of two bf16 is exact in float32, so multiply-then-add equals the
-// FMA (except for products below 2^-126, which the instruction flushes after adding and this rounds
-// first; bf16 values here are normal or zero, as to_bf16 and narrow flush denormals).
-static inline v16 dot(v16 acc, const XOp& x, const WOp& w) {
-  acc = ftz(acc + x.hi * w.hi);
-  return ftz(acc + x.lo * w.lo);
-}
-// The instruction reads its accumulator with DAZ.
-static inline v16 first_acc(v16 bias) { return ftz(bias); }
-// to_bf16 (bf16.h) on 16 lanes.
-static inline void narrow(uint16_t* p, v16 v) {
-  const u16x u = as_bits(v);
-  const u16x rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
-  const u16x special = (u & 0x7fffffffu) > 0x7f800000u ? (u >> 16) | 0x40u : rounded;
-  const h16 h = __builtin_convertvector((u & 0x7f800000u) == 0 ? (u >> 16) & 0x8000u : special, h16);
-  std::memcpy(p, &h, sizeof h);
-}
-#endif
 
 #include "../tile_dispatch.h"
 
@@ -145,16 +48,10 @@ static inline void conv_tile(const ConvArgs16& a, int img, int ocb0, int oh, int
       }
     }
   }
-  const v16 zero = {};
   for (int v = 0; v < NV; v++) {
     uint16_t* out = a.out.at(img, ocb0 + v, oh, ow0);
     const uint16_t* res = a.residual == nullptr ? nullptr : a.residual + (out - a.out.data);
-    for (int p = 0; p < PX; p++) {
-      v16 r = acc[p][v];
-      if (res != nullptr) r += widen(res + p * kBlock);
-      if (a.relu) r = vmax(r, zero);
-      narrow(out + p * kBlock, r);
-    }
+    for (int p = 0; p < PX; p++) store_pixel(out + p * kBlock, res == nullptr ? nullptr : res + p * kBlock, acc[p][v], a.relu);
   }
 }
 
@@ -163,21 +60,6 @@ static void conv_row_nv(const ConvArgs16& a, int img, int group, int oh) {
   const int ocb0 = group * NV;
   for (int ow0 = 0; ow0 < a.out.w; ow0 += PXMAX) {
     with_px(std::min(PXMAX, a.out.w - ow0), [&](auto px) { conv_tile<px(), NV, NP>(a, img, ocb0, oh, ow0); });
-  }
-}
-
-// Zeroes this row's left/right border pixels (and the top/bottom border rows at the edges).
-static void zero_border_row(const Blocked16& out, int img, int block0, int nblocks, int oh) {
-  const size_t pixel = kBlock * sizeof(uint16_t);
-  for (int b = block0; b < block0 + nblocks; b++) {
-    std::memset(out.at(img, b, oh, -kBorder), 0, kBorder * pixel);
-    std::memset(out.at(img, b, oh, out.w), 0, kBorder * pixel);
-    if (oh == 0) {
-      for (int y = -kBorder; y < 0; y++) std::memset(out.at(img, b, y, -kBorder), 0, out.wp() * pixel);
-    }
-    if (oh == out.h - 1) {
-      for (int y = out.h; y < out.h + kBorder; y++) std::memset(out.at(img, b, y, -kBorder), 0, out.wp() * pixel);
-    }
   }
 }
 

@@ -40,7 +40,8 @@ struct ConvArgs8 {
 };
 
 struct Int8Kernels {
-  // The path's name as the CLI and bench report it: "avx512vnni", "avxvnni" or "fp32-emulated".
+  // The path's name as the CLI and bench report it: "amx", "avx512vnni", "avxvnni", "amx-emulated"
+  // or "fp32-emulated".
   const char* name;
   // One output row `oh` of image `img` for output-channel group `group` (see conv_groups).
   void (*conv_row)(const ConvArgs8& a, int img, int group, int oh);
@@ -49,11 +50,15 @@ struct Int8Kernels {
   void (*quantize)(const Blocked& in, const BlockedU8& out, float inv_scale, int img, int block);
 };
 
-// The VNNI instructions are x86 extensions: their kernel sets are built for x86 targets only.
+// The VNNI and AMX instructions are x86 extensions: their kernel sets are built for x86 targets
+// only. "amx" (amx/kernels_amx_impl.h: TDPBUSD tiles for the convs) is chosen first where the CPU has
+// AMX-INT8 and the OS grants the tile state; "amx-emulated" runs it on emulated tiles anywhere.
 #ifdef RN_X86_KERNELS
+const Int8Kernels* kernels_amx_int8();
 const Int8Kernels* kernels_avx512vnni();
 const Int8Kernels* kernels_avxvnni();
 #endif
+const Int8Kernels* kernels_amx_int8_emulated();
 const Int8Kernels* kernels_int8_emulated();
 
 }  // namespace rn

@@ -61,15 +61,19 @@ export interface NativePlan {
 
 export type Isa = 'avx512' | 'avx2' | 'portable';
 /**
- * The bf16 kernels: avx512bf16 (vdpbf16ps) or fp32-emulated (the same arithmetic in portable float32
- * code, bit for bit; the default where the CPU lacks AVX512-BF16). $RESNET50_BF16_ISA picks one.
+ * The bf16 kernels: amx (TDPBF16PS tiles for the convs; the default where the CPU has AMX-BF16),
+ * avx512bf16 (vdpbf16ps), fp32-emulated (avx512bf16's arithmetic in portable float32 code, bit for
+ * bit; the default where the CPU lacks AVX512-BF16) or amx-emulated (amx's kernels on emulated
+ * tiles, bit for bit with amx; for tests). amx sums each tile instruction's pairs apart (Intel SDM),
+ * so its bits differ from avx512bf16's. $RESNET50_BF16_ISA picks one.
  */
-export type Bf16Path = 'avx512bf16' | 'fp32-emulated';
+export type Bf16Path = 'amx' | 'avx512bf16' | 'amx-emulated' | 'fp32-emulated';
 /**
- * The int8 kernels: avx512vnni, avxvnni (vpdpbusd on 512 or 256 bits) or fp32-emulated (the same
- * integer sums and float32 epilogue in portable code, bit for bit). $RESNET50_INT8_ISA picks one.
+ * The int8 kernels: amx (TDPBUSD tiles for the convs; the default where the CPU has AMX-INT8),
+ * avx512vnni, avxvnni (vpdpbusd on 512 or 256 bits), fp32-emulated or amx-emulated (the same
+ * integer sums and float32 epilogue in portable code): all bit for bit. $RESNET50_INT8_ISA picks one.
  */
-export type Int8Path = 'avx512vnni' | 'avxvnni' | 'fp32-emulated';
+export type Int8Path = 'amx' | 'avx512vnni' | 'avxvnni' | 'amx-emulated' | 'fp32-emulated';
 
 export interface NativeAddon {
   /**
