@@ -25,7 +25,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -41,6 +41,7 @@ import { takeTurns } from './take_turns.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const HELPER = join(REPO, 'bench', 'torch_infer.py');
+const DEFAULT_OUT = join(REPO, 'bench/results/bf16_torch.md');
 
 const { values } = parseArgs({
   options: {
@@ -49,7 +50,7 @@ const { values } = parseArgs({
     iters8: { type: 'string', default: '2' },
     threads: { type: 'string', default: '2' },
     python: { type: 'string', default: '/usr/bin/python3' },
-    out: { type: 'string', default: join(REPO, 'bench/results/bf16_torch.md') },
+    out: { type: 'string', default: DEFAULT_OUT },
   },
 });
 const rounds = Number(values.rounds);
@@ -198,7 +199,8 @@ const oursFp32 = logits.get('ours fp32')!;
 const command =
   (process.env.OMP_WAIT_POLICY === undefined ? '' : `OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY} `) +
   `node dist/bench/bf16_vs_torch.js --rounds ${rounds} --iters ${iters} --iters8 ${iters8} --threads ${threads}` +
-  (values.python === '/usr/bin/python3' ? '' : ` --python ${values.python}`);
+  (values.python === '/usr/bin/python3' ? '' : ` --python ${values.python}`) +
+  (resolve(values.out) === DEFAULT_OUT ? '' : ` --out ${relative(REPO, resolve(values.out))}`);
 
 const report = `# ResNet-50 fp32 and bf16: our native engine against PyTorch ${info.torch} on this CPU
 
@@ -215,6 +217,8 @@ bf16 ${status.bf16}.
 
 Load average before: ${loadBefore}, after: ${loadAfter} (other sessions share the 2 cores: every
 variant takes turns with the others, only one computes at a time, medians over all timed passes).
+On a loaded machine the figures also measure how each thread pool copes with a core taken by another
+process; only a quiet run measures the kernels alone.
 
 Command: \`${command}\`.
 
