@@ -35,7 +35,7 @@ import { writeTorchCheckpoint } from '../src/io/weights/index.js';
 import { resnet } from '../src/model/resnet.js';
 import { createRunner } from '../src/tasks/runner.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { cpuLine, loadAverage } from './machine.js';
+import { cpuLine, loadAverage, lscpuField } from './machine.js';
 import { writeMarkdown } from './markdown.js';
 import { takeTurns } from './take_turns.js';
 
@@ -202,12 +202,13 @@ const command =
   (values.python === '/usr/bin/python3' ? '' : ` --python ${values.python}`) +
   (resolve(values.out) === DEFAULT_OUT ? '' : ` --out ${relative(REPO, resolve(values.out))}`);
 
+const flags = lscpuField('Flags').split(' ');
+const amxNote = flags.includes('amx_bf16')
+  ? "This CPU has AMX: PyTorch's oneDNN runs bf16 on AMX tiles, as on the machines issue 17's bf16 targets are for."
+  : `**No AMX**: this CPU ${flags.includes('avx512_bf16') ? 'has AVX512-BF16 (`vdpbf16ps`), where both engines run bf16 on AVX-512 dot products' : 'has no AVX512-BF16 either'}. Issue 17's bf16 targets (our batch-1 latency ≤ 0.8× and batch-8 throughput ≥ 1.25× PyTorch bf16's) are for AMX machines, where PyTorch's oneDNN uses AMX tiles; these figures do not test them.`;
 const report = `# ResNet-50 fp32 and bf16: our native engine against PyTorch ${info.torch} on this CPU
 
-CPU: ${cpuLine()}. **No AMX**: this is a Zen 5 EPYC with AVX512-BF16 (\`vdpbf16ps\`), where both
-engines run bf16 on AVX-512 dot products. Issue 17's bf16 targets (our batch-1 latency ≤ 0.8× and
-batch-8 throughput ≥ 1.25× PyTorch bf16's) are for AMX machines, where PyTorch's oneDNN uses AMX tiles;
-these figures do not test them.
+CPU: ${cpuLine()}. ${amxNote}
 
 Threads: ${threads} on both sides (our engine's pool; \`torch.set_num_threads(${threads})\`, OpenMP with
 \`OMP_WAIT_POLICY\` ${process.env.OMP_WAIT_POLICY ?? 'unset (the default)'}).
