@@ -1,11 +1,11 @@
 /**
- * Runners that take turns on the same inputs (isa_compare.ts, int8_isa.ts): for each batch size,
+ * Runners that take turns on the same inputs (isa_compare.ts, int8_isa.ts; bf16_vs_torch.ts, whose
+ * PyTorch side is a forward() that asks a Python process for one pass): for each batch size,
  * `rounds` rounds in which every runner makes one untimed pass and then `iters` timed ones, the
  * order reversed every other round so that drift on a shared machine hits all alike. Wall time and
  * process CPU time (ms) per pass, keyed `${name}|${batch}`.
  */
 import { median } from '../src/cli/bench.js';
-import type { Runner } from '../src/tasks/runner.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 
 export interface TurnTimes {
@@ -14,7 +14,7 @@ export interface TurnTimes {
 }
 
 export async function takeTurns(
-  runners: ReadonlyMap<string, Runner>,
+  runners: ReadonlyMap<string, { forward(x: Tensor): Promise<unknown> }>,
   batches: readonly number[],
   rounds: number,
   iters: number,
