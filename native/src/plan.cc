@@ -711,7 +711,16 @@ void conv_forward(const Frame& f, const Op& op) {
   a.residual = op.residual >= 0 ? f.data(op.residual) : nullptr;
   if (const int m = winograd_tile(op, a.out.h, a.out.w); m != 0) return winograd_forward(f, op, a, m);
   const int groups = f.k.conv_groups(a), oh = a.out.h;
-  f.parallel_for(a.out.n * groups * oh, [&](int i) { f.k.conv_row(a, i / (groups * oh), i / oh % groups, i % oh); });
+  // The pool hands out contiguous runs of items. Rows outermost when the input outweighs the
+  // weights (large maps, few output channels): a thread then reads the input rows near those it
+  // wrote in the layer before (in its own caches) and keeps every group's weights; groups outermost
+  // otherwise (small maps, many channels): a thread keeps one group's weights over all rows.
+  const bool rows_outer = size_t(a.h) * a.w > size_t(a.oc) * a.kh * a.kw;
+  f.parallel_for(a.out.n * groups * oh, [&](int i) {
+    const int img = i / (groups * oh), j = i % (groups * oh);
+    if (rows_outer) f.k.conv_row(a, img, j % groups, j / groups);
+    else f.k.conv_row(a, img, j / oh, j % oh);
+  });
 }
 
 // in is (N, C/16, H+2, W+2, 16), out is (N, C/16, OH+2, OW+2, 16), one task per output row.
