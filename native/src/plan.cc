@@ -549,6 +549,24 @@ void input_forward(const Frame& f, const Op& op, const float* input) {
           b.at(img, ch / kBlock, y, x)[ch % kBlock] = input[((size_t(img) * c + ch) * h + y) * w + x];
 }
 
+// A direct conv's work items for the pool, one output row of one group of output channels each:
+// row(img, group, row). The pool hands out contiguous runs of items, so the order decides what each
+// thread keeps in its caches. Rows outermost when the input outweighs the weights (large maps, few
+// output channels): a thread reads the input rows near those it wrote in the layer before and keeps
+// every group's weights; groups outermost otherwise (small maps, many channels): a thread keeps one
+// group's weights over all rows. (fp32 ResNet-50 batch 1 on 2 threads: the channel-reducing 1×1
+// convs at 28×28 15-30 % faster than with groups always outermost.)
+template <class Row>
+void conv_rows(const Frame& f, const Op& op, int n, int groups, int oh, const Row& row) {
+  const TensorDims& in = f.dims[op.in];
+  const bool rows_outer = size_t(in.h) * in.w > size_t(op.oc) * op.kh * op.kw;
+  f.parallel_for(n * groups * oh, [&](int i) {
+    const int img = i / (groups * oh), j = i % (groups * oh);
+    if (rows_outer) row(img, j % groups, j / groups);
+    else row(img, j / oh, j % oh);
+  });
+}
+
 // in is (N, C/16, H+2, W+2, 16) blocked, out and residual are (N, OC/16, OH+2, OW+2, 16); the Winograd
 // kernel computes m x m output tiles, in tasks of tiles per image.
 void winograd_forward(const Frame& f, const Op& op, const ConvArgs& a, int m) {
@@ -635,8 +653,8 @@ void conv16_forward(const Frame& f, const Op& op) {
   set_conv_op(a, op);
   a.out = f.blocked16(op.out);
   a.residual = op.residual >= 0 ? f.data16(op.residual) : nullptr;
-  const int groups = f.b16->conv_groups(a), oh = a.out.h;
-  f.parallel_for(a.out.n * groups * oh, [&](int i) { f.b16->conv_row(a, i / (groups * oh), i / oh % groups, i % oh); });
+  conv_rows(f, op, a.out.n, f.b16->conv_groups(a), a.out.h,
+            [&](int img, int group, int row) { f.b16->conv_row(a, img, group, row); });
 }
 
 // int8 plans' quantized convs: in is blocked u8, out blocked u8 or float32, and so the residual.
@@ -661,8 +679,8 @@ void conv8_forward(const Frame& f, const Op& op) {
   } else if (op.residual >= 0) {
     a.residual32 = f.data(op.residual);
   }
-  const int groups = f.i8->conv_groups(a), oh = a.out.h;
-  f.parallel_for(a.out.n * groups * oh, [&](int i) { f.i8->conv_row(a, i / (groups * oh), i / oh % groups, i % oh); });
+  conv_rows(f, op, a.out.n, f.i8->conv_groups(a), a.out.h,
+            [&](int img, int group, int row) { f.i8->conv_row(a, img, group, row); });
 }
 
 // in is blocked float32, out its u8 copy at scale op.input_scale.
@@ -710,17 +728,8 @@ void conv_forward(const Frame& f, const Op& op) {
   a.out = f.blocked(op.out);
   a.residual = op.residual >= 0 ? f.data(op.residual) : nullptr;
   if (const int m = winograd_tile(op, a.out.h, a.out.w); m != 0) return winograd_forward(f, op, a, m);
-  const int groups = f.k.conv_groups(a), oh = a.out.h;
-  // The pool hands out contiguous runs of items. Rows outermost when the input outweighs the
-  // weights (large maps, few output channels): a thread then reads the input rows near those it
-  // wrote in the layer before (in its own caches) and keeps every group's weights; groups outermost
-  // otherwise (small maps, many channels): a thread keeps one group's weights over all rows.
-  const bool rows_outer = size_t(a.h) * a.w > size_t(a.oc) * a.kh * a.kw;
-  f.parallel_for(a.out.n * groups * oh, [&](int i) {
-    const int img = i / (groups * oh), j = i % (groups * oh);
-    if (rows_outer) f.k.conv_row(a, img, j % groups, j / groups);
-    else f.k.conv_row(a, img, j / oh, j % oh);
-  });
+  conv_rows(f, op, a.out.n, f.k.conv_groups(a), a.out.h,
+            [&](int img, int group, int row) { f.k.conv_row(a, img, group, row); });
 }
 
 // in is (N, C/16, H+2, W+2, 16), out is (N, C/16, OH+2, OW+2, 16), one task per output row.
