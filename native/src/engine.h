@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <vector>
 
@@ -59,6 +60,24 @@ struct BlockedOf {
   }
 };
 using Blocked = BlockedOf<float>;
+
+// Zeroes the left/right border pixels of output row oh in blocks [block0, block0 + nblocks) (and the
+// top/bottom border rows at the edges), so that the output can feed a padded convolution or pool
+// whatever the arena slot held before; every kernel set and precision calls it after its row.
+template <typename T>
+inline void zero_border_row(const BlockedOf<T>& out, int img, int block0, int nblocks, int oh) {
+  const size_t pixel = kBlock * sizeof(T);
+  for (int b = block0; b < block0 + nblocks; b++) {
+    std::memset(out.at(img, b, oh, -kBorder), 0, kBorder * pixel);
+    std::memset(out.at(img, b, oh, out.w), 0, kBorder * pixel);
+    if (oh == 0) {
+      for (int y = -kBorder; y < 0; y++) std::memset(out.at(img, b, y, -kBorder), 0, out.wp() * pixel);
+    }
+    if (oh == out.h - 1) {
+      for (int y = out.h; y < out.h + kBorder; y++) std::memset(out.at(img, b, y, -kBorder), 0, out.wp() * pixel);
+    }
+  }
+}
 
 // Convolution over blocked input (or plain input when plain_in is set), blocked output.
 struct ConvArgs {

@@ -111,23 +111,6 @@ static void conv_row_nv(const ConvArgs& a, int img, int group, int oh) {
   }
 }
 
-// Zeroes this row's left/right border pixels (and the top/bottom border rows at the edges) so that
-// the output can feed a padded convolution or pool whatever the arena slot held before.
-static void zero_border_row(const Blocked& out, int img, int block0, int nblocks, int oh) {
-  for (int b = block0; b < block0 + nblocks; b++) {
-    std::memset(out.at(img, b, oh, -kBorder), 0, kBorder * kBlock * sizeof(float));
-    std::memset(out.at(img, b, oh, out.w), 0, kBorder * kBlock * sizeof(float));
-    if (oh == 0) {
-      for (int y = -kBorder; y < 0; y++) std::memset(out.at(img, b, y, -kBorder), 0, out.wp() * kBlock * sizeof(float));
-    }
-    if (oh == out.h - 1) {
-      for (int y = out.h; y < out.h + kBorder; y++) {
-        std::memset(out.at(img, b, y, -kBorder), 0, out.wp() * kBlock * sizeof(float));
-      }
-    }
-  }
-}
-
 template <int ICB>
 static void conv_row_icb(const ConvArgs& a, int img, int group, int oh) {
   const int nv = choose_nv(a);

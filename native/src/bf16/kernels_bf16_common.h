@@ -115,20 +115,5 @@ static inline void store_pixel(uint16_t* out, const uint16_t* res, v16 acc, bool
   narrow(out, acc);
 }
 
-// Zeroes this row's left/right border pixels (and the top/bottom border rows at the edges).
-static void zero_border_row(const Blocked16& out, int img, int block0, int nblocks, int oh) {
-  const size_t pixel = kBlock * sizeof(uint16_t);
-  for (int b = block0; b < block0 + nblocks; b++) {
-    std::memset(out.at(img, b, oh, -kBorder), 0, kBorder * pixel);
-    std::memset(out.at(img, b, oh, out.w), 0, kBorder * pixel);
-    if (oh == 0) {
-      for (int y = -kBorder; y < 0; y++) std::memset(out.at(img, b, y, -kBorder), 0, out.wp() * pixel);
-    }
-    if (oh == out.h - 1) {
-      for (int y = out.h; y < out.h + kBorder; y++) std::memset(out.at(img, b, y, -kBorder), 0, out.wp() * pixel);
-    }
-  }
-}
-
 }  // namespace RN_NS
 }  // namespace rn

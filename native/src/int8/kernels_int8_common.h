@@ -132,23 +132,6 @@ RN_INLINE void store_pixel(const ConvArgs8& a, const Acc& acc, int ocb, size_t a
   }
 }
 
-// Zeroes this row's left/right border pixels (and the top/bottom border rows at the edges), of u8
-// (T = uint8_t) or float32 output.
-template <typename T>
-static void zero_border_row(const BlockedOf<T>& out, int img, int block0, int nblocks, int oh) {
-  const size_t pixel = kBlock * sizeof(T);
-  for (int b = block0; b < block0 + nblocks; b++) {
-    std::memset(out.at(img, b, oh, -kBorder), 0, kBorder * pixel);
-    std::memset(out.at(img, b, oh, out.w), 0, kBorder * pixel);
-    if (oh == 0) {
-      for (int y = -kBorder; y < 0; y++) std::memset(out.at(img, b, y, -kBorder), 0, out.wp() * pixel);
-    }
-    if (oh == out.h - 1) {
-      for (int y = out.h; y < out.h + kBorder; y++) std::memset(out.at(img, b, y, -kBorder), 0, out.wp() * pixel);
-    }
-  }
-}
-
 // Zeroes the border of output row `oh` for blocks [block0, block0 + nblocks), u8 or float32 output.
 static void zero_border(const ConvArgs8& a, int img, int block0, int nblocks, int oh) {
   if (a.out32 != nullptr) {
