@@ -35,6 +35,8 @@ import { writeTorchCheckpoint } from '../src/io/weights/index.js';
 import { resnet } from '../src/model/resnet.js';
 import { createRunner } from '../src/tasks/runner.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { argmax } from '../src/train/evaluate.js';
+import { cosineSimilarity } from '../test/helpers/compare.js';
 import { cpuLine, loadAverage, lscpuField } from './machine.js';
 import { writeMarkdown } from './markdown.js';
 import { takeTurns } from './take_turns.js';
@@ -164,20 +166,8 @@ ours.fp32.dispose();
 ours.bf16.dispose();
 rmSync(dir, { recursive: true, force: true });
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return ab / Math.sqrt(aa * bb);
-}
 const maxAbs = (a: Float32Array, b: Float32Array) =>
   a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
-const argmax = (a: Float32Array) => a.indexOf(Math.max(...a));
 
 const ms = (name: string, batch: number) => median(wall.get(`${name}|${batch}`)!);
 const ips = (name: string) => (8 * 1000) / ms(name, 8);
@@ -254,7 +244,7 @@ ${median(pings).toFixed(2)} ms over 20 empty requests.
 ${[...logits]
   .map(
     ([n, l]) =>
-      `| ${n} | ${cosine(l, reference).toFixed(6)} | ${maxAbs(l, reference).toPrecision(3)} | ${cosine(l, oursFp32).toFixed(6)} | ${argmax(l)} |`,
+      `| ${n} | ${cosineSimilarity(l, reference).toFixed(6)} | ${maxAbs(l, reference).toPrecision(3)} | ${cosineSimilarity(l, oursFp32).toFixed(6)} | ${argmax(l)} |`,
   )
   .join('\n')}
 
