@@ -14,7 +14,8 @@ import { withBackend } from '../src/backends/registry.js';
 import { resnet, type ArchName, type ResNetOptions } from '../src/model/resnet.js';
 import * as ops from '../src/ops/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { preprocess } from '../src/data/transforms.js';
+import { ShapeError } from '../src/errors.js';
+import { batchTensors, preprocess } from '../src/data/transforms.js';
 import { readImage } from '../src/io/image.js';
 import { assertClose } from './helpers/compare.js';
 import { NATIVE_SKIP } from './helpers/native.js';
@@ -135,6 +136,44 @@ test(
     const ns = goldens.resnet50_nonsquare;
     const y = await native.forward(ruleTensor('input', ns.inputShape));
     t.diagnostic(JSON.stringify(assertClose(y.data, ns.logits, RTOL, 'logits 193×257 batch 2')));
+  },
+);
+
+test(
+  'images given one by one run as one batch, bit for bit as their stacked batch, in fp32 and bf16',
+  { skip: NATIVE_SKIP },
+  async (t) => {
+    const model = ruleModel('resnet18');
+    const all = ruleTensor('input', [3, 3, 64, 48]);
+    const each = all.size / 3;
+    const images = [0, 1, 2].map((i) => new Tensor(all.data.slice(i * each, (i + 1) * each), [1, 3, 64, 48]));
+    for (const precision of ['fp32', 'bf16'] as const) {
+      const runner = createRunner(model, { backend: 'native', precision });
+      for (const count of [1, 3]) {
+        const some = images.slice(0, count);
+        const names = ['output', 'pool'] as const;
+        const stacked = await runner.outputs(batchTensors(some), names);
+        const separate = await runner.outputsOfImages(some, names);
+        for (const [i, name] of names.entries()) {
+          assert.deepEqual(separate[i].shape, stacked[i].shape, `${precision} ${name} batch ${count}`);
+          assert.deepEqual(separate[i].data, stacked[i].data, `${precision} ${name} batch ${count}`);
+        }
+      }
+      const expected = model.call(batchTensors(images));
+      const [y] = await runner.outputsOfImages(images, ['output']);
+      if (precision === 'fp32')
+        t.diagnostic(JSON.stringify(assertClose(y.data, expected.data, RTOL, 'fp32 vs reference')));
+      await assert.rejects(runner.outputsOfImages([], ['output']), ShapeError);
+      await assert.rejects(
+        runner.outputsOfImages([images[0], ruleTensor('input', [1, 3, 64, 40])], ['output']),
+        /Cannot run images of shapes \[1, 3, 64, 48\] and \[1, 3, 64, 40\] as one batch/,
+      );
+      await assert.rejects(
+        runner.outputsOfImages([ruleTensor('input', [1, 3, 16, 16])], ['output']),
+        ShapeError,
+      );
+      runner.dispose();
+    }
   },
 );
 

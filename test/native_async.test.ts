@@ -139,3 +139,35 @@ test(
     again.dispose();
   },
 );
+
+test(
+  'run takes one buffer per image, and refuses lists and buffers that do not match the shape',
+  { skip: NATIVE_SKIP },
+  async () => {
+    const addon = nativeAddon()!;
+    const model = resnet('resnet18', { init: 'none' });
+    model.loadStateDict(ruleStateDict(model));
+    const { ops, outputs } = nativeOps(lowerResNet(model, ['output']));
+    const plan = await addon.buildPlan(ops, outputs);
+    const x = ruleTensor('input', [2, 3, 40, 32]);
+    const each = 3 * 40 * 32;
+    const images = [x.data.slice(0, each), x.data.slice(each)];
+    assert.deepEqual((await plan.run(images, 2, 3, 40, 32))[0].data, await logits(plan, x.data, x.shape));
+    assert.deepEqual(plan.runSync(images, 2, 3, 40, 32)[0].data, await logits(plan, x.data, x.shape));
+    await assert.rejects(async () => plan.run(images, 3, 3, 40, 32), /different number of images than n/);
+    await assert.rejects(
+      async () => plan.run([images[0], images[1].subarray(1)], 2, 3, 40, 32),
+      /length does not match/,
+    );
+    await assert.rejects(
+      async () => plan.run([images[0], [1, 2]] as unknown as Float32Array[], 2, 3, 40, 32),
+      TypeError,
+    );
+    await assert.rejects(async () => plan.run(x.data, 0, 3, 40, 32), /shape must be positive/);
+    assert.throws(
+      () => plan.runSync(x.data.subarray(1), 2, 3, 40, 32),
+      /input length does not match its shape/,
+    );
+    plan.dispose();
+  },
+);

@@ -227,16 +227,64 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
     return list;
   }
 
+  // The images of a run: pointers to each image's c·h·w values (into one NCHW Float32Array, or
+  // into one Float32Array per image) and references keeping those arrays alive until it ends.
+  struct Images {
+    std::vector<const float*> data;
+    std::vector<Napi::Reference<Napi::Float32Array>> keep;
+    int n = 0, c = 0, h = 0, w = 0;
+  };
+
+  static bool IsFloat32Array(const Napi::Value& v) {
+    return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array;
+  }
+
+  // info[0]: one Float32Array of n images, or an array of n Float32Arrays of one image each;
+  // info[1..4]: n, c, h, w. `persist`: keep references (a run that ends after this call returns).
+  static Images ReadImages(const Napi::CallbackInfo& info, bool persist) {
+    Napi::Env env = info.Env();
+    Images im;
+    im.n = info[1].As<Napi::Number>().Int32Value();
+    im.c = info[2].As<Napi::Number>().Int32Value();
+    im.h = info[3].As<Napi::Number>().Int32Value();
+    im.w = info[4].As<Napi::Number>().Int32Value();
+    if (im.n < 1 || im.c < 1 || im.h < 1 || im.w < 1) throw Napi::RangeError::New(env, "input shape must be positive");
+    const size_t each = size_t(im.c) * im.h * im.w;
+    auto add = [&](const Napi::Float32Array& a) {
+      if (persist) im.keep.push_back(Napi::Persistent(a));
+    };
+    if (IsFloat32Array(info[0])) {
+      Napi::Float32Array a = info[0].As<Napi::Float32Array>();
+      if (a.ElementLength() != each * im.n) throw Napi::RangeError::New(env, "input length does not match its shape");
+      for (int i = 0; i < im.n; i++) im.data.push_back(a.Data() + i * each);
+      add(a);
+      return im;
+    }
+    if (!info[0].IsArray()) throw Napi::TypeError::New(env, "input must be a Float32Array or an array of them");
+    Napi::Array list = info[0].As<Napi::Array>();
+    if (list.Length() != uint32_t(im.n)) throw Napi::RangeError::New(env, "input has a different number of images than n");
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      Napi::Value v = list.Get(i);
+      if (!IsFloat32Array(v)) throw Napi::TypeError::New(env, "each input image must be a Float32Array");
+      Napi::Float32Array a = v.As<Napi::Float32Array>();
+      if (a.ElementLength() != each) throw Napi::RangeError::New(env, "an input image's length does not match its shape");
+      im.data.push_back(a.Data());
+      add(a);
+    }
+    return im;
+  }
+
   class RunWorker : public Napi::AsyncWorker {
    public:
-    RunWorker(Napi::Env env, std::shared_ptr<rn::Plan> plan, Napi::Float32Array input, int n, int c, int h, int w)
+    RunWorker(Napi::Env env, std::shared_ptr<rn::Plan> plan, Images images)
         : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), plan_(std::move(plan)),
-          input_(Napi::Persistent(input)), data_(input.Data()), n_(n), c_(c), h_(h), w_(w) {}
+          images_(std::move(images)) {}
     Napi::Promise Promise() { return deferred_.Promise(); }
     void Execute() override {
       try {
         std::lock_guard<std::mutex> lock(g_run_mutex);
-        plan_->run(pool(), data_, n_, c_, h_, w_, result_.outputs, result_.dims);
+        plan_->run(pool(), images_.data.data(), images_.n, images_.c, images_.h, images_.w, result_.outputs,
+                   result_.dims);
       } catch (const std::exception& e) {
         SetError(e.what());
       }
@@ -247,9 +295,7 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
    private:
     Napi::Promise::Deferred deferred_;
     std::shared_ptr<rn::Plan> plan_;
-    Napi::Reference<Napi::Float32Array> input_;
-    const float* data_;
-    int n_, c_, h_, w_;
+    Images images_;
     Result result_;
   };
 
@@ -259,37 +305,21 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
     return plan_;
   }
 
-  static void CheckInput(const Napi::CallbackInfo& info, int& n, int& c, int& h, int& w) {
-    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-      throw Napi::TypeError::New(info.Env(), "input must be a Float32Array");
-    }
-    n = info[1].As<Napi::Number>().Int32Value();
-    c = info[2].As<Napi::Number>().Int32Value();
-    h = info[3].As<Napi::Number>().Int32Value();
-    w = info[4].As<Napi::Number>().Int32Value();
-    if (info[0].As<Napi::Float32Array>().ElementLength() != size_t(n) * c * h * w) {
-      throw Napi::RangeError::New(info.Env(), "input length does not match its shape");
-    }
-  }
-
-  // run(input: Float32Array, n, c, h, w): Promise<{data, shape}[]>
+  // run(input: Float32Array | Float32Array[], n, c, h, w): Promise<{data, shape}[]>
   Napi::Value Run(const Napi::CallbackInfo& info) {
-    int n, c, h, w;
-    CheckInput(info, n, c, h, w);
-    auto* worker = new RunWorker(info.Env(), live(info.Env()), info[0].As<Napi::Float32Array>(), n, c, h, w);
+    auto* worker = new RunWorker(info.Env(), live(info.Env()), ReadImages(info, true));
     Napi::Promise promise = worker->Promise();
     worker->Queue();
     return promise;
   }
 
   Napi::Value RunSync(const Napi::CallbackInfo& info) {
-    int n, c, h, w;
-    CheckInput(info, n, c, h, w);
+    const Images im = ReadImages(info, false);
     const std::shared_ptr<rn::Plan>& plan = live(info.Env());
     Result r;
     try {
       std::lock_guard<std::mutex> lock(g_run_mutex);
-      plan->run(pool(), info[0].As<Napi::Float32Array>().Data(), n, c, h, w, r.outputs, r.dims);
+      plan->run(pool(), im.data.data(), im.n, im.c, im.h, im.w, r.outputs, r.dims);
     } catch (const std::exception& e) {
       throw Napi::Error::New(info.Env(), e.what());
     }

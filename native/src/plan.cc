@@ -396,7 +396,7 @@ const Plan::Placement& Plan::place(int n, int c, int h, int w) {
   return placements_.emplace(key, std::move(p)).first->second;
 }
 
-void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
+void Plan::run(ThreadPool& pool, const float* const* images, int n, int c, int h, int w,
                std::vector<std::vector<float>>& outputs, std::vector<TensorDims>& dims) {
   std::lock_guard<std::mutex> lock(mutex_);
   const int threads = pool.threads();
@@ -420,7 +420,6 @@ void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
     outputs[dims.size()].resize(d.floats());
     dims.push_back(d);
   }
-  const size_t image_in = size_t(c) * h * w;
   auto copy_out = [&](const float* arena, int img, int count) {
     for (size_t i = 0; i < outputs_.size(); i++) {
       const size_t each = dims[i].floats() / n;
@@ -428,7 +427,7 @@ void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
     }
   };
   if (!by_image) {
-    execute(p, arenas_[0].data(), input, threads,
+    execute(p, arenas_[0].data(), images, threads,
             [&pool](int count, const std::function<void(int)>& fn) { pool.parallel_for(count, fn); });
     copy_out(arenas_[0].data(), 0, n);
     return;
@@ -440,7 +439,7 @@ void Plan::run(ThreadPool& pool, const float* input, int n, int c, int h, int w,
   pool.parallel_for(threads, [&](int worker) {
     float* arena = arenas_[worker].data();
     for (int img = next.fetch_add(1); img < n; img = next.fetch_add(1)) {
-      execute(p, arena, input + img * image_in, 1, serial);
+      execute(p, arena, images + img, 1, serial);
       copy_out(arena, img, 1);
     }
   });
@@ -495,9 +494,9 @@ struct Frame {
   }
 };
 
-// bf16 plans: input is plain NCHW (N, C, H, W), rounded to bf16 into channel pairs
+// bf16 plans: the images are plain CHW, rounded to bf16 into channel pairs
 // (N, ceil(C/2), H+2B, W+2B, 2) for the stem, or into blocked bf16; out is zero already.
-void input16_forward(const Frame& f, const Op& op, const float* input) {
+void input16_forward(const Frame& f, const Op& op, const float* const* images) {
   const TensorDims& d = f.dims[op.out];
   const int n = d.n, c = op.c, h = d.h, w = d.w;
   if (op.input_layout == Layout::PlainInput) {
@@ -508,7 +507,7 @@ void input16_forward(const Frame& f, const Op& op, const float* input) {
         for (int y = 0; y < h; y++)
           for (int x = 0; x < w; x++)
             dst[(((size_t(img) * pairs + ch / 2) * hp + y + d.border) * wp + x + d.border) * 2 + ch % 2] =
-                to_bf16(input[((size_t(img) * c + ch) * h + y) * w + x]);
+                to_bf16(images[img][(size_t(ch) * h + y) * w + x]);
     return;
   }
   Blocked16 b = f.blocked16(op.out);
@@ -516,29 +515,29 @@ void input16_forward(const Frame& f, const Op& op, const float* input) {
     for (int ch = 0; ch < c; ch++)
       for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
-          b.at(img, ch / kBlock, y, x)[ch % kBlock] = to_bf16(input[((size_t(img) * c + ch) * h + y) * w + x]);
+          b.at(img, ch / kBlock, y, x)[ch % kBlock] = to_bf16(images[img][(size_t(ch) * h + y) * w + x]);
 }
 
-// input is plain NCHW (N, C, H, W); out is (N, C, H+2B, W+2B) plain with border B, (N, C·H·W) flat,
-// or (N, C/16, H+2, W+2, 16) blocked, its borders and padding channels zero.
-void input_forward(const Frame& f, const Op& op, const float* input) {
+// images are plain CHW; out is (N, C, H+2B, W+2B) plain with border B, (N, C·H·W) flat, or
+// (N, C/16, H+2, W+2, 16) blocked, its borders and padding channels zero.
+void input_forward(const Frame& f, const Op& op, const float* const* images) {
   float* dst = f.data(op.out);
   const TensorDims& d = f.dims[op.out];
   std::memset(dst, 0, d.floats() * sizeof(float));
+  const int n = d.n, c = op.c, h = d.h, w = d.w;
   if (op.input_layout == Layout::Flat) {
-    std::memcpy(dst, input, d.size() * sizeof(float));
+    const size_t each = d.size() / n;
+    for (int img = 0; img < n; img++) std::memcpy(dst + img * each, images[img], each * sizeof(float));
     return;
   }
-  const int n = d.n, c = op.c, h = d.h, w = d.w;
-  if (d.bf16) return input16_forward(f, op, input);
+  if (d.bf16) return input16_forward(f, op, images);
   if (op.input_layout == Layout::PlainInput) {
     const int hp = h + 2 * d.border, wp = w + 2 * d.border;
-    for (int img = 0; img < n * c; img++) {
-      for (int y = 0; y < h; y++) {
-        std::memcpy(dst + (size_t(img) * hp + y + d.border) * wp + d.border, input + (size_t(img) * h + y) * w,
-                    w * sizeof(float));
-      }
-    }
+    for (int img = 0; img < n; img++)
+      for (int ch = 0; ch < c; ch++)
+        for (int y = 0; y < h; y++)
+          std::memcpy(dst + ((size_t(img) * c + ch) * hp + y + d.border) * wp + d.border,
+                      images[img] + (size_t(ch) * h + y) * w, w * sizeof(float));
     return;
   }
   Blocked b = f.blocked(op.out);
@@ -546,7 +545,7 @@ void input_forward(const Frame& f, const Op& op, const float* input) {
     for (int ch = 0; ch < c; ch++)
       for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
-          b.at(img, ch / kBlock, y, x)[ch % kBlock] = input[((size_t(img) * c + ch) * h + y) * w + x];
+          b.at(img, ch / kBlock, y, x)[ch % kBlock] = images[img][(size_t(ch) * h + y) * w + x];
 }
 
 // A direct conv's work items for the pool, one output row of one group of output channels each:
@@ -821,7 +820,7 @@ void to_plain_forward(const Frame& f, const Op& op) {
 
 }  // namespace
 
-void Plan::execute(const Placement& p, float* arena, const float* input, int threads,
+void Plan::execute(const Placement& p, float* arena, const float* const* images, int threads,
                    const ParallelFor& parallel_for) {
   const Frame f{p.dims, p.offset, arena, *kernels_, bf16_, int8_, u8_scale_, threads, parallel_for};
   static const bool profile = std::getenv("RESNET50_PROFILE") != nullptr;
@@ -836,7 +835,7 @@ void Plan::execute(const Placement& p, float* arena, const float* input, int thr
     const auto started = std::chrono::steady_clock::now();
     const double cpu_started = profile ? thread_cpu_ms() : 0.0;
     switch (op.kind) {
-      case OpKind::Input: input_forward(f, op, input); break;
+      case OpKind::Input: input_forward(f, op, images); break;
       case OpKind::Conv: conv_forward(f, op); break;
       case OpKind::MaxPool: max_pool_forward(f, op); break;
       case OpKind::GlobalAvgPool:

@@ -90,11 +90,12 @@ class Plan {
   // The last call of a plan's build (int8 plans then choose their u8 tensors).
   void set_outputs(std::vector<int> outputs);
 
-  // Runs the plan on a plain NCHW input; outputs in the order of set_outputs, with their dims.
-  // A batch is split by image over the threads (one arena each, no barrier per layer); a single
-  // image is split inside each layer.
-  void run(ThreadPool& pool, const float* input, int n, int c, int h, int w, std::vector<std::vector<float>>& outputs,
-           std::vector<TensorDims>& dims);
+  // Runs the plan on n plain CHW images (images[i]: image i's c·h·w values; the images of one
+  // NCHW buffer, or separate buffers that need no copying into one); outputs in the order of
+  // set_outputs, with their dims. A batch is split by image over the threads (one arena each, no
+  // barrier per layer); a single image is split inside each layer.
+  void run(ThreadPool& pool, const float* const* images, int n, int c, int h, int w,
+           std::vector<std::vector<float>>& outputs, std::vector<TensorDims>& dims);
 
   size_t weight_bytes() const;
   // The kernels the convolutions run on: the float32 set's name, or the bf16 or int8 path's.
@@ -111,7 +112,8 @@ class Plan {
   void push(Op op);
   const Placement& place(int n, int c, int h, int w);
   void finish_int8();
-  void execute(const Placement& p, float* arena, const float* input, int threads, const ParallelFor& parallel_for);
+  void execute(const Placement& p, float* arena, const float* const* images, int threads,
+               const ParallelFor& parallel_for);
 
   const Kernels* kernels_;
   const Bf16Kernels* bf16_;

@@ -256,17 +256,16 @@ export function toNormalizedTensor(
 }
 
 /**
- * Stacks (1, 3, H, W) tensors into one (N, 3, H, W) batch; all must share the same shape. The batch
- * is written into `reuse` when it has exactly the batch's size, else into a new buffer.
+ * Stacks (1, 3, H, W) tensors into one (N, 3, H, W) batch; all must share the same shape.
  */
-export function batchTensors(tensors: readonly Tensor[], reuse?: Float32Array): Tensor {
+export function batchTensors(tensors: readonly Tensor[]): Tensor {
   if (tensors.length === 0) throw new ShapeError('Cannot batch an empty list of images.');
   const first = tensors[0].shape;
   if (first.length !== 4 || first[0] !== 1) {
     throw new ShapeError(`Cannot batch a tensor of shape ${formatShape(first)}; expected (1, C, H, W).`);
   }
   const size = tensors.length * tensors[0].size;
-  const out = reuse?.length === size ? reuse : new Float32Array(size);
+  const out = new Float32Array(size);
   tensors.forEach((t, i) => {
     if (!sameShape(t.shape, first)) {
       throw new ShapeError(

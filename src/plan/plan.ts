@@ -146,6 +146,15 @@ export interface CompiledPlan {
    * calling thread (the event loop or a page's main thread stays free).
    */
   run(x: Float32Array, shape: readonly [number, number, number, number]): Promise<PlanResult[]>;
+  /**
+   * Runs images given one by one (each C·H·W values of `shape`) as one batch, reading them where
+   * they are instead of from a batch copied together first; the same results as run() of them
+   * stacked. Absent: the caller stacks them and calls run().
+   */
+  runImages?(
+    images: readonly Float32Array[],
+    shape: readonly [number, number, number],
+  ): Promise<PlanResult[]>;
   /** Bytes of parameters the compiled plan holds. */
   weightBytes(): number;
   /** Frees what the compiled plan holds now, not at garbage collection; idempotent. */

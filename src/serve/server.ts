@@ -20,7 +20,7 @@ import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeAddon } from '../backends/native/addon.js';
-import { batchTensors, presetInputSize, type Preset, type PresetName, PRESETS } from '../data/transforms.js';
+import { presetInputSize, type Preset, type PresetName, PRESETS } from '../data/transforms.js';
 import type { FetchOptions } from '../io/download.js';
 import { imageFormat } from '../io/decode_image.js';
 import { checkActivationMemory } from '../limits.js';
@@ -291,20 +291,16 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
   );
   /** Inputs decoded by the decoders: once batched, their buffers go back to them (workers.recycle). */
   const decoded = new WeakSet<Float32Array>();
-  /** The last pass's batch buffer, filled again by the next pass of the same size (one pass at a time). */
-  let spareBatch: Float32Array | undefined;
   /**
-   * One pass: the inputs (each [1, 3, H, W]) batched, the output named by the key, split per image,
-   * each with the pass's time and size.
+   * One pass: the inputs (each [1, 3, H, W], read by the engine where they are, not copied into one
+   * batch first), the output named by the key, split per image, each with the pass's time and size.
    */
   const batcher = new Batcher<Tensor, Ran>(
     async (key, inputs) => {
       const output = key.slice(0, key.indexOf('|')) as ResNetOutput;
       const started = performance.now();
-      const x = batchTensors(inputs, spareBatch);
-      spareBatch = undefined;
+      const [y] = await runner.outputsOfImages(inputs, [output]);
       for (const input of inputs) if (decoded.has(input.data)) workers.recycle(input.data);
-      const [y] = await runner.outputs(x, [output]).finally(() => (spareBatch = x.data));
       const passMs = performance.now() - started;
       metrics.imagesDone(inputs.length);
       const per = y.size / inputs.length;

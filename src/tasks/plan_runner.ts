@@ -8,8 +8,9 @@ import { listBackends, planExecutor } from '../backends/registry.js';
 import { lowerResNet, type ResNetOutput, type WeightSource } from '../model/plan.js';
 import type { ResNet, ResNetFeatures } from '../model/resnet.js';
 import type { CompiledPlan, Plan, PlanExecutor, Precision } from '../plan/plan.js';
-import { Tensor } from '../tensor/tensor.js';
-import { OptionError, UserError } from '../errors.js';
+import { batchTensors } from '../data/transforms.js';
+import { formatShape, sameShape, Tensor } from '../tensor/tensor.js';
+import { OptionError, ShapeError, UserError } from '../errors.js';
 
 /** A registered backend's name: 'js' built in, 'native' in Node, or one added by registerBackend. */
 export type BackendName = string;
@@ -31,6 +32,12 @@ export interface Runner {
   features(x: Tensor, name: FeatureName): Promise<Tensor>;
   /** Several outputs of one pass, in the order asked (e.g. layer1..layer4 for a feature pyramid). */
   outputs(x: Tensor, names: readonly ResNetOutput[]): Promise<Tensor[]>;
+  /**
+   * outputs() of images given one by one (each (1, C, H, W), all the same size) as one batch: the
+   * same results as outputs(batchTensors(images)), without copying them into one buffer first where
+   * the backend reads them where they are (the native engine). A service batching requests uses it.
+   */
+  outputsOfImages(images: readonly Tensor[], names: readonly ResNetOutput[]): Promise<Tensor[]>;
   /** Bytes of parameters held by the plans compiled so far. */
   weightBytes(): number;
   /**
@@ -95,7 +102,7 @@ export function runnerOn(
   }
   const plans = new Map<string, CompiledPlan>();
   let disposed = false;
-  const outputs = async (x: Tensor, names: readonly ResNetOutput[]): Promise<Tensor[]> => {
+  const compiled = (names: readonly ResNetOutput[]): CompiledPlan => {
     if (disposed) throw new UserError('This runner was disposed; create or load a new one to run the model.');
     const key = names.join(',');
     let plan = plans.get(key);
@@ -106,8 +113,32 @@ export function runnerOn(
       });
       plans.set(key, plan);
     }
+    return plan;
+  };
+  const outputs = async (x: Tensor, names: readonly ResNetOutput[]): Promise<Tensor[]> => {
+    const plan = compiled(names);
     const [N, C, H, W] = x.shape;
     const results = await plan.run(x.data, [N, C, H, W]);
+    return results.map((r) => new Tensor(r.data, r.shape));
+  };
+  const outputsOfImages = async (
+    images: readonly Tensor[],
+    names: readonly ResNetOutput[],
+  ): Promise<Tensor[]> => {
+    const plan = compiled(names);
+    if (plan.runImages === undefined) return outputs(batchTensors(images), names);
+    const first = images[0]?.shape ?? [];
+    const bad = images.find((t) => t.shape.length !== 4 || t.shape[0] !== 1 || !sameShape(t.shape, first));
+    if (bad !== undefined) {
+      throw new ShapeError(
+        `Cannot run images of shapes ${formatShape(first)} and ${formatShape(bad.shape)} as one batch; each must be [1, C, H, W], all the same.`,
+      );
+    }
+    const [, C, H, W] = first;
+    const results = await plan.runImages(
+      images.map((t) => t.data),
+      [C, H, W],
+    );
     return results.map((r) => new Tensor(r.data, r.shape));
   };
   return {
@@ -117,6 +148,7 @@ export function runnerOn(
     forward: async (x) => (await outputs(x, ['output']))[0],
     features: async (x, name) => (await outputs(x, [name]))[0],
     outputs,
+    outputsOfImages,
     weightBytes: () => [...plans.values()].reduce((sum, p) => sum + p.weightBytes(), 0),
     dispose: () => {
       disposed = true;

@@ -49,9 +49,12 @@ export interface NativePlanOptions {
   precision: 'fp32' | 'bf16' | 'int8';
 }
 
+/** n images: one NCHW buffer, or one CHW buffer per image (read where they are, not copied into one). */
+export type NativeInput = Float32Array | readonly Float32Array[];
+
 export interface NativePlan {
-  run(input: Float32Array, n: number, c: number, h: number, w: number): Promise<NativeOutput[]>;
-  runSync(input: Float32Array, n: number, c: number, h: number, w: number): NativeOutput[];
+  run(input: NativeInput, n: number, c: number, h: number, w: number): Promise<NativeOutput[]>;
+  runSync(input: NativeInput, n: number, c: number, h: number, w: number): NativeOutput[];
   weightBytes(): number;
   /** The kernels its convolutions run on: the float32 set (Isa), the bf16 or the int8 path. */
   path(): Isa | Bf16Path | Int8Path;

@@ -5,7 +5,7 @@
  * thread pool: both off the event loop. Feature maps a plan returns are converted back to plain NCHW inside the engine.
  */
 import { UserError } from '../../errors.js';
-import { checkPlanInput } from '../../plan/check_input.js';
+import { checkPlanImages, checkPlanInput } from '../../plan/check_input.js';
 import type { CompileOptions, CompiledPlan, Plan, PlanExecutor, Precision, Slot } from '../../plan/plan.js';
 import { engineOp } from '../../plan/engine_ops.js';
 import { nativeAddon, nativeStatus, type NativeOp, type NativePlan } from './addon.js';
@@ -63,6 +63,13 @@ function compileNative(plan: Plan, options: CompileOptions = {}): CompiledPlan {
       if (disposed) throw new UserError('This compiled plan was disposed.');
       const [N, C, H, W] = shape;
       return compiled.run(data, N, C, H, W);
+    },
+    async runImages(images, [C, H, W]) {
+      if (disposed) throw new UserError('This compiled plan was disposed.');
+      checkPlanImages(plan, images, [C, H, W]);
+      const compiled = await building;
+      if (disposed) throw new UserError('This compiled plan was disposed.');
+      return compiled.run(images, images.length, C, H, W);
     },
     // 0 until the build has finished.
     weightBytes: () => built?.weightBytes() ?? 0,
