@@ -5,6 +5,10 @@
  * race in most loops. A lost wake-up hangs the program (the run has a timeout and fails): the
  * version reverted in 17f6ce8, which read an "is the caller asleep" flag, hung within 0.3 s of CPU
  * in 3 of 3 runs; this one finishes in about 7 s on a loaded 2-core machine.
+ *
+ * Then the work sharing of a batch split by image (native/src/shared_items.h): threads that ran out
+ * of images run items of the others' ops; every item of every op must run exactly once, before its
+ * owner goes on (the version without the owner's wait for its helpers fails here).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,5 +44,30 @@ test(
     assert.equal(run.signal, null, 'the stress program hung (killed after 120 s)');
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /^ok: 300000 loops on 2 threads/);
+  },
+);
+
+test(
+  'work sharing: helpers run each item of the owner’s current op once, and the owner waits for them',
+  { skip: HAS_CXX ? false : `no C++ compiler (${CXX}) to build the stress program` },
+  () => {
+    const exe = join(tmp(), 'shared_items_stress');
+    const build = spawnSync(
+      CXX,
+      ['-O2', '-std=c++17', '-pthread', '-o', exe, 'native/test/shared_items_stress.cc'],
+      { cwd: REPO, encoding: 'utf8' },
+    );
+    assert.equal(build.status, 0, build.stderr);
+    for (const threads of [2, 3]) {
+      const run = spawnSync(exe, [String(threads), '2000'], { encoding: 'utf8', timeout: 120_000 });
+      assert.equal(run.signal, null, 'the stress program hung (killed after 120 s)');
+      assert.equal(run.status, 0, run.stderr);
+      const m = /^ok: 2000 passes of \d+ images of 30 ops on (\d) threads, (\d+) items run by helpers/.exec(
+        run.stdout,
+      );
+      assert.ok(m !== null, run.stdout);
+      assert.equal(Number(m[1]), threads);
+      assert.ok(Number(m[2]) > 0, 'helpers ran items');
+    }
   },
 );

@@ -262,12 +262,16 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
     }
     if (!info[0].IsArray()) throw Napi::TypeError::New(env, "input must be a Float32Array or an array of them");
     Napi::Array list = info[0].As<Napi::Array>();
-    if (list.Length() != uint32_t(im.n)) throw Napi::RangeError::New(env, "input has a different number of images than n");
+    if (list.Length() != uint32_t(im.n)) {
+      throw Napi::RangeError::New(env, "input has a different number of images than n");
+    }
     for (uint32_t i = 0; i < list.Length(); i++) {
       Napi::Value v = list.Get(i);
       if (!IsFloat32Array(v)) throw Napi::TypeError::New(env, "each input image must be a Float32Array");
       Napi::Float32Array a = v.As<Napi::Float32Array>();
-      if (a.ElementLength() != each) throw Napi::RangeError::New(env, "an input image's length does not match its shape");
+      if (a.ElementLength() != each) {
+        throw Napi::RangeError::New(env, "an input image's length does not match its shape");
+      }
       im.data.push_back(a.Data());
       add(a);
     }

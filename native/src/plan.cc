@@ -1,5 +1,6 @@
 // Building (fold, pack) and running (shape inference, arena placement, op dispatch) of a Plan.
 #include "plan.h"
+#include "shared_items.h"
 
 #include <algorithm>
 #include <atomic>
@@ -7,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -432,15 +434,25 @@ void Plan::run(ThreadPool& pool, const float* const* images, int n, int c, int h
     copy_out(arenas_[0].data(), 0, n);
     return;
   }
-  const ParallelFor serial = [](int count, const std::function<void(int)>& fn) {
-    for (int i = 0; i < count; i++) fn(i);
-  };
-  std::atomic<int> next{0};
+  // Each thread takes whole images; one that has none left helps the others' current ops (shared_items.h).
+  std::vector<SharedItems> shared(threads);
+  std::atomic<int> next{0}, busy{0};
   pool.parallel_for(threads, [&](int worker) {
     float* arena = arenas_[worker].data();
+    SharedItems& mine = shared[worker];
+    const ParallelFor shared_for = [&mine](int count, const std::function<void(int)>& fn) { mine.run(count, fn); };
+    busy.fetch_add(1);
     for (int img = next.fetch_add(1); img < n; img = next.fetch_add(1)) {
-      execute(p, arena, images + img, 1, serial);
+      execute(p, arena, images + img, 1, shared_for);
       copy_out(arena, img, 1);
+    }
+    busy.fetch_sub(1);
+    // Until the others are done: their items when there are some, else let another thread have the core.
+    while (busy.load() > 0) {
+      bool helped = false;
+      for (int other = 0; other < threads; other++)
+        if (other != worker) helped |= shared[other].help();
+      if (!helped) std::this_thread::yield();
     }
   });
 }

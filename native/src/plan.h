@@ -93,7 +93,8 @@ class Plan {
   // Runs the plan on n plain CHW images (images[i]: image i's c·h·w values; the images of one
   // NCHW buffer, or separate buffers that need no copying into one); outputs in the order of
   // set_outputs, with their dims. A batch is split by image over the threads (one arena each, no
-  // barrier per layer); a single image is split inside each layer.
+  // barrier per layer; a thread without images left helps with the others' layers); a single image
+  // is split inside each layer.
   void run(ThreadPool& pool, const float* const* images, int n, int c, int h, int w,
            std::vector<std::vector<float>>& outputs, std::vector<TensorDims>& dims);
 
