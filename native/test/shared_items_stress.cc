@@ -1,10 +1,10 @@
 // Stress test of rn::SharedItems (src/shared_items.h), built and run by test/thread_pool.test.ts:
 // the shape of Plan::run's batch split by image. In each pass, threads take "images" (one more
-// than there are threads), each a run of ops with 0-40 uneven items; a thread that has run out of
-// images helps the others' ops until all are done. Owners are slowed unevenly so that helpers
-// arrive while ops start, run and end (where a helper could run an item of an op already finished,
-// or of the wrong op). Every item of every op must run exactly once, and all of them before the
-// owner's run() returns.
+// than there are threads), each a run of ops with 0-2 and 36-40 uneven items in turn; a thread
+// that has run out of images, and one more that has none, help the others' ops until all are done.
+// Owners are slowed unevenly so that helpers arrive while ops start, run and end (where a helper
+// could run an item of an op already finished, or of the wrong op). Every item of every op must
+// run exactly once, and all of them before the owner's run() returns.
 //
 //   shared_items_stress THREADS PASSES
 #include <atomic>
@@ -40,10 +40,11 @@ int main(int argc, char** argv) {
   auto worker = [&](int w) {
     rn::SharedItems& mine = shared[w];
     std::vector<std::atomic<int>> ran(kMaxItems);
-    busy.fetch_add(1);
     for (int img = next.fetch_add(1); img < images; img = next.fetch_add(1)) {
       for (int op = 0; op < kOps; op++) {
-        const int count = (img * 7 + op * 13 + w) % (kMaxItems + 1);
+        // Small and large ops in turn: a helper that read a finished small op's index must not take
+        // it for an item of the large op that follows.
+        const int count = op % 2 == 0 ? (img + op + w) % 3 : kMaxItems - (img + op + w) % 5;
         for (auto& r : ran) r.store(0, std::memory_order_relaxed);
         mine.run(count, [&](int i) {
           ran[i].fetch_add(1, std::memory_order_relaxed);
@@ -66,10 +67,20 @@ int main(int argc, char** argv) {
       if (!any) std::this_thread::yield();
     }
   };
+  // A thread with no images at all (more threads than images in the engine) helps from the start,
+  // so helpers also meet ops as their owners publish them, not only at the end of a pass.
+  auto helper = [&] {
+    while (busy.load() > 0) {
+      for (int other = 0; other < threads; other++)
+        if (shared[other].help()) helped.fetch_add(1, std::memory_order_relaxed);
+    }
+  };
   for (int pass = 0; pass < passes; pass++) {
     next.store(0);
+    busy.store(threads);  // before any thread starts: the helper waits for all owners
     std::vector<std::thread> pool;
     for (int w = 0; w < threads; w++) pool.emplace_back(worker, w);
+    pool.emplace_back(helper);
     for (auto& t : pool) t.join();
   }
   if (failures.load() != 0) {
