@@ -6,7 +6,6 @@
  * `detect` run on the model this thread loaded at its first such request (or at `loadDetector`,
  * which the server sends at start) and kept, and draw the PNG answer here when one was asked for.
  */
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '../errors.js';
 import { encodePng } from '../io/image.js';
@@ -19,19 +18,11 @@ import type { ModelWorkerData, ParsedInfer, WorkMessage, WorkReply, WorkRequest 
 const port = parentPort;
 if (!port) throw new Error('worker_entry.js must run in a worker thread.');
 const data = workerData as ModelWorkerData | null;
-const DECODER_NICE = 10;
-// A decoder (no model data) yields to the engine: a decode that preempts one of the engine's two
-// threads in a pass stalls the other at the end of the step, so it cost about twice its own time.
-// At nice 10 it runs in the pass's idle moments and between passes (c16 +8-9 % in paired runs,
-// README, "Serving over HTTP"). Linux keeps a nice value per thread, so this lowers this thread only;
-// elsewhere it would lower the whole server, so it is left alone there.
-if (data === null && process.platform === 'linux') {
-  try {
-    setPriority(DECODER_NICE);
-  } catch {
-    // Not allowed here: the decoder keeps the server's priority.
-  }
-}
+// Decoders run at the server's priority. They ran at nice 10 while a decode that preempted one of
+// the engine's two threads stalled the other at the end of a step; since a thread without images
+// left helps with the other's layers (native/src/shared_items.h), the lower priority only left the
+// next batch's decodes unfinished when a pass ended (c16, paired runs: nice 10 mean batch 6.0-6.7,
+// 35.7-37.7 img/s; nice 0 mean batch 7.8-8.0, 38.6-39.1 img/s).
 
 let camModel: Promise<ResNet> | undefined;
 let detector: Promise<Detector> | undefined;
