@@ -8,7 +8,10 @@
  * bound the time) with the server's RSS every 500 requests. The client is Node's http with
  * keep-alive (an equivalent of autocannon without a new dependency).
  *
- *   npm run build && node dist/bench/serve_load.js [--requests 128] [--rss-requests 5000]
+ * Then the c16 target again, paired: the anchor and a c16 row in turn (--pairs rows), each row
+ * against the mean of the anchors on either side, and the median of those ratios.
+ *
+ *   npm run build && node dist/bench/serve_load.js [--requests 128] [--rss-requests 5000] [--pairs 3]
  *       [--out bench/results/serve.md]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -28,10 +31,12 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '128' },
     'rss-requests': { type: 'string', default: '5000' },
     out: { type: 'string', default: 'bench/results/serve.md' },
+    pairs: { type: 'string', default: '3' },
   },
 });
 const REQUESTS = Number(values.requests);
 const RSS_REQUESTS = Number(values['rss-requests']);
+const PAIRS = Number(values.pairs);
 const LEVELS = [1, 4, 16, 64];
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -206,6 +211,17 @@ try {
   const rows: Row[] = [];
   const on = await serve(weights, 8);
   for (const c of LEVELS) rows.push(await level(on, 'on (8)', bodies, c));
+  // The c16 target, paired: the anchor and a c16 row in turn, each row against the mean of the
+  // anchors on either side (this VM's speed drifts by ±10 % within minutes).
+  const paired: { imgPerSec: number; anchor: number }[] = [];
+  let previous = anchor();
+  for (let i = 0; i < PAIRS; i++) {
+    const row = await level(on, `paired ${i + 1}`, bodies, 16);
+    const next = anchor();
+    paired.push({ imgPerSec: row.imgPerSec, anchor: (previous + next) / 2 });
+    progress(`paired ${i + 1}: anchors ${previous.toFixed(1)} and ${next.toFixed(1)} img/s`);
+    previous = next;
+  }
   await on.stop();
   const off = await serve(weights, 1);
   for (const c of [16, 64]) rows.push(await level(off, 'off (1)', bodies, c));
@@ -229,6 +245,11 @@ try {
   const anchorMean = (anchorBefore + anchorAfter) / 2;
   const c16 = rows.find((x) => x.batching.startsWith('on') && x.concurrency === 16)!;
   const c16off = rows.find((x) => x.batching.startsWith('off') && x.concurrency === 16)!;
+  const ratios = paired.map((x) => x.imgPerSec / x.anchor).sort((a, b) => a - b);
+  const pairedText =
+    paired.length === 0
+      ? ''
+      : `Paired (the anchor and a c16 row in turn, ${paired.length} rows, each against the mean of the anchors before and after it): ${paired.map((x) => `${x.imgPerSec.toFixed(1)} of ${x.anchor.toFixed(1)} (${((100 * x.imgPerSec) / x.anchor).toFixed(0)} %)`).join(', ')}; median **${(100 * ratios[Math.floor(ratios.length / 2)]).toFixed(0)} %**.`;
   const lines = [
     '# resnet50 serve under load',
     '',
@@ -239,6 +260,8 @@ try {
     '',
     `Anchor, \`resnet50 bench --batch 8\` in the same run: ${anchorBefore.toFixed(1)} img/s before the load, ${anchorAfter.toFixed(1)} after (mean ${anchorMean.toFixed(1)}).`,
     `At concurrency 16 with batching the service reaches ${c16.imgPerSec.toFixed(1)} img/s = ${((100 * c16.imgPerSec) / anchorMean).toFixed(0)} % of the anchor (target ≥ 90 %); without batching ${c16off.imgPerSec.toFixed(1)} img/s (batching gain ×${(c16.imgPerSec / c16off.imgPerSec).toFixed(2)}).`,
+    '',
+    pairedText,
     '',
     '| batching (--max-batch) | concurrency | img/s | p50 ms | p99 ms | mean batch | peak RSS MB | non-200 |',
     '| --- | --: | --: | --: | --: | --: | --: | --: |',
