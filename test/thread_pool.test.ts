@@ -23,53 +23,42 @@ import { tempDirs } from './helpers/tmp.js';
 
 const CXX = process.env.CXX ?? 'g++';
 const HAS_CXX = spawnSync(CXX, ['--version']).status === 0;
+const SKIP = HAS_CXX ? false : `no C++ compiler (${CXX}) to build the stress program`;
 const tmp = tempDirs('resnet50-pool-');
+
+/** Builds a stress program from `sources` (repository paths) and runs it with `args`; its stdout. */
+function stress(sources: readonly string[], args: readonly string[]): string {
+  const exe = join(tmp(), 'stress');
+  const build = spawnSync(CXX, ['-O2', '-std=c++17', '-pthread', '-o', exe, ...sources], {
+    cwd: REPO,
+    encoding: 'utf8',
+  });
+  assert.equal(build.status, 0, build.stderr);
+  const run = spawnSync(exe, args, { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(run.signal, null, 'the stress program hung (killed after 120 s)');
+  assert.equal(run.status, 0, run.stderr);
+  return run.stdout;
+}
 
 test(
   'thread pool: every item runs once per loop and the sleeping caller is always woken',
-  { skip: HAS_CXX ? false : `no C++ compiler (${CXX}) to build the stress program` },
+  { skip: SKIP },
   () => {
-    const exe = join(tmp(), 'thread_pool_stress');
-    const build = spawnSync(
-      CXX,
-      [
-        '-O2',
-        '-std=c++17',
-        '-pthread',
-        '-o',
-        exe,
-        'native/test/thread_pool_stress.cc',
-        'native/src/thread_pool.cc',
-      ],
-      { cwd: REPO, encoding: 'utf8' },
-    );
-    assert.equal(build.status, 0, build.stderr);
-    const run = spawnSync(exe, ['2', '300000'], { encoding: 'utf8', timeout: 120_000 });
-    assert.equal(run.signal, null, 'the stress program hung (killed after 120 s)');
-    assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /^ok: 300000 loops on 2 threads/);
+    const out = stress(['native/test/thread_pool_stress.cc', 'native/src/thread_pool.cc'], ['2', '300000']);
+    assert.match(out, /^ok: 300000 loops on 2 threads/);
   },
 );
 
 test(
   'work sharing: helpers run each item of the owner’s current op once, and the owner waits for them',
-  { skip: HAS_CXX ? false : `no C++ compiler (${CXX}) to build the stress program` },
+  { skip: SKIP },
   () => {
-    const exe = join(tmp(), 'shared_items_stress');
-    const build = spawnSync(
-      CXX,
-      ['-O2', '-std=c++17', '-pthread', '-o', exe, 'native/test/shared_items_stress.cc'],
-      { cwd: REPO, encoding: 'utf8' },
-    );
-    assert.equal(build.status, 0, build.stderr);
     for (const threads of [2, 3]) {
-      const run = spawnSync(exe, [String(threads), '2000'], { encoding: 'utf8', timeout: 120_000 });
-      assert.equal(run.signal, null, 'the stress program hung (killed after 120 s)');
-      assert.equal(run.status, 0, run.stderr);
+      const out = stress(['native/test/shared_items_stress.cc'], [String(threads), '2000']);
       const m = /^ok: 2000 passes of \d+ images of 30 ops on (\d) threads, (\d+) items run by helpers/.exec(
-        run.stdout,
+        out,
       );
-      assert.ok(m !== null, run.stdout);
+      assert.ok(m !== null, out);
       assert.equal(Number(m[1]), threads);
       assert.ok(Number(m[2]) > 0, 'helpers ran items');
     }
