@@ -166,7 +166,7 @@ test(
       await assert.rejects(runner.outputsOfImages([], ['output']), ShapeError);
       await assert.rejects(
         runner.outputsOfImages([images[0], ruleTensor('input', [1, 3, 64, 40])], ['output']),
-        /Cannot run images of shapes \[1, 3, 64, 48\] and \[1, 3, 64, 40\] as one batch/,
+        /Cannot batch images of different sizes: \[1, 3, 64, 40\] vs \[1, 3, 64, 48\]/,
       );
       await assert.rejects(
         runner.outputsOfImages([ruleTensor('input', [1, 3, 16, 16])], ['output']),

@@ -256,23 +256,30 @@ export function toNormalizedTensor(
 }
 
 /**
- * Stacks (1, 3, H, W) tensors into one (N, 3, H, W) batch; all must share the same shape.
+ * The shape (1, C, H, W) that `tensors` share, for stacking them into one batch; a ShapeError when
+ * there are none, one is not (1, C, H, W), or their sizes differ.
  */
-export function batchTensors(tensors: readonly Tensor[]): Tensor {
+export function batchableShape(tensors: readonly Tensor[]): readonly number[] {
   if (tensors.length === 0) throw new ShapeError('Cannot batch an empty list of images.');
   const first = tensors[0].shape;
   if (first.length !== 4 || first[0] !== 1) {
     throw new ShapeError(`Cannot batch a tensor of shape ${formatShape(first)}; expected (1, C, H, W).`);
   }
-  const size = tensors.length * tensors[0].size;
-  const out = new Float32Array(size);
-  tensors.forEach((t, i) => {
-    if (!sameShape(t.shape, first)) {
-      throw new ShapeError(
-        `Cannot batch images of different sizes: ${formatShape(t.shape)} vs ${formatShape(first)}.`,
-      );
-    }
-    out.set(t.data, i * t.size);
-  });
-  return new Tensor(out, [tensors.length, ...first.slice(1)]);
+  const other = tensors.find((t) => !sameShape(t.shape, first));
+  if (other !== undefined) {
+    throw new ShapeError(
+      `Cannot batch images of different sizes: ${formatShape(other.shape)} vs ${formatShape(first)}.`,
+    );
+  }
+  return first;
+}
+
+/**
+ * Stacks (1, 3, H, W) tensors into one (N, 3, H, W) batch; all must share the same shape.
+ */
+export function batchTensors(tensors: readonly Tensor[]): Tensor {
+  const shape = batchableShape(tensors);
+  const out = new Float32Array(tensors.length * tensors[0].size);
+  tensors.forEach((t, i) => out.set(t.data, i * t.size));
+  return new Tensor(out, [tensors.length, ...shape.slice(1)]);
 }

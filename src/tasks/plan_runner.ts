@@ -8,9 +8,9 @@ import { listBackends, planExecutor } from '../backends/registry.js';
 import { lowerResNet, type ResNetOutput, type WeightSource } from '../model/plan.js';
 import type { ResNet, ResNetFeatures } from '../model/resnet.js';
 import type { CompiledPlan, Plan, PlanExecutor, Precision } from '../plan/plan.js';
-import { batchTensors } from '../data/transforms.js';
-import { formatShape, sameShape, Tensor } from '../tensor/tensor.js';
-import { OptionError, ShapeError, UserError } from '../errors.js';
+import { batchableShape, batchTensors } from '../data/transforms.js';
+import { Tensor } from '../tensor/tensor.js';
+import { OptionError, UserError } from '../errors.js';
 
 /** A registered backend's name: 'js' built in, 'native' in Node, or one added by registerBackend. */
 export type BackendName = string;
@@ -127,14 +127,7 @@ export function runnerOn(
   ): Promise<Tensor[]> => {
     const plan = compiled(names);
     if (plan.runImages === undefined) return outputs(batchTensors(images), names);
-    const first = images[0]?.shape ?? [];
-    const bad = images.find((t) => t.shape.length !== 4 || t.shape[0] !== 1 || !sameShape(t.shape, first));
-    if (bad !== undefined) {
-      throw new ShapeError(
-        `Cannot run images of shapes ${formatShape(first)} and ${formatShape(bad.shape)} as one batch; each must be [1, C, H, W], all the same.`,
-      );
-    }
-    const [, C, H, W] = first;
+    const [, C, H, W] = batchableShape(images);
     const results = await plan.runImages(
       images.map((t) => t.data),
       [C, H, W],
