@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
-#include <thread>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -447,13 +446,7 @@ void Plan::run(ThreadPool& pool, const float* const* images, int n, int c, int h
       copy_out(arena, img, 1);
     }
     busy.fetch_sub(1);
-    // Until the others are done: their items when there are some, else let another thread have the core.
-    while (busy.load() > 0) {
-      bool helped = false;
-      for (int other = 0; other < threads; other++)
-        if (other != worker) helped |= shared[other].help();
-      if (!helped) std::this_thread::yield();
-    }
+    SharedItems::help_others(shared, worker, busy);
   });
 }
 

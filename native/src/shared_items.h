@@ -17,6 +17,8 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <thread>
+#include <vector>
 
 namespace rn {
 
@@ -56,6 +58,23 @@ class SharedItems {
     (*fn)(i);
     done_.fetch_add(1, std::memory_order_release);
     return true;
+  }
+
+  // A thread that has run out of images (`self`, or -1 for one that never had any): runs items of
+  // the others' current ops until `busy` (the threads still running images) is 0, yielding the
+  // core when none is left. Returns how many items it ran.
+  static long help_others(std::vector<SharedItems>& all, int self, const std::atomic<int>& busy) {
+    long ran = 0;
+    while (busy.load() > 0) {
+      bool helped = false;
+      for (int other = 0; other < int(all.size()); other++)
+        if (other != self && all[other].help()) {
+          helped = true;
+          ran++;
+        }
+      if (!helped) std::this_thread::yield();
+    }
+    return ran;
   }
 
   static void pause() {

@@ -57,18 +57,11 @@ int main(int argc, char** argv) {
       }
     }
     busy.fetch_sub(1);
-    while (busy.load() > 0) {
-      bool any = false;
-      for (int other = 0; other < threads; other++)
-        if (other != w && shared[other].help()) {
-          any = true;
-          helped.fetch_add(1, std::memory_order_relaxed);
-        }
-      if (!any) std::this_thread::yield();
-    }
+    helped.fetch_add(rn::SharedItems::help_others(shared, w, busy), std::memory_order_relaxed);
   };
   // A thread with no images at all (more threads than images in the engine) helps from the start,
-  // so helpers also meet ops as their owners publish them, not only at the end of a pass.
+  // without yielding, so helpers also meet ops as their owners publish them, not only at the end of
+  // a pass.
   auto helper = [&] {
     while (busy.load() > 0) {
       for (int other = 0; other < threads; other++)
