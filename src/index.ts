@@ -250,4 +250,5 @@ export {
   type ServeOptions,
   type ServeTask,
   type InferenceServer,
+  type CloseResult,
 } from './serve/server.js';

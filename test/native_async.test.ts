@@ -171,3 +171,26 @@ test(
     plan.dispose();
   },
 );
+
+test(
+  'a plan disposed while it runs stops at a layer boundary and rejects; runs of another plan are unaffected',
+  { skip: NATIVE_SKIP },
+  async () => {
+    const addon = nativeAddon()!;
+    const model = resnet('resnet18', { init: 'none' });
+    model.loadStateDict(ruleStateDict(model));
+    const { ops, outputs } = nativeOps(lowerResNet(model, ['output']));
+    const [doomed, kept] = await Promise.all([addon.buildPlan(ops, outputs), addon.buildPlan(ops, outputs)]);
+    const x = ruleTensor('input', [4, 3, 160, 160]);
+    const expected = await logits(kept, x.data, x.shape);
+    const [N, C, H, W] = x.shape;
+    // Queued behind one another (one plan runs at a time): the first is stopped wherever it is.
+    const running = doomed.run(x.data, N, C, H, W);
+    const after = kept.run(x.data, N, C, H, W);
+    doomed.dispose();
+    await assert.rejects(running, /the native plan was disposed while it ran/);
+    assert.deepEqual((await after)[0].data, expected);
+    assert.throws(() => doomed.runSync(x.data, N, C, H, W), /the native plan was disposed/);
+    kept.dispose();
+  },
+);

@@ -357,6 +357,18 @@ test('/metrics: Prometheus text with requests by endpoint and status, latency hi
   assert.equal(buckets.at(-1)!.value, total!.value);
   assert.equal(samples.find((s) => s.name === 'resnet50_queue_depth')!.value, 0);
   assert.ok(samples.find((s) => s.name === 'resnet50_images_total')!.value >= 29);
+  const passes = samples.find((s) => s.name === 'resnet50_inference_duration_seconds_count')!.value;
+  const passSeconds = samples.find((s) => s.name === 'resnet50_inference_duration_seconds_sum')!.value;
+  const batches = samples.find((s) => s.name === 'resnet50_batch_size_count')!.value;
+  assert.equal(passes, batches, 'one pass time per batch');
+  // Each pass runs inside the requests it answers.
+  const requestSeconds = samples
+    .filter((s) => s.name === 'resnet50_request_duration_seconds_sum')
+    .reduce((sum, s) => sum + s.value, 0);
+  assert.ok(
+    passSeconds > 0 && passSeconds <= requestSeconds,
+    `pass time ${passSeconds} s of ${requestSeconds} s`,
+  );
   assert.ok(samples.find((s) => s.name === 'resnet50_images_per_second')!.value > 0);
 });
 

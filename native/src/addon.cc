@@ -337,10 +337,12 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
   }
 
   // Releases the packed weights and activation arenas now instead of at garbage collection; a run
-  // still in flight holds its own reference and frees them when it ends. Idempotent.
+  // still in flight stops at its next layer (its promise rejects) and frees them when it ends.
+  // Idempotent.
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
     // Only a model's worth of weights is worth a trim (one-op plans of the training kernels hold none).
     const bool trim = plan_ && plan_.use_count() == 1 && plan_->weight_bytes() >= (size_t(1) << 20);
+    if (plan_) plan_->cancel();
     plan_.reset();
 #ifdef __GLIBC__
     // glibc keeps freed blocks below its (adaptive) mmap threshold in its arenas: hand them back.

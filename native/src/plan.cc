@@ -427,9 +427,14 @@ void Plan::run(ThreadPool& pool, const float* const* images, int n, int c, int h
       std::memcpy(outputs[i].data() + img * each, arena + p.offset[outputs_[i]], each * count * sizeof(float));
     }
   };
+  auto check_cancelled = [this] {
+    if (cancelled_.load(std::memory_order_relaxed)) throw std::runtime_error("the native plan was disposed while it ran");
+  };
+  check_cancelled();
   if (!by_image) {
     execute(p, arenas_[0].data(), images, threads,
             [&pool](int count, const std::function<void(int)>& fn) { pool.parallel_for(count, fn); });
+    check_cancelled();
     copy_out(arenas_[0].data(), 0, n);
     return;
   }
@@ -448,6 +453,7 @@ void Plan::run(ThreadPool& pool, const float* const* images, int n, int c, int h
     busy.fetch_sub(1);
     SharedItems::help_others(shared, worker, busy);
   });
+  check_cancelled();
 }
 
 namespace {
@@ -837,6 +843,7 @@ void Plan::execute(const Placement& p, float* arena, const float* const* images,
     return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
   };
   for (const Op& op : ops_) {
+    if (cancelled_.load(std::memory_order_relaxed)) return;
     const auto started = std::chrono::steady_clock::now();
     const double cpu_started = profile ? thread_cpu_ms() : 0.0;
     switch (op.kind) {

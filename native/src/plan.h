@@ -1,6 +1,7 @@
 // An inference plan: a list of fused ops over numbered tensors, with weights folded and packed once at
 // build time and activations placed in a reused arena planned once per input size.
 #pragma once
+#include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -98,6 +99,10 @@ class Plan {
   void run(ThreadPool& pool, const float* const* images, int n, int c, int h, int w,
            std::vector<std::vector<float>>& outputs, std::vector<TensorDims>& dims);
 
+  // Makes a run in progress stop at its next layer (run() then throws) and every later run at its
+  // first: a pass cannot be stopped inside a layer, so a disposed plan ends within one layer's time.
+  void cancel() { cancelled_.store(true, std::memory_order_relaxed); }
+
   size_t weight_bytes() const;
   // The kernels the convolutions run on: the float32 set's name, or the bf16 or int8 path's.
   const char* path() const {
@@ -126,6 +131,7 @@ class Plan {
   std::map<std::tuple<int, int, int, int>, Placement> placements_;
   std::vector<PagedVector<float>> arenas_;  // not zeroed: every op writes all of its output
   std::mutex mutex_;
+  std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace rn

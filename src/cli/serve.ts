@@ -3,7 +3,7 @@
  * which stop accepting connections, let requests in flight finish (up to --timeout-ms) and exit 0.
  */
 import { parseByteSize } from '../serve/body.js';
-import { SERVE_TASKS, startServer, type ServeTask } from '../serve/server.js';
+import { SERVE_TASKS, startServer, type CloseResult, type ServeTask } from '../serve/server.js';
 import { readLabelsFile } from '../tasks/labels.js';
 import { intFlag, stringFlag, UsageError, type Command } from './args.js';
 import { MODEL_FLAGS, MODEL_HELP, precisionFlag, presetFlag } from './common.js';
@@ -17,7 +17,8 @@ export const serveCommand: Command = {
                       [--web DIR]
 
 Loads the weights once and answers HTTP requests until SIGTERM or SIGINT (then it stops accepting,
-finishes the requests in flight and exits 0). Errors are JSON {"error": "<one sentence>"}.
+finishes the requests in flight within --timeout-ms and exits 0; 1 when some were still unanswered
+and cut off). Errors are JSON {"error": "<one sentence>"}.
 
   POST /v1/classify   image body (PNG/JPEG) or multipart form (part 'image' or 'file');
                       ?top=5&logits=true; the JSON of classify --json
@@ -101,7 +102,7 @@ ${MODEL_HELP}
       token: stringFlag(values, 'token') ?? process.env.RESNET50_SERVE_TOKEN,
       webRoot: stringFlag(values, 'web'),
     });
-    await new Promise<void>((resolve) => {
+    const left = await new Promise<CloseResult>((resolve) => {
       const stop = (signal: string): void => {
         process.off('SIGTERM', onTerm);
         process.off('SIGINT', onInt);
@@ -113,6 +114,13 @@ ${MODEL_HELP}
       process.on('SIGTERM', onTerm);
       process.on('SIGINT', onInt);
     });
+    if (left.unanswered > 0) {
+      process.stderr.write(
+        `resnet50 serve: ${left.unanswered} request${left.unanswered === 1 ? ' was' : 's were'} still unanswered after the drain time (--timeout-ms) and cut off\n`,
+      );
+    }
+    if (left.passRunning) process.stderr.write('resnet50 serve: the model pass still running was stopped\n');
     process.stderr.write('resnet50 serve: stopped\n');
+    return left.unanswered > 0 ? 1 : 0;
   },
 };

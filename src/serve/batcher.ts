@@ -39,6 +39,11 @@ export class Batcher<I, O> {
     private readonly options: BatcherOptions,
   ) {}
 
+  /** Whether a pass is running. */
+  get busy(): boolean {
+    return this.running;
+  }
+
   /** Inputs waiting for a pass (not those in the pass that runs). */
   get depth(): number {
     return this.queue.length;

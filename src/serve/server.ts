@@ -110,6 +110,17 @@ export interface ServeOptions {
   log?: (line: string) => void;
 }
 
+/** What close() left undone when its drain time (the request timeout) ran out. */
+export interface CloseResult {
+  /** Requests still unanswered when the drain time ended; their connections were closed. */
+  unanswered: number;
+  /**
+   * A model pass was still running (its answers had gone out as 504s or were cut off); freeing the
+   * model stops it at its next layer (native engine; a TypeScript pass runs to its end).
+   */
+  passRunning: boolean;
+}
+
 export interface InferenceServer {
   /** http://host:port */
   readonly url: string;
@@ -118,7 +129,7 @@ export interface InferenceServer {
    * Stops accepting connections, lets requests in flight finish (up to the timeout), then closes
    * every connection and frees the model. Idempotent.
    */
-  close(): Promise<void>;
+  close(): Promise<CloseResult>;
 }
 
 interface Route {
@@ -302,7 +313,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
       const [y] = await runner.outputsOfImages(inputs, [output]);
       for (const input of inputs) if (decoded.has(input.data)) workers.recycle(input.data);
       const passMs = performance.now() - started;
-      metrics.imagesDone(inputs.length);
+      metrics.passDone(inputs.length, passMs / 1000);
       const per = y.size / inputs.length;
       const shape = [1, ...y.shape.slice(1)];
       return inputs.map((_, i) => ({
@@ -388,7 +399,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
   let ready = false;
   let closing = false;
   let idle: (() => void) | undefined;
-  let closed: Promise<void> | undefined;
+  let closed: Promise<CloseResult> | undefined;
   const routes: Map<string, Route> = new Map<string, Route>([
     [
       '/',
@@ -761,10 +772,13 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
             };
           });
         }
+        const unanswered = inFlight;
         server.closeAllConnections();
         await stopped;
+        const passRunning = batcher.busy || jobs.busy;
         runner.dispose();
         await workers.stop();
+        return { unanswered, passRunning };
       })();
       return closed;
     },
