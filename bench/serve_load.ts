@@ -152,10 +152,15 @@ const percentile = (xs: readonly number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-async function batchStats(url: string): Promise<{ sum: number; count: number }> {
+/** Images batched, passes, and the model's seconds over all passes, from the server's /metrics. */
+async function batchStats(url: string): Promise<{ sum: number; count: number; passSeconds: number }> {
   const samples = parsePrometheus(await (await fetch(`${url}/metrics`)).text());
   const get = (name: string): number => samples.find((s) => s.name === name)?.value ?? 0;
-  return { sum: get('resnet50_batch_size_sum'), count: get('resnet50_batch_size_count') };
+  return {
+    sum: get('resnet50_batch_size_sum'),
+    count: get('resnet50_batch_size_count'),
+    passSeconds: get('resnet50_inference_duration_seconds_sum'),
+  };
 }
 
 interface Row {
@@ -165,6 +170,9 @@ interface Row {
   p50: number;
   p99: number;
   meanBatch: number;
+  /** Images per second of the model's own time (its passes), and the share of the row it ran. */
+  passImgPerSec: number;
+  engineBusy: number;
   peakRssMb: number;
   failed: number;
 }
@@ -189,11 +197,13 @@ async function level(
     p50: percentile(r.latencies, 50),
     p99: percentile(r.latencies, 99),
     meanBatch: (after.sum - before.sum) / Math.max(1, after.count - before.count),
+    passImgPerSec: (after.sum - before.sum) / (after.passSeconds - before.passSeconds),
+    engineBusy: (after.passSeconds - before.passSeconds) / r.seconds,
     peakRssMb: peak / 1024,
     failed: r.failed,
   };
   progress(
-    `${label} c=${concurrency}: ${row.imgPerSec.toFixed(1)} img/s, p50 ${row.p50.toFixed(0)} ms, p99 ${row.p99.toFixed(0)} ms, mean batch ${row.meanBatch.toFixed(2)}, RSS ${row.peakRssMb.toFixed(0)} MB`,
+    `${label} c=${concurrency}: ${row.imgPerSec.toFixed(1)} img/s, p50 ${row.p50.toFixed(0)} ms, p99 ${row.p99.toFixed(0)} ms, mean batch ${row.meanBatch.toFixed(2)}, passes ${row.passImgPerSec.toFixed(1)} img/s busy ${(100 * row.engineBusy).toFixed(0)} %, RSS ${row.peakRssMb.toFixed(0)} MB`,
   );
   return row;
 }
@@ -213,12 +223,16 @@ try {
   for (const c of LEVELS) rows.push(await level(on, 'on (8)', bodies, c));
   // The c16 target, paired: the anchor and a c16 row in turn, each row against the mean of the
   // anchors on either side (this VM's speed drifts by ±10 % within minutes).
-  const paired: { imgPerSec: number; anchor: number }[] = [];
+  const paired: { imgPerSec: number; passImgPerSec: number; anchor: number }[] = [];
   let previous = anchor();
   for (let i = 0; i < PAIRS; i++) {
     const row = await level(on, `paired ${i + 1}`, bodies, 16);
     const next = anchor();
-    paired.push({ imgPerSec: row.imgPerSec, anchor: (previous + next) / 2 });
+    paired.push({
+      imgPerSec: row.imgPerSec,
+      passImgPerSec: row.passImgPerSec,
+      anchor: (previous + next) / 2,
+    });
     progress(`paired ${i + 1}: anchors ${previous.toFixed(1)} and ${next.toFixed(1)} img/s`);
     previous = next;
   }
@@ -249,7 +263,7 @@ try {
   const pairedText =
     paired.length === 0
       ? ''
-      : `Paired (the anchor and a c16 row in turn, ${paired.length} rows, each against the mean of the anchors before and after it): ${paired.map((x) => `${x.imgPerSec.toFixed(1)} of ${x.anchor.toFixed(1)} (${((100 * x.imgPerSec) / x.anchor).toFixed(0)} %)`).join(', ')}; median **${(100 * ratios[Math.floor(ratios.length / 2)]).toFixed(0)} %**.`;
+      : `Paired (the anchor and a c16 row in turn, ${paired.length} rows, each against the mean of the anchors before and after it): ${paired.map((x) => `${x.imgPerSec.toFixed(1)} of ${x.anchor.toFixed(1)} (${((100 * x.imgPerSec) / x.anchor).toFixed(0)} %)`).join(', ')}; median **${(100 * ratios[Math.floor(ratios.length / 2)]).toFixed(0)} %**. The model's own rate inside those rows' passes: ${paired.map((x) => `${x.passImgPerSec.toFixed(1)} (${((100 * x.passImgPerSec) / x.anchor).toFixed(0)} %)`).join(', ')}: the engine ran nearly all the time (column "engine busy" below), its passes ran slower beside the server's other work (decoding, HTTP, the load generator; \`bench/side_load.ts\` measures that effect alone).`;
   const lines = [
     '# resnet50 serve under load',
     '',
@@ -263,11 +277,11 @@ try {
     '',
     pairedText,
     '',
-    '| batching (--max-batch) | concurrency | img/s | p50 ms | p99 ms | mean batch | peak RSS MB | non-200 |',
-    '| --- | --: | --: | --: | --: | --: | --: | --: |',
+    '| batching (--max-batch) | concurrency | img/s | p50 ms | p99 ms | mean batch | img/s within passes | engine busy | peak RSS MB | non-200 |',
+    '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
     ...rows.map(
       (x) =>
-        `| ${x.batching} | ${x.concurrency} | ${x.imgPerSec.toFixed(1)} | ${x.p50.toFixed(0)} | ${x.p99.toFixed(0)} | ${x.meanBatch.toFixed(2)} | ${x.peakRssMb.toFixed(0)} | ${x.failed} |`,
+        `| ${x.batching} | ${x.concurrency} | ${x.imgPerSec.toFixed(1)} | ${x.p50.toFixed(0)} | ${x.p99.toFixed(0)} | ${x.meanBatch.toFixed(2)} | ${x.passImgPerSec.toFixed(1)} | ${(100 * x.engineBusy).toFixed(0)} % | ${x.peakRssMb.toFixed(0)} | ${x.failed} |`,
     ),
     '',
     `## RSS over ${RSS_REQUESTS} requests`,
