@@ -9,6 +9,7 @@
 #endif
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #if defined(__linux__) && defined(__x86_64__)
@@ -19,6 +20,7 @@
 #include "plan.h"
 #include "plan_reader.h"
 #include "detect_kernels.h"
+#include "image/png_unfilter.h"
 #include "train/kernels.h"
 
 namespace {
@@ -601,10 +603,36 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// unfilterScanlines(data: Uint8Array, start, rows, rowBytes, bpp) → -1, or the first filter-type byte
+// above 4: reverses the filters of `rows` scanlines at data[start..] in place (image/png_unfilter.h).
+Napi::Value UnfilterScanlines(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    throw Napi::TypeError::New(env, "unfilterScanlines: data must be a Uint8Array");
+  Napi::Uint8Array data = info[0].As<Napi::Uint8Array>();
+  auto count = [&](int arg) {
+    const double v = info[arg].As<Napi::Number>().DoubleValue();
+    if (!(v >= 0 && v <= 9007199254740991.0) || v != double(size_t(v)))
+      throw Napi::RangeError::New(env, "unfilterScanlines: sizes must be non-negative integers");
+    return size_t(v);
+  };
+  const size_t start = count(1), rows = count(2), row_bytes = count(3), bpp = count(4);
+  if (bpp < 1 || bpp > 8) throw Napi::RangeError::New(env, "unfilterScanlines: bpp must be 1 to 8");
+  const size_t length = data.ElementLength();
+  if (start > length || rows > (length - start) / (row_bytes + 1))
+    throw Napi::RangeError::New(env, "unfilterScanlines: the scanlines run past the end of data");
+  return Napi::Number::New(env, rn::unfilter_scanlines(data.Data() + start, rows, row_bytes, int(bpp)));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  g_kernels = select_kernels("auto");
-  g_bf16 = select_bf16("auto");
-  g_int8 = select_int8("auto");
+  // Once per process: a worker thread that loads the addon again (a server's decoders) must not undo
+  // the kernels the main thread chose with configure().
+  static std::once_flag chosen;
+  std::call_once(chosen, [] {
+    g_kernels = select_kernels("auto");
+    g_bf16 = select_bf16("auto");
+    g_int8 = select_int8("auto");
+  });
   Napi::Function plan = PlanWrap::Init(env);
   env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(plan)));
   exports.Set("Plan", plan);
@@ -621,6 +649,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bnBackward", Napi::Function::New(env, BnBackward));
   exports.Set("bnAffine", Napi::Function::New(env, BnAffine));
   exports.Set("elementwise", Napi::Function::New(env, Elementwise));
+  exports.Set("unfilterScanlines", Napi::Function::New(env, UnfilterScanlines));
   return exports;
 }
 

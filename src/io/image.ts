@@ -8,14 +8,20 @@ import { readFileSync, statSync } from 'node:fs';
 import { FileFormatError } from '../errors.js';
 import { decodeImage as decodeWith } from './decode_image.js';
 import { inflateZlibNode } from './inflate_node.js';
+import type { UnfilterScanlines } from './png.js';
 import type { RgbImage } from './rgb_image.js';
 
 export type { RgbImage } from './rgb_image.js';
 export { encodePng, writePng } from './png_encode.js';
 
-/** Decodes PNG or JPEG bytes (decode_image.ts) with Node's zlib for PNG data; `source` names them in errors. */
-export function decodeImage(bytes: Uint8Array, source: string): RgbImage {
-  return decodeWith(bytes, source, inflateZlibNode);
+export type { UnfilterScanlines } from './png.js';
+
+/**
+ * Decodes PNG or JPEG bytes (decode_image.ts) with Node's zlib for PNG data and `unfilter` for its
+ * scanlines when given (the native engine's, `nativeUnfilter()`); `source` names them in errors.
+ */
+export function decodeImage(bytes: Uint8Array, source: string, unfilter?: UnfilterScanlines): RgbImage {
+  return decodeWith(bytes, source, inflateZlibNode, unfilter);
 }
 
 /** Image bytes already in memory (e.g. read from standard input); `name` is what errors call them. */
@@ -32,9 +38,12 @@ export function imageName(source: ImageSource): string {
   return typeof source === 'string' ? source : source.name;
 }
 
-/** Reads and decodes an image file (or bytes); every failure is a FileFormatError naming the source. */
-export function readImage(source: ImageSource): RgbImage {
-  if (typeof source !== 'string') return decodeImage(source.bytes, source.name);
+/**
+ * Reads and decodes an image file (or bytes), PNG scanlines through `unfilter` when given; every
+ * failure is a FileFormatError naming the source.
+ */
+export function readImage(source: ImageSource, unfilter?: UnfilterScanlines): RgbImage {
+  if (typeof source !== 'string') return decodeImage(source.bytes, source.name, unfilter);
   const path = source;
   let bytes: Uint8Array;
   try {
@@ -47,5 +56,5 @@ export function readImage(source: ImageSource): RgbImage {
     if (code === 'ENOENT') throw new FileFormatError(`${path}: file not found.`);
     throw new FileFormatError(`${path}: cannot read file (${(err as Error).message}).`);
   }
-  return decodeImage(bytes, path);
+  return decodeImage(bytes, path, unfilter);
 }

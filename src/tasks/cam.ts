@@ -10,6 +10,7 @@
  * and not updated; its backward is the fixed affine map). Parameter gradients computed on the way are
  * discarded, so the model is left as it was.
  */
+import { nativeUnfilter } from '../backends/native/addon.js';
 import { batchTensors, presetInputSize, PRESETS, type Preset } from '../data/transforms.js';
 import type { FetchOptions } from '../io/download.js';
 import { imageName, readImage, writePng, type ImageSource, type RgbImage } from '../io/image.js';
@@ -146,7 +147,7 @@ export function camFiles(
         i,
         files[i],
         () => {
-          const image = readImage(files[i]);
+          const image = readImage(files[i], nativeUnfilter());
           const x = camInput(image, size, preset);
           return { width: image.width, height: image.height, x, image: onImage && image };
         },

@@ -6,6 +6,7 @@
  */
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nativeUnfilter } from '../backends/native/addon.js';
 import { OptionError, UserError } from '../errors.js';
 import { fetchWeights, type FetchOptions } from '../io/download.js';
 import { imageName, readImage, writePng, type ImageSource, type RgbImage } from '../io/image.js';
@@ -251,7 +252,7 @@ export async function detectFiles(
       i,
       source,
       () => {
-        const image = readImage(source);
+        const image = readImage(source, nativeUnfilter());
         return { image, x: imageToTensor(image) };
       },
       options.onFailure,

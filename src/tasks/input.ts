@@ -2,6 +2,7 @@
  * One image for a model (read, preprocessed, named when it cannot be used) and what the batch
  * functions (classifyFiles, embedFiles, camFiles, detectFiles) report for each image as it is done.
  */
+import { nativeUnfilter } from '../backends/native/addon.js';
 import { preprocess, type Preset, type PresetName } from '../data/transforms.js';
 import { imageName, readImage, type ImageSource } from '../io/image.js';
 import { MIN_INPUT_SIZE } from '../model/resnet.js';
@@ -13,7 +14,7 @@ import type { Tensor } from '../tensor/tensor.js';
  * size); a ShapeError naming the image when it is smaller than the network's minimum.
  */
 export function imageTensor(source: ImageSource, preset: PresetName | Preset, reuse?: Float32Array): Tensor {
-  const x = preprocess(readImage(source), preset, reuse);
+  const x = preprocess(readImage(source, nativeUnfilter()), preset, reuse);
   const [, , H, W] = x.shape;
   if (H < MIN_INPUT_SIZE || W < MIN_INPUT_SIZE) {
     throw new ShapeError(
