@@ -31,6 +31,7 @@ import { classifyFiles } from '../src/tasks/classify.js';
 import { createRunner } from '../src/tasks/runner.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { IMAGES, runCli } from './helpers/cli.js';
+import { ADAM7, pngChunk } from './helpers/png_bytes.js';
 import { ruleStateDict } from './helpers/rule_weights.js';
 import { tempDirs } from './helpers/tmp.js';
 import { buildZip } from './helpers/zip.js';
@@ -120,15 +121,6 @@ function assertRefusedSmall(t: TestContext, module: string, fn: string, file: st
 // PNG
 // ---------------------------------------------------------------------------------------------
 
-function pngChunk(type: string, data: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
-  return Buffer.concat([head, data, crc]);
-}
-
 interface PngSpec {
   width: number;
   height: number;
@@ -150,16 +142,6 @@ function pngFile(spec: PngSpec, zlibData: Uint8Array): Buffer {
     pngChunk('IEND', new Uint8Array(0)),
   ]);
 }
-
-const ADAM7 = [
-  [0, 0, 8, 8],
-  [4, 0, 8, 8],
-  [0, 4, 4, 8],
-  [2, 0, 4, 4],
-  [0, 2, 2, 4],
-  [1, 0, 2, 2],
-  [0, 1, 1, 2],
-];
 
 /** Scanlines of an 8-bit RGB image, Adam7-interlaced, filter type j % 5 on row j of each pass. */
 function interlacedScanlines(width: number, height: number, rgb: Uint8Array): Buffer {

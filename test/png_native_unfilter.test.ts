@@ -12,18 +12,7 @@ import { deflateSync } from 'node:zlib';
 import { nativeAddon, nativeUnfilter } from '../src/backends/native/addon.js';
 import { decodeImage } from '../src/io/image.js';
 import { NATIVE_SKIP } from './helpers/native.js';
-import { ihdr, PNG_SIGNATURE, pngChunk } from './helpers/png_bytes.js';
-
-const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-const ADAM7 = [
-  [0, 0, 8, 8],
-  [4, 0, 8, 8],
-  [0, 4, 4, 8],
-  [2, 0, 4, 4],
-  [0, 2, 2, 4],
-  [1, 0, 2, 2],
-  [0, 1, 1, 2],
-];
+import { ADAM7, CHANNELS, ihdr, PNG_SIGNATURE, pngChunk } from './helpers/png_bytes.js';
 
 /** A PNG of random filtered scanlines (any bytes are valid filtered data), filter types from `filters`. */
 function randomPng(
@@ -43,11 +32,11 @@ function randomPng(
     return state >>> 0;
   };
   const bits = CHANNELS[colorType]! * bitDepth;
-  const passes = interlace === 1 ? ADAM7 : [[0, 0, 1, 1]];
+  const passes = interlace === 1 ? ADAM7 : [[0, 0, 1, 1] as const];
   const lines: number[] = [];
   for (const [x0, y0, dx, dy] of passes) {
-    const w = Math.ceil((width - x0!) / dx!);
-    const h = Math.ceil((height - y0!) / dy!);
+    const w = Math.ceil((width - x0) / dx);
+    const h = Math.ceil((height - y0) / dy);
     if (w <= 0) continue;
     const rowBytes = Math.ceil((w * bits) / 8);
     for (let y = 0; y < h; y++) {
