@@ -433,7 +433,7 @@ void Plan::run(ThreadPool& pool, const float* const* images, int n, int c, int h
   check_cancelled();
   if (!by_image) {
     execute(p, arenas_[0].data(), images, threads,
-            [&pool](int count, const std::function<void(int)>& fn) { pool.parallel_for(count, fn); });
+            [&pool, this](int count, const std::function<void(int)>& fn) { pool.parallel_for(count, unless_cancelled(fn)); });
     check_cancelled();
     copy_out(arenas_[0].data(), 0, n);
     return;
@@ -444,7 +444,9 @@ void Plan::run(ThreadPool& pool, const float* const* images, int n, int c, int h
   pool.parallel_for(threads, [&](int worker) {
     float* arena = arenas_[worker].data();
     SharedItems& mine = shared[worker];
-    const ParallelFor shared_for = [&mine](int count, const std::function<void(int)>& fn) { mine.run(count, fn); };
+    const ParallelFor shared_for = [&mine, this](int count, const std::function<void(int)>& fn) {
+      mine.run(count, unless_cancelled(fn));
+    };
     busy.fetch_add(1);
     for (int img = next.fetch_add(1); img < n; img = next.fetch_add(1)) {
       execute(p, arena, images + img, 1, shared_for);

@@ -99,8 +99,9 @@ class Plan {
   void run(ThreadPool& pool, const float* const* images, int n, int c, int h, int w,
            std::vector<std::vector<float>>& outputs, std::vector<TensorDims>& dims);
 
-  // Makes a run in progress stop at its next layer (run() then throws) and every later run at its
-  // first: a pass cannot be stopped inside a layer, so a disposed plan ends within one layer's time.
+  // Makes a run in progress stop (run() then throws) and every later run at its start: the items
+  // of a layer not yet begun are skipped and no later layer starts, so a disposed plan ends within
+  // one work item's time (a row or a tile block, a few ms).
   void cancel() { cancelled_.store(true, std::memory_order_relaxed); }
 
   size_t weight_bytes() const;
@@ -120,6 +121,12 @@ class Plan {
   void finish_int8();
   void execute(const Placement& p, float* arena, const float* const* images, int threads,
                const ParallelFor& parallel_for);
+  // fn for a parallel_for that skips its items once the plan is cancelled.
+  std::function<void(int)> unless_cancelled(const std::function<void(int)>& fn) const {
+    return [this, &fn](int i) {
+      if (!cancelled_.load(std::memory_order_relaxed)) fn(i);
+    };
+  }
 
   const Kernels* kernels_;
   const Bf16Kernels* bf16_;
