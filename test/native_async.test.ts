@@ -140,15 +140,19 @@ test(
   },
 );
 
+/** `count` native plans of a ResNet-18 (1000 classes) with the rule weights, built on the pool. */
+async function ruleResNet18Plans(count: number): Promise<NativePlan[]> {
+  const model = resnet('resnet18', { init: 'none' });
+  model.loadStateDict(ruleStateDict(model));
+  const { ops, outputs } = nativeOps(lowerResNet(model, ['output']));
+  return Promise.all(Array.from({ length: count }, () => nativeAddon()!.buildPlan(ops, outputs)));
+}
+
 test(
   'run takes one buffer per image, and refuses lists and buffers that do not match the shape',
   { skip: NATIVE_SKIP },
   async () => {
-    const addon = nativeAddon()!;
-    const model = resnet('resnet18', { init: 'none' });
-    model.loadStateDict(ruleStateDict(model));
-    const { ops, outputs } = nativeOps(lowerResNet(model, ['output']));
-    const plan = await addon.buildPlan(ops, outputs);
+    const [plan] = await ruleResNet18Plans(1);
     const x = ruleTensor('input', [2, 3, 40, 32]);
     const each = 3 * 40 * 32;
     const images = [x.data.slice(0, each), x.data.slice(each)];
@@ -173,14 +177,10 @@ test(
 );
 
 test(
-  'a plan disposed while it runs stops at a layer boundary and rejects; runs of another plan are unaffected',
+  'a plan disposed while it runs stops within a work item and rejects; runs of another plan are unaffected',
   { skip: NATIVE_SKIP },
   async () => {
-    const addon = nativeAddon()!;
-    const model = resnet('resnet18', { init: 'none' });
-    model.loadStateDict(ruleStateDict(model));
-    const { ops, outputs } = nativeOps(lowerResNet(model, ['output']));
-    const [doomed, kept] = await Promise.all([addon.buildPlan(ops, outputs), addon.buildPlan(ops, outputs)]);
+    const [doomed, kept] = await ruleResNet18Plans(2);
     const x = ruleTensor('input', [4, 3, 160, 160]);
     const expected = await logits(kept, x.data, x.shape);
     const [N, C, H, W] = x.shape;
