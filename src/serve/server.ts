@@ -116,7 +116,7 @@ export interface CloseResult {
   unanswered: number;
   /**
    * A model pass was still running (its answers had gone out as 504s or were cut off); freeing the
-   * model stops it at its next layer (native engine; a TypeScript pass runs to its end).
+   * model stops it within one work item (native engine; a TypeScript pass runs to its end).
    */
   passRunning: boolean;
 }
