@@ -339,7 +339,7 @@ class PlanWrap : public Napi::ObjectWrap<PlanWrap> {
   }
 
   // Releases the packed weights and activation arenas now instead of at garbage collection; a run
-  // still in flight stops at its next layer (its promise rejects) and frees them when it ends.
+  // still in flight stops within one work item (its promise rejects) and frees them when it ends.
   // Idempotent.
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
     // Only a model's worth of weights is worth a trim (one-op plans of the training kernels hold none).

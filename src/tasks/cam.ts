@@ -10,10 +10,9 @@
  * and not updated; its backward is the fixed affine map). Parameter gradients computed on the way are
  * discarded, so the model is left as it was.
  */
-import { nativeUnfilter } from '../backends/native/addon.js';
 import { batchTensors, presetInputSize, PRESETS, type Preset } from '../data/transforms.js';
 import type { FetchOptions } from '../io/download.js';
-import { imageName, readImage, writePng, type ImageSource, type RgbImage } from '../io/image.js';
+import { imageName, writePng, type ImageSource, type RgbImage } from '../io/image.js';
 import type { ResNet } from '../model/resnet.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { overlayHeatmap } from '../viz/overlay.js';
@@ -22,6 +21,7 @@ import {
   checkOnePathPerImage,
   dispatchImageEvents,
   prepareOrSkip,
+  readInputImage,
   reportingCallbacks,
   type ImageCallbacks,
   type ImageEvent,
@@ -147,7 +147,7 @@ export function camFiles(
         i,
         files[i],
         () => {
-          const image = readImage(files[i], nativeUnfilter());
+          const image = readInputImage(files[i]);
           const x = camInput(image, size, preset);
           return { width: image.width, height: image.height, x, image: onImage && image };
         },

@@ -6,10 +6,9 @@
  */
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nativeUnfilter } from '../backends/native/addon.js';
 import { OptionError, UserError } from '../errors.js';
 import { fetchWeights, type FetchOptions } from '../io/download.js';
-import { imageName, readImage, writePng, type ImageSource, type RgbImage } from '../io/image.js';
+import { imageName, writePng, type ImageSource, type RgbImage } from '../io/image.js';
 import { loadWeightsFile } from '../io/weights/index.js';
 import { toDetectionKeys } from '../io/weights/key_map.js';
 import {
@@ -35,6 +34,7 @@ import {
   checkOnePathPerImage,
   dispatchImageEvents,
   prepareOrSkip,
+  readInputImage,
   reportingCallbacks,
   type ImageCallbacks,
   type ImageEvent,
@@ -252,7 +252,7 @@ export async function detectFiles(
       i,
       source,
       () => {
-        const image = readImage(source, nativeUnfilter());
+        const image = readInputImage(source);
         return { image, x: imageToTensor(image) };
       },
       options.onFailure,

@@ -4,17 +4,25 @@
  */
 import { nativeUnfilter } from '../backends/native/addon.js';
 import { preprocess, type Preset, type PresetName } from '../data/transforms.js';
-import { imageName, readImage, type ImageSource } from '../io/image.js';
+import { imageName, readImage, type ImageSource, type RgbImage } from '../io/image.js';
 import { MIN_INPUT_SIZE } from '../model/resnet.js';
 import { ShapeError, UserError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+
+/**
+ * An image read and decoded for a task: PNG scanlines unfiltered by the native engine when it is
+ * built (the same pixels, faster); every failure a FileFormatError naming the source.
+ */
+export function readInputImage(source: ImageSource): RgbImage {
+  return readImage(source, nativeUnfilter());
+}
 
 /**
  * An image read and preprocessed into a (1, 3, H, W) tensor (in `reuse` when that has exactly its
  * size); a ShapeError naming the image when it is smaller than the network's minimum.
  */
 export function imageTensor(source: ImageSource, preset: PresetName | Preset, reuse?: Float32Array): Tensor {
-  const x = preprocess(readImage(source, nativeUnfilter()), preset, reuse);
+  const x = preprocess(readInputImage(source), preset, reuse);
   const [, , H, W] = x.shape;
   if (H < MIN_INPUT_SIZE || W < MIN_INPUT_SIZE) {
     throw new ShapeError(
