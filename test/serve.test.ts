@@ -24,7 +24,16 @@ import { loadRunner, type LoadedRunner } from '../src/tasks/pretrained.js';
 import { startServer, type InferenceServer, type ServeOptions } from '../src/serve/server.js';
 import { Rng } from '../src/tensor/random.js';
 import { IMAGES } from './helpers/cli.js';
-import { distinctPngs, multipart, parsePrometheus, rawRequest, smallWeights } from './helpers/serve.js';
+import {
+  binaryTensorBody,
+  distinctPngs,
+  float32LE,
+  multipart,
+  parsePrometheus,
+  rawRequest,
+  smallWeights,
+  splitBinaryResponse,
+} from './helpers/serve.js';
 import { tempDirs } from './helpers/tmp.js';
 
 const tmp = tempDirs('resnet50-serve-');
@@ -187,6 +196,99 @@ test('KServe v2: health, metadata and an inference request written from the prot
   const flatBody = (await flat.json()) as typeof body;
   assert.equal(flatBody.id, undefined);
   assert.deepEqual(flatBody.outputs[0].data, body.outputs[0].data);
+});
+
+test('KServe v2 binary tensor data extension: raw FP32 in after the JSON header, outputs back as binary data or JSON', async () => {
+  const meta = (await (await fetch(`${server.url}/v2`)).json()) as { extensions: string[] };
+  assert.ok(meta.extensions.includes('binary_tensor_data'), JSON.stringify(meta));
+  const [n, h, w] = [2, 48, 40];
+  const x = new Tensor(
+    new Float32Array(n * 3 * h * w).map((_, i) => Math.cos(i * 0.021) * 1.5),
+    [n, 3, h, w],
+  );
+  const [logits, pool] = await reference.runner.outputs(x, ['output', 'pool']);
+  const infer = '/v2/models/resnet50/infer';
+  // The input as binary data; logits asked for as binary data, pool as JSON numbers.
+  const mixed = binaryTensorBody(
+    {
+      id: 'bin-1',
+      inputs: [
+        {
+          name: 'input',
+          shape: [n, 3, h, w],
+          datatype: 'FP32',
+          parameters: { binary_data_size: x.data.length * 4 },
+        },
+      ],
+      outputs: [{ name: 'logits', parameters: { binary_data: true } }, { name: 'pool' }],
+    },
+    [x.data],
+  );
+  const r = await rawRequest(server.url, 'POST', infer, mixed.body, mixed.headers);
+  assert.equal(r.status, 200, r.body.toString().slice(0, 200));
+  assert.equal(r.headers['content-type'], 'application/octet-stream');
+  const { json, tail } = splitBinaryResponse(r);
+  const out = json as {
+    id: string;
+    outputs: { name: string; shape: number[]; parameters?: { binary_data_size: number }; data?: number[] }[];
+  };
+  assert.equal(out.id, 'bin-1');
+  assert.deepEqual(
+    out.outputs.map((o) => [o.name, o.shape, o.parameters?.binary_data_size, o.data === undefined]),
+    [
+      ['logits', [n, 10], n * 10 * 4, true],
+      ['pool', [n, 512], undefined, false],
+    ],
+  );
+  assert.equal(tail.length, n * 10 * 4);
+  const errLogits = maxAbs(float32LE(tail, 0, n * 10), logits.data);
+  const errPool = maxAbs(out.outputs[1].data!, pool.data);
+  assert.ok(errLogits <= 1e-4 && errPool <= 1e-4, `max abs error logits ${errLogits}, pool ${errPool}`);
+  // binary_data_output: every output (here the default, logits) comes back as binary data, as
+  // tritonclient asks when a request names no outputs; the same values as the JSON answer.
+  const all = binaryTensorBody(
+    {
+      parameters: { binary_data_output: true },
+      inputs: [
+        {
+          name: 'input',
+          shape: [n, 3, h, w],
+          datatype: 'FP32',
+          parameters: { binary_data_size: x.data.length * 4 },
+        },
+      ],
+    },
+    [x.data],
+  );
+  const rAll = await rawRequest(server.url, 'POST', infer, all.body, all.headers);
+  assert.equal(rAll.status, 200, rAll.body.toString().slice(0, 200));
+  const split = splitBinaryResponse(rAll);
+  assert.deepEqual((split.json as { outputs: unknown[] }).outputs, [
+    { name: 'logits', datatype: 'FP32', shape: [n, 10], parameters: { binary_data_size: n * 40 } },
+  ]);
+  const asJson = await fetch(`${server.url}${infer}`, {
+    method: 'POST',
+    body: JSON.stringify({
+      inputs: [{ name: 'input', shape: [n, 3, h, w], datatype: 'FP32', data: Array.from(x.data) }],
+    }),
+  });
+  const jsonLogits = ((await asJson.json()) as { outputs: { data: number[] }[] }).outputs[0].data;
+  assert.deepEqual(Array.from(float32LE(split.tail, 0, n * 10)), jsonLogits);
+  // A header that covers the whole body is a plain JSON request.
+  const plain = Buffer.from(
+    JSON.stringify({
+      inputs: [{ name: 'input', shape: [n, 3, h, w], datatype: 'FP32', data: Array.from(x.data) }],
+    }),
+  );
+  const rPlain = await rawRequest(server.url, 'POST', infer, plain, {
+    'Inference-Header-Content-Length': String(plain.length),
+  });
+  assert.equal(rPlain.status, 200);
+  assert.equal(rPlain.headers['content-type'], 'application/json');
+  assert.deepEqual(
+    (JSON.parse(rPlain.body.toString()) as { outputs: { data: number[] }[] }).outputs[0].data,
+    jsonLogits,
+  );
 });
 
 test('embed answers with the JSON of embed --json; the page is served at /', async () => {
@@ -474,7 +576,7 @@ test('a web folder is served at /, and no path leaves it', async () => {
   }
 });
 
-test('37 kinds of malformed requests, each followed by a good one: every answer is a JSON 4xx, the good ones succeed', async () => {
+test('50 kinds of malformed requests, each followed by a good one: every answer is a JSON 4xx, the good ones succeed', async () => {
   const [good] = distinctPngs(1, 96, 96, 11);
   const truncated = readFileSync(join(IMAGES, 'truncated.jpg'));
   const json = { 'Content-Type': 'application/json' };
@@ -486,6 +588,20 @@ test('37 kinds of malformed requests, each followed by a good one: every answer 
       ],
     });
   const infer = '/v2/models/resnet50/infer';
+  /** A binary-extension request: `over` on the input, then `count` values (the first one `first`). */
+  const binary = (
+    over: Record<string, unknown>,
+    count: number,
+    first = 0,
+  ): [Buffer, Record<string, string>] => {
+    const values = new Float32Array(count);
+    values[0] = first;
+    const { body, headers } = binaryTensorBody(
+      { inputs: [{ name: 'input', shape: [1, 3, 32, 32], datatype: 'FP32', ...over }] },
+      [values],
+    );
+    return [body, headers];
+  };
   const bad: [number, string, string, (Uint8Array | string)?, Record<string, string>?][] = [
     [404, 'GET', '/nope'],
     [404, 'POST', '/v1/classify/../../etc/passwd'],
@@ -531,8 +647,31 @@ test('37 kinds of malformed requests, each followed by a good one: every answer 
     [400, 'POST', infer, input({ shape: [65, 3, 32, 32] }), json],
     [400, 'POST', infer, JSON.stringify({ ...JSON.parse(input({})), outputs: [{ name: 'probs' }] }), json],
     [400, 'POST', infer, input({}), { 'Inference-Header-Content-Length': '10' }],
+    [400, 'POST', infer, input({}), { 'Inference-Header-Content-Length': 'ten' }],
+    [400, 'POST', infer, input({}), { 'Inference-Header-Content-Length': '99999' }],
+    [400, 'POST', infer, input({ data: undefined, parameters: { binary_data_size: 12288 } }), json],
+    [400, 'POST', infer, ...binary({ parameters: { binary_data_size: 12284 } }, 3071)],
+    [400, 'POST', infer, ...binary({ parameters: { binary_data_size: '12288' } }, 3072)],
+    [400, 'POST', infer, ...binary({ parameters: { binary_data_size: 12288 } }, 3071)],
+    [400, 'POST', infer, ...binary({ parameters: { binary_data_size: 12288 } }, 3073)],
+    [
+      400,
+      'POST',
+      infer,
+      ...binary({ parameters: { binary_data_size: 12288 }, data: new Array(3072).fill(0) }, 3072),
+    ],
+    [400, 'POST', infer, ...binary({ parameters: 'binary' }, 3072)],
+    [400, 'POST', infer, ...binary({ data: new Array(3072).fill(0) }, 4)],
+    [400, 'POST', infer, ...binary({ parameters: { binary_data_size: 12288 } }, 3072, NaN)],
+    [
+      400,
+      'POST',
+      infer,
+      JSON.stringify({ ...JSON.parse(input({})), parameters: { binary_data_output: 'yes' } }),
+      json,
+    ],
   ];
-  assert.ok(bad.length >= 30);
+  assert.equal(bad.length, 50);
   for (const [status, method, path, body, headers] of bad) {
     const r = await rawRequest(server.url, method, path, body, headers);
     const what = `${method} ${path} ${typeof body === 'string' ? body.slice(0, 40) : ''}`;

@@ -1,8 +1,10 @@
 /**
  * The Open Inference Protocol (KServe v2, spoken by Triton), REST/JSON: server and model metadata,
  * and the mapping of an inference request (one FP32 input [N, 3, H, W], row-major, flat or nested)
- * to images and of the logits back to an output tensor. Binary tensor data is not supported.
- * Requests are parsed in a decoder thread (parseInferBody), so that megabytes of JSON never hold
+ * to images and of the logits back to an output tensor, with the binary tensor data extension
+ * (Triton's `binary_tensor_data`: the JSON header is `Inference-Header-Content-Length` bytes long and
+ * the input's raw little-endian FP32 values follow it; outputs asked for with `binary_data` come back
+ * the same way). Requests are parsed in a decoder thread (parseInferBody), so that megabytes of JSON never hold
  * the event loop; what does not fit is a UserError, which the server answers as a 400.
  */
 import { checkInputSize } from '../limits.js';
@@ -39,7 +41,7 @@ export function modelMetadata(facts: ModelFacts): object {
 
 /** GET /v2 */
 export function serverMetadata(version: string): object {
-  return { name: 'resnet50', version, extensions: [] };
+  return { name: 'resnet50', version, extensions: ['binary_tensor_data'] };
 }
 
 export interface InferRequest {
@@ -49,6 +51,8 @@ export interface InferRequest {
   height: number;
   width: number;
   outputs: OutputName[];
+  /** Per output: answered as binary data after the JSON (true) or as JSON numbers. */
+  binary: boolean[];
 }
 
 const bad = (sentence: string): UserError => new UserError(sentence);
@@ -70,15 +74,97 @@ function flatten(data: unknown, out: Float32Array, at: number): number {
   return at;
 }
 
-/** An inference request body as the bytes arrived: UTF-8 JSON, parsed and checked as parseInferRequest. */
-export function parseInferBody(bytes: Uint8Array, maxImages: number, maxValues: number): InferRequest {
+/**
+ * An inference request body as the bytes arrived: UTF-8 JSON, parsed and checked as parseInferRequest.
+ * `headerLength` is the request's `Inference-Header-Content-Length` (undefined when it has none): the
+ * JSON is that many bytes and the binary tensor data follows it.
+ */
+export function parseInferBody(
+  bytes: Uint8Array,
+  maxImages: number,
+  maxValues: number,
+  headerLength?: string,
+): InferRequest {
+  let jsonEnd = bytes.length;
+  if (headerLength !== undefined) {
+    jsonEnd = /^\s*\d{1,15}\s*$/.test(headerLength) ? Number(headerLength) : NaN;
+    if (!(jsonEnd <= bytes.length)) {
+      throw bad(
+        `The Inference-Header-Content-Length header must be a byte count no larger than the body (${bytes.length} bytes), got ${JSON.stringify(headerLength.slice(0, 40))}.`,
+      );
+    }
+  }
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder().decode(bytes));
+    body = JSON.parse(new TextDecoder().decode(bytes.subarray(0, jsonEnd)));
   } catch {
-    throw bad('The request body is not valid JSON.');
+    throw bad(
+      headerLength === undefined
+        ? 'The request body is not valid JSON.'
+        : `The first ${jsonEnd} bytes of the request body (its Inference-Header-Content-Length) are not valid JSON.`,
+    );
   }
-  return parseInferRequest(body, maxImages, maxValues);
+  return parseInferRequest(
+    body,
+    maxImages,
+    maxValues,
+    headerLength === undefined ? undefined : bytes.subarray(jsonEnd),
+  );
+}
+
+/** A `parameters` object (absent: empty), or a UserError naming where it is. */
+function parametersOf(holder: Record<string, unknown>, where: string): Record<string, unknown> {
+  const p = holder.parameters;
+  if (p === undefined) return {};
+  if (!isObject(p)) throw bad(`The 'parameters' of ${where} must be a JSON object.`);
+  return p;
+}
+
+/** A boolean parameter, or `fallback` when absent. */
+function booleanParameter(
+  p: Record<string, unknown>,
+  key: string,
+  where: string,
+  fallback: boolean,
+): boolean {
+  const v = p[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') throw bad(`The '${key}' parameter of ${where} must be true or false.`);
+  return v;
+}
+
+/** The input's values from its binary data: little-endian FP32, exactly the shape's size. */
+function binaryValues(
+  size: unknown,
+  binary: Uint8Array | undefined,
+  out: Float32Array,
+  shape: number[],
+): void {
+  const where = `Input '${INPUT_NAME}'`;
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    throw bad(`${where}: binary_data_size must be a whole number of bytes.`);
+  }
+  if (binary === undefined) {
+    throw bad(
+      `${where} has binary_data_size, but the request has no Inference-Header-Content-Length header saying where its JSON ends.`,
+    );
+  }
+  if (size !== out.byteLength) {
+    throw bad(
+      `${where}: binary_data_size is ${size} bytes; shape [${shape.join(', ')}] in FP32 needs ${out.byteLength}.`,
+    );
+  }
+  if (binary.length !== size) {
+    throw bad(
+      `The request body holds ${binary.length} bytes after its JSON header; the inputs' binary_data_size adds up to ${size}.`,
+    );
+  }
+  const view = new DataView(binary.buffer, binary.byteOffset, binary.byteLength);
+  for (let i = 0; i < out.length; i++) {
+    const v = view.getFloat32(i * 4, true);
+    if (!Number.isFinite(v)) throw bad(`${where}: the binary data holds a value that is not finite.`);
+    out[i] = v;
+  }
 }
 
 /**
@@ -86,7 +172,12 @@ export function parseInferBody(bytes: Uint8Array, maxImages: number, maxValues: 
  * the model (names, datatype, shape, data length, finiteness). `maxImages` bounds N; `maxValues` the
  * values the shape may claim (checked before any memory is set aside for them).
  */
-export function parseInferRequest(body: unknown, maxImages: number, maxValues: number): InferRequest {
+export function parseInferRequest(
+  body: unknown,
+  maxImages: number,
+  maxValues: number,
+  binary?: Uint8Array,
+): InferRequest {
   if (!isObject(body)) throw bad('The inference request must be a JSON object.');
   const { id, inputs, outputs } = body;
   if (id !== undefined && typeof id !== 'string') throw bad("The request's 'id' must be a string.");
@@ -121,45 +212,93 @@ export function parseInferRequest(body: unknown, maxImages: number, maxValues: n
     );
   }
   const data = new Float32Array(n * c * h * w);
-  if (flatten(input.data, data, 0) !== data.length) {
-    throw bad(`Input '${INPUT_NAME}': data holds fewer values than its shape [${shape.join(', ')}] needs.`);
+  const binarySize = parametersOf(input, `input '${INPUT_NAME}'`).binary_data_size;
+  if (binarySize !== undefined) {
+    if (input.data !== undefined) {
+      throw bad(`Input '${INPUT_NAME}' has both data and binary_data_size; send its values one way.`);
+    }
+    binaryValues(binarySize, binary, data, shape);
+  } else {
+    if (binary !== undefined && binary.length > 0) {
+      throw bad(
+        `The request body has ${binary.length} bytes after its JSON header, but no input claims them with binary_data_size.`,
+      );
+    }
+    if (flatten(input.data, data, 0) !== data.length) {
+      throw bad(`Input '${INPUT_NAME}': data holds fewer values than its shape [${shape.join(', ')}] needs.`);
+    }
   }
   const per = c * h * w;
   const images = Array.from({ length: n }, (_, i) => data.subarray(i * per, (i + 1) * per));
+  const allBinary = booleanParameter(
+    parametersOf(body, 'the request'),
+    'binary_data_output',
+    'the request',
+    false,
+  );
   let wanted: OutputName[] = ['logits'];
+  let binaryOut = [allBinary];
   if (outputs !== undefined) {
     if (!Array.isArray(outputs) || outputs.length === 0)
       throw bad("The request's 'outputs' must be a non-empty array.");
-    wanted = outputs.map((o: unknown) => {
+    wanted = [];
+    binaryOut = [];
+    for (const o of outputs as unknown[]) {
       const name = isObject(o) ? o.name : undefined;
-      if (!(OUTPUT_NAMES as readonly unknown[]).includes(name)) {
+      if (!isObject(o) || !(OUTPUT_NAMES as readonly unknown[]).includes(name)) {
         throw bad(
           `Unknown output ${JSON.stringify(name)}; the model's outputs are ${OUTPUT_NAMES.join(', ')}.`,
         );
       }
-      return name as OutputName;
-    });
+      const where = `output '${String(name)}'`;
+      wanted.push(name as OutputName);
+      binaryOut.push(booleanParameter(parametersOf(o, where), 'binary_data', where, allBinary));
+    }
   }
-  return { id, images, height: h, width: w, outputs: wanted };
+  return { id, images, height: h, width: w, outputs: wanted, binary: binaryOut };
 }
 
-/** The response body: each output asked for, [N, K] FP32, flat row-major. */
-export function inferResponse(
+/** An encoded response: the body, and the JSON header's length when binary data follows it. */
+export interface EncodedInferResponse {
+  body: Buffer;
+  headerLength: number | undefined;
+}
+
+/**
+ * The response: each output asked for, [N, K] FP32, flat row-major; outputs asked for as binary data
+ * carry `binary_data_size` and their little-endian values follow the JSON, in the outputs' order.
+ */
+export function encodeInferResponse(
   request: InferRequest,
   results: ReadonlyMap<OutputName, readonly Float32Array[]>,
-): object {
-  return {
-    model_name: MODEL_NAME,
-    model_version: MODEL_VERSION,
-    ...(request.id === undefined ? {} : { id: request.id }),
-    outputs: request.outputs.map((name) => {
-      const rows = results.get(name)!;
-      const k = rows[0].length;
-      const data = new Array<number>(rows.length * k);
+): EncodedInferResponse {
+  const tails: Buffer[] = [];
+  const outputs = request.outputs.map((name, o) => {
+    const rows = results.get(name)!;
+    const k = rows[0].length;
+    const head = { name, datatype: 'FP32', shape: [rows.length, k] };
+    if (request.binary[o]) {
+      const tail = Buffer.alloc(rows.length * k * 4);
       rows.forEach((r, i) => {
-        for (let j = 0; j < k; j++) data[i * k + j] = r[j];
+        for (let j = 0; j < k; j++) tail.writeFloatLE(r[j], (i * k + j) * 4);
       });
-      return { name, datatype: 'FP32', shape: [rows.length, k], data };
+      tails.push(tail);
+      return { ...head, parameters: { binary_data_size: tail.length } };
+    }
+    const data = new Array<number>(rows.length * k);
+    rows.forEach((r, i) => {
+      for (let j = 0; j < k; j++) data[i * k + j] = r[j];
+    });
+    return { ...head, data };
+  });
+  const json = Buffer.from(
+    JSON.stringify({
+      model_name: MODEL_NAME,
+      model_version: MODEL_VERSION,
+      ...(request.id === undefined ? {} : { id: request.id }),
+      outputs,
     }),
-  };
+  );
+  if (tails.length === 0) return { body: json, headerLength: undefined };
+  return { body: Buffer.concat([json, ...tails]), headerLength: json.length };
 }

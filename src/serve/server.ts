@@ -42,7 +42,7 @@ import { Batcher } from './batcher.js';
 import { imageUpload, readBody, type Upload } from './body.js';
 import { HttpError, toHttpError } from './http_error.js';
 import {
-  inferResponse,
+  encodeInferResponse,
   MODEL_NAME,
   MODEL_VERSION,
   modelMetadata,
@@ -171,6 +171,18 @@ function sendJson(
     ...headers,
   });
   res.end(text);
+}
+
+/** A 200 with `body` as it is (a late answer to a request that timed out goes nowhere, as sendJson's). */
+function sendBytes(
+  res: ServerResponse,
+  body: Uint8Array,
+  contentType: string,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': body.length, ...headers });
+  res.end(body);
 }
 
 /** An upload that is not a PNG or JPEG is 415; one that claims a format and breaks it is 400. */
@@ -374,12 +386,6 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
     ];
   };
 
-  /** The PNG a job drew, as the answer. */
-  const sendPng = (res: ServerResponse, png: Uint8Array, headers: Record<string, string>): void => {
-    res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length, ...headers });
-    res.end(png);
-  };
-
   const readUpload = async (ctx: Context): Promise<Upload> => {
     const body = await readBody(ctx.req, maxBodyBytes);
     const upload = imageUpload(body, ctx.req.headers['content-type'], 'upload');
@@ -469,7 +475,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
           () => workers.run({ op: 'cam', upload, cam: { method, layer, classIndex, threshold, size }, png }),
           ctx.signal,
         );
-        if (answer.png !== undefined) return sendPng(ctx.res, answer.png, timing);
+        if (answer.png !== undefined) return sendBytes(ctx.res, answer.png, 'image/png', timing);
         const classSource = classIndex === undefined ? TOP1_CLASS_SOURCE : 'class';
         sendJson(ctx.res, 200, camResultJson(answer.result, classSource), timing);
       }),
@@ -485,7 +491,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
           () => workers.run({ op: 'detect', upload, threshold, png }),
           ctx.signal,
         );
-        if (answer.png !== undefined) return sendPng(ctx.res, answer.png, timing);
+        if (answer.png !== undefined) return sendBytes(ctx.res, answer.png, 'image/png', timing);
         sendJson(ctx.res, 200, answer.result, timing);
       }),
     ],
@@ -538,11 +544,14 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
         methods: ['POST'],
         endpoint: '/v2/models/resnet50/infer',
         handle: async (ctx) => {
-          if (ctx.req.headers['inference-header-content-length'] !== undefined) {
-            throw new HttpError(400, 'Binary tensor data is not supported; send the tensor as JSON data.');
-          }
           const body = await readBody(ctx.req, maxBodyBytes);
-          const request = await workers.parseInfer(body, maxQueue, Math.floor(maxBodyBytes / 2));
+          const headerLength = ctx.req.headers['inference-header-content-length'];
+          const request = await workers.parseInfer(
+            body,
+            maxQueue,
+            Math.floor(maxBodyBytes / 2),
+            Array.isArray(headerLength) ? headerLength.join(',') : headerLength,
+          );
           try {
             checkActivationMemory(
               arch,
@@ -571,7 +580,11 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
               (await batcher.submit(key, inputs, ctx.signal)).map((r) => r.y.data),
             );
           }
-          sendJson(ctx.res, 200, inferResponse(request, results));
+          const answer = encodeInferResponse(request, results);
+          if (answer.headerLength === undefined) return sendBytes(ctx.res, answer.body, 'application/json');
+          sendBytes(ctx.res, answer.body, 'application/octet-stream', {
+            'Inference-Header-Content-Length': String(answer.headerLength),
+          });
         },
       },
     ],

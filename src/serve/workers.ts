@@ -35,7 +35,7 @@ export interface CamWork {
 
 export type WorkRequest =
   | { op: 'prepare'; upload: Upload; preset: Preset; reuse: ArrayBuffer | undefined }
-  | { op: 'infer'; body: Uint8Array; maxImages: number; maxValues: number }
+  | { op: 'infer'; body: Uint8Array; maxImages: number; maxValues: number; headerLength: string | undefined }
   | { op: 'cam'; upload: Upload; cam: CamWork; png: boolean }
   | { op: 'detect'; upload: Upload; threshold: number; png: boolean }
   | { op: 'loadDetector' };
@@ -56,6 +56,7 @@ export interface ParsedInfer {
   height: number;
   width: number;
   outputs: OutputName[];
+  binary: boolean[];
 }
 
 /** A CAM or detection answer: the result, the PNG when one was asked for, the worker's time. */
@@ -187,13 +188,19 @@ export class ServeWorkers {
   }
 
   /**
-   * A KServe v2 inference body (UTF-8 JSON) parsed and checked in a decoder thread (a UserError
-   * with one sentence when it does not fit; see kserve.ts), so a large body never holds the event
-   * loop.
+   * A KServe v2 inference body (UTF-8 JSON, and the binary tensor data after it when `headerLength`,
+   * the request's Inference-Header-Content-Length, is given) parsed and checked in a decoder thread
+   * (a UserError with one sentence when it does not fit; see kserve.ts), so a large body never holds
+   * the event loop.
    */
-  async parseInfer(body: Uint8Array, maxImages: number, maxValues: number): Promise<InferRequest> {
+  async parseInfer(
+    body: Uint8Array,
+    maxImages: number,
+    maxValues: number,
+    headerLength: string | undefined,
+  ): Promise<InferRequest> {
     const worker = this.decoders.reduce((a, b) => (b.load < a.load ? b : a));
-    const r = await worker.call({ op: 'infer', body, maxImages, maxValues });
+    const r = await worker.call({ op: 'infer', body, maxImages, maxValues, headerLength });
     const per = r.data.length / r.count;
     return {
       ...(r.id === undefined ? {} : { id: r.id }),
@@ -201,6 +208,7 @@ export class ServeWorkers {
       height: r.height,
       width: r.width,
       outputs: r.outputs,
+      binary: r.binary,
     };
   }
 

@@ -105,3 +105,41 @@ export function parsePrometheus(
   }
   return samples;
 }
+
+/**
+ * A request body of the binary tensor data extension, as its specification writes it: the JSON
+ * header, then each tensor's values as little-endian FP32, in order; with the header that says where
+ * the JSON ends.
+ */
+export function binaryTensorBody(
+  json: unknown,
+  tensors: readonly ArrayLike<number>[],
+): { body: Buffer; headers: Record<string, string> } {
+  const head = Buffer.from(JSON.stringify(json));
+  const tails = tensors.map((t) => {
+    const bytes = Buffer.alloc(t.length * 4);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    for (let i = 0; i < t.length; i++) view.setFloat32(i * 4, t[i], true);
+    return bytes;
+  });
+  return {
+    body: Buffer.concat([head, ...tails]),
+    headers: { 'Inference-Header-Content-Length': String(head.length) },
+  };
+}
+
+/** A response body of the binary tensor data extension split into its JSON header and the bytes after it. */
+export function splitBinaryResponse(response: RawResponse): { json: unknown; tail: Buffer } {
+  const length = Number(response.headers['inference-header-content-length']);
+  if (!Number.isInteger(length))
+    throw new Error('The response has no Inference-Header-Content-Length header.');
+  return {
+    json: JSON.parse(response.body.subarray(0, length).toString('utf8')),
+    tail: response.body.subarray(length),
+  };
+}
+
+/** Little-endian FP32 values of `bytes` from `offset`, `count` of them. */
+export function float32LE(bytes: Buffer, offset: number, count: number): Float32Array {
+  return Float32Array.from({ length: count }, (_, i) => bytes.readFloatLE(offset + i * 4));
+}
