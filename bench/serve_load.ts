@@ -8,8 +8,11 @@
  * bound the time) with the server's RSS every 500 requests. The client is Node's http with
  * keep-alive (an equivalent of autocannon without a new dependency).
  *
- * Then the c16 target again, paired: the anchor and a c16 row in turn (--pairs rows), each row
- * against the mean of the anchors on either side, and the median of those ratios.
+ * Then the c16 target again, paired: the anchor and a c16 row in turn (--pairs rows of each kind),
+ * each row against the mean of the anchors on either side, and the median of those ratios; the
+ * rows alternate between the PNG uploads and the same images sent as KServe v2 requests with the
+ * binary tensor data extension (preprocessed FP32, as Triton's clients and perf_analyzer send them:
+ * no decoding in the server).
  *
  *   npm run build && node dist/bench/serve_load.js [--requests 128] [--rss-requests 5000] [--pairs 3]
  *       [--out bench/results/serve.md]
@@ -23,7 +26,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { saveWeightsFile } from '../src/io/weights/index.js';
 import { resnet } from '../src/model/resnet.js';
-import { distinctPngs, parsePrometheus } from '../test/helpers/serve.js';
+import { PRESETS } from '../src/data/transforms.js';
+import { imageTensor } from '../src/tasks/input.js';
+import { binaryTensorBody, distinctPngs, parsePrometheus } from '../test/helpers/serve.js';
 import { writeMarkdown } from './markdown.js';
 
 const { values } = parseArgs({
@@ -107,10 +112,43 @@ async function serve(weights: string, maxBatch: number): Promise<Served> {
   };
 }
 
-/** `total` POSTs of `bodies` (round robin) with `concurrency` at once; latencies in ms. */
+/** Requests of one kind: a path, and bodies with their headers (sent round robin). */
+interface Bodies {
+  path: string;
+  bodies: readonly { body: Uint8Array; headers: Record<string, string> }[];
+}
+
+const uploads = (pngs: readonly Uint8Array[]): Bodies => ({
+  path: '/v1/classify',
+  bodies: pngs.map((body) => ({ body, headers: {} })),
+});
+
+/** The same images preprocessed as the server does (`--preset none`), as v2 binary-tensor requests. */
+const binaryTensors = (pngs: readonly Uint8Array[]): Bodies => ({
+  path: '/v2/models/resnet50/infer',
+  bodies: pngs.map((bytes) => {
+    const x = imageTensor({ name: 'bench', bytes }, PRESETS.none);
+    return binaryTensorBody(
+      {
+        inputs: [
+          {
+            name: 'input',
+            shape: x.shape,
+            datatype: 'FP32',
+            parameters: { binary_data_size: x.data.length * 4 },
+          },
+        ],
+        outputs: [{ name: 'logits', parameters: { binary_data: true } }],
+      },
+      [x.data],
+    );
+  }),
+});
+
+/** `total` POSTs of `kind`'s bodies (round robin) with `concurrency` at once; latencies in ms. */
 async function load(
   url: string,
-  bodies: readonly Uint8Array[],
+  kind: Bodies,
   concurrency: number,
   total: number,
   onDone?: (done: number) => void,
@@ -120,10 +158,10 @@ async function load(
   const latencies: number[] = [];
   let next = 0;
   let failed = 0;
-  const one = (body: Uint8Array): Promise<number> =>
+  const one = ({ body, headers }: Bodies['bodies'][number]): Promise<number> =>
     new Promise((resolve, reject) => {
       const t0 = performance.now();
-      const req = request({ hostname, port, method: 'POST', path: '/v1/classify', agent }, (res) => {
+      const req = request({ hostname, port, method: 'POST', path: kind.path, headers, agent }, (res) => {
         res.resume();
         res.on('end', () => {
           if (res.statusCode !== 200) failed++;
@@ -138,7 +176,7 @@ async function load(
     Array.from({ length: concurrency }, async () => {
       while (next < total) {
         const i = next++;
-        latencies.push(await one(bodies[i % bodies.length]));
+        latencies.push(await one(kind.bodies[i % kind.bodies.length]));
         onDone?.(latencies.length);
       }
     }),
@@ -154,7 +192,19 @@ const percentile = (xs: readonly number[], p: number): number => {
 
 /** Images batched, passes, and the model's seconds over all passes, from the server's /metrics. */
 async function batchStats(url: string): Promise<{ sum: number; count: number; passSeconds: number }> {
-  const samples = parsePrometheus(await (await fetch(`${url}/metrics`)).text());
+  // A connection of its own: a kept-alive one may be closed by the server while an anchor runs.
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = request(`${url}/metrics`, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const samples = parsePrometheus(text);
   const get = (name: string): number => samples.find((s) => s.name === name)?.value ?? 0;
   return {
     sum: get('resnet50_batch_size_sum'),
@@ -177,12 +227,7 @@ interface Row {
   failed: number;
 }
 
-async function level(
-  s: Served,
-  label: string,
-  bodies: readonly Uint8Array[],
-  concurrency: number,
-): Promise<Row> {
+async function level(s: Served, label: string, bodies: Bodies, concurrency: number): Promise<Row> {
   const before = await batchStats(s.url);
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, rssKb(s.child.pid!, 'VmRSS'))), 100);
@@ -214,7 +259,9 @@ try {
   const loadStart = loadavg()[0].toFixed(1);
   const weights = join(dir, 'resnet50-random.safetensors');
   saveWeightsFile(weights, resnet('resnet50').stateDict());
-  const bodies = distinctPngs(8, 224, 224);
+  const pngs = distinctPngs(8, 224, 224);
+  const bodies = uploads(pngs);
+  const tensors = binaryTensors(pngs);
   progress('anchor: resnet50 bench --batch 8 …');
   const anchorBefore = anchor();
   progress(`anchor ${anchorBefore.toFixed(1)} img/s`);
@@ -222,18 +269,23 @@ try {
   const on = await serve(weights, 8);
   for (const c of LEVELS) rows.push(await level(on, 'on (8)', bodies, c));
   // The c16 target, paired: the anchor and a c16 row in turn, each row against the mean of the
-  // anchors on either side (this VM's speed drifts by ±10 % within minutes).
-  const paired: { imgPerSec: number; passImgPerSec: number; anchor: number }[] = [];
+  // anchors on either side (this VM's speed drifts by ±10 % within minutes); PNG uploads and
+  // binary tensors take turns.
+  const paired: { kind: 'png' | 'binary'; imgPerSec: number; passImgPerSec: number; anchor: number }[] = [];
   let previous = anchor();
-  for (let i = 0; i < PAIRS; i++) {
-    const row = await level(on, `paired ${i + 1}`, bodies, 16);
+  for (let i = 0; i < 2 * PAIRS; i++) {
+    const kind = i % 2 === 0 ? 'png' : 'binary';
+    const label = `paired ${Math.floor(i / 2) + 1}, ${kind === 'png' ? 'PNG uploads' : 'v2 binary tensors'}`;
+    const row = await level(on, label, kind === 'png' ? bodies : tensors, 16);
+    rows.push(row);
     const next = anchor();
     paired.push({
+      kind,
       imgPerSec: row.imgPerSec,
       passImgPerSec: row.passImgPerSec,
       anchor: (previous + next) / 2,
     });
-    progress(`paired ${i + 1}: anchors ${previous.toFixed(1)} and ${next.toFixed(1)} img/s`);
+    progress(`${label}: anchors ${previous.toFixed(1)} and ${next.toFixed(1)} img/s`);
     previous = next;
   }
   await on.stop();
@@ -244,7 +296,7 @@ try {
   progress(`anchor ${anchorAfter.toFixed(1)} img/s`);
 
   // RSS over RSS_REQUESTS requests of small images.
-  const small = distinctPngs(8, 64, 64);
+  const small = uploads(distinctPngs(8, 64, 64));
   const long = await serve(weights, 8);
   const curve: [number, number][] = [[0, rssKb(long.child.pid!, 'VmRSS') / 1024]];
   const t0 = performance.now();
@@ -259,11 +311,22 @@ try {
   const anchorMean = (anchorBefore + anchorAfter) / 2;
   const c16 = rows.find((x) => x.batching.startsWith('on') && x.concurrency === 16)!;
   const c16off = rows.find((x) => x.batching.startsWith('off') && x.concurrency === 16)!;
-  const ratios = paired.map((x) => x.imgPerSec / x.anchor).sort((a, b) => a - b);
-  const pairedText =
-    paired.length === 0
-      ? ''
-      : `Paired (the anchor and a c16 row in turn, ${paired.length} rows, each against the mean of the anchors before and after it): ${paired.map((x) => `${x.imgPerSec.toFixed(1)} of ${x.anchor.toFixed(1)} (${((100 * x.imgPerSec) / x.anchor).toFixed(0)} %)`).join(', ')}; median **${(100 * ratios[Math.floor(ratios.length / 2)]).toFixed(0)} %**. The model's own rate inside those rows' passes: ${paired.map((x) => `${x.passImgPerSec.toFixed(1)} (${((100 * x.passImgPerSec) / x.anchor).toFixed(0)} %)`).join(', ')}: the engine ran nearly all the time (column "engine busy" below), its passes ran slower beside the server's other work (decoding, HTTP, the load generator; \`bench/side_load.ts\` measures that effect alone).`;
+  const pairedLine = (kind: 'png' | 'binary', what: string): string => {
+    const rows = paired.filter((x) => x.kind === kind);
+    if (rows.length === 0) return '';
+    const ratios = rows.map((x) => x.imgPerSec / x.anchor).sort((a, b) => a - b);
+    return `Paired, ${what} (the anchor and a c16 row in turn, ${rows.length} rows, each against the mean of the anchors before and after it): ${rows.map((x) => `${x.imgPerSec.toFixed(1)} of ${x.anchor.toFixed(1)} (${((100 * x.imgPerSec) / x.anchor).toFixed(0)} %)`).join(', ')}; median **${(100 * ratios[Math.floor(ratios.length / 2)]).toFixed(0)} %**. The model's own rate inside those rows' passes: ${rows.map((x) => `${x.passImgPerSec.toFixed(1)} (${((100 * x.passImgPerSec) / x.anchor).toFixed(0)} %)`).join(', ')}.`;
+  };
+  const pairedText = [
+    pairedLine('png', 'PNG uploads to /v1/classify'),
+    pairedLine(
+      'binary',
+      'the same images preprocessed, as KServe v2 requests with the binary tensor data extension (no decoding in the server)',
+    ),
+    'The engine ran nearly all the time (column "engine busy" below); its passes ran slower beside the server\'s other work (decoding, HTTP, the load generator; `bench/side_load.ts` measures that effect alone).',
+  ]
+    .filter((x) => x !== '')
+    .join('\n\n');
   const lines = [
     '# resnet50 serve under load',
     '',

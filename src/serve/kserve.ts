@@ -55,6 +55,9 @@ export interface InferRequest {
   binary: boolean[];
 }
 
+/** Whether this machine stores floats little-endian, as the binary tensor data is sent. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 const bad = (sentence: string): UserError => new UserError(sentence);
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -159,11 +162,14 @@ function binaryValues(
       `The request body holds ${binary.length} bytes after its JSON header; the inputs' binary_data_size adds up to ${size}.`,
     );
   }
-  const view = new DataView(binary.buffer, binary.byteOffset, binary.byteLength);
+  if (LITTLE_ENDIAN) {
+    new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(binary);
+  } else {
+    const view = new DataView(binary.buffer, binary.byteOffset, binary.byteLength);
+    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  }
   for (let i = 0; i < out.length; i++) {
-    const v = view.getFloat32(i * 4, true);
-    if (!Number.isFinite(v)) throw bad(`${where}: the binary data holds a value that is not finite.`);
-    out[i] = v;
+    if (!Number.isFinite(out[i])) throw bad(`${where}: the binary data holds a value that is not finite.`);
   }
 }
 

@@ -150,6 +150,17 @@ class ServeWorker {
   }
 }
 
+/**
+ * The buffer behind `bytes` when the view covers all of it (a request body of its own), to be moved
+ * to the thread instead of copied; the caller reads `bytes` no more after sending it.
+ */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer[] {
+  const buffer = bytes.buffer;
+  return buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength
+    ? [buffer]
+    : [];
+}
+
 /** Input buffers kept for the decoders to fill again (enough for a full batch and the next one). */
 const SPARE_INPUTS = 16;
 
@@ -168,12 +179,16 @@ export class ServeWorkers {
 
   /**
    * An upload decoded and preprocessed with `preset` (a user error names the upload), into a spare
-   * buffer when one has the input's size.
+   * buffer when one has the input's size. A body of its own moves to the thread: `upload.bytes`
+   * is empty here afterwards.
    */
   prepare(upload: Upload, preset: Preset): Promise<Prepared> {
     const worker = this.decoders.reduce((a, b) => (b.load < a.load ? b : a));
     const reuse = this.spare.pop();
-    return worker.call({ op: 'prepare', upload, preset, reuse }, reuse === undefined ? [] : [reuse]);
+    return worker.call({ op: 'prepare', upload, preset, reuse }, [
+      ...(reuse === undefined ? [] : [reuse]),
+      ...ownBuffer(upload.bytes),
+    ]);
   }
 
   /**
@@ -191,7 +206,7 @@ export class ServeWorkers {
    * A KServe v2 inference body (UTF-8 JSON, and the binary tensor data after it when `headerLength`,
    * the request's Inference-Header-Content-Length, is given) parsed and checked in a decoder thread
    * (a UserError with one sentence when it does not fit; see kserve.ts), so a large body never holds
-   * the event loop.
+   * the event loop. The body moves to the thread when it is a buffer of its own (empty here afterwards).
    */
   async parseInfer(
     body: Uint8Array,
@@ -200,7 +215,7 @@ export class ServeWorkers {
     headerLength: string | undefined,
   ): Promise<InferRequest> {
     const worker = this.decoders.reduce((a, b) => (b.load < a.load ? b : a));
-    const r = await worker.call({ op: 'infer', body, maxImages, maxValues, headerLength });
+    const r = await worker.call({ op: 'infer', body, maxImages, maxValues, headerLength }, ownBuffer(body));
     const per = r.data.length / r.count;
     return {
       ...(r.id === undefined ? {} : { id: r.id }),
