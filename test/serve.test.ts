@@ -291,6 +291,97 @@ test('KServe v2 binary tensor data extension: raw FP32 in after the JSON header,
   );
 });
 
+test('KServe v2 classification extension and model configuration: top classes as BYTES strings, the config as Triton gives it', async () => {
+  const meta = (await (await fetch(`${server.url}/v2`)).json()) as { extensions: string[] };
+  assert.deepEqual(meta.extensions, ['binary_tensor_data', 'classification', 'model_configuration']);
+  for (const path of ['/v2/models/resnet50/config', '/v2/models/resnet50/versions/1/config']) {
+    const config = (await (await fetch(`${server.url}${path}`)).json()) as Record<string, unknown>;
+    assert.equal(config.name, 'resnet50');
+    assert.equal(config.max_batch_size, 8);
+    assert.deepEqual(config.input, [
+      { name: 'input', data_type: 'TYPE_FP32', format: 'FORMAT_NCHW', dims: [3, -1, -1] },
+    ]);
+    assert.deepEqual(config.output, [
+      { name: 'logits', data_type: 'TYPE_FP32', dims: [10] },
+      { name: 'pool', data_type: 'TYPE_FP32', dims: [512] },
+    ]);
+    assert.deepEqual(config.dynamic_batching, {
+      preferred_batch_size: [8],
+      max_queue_delay_microseconds: 30000,
+    });
+  }
+  // The labels by class index, as /v1/classify names them.
+  const [png] = distinctPngs(1, 64, 64, 11);
+  const top = (
+    (await (
+      await fetch(`${server.url}/v1/classify?top=10`, { method: 'POST', body: png })
+    ).json()) as ClassifyJson
+  ).top;
+  const labels = new Map(top.map((t) => [t.classIndex, t.label]));
+  const [n, h, w] = [2, 40, 48];
+  const x = new Tensor(
+    new Float32Array(n * 3 * h * w).map((_, i) => Math.sin(i * 0.7) * 1.2),
+    [n, 3, h, w],
+  );
+  const [logits] = await reference.runner.outputs(x, ['output']);
+  /** The reference's top 3 of image b: [index, value], highest first. */
+  const want = (b: number): [number, number][] =>
+    Array.from(logits.data.subarray(b * 10, (b + 1) * 10), (v, i): [number, number] => [i, v])
+      .sort((p, q) => q[1] - p[1])
+      .slice(0, 3);
+  const check = (strings: string[]): void => {
+    assert.equal(strings.length, n * 3);
+    strings.forEach((text, j) => {
+      const m = /^(-?\d+\.\d{6}):(\d+):(.+)$/.exec(text);
+      assert.ok(m !== null, text);
+      const [index, value] = want(Math.floor(j / 3))[j % 3];
+      assert.equal(Number(m[2]), index, text);
+      assert.ok(Math.abs(Number(m[1]) - value) <= 1e-4, `${text}: want ${value}`);
+      assert.equal(m[3], labels.get(index), text);
+    });
+  };
+  const input = { name: 'input', shape: [n, 3, h, w], datatype: 'FP32' };
+  const asJson = await fetch(`${server.url}/v2/models/resnet50/infer`, {
+    method: 'POST',
+    body: JSON.stringify({
+      inputs: [{ ...input, data: Array.from(x.data) }],
+      outputs: [{ name: 'logits', parameters: { classification: 3 } }],
+    }),
+  });
+  const out = (
+    (await asJson.json()) as {
+      outputs: { name: string; datatype: string; shape: number[]; data: string[] }[];
+    }
+  ).outputs;
+  assert.deepEqual([out[0].datatype, out[0].shape], ['BYTES', [n, 3]]);
+  check(out[0].data);
+  // As binary data: each element a 4-byte little-endian length, then its bytes.
+  const binary = binaryTensorBody(
+    {
+      inputs: [{ ...input, parameters: { binary_data_size: x.data.length * 4 } }],
+      outputs: [{ name: 'logits', parameters: { classification: 3, binary_data: true } }],
+    },
+    [x.data],
+  );
+  const r = await rawRequest(server.url, 'POST', '/v2/models/resnet50/infer', binary.body, binary.headers);
+  assert.equal(r.status, 200, r.body.toString().slice(0, 200));
+  const { json, tail } = splitBinaryResponse(r);
+  const head = (
+    json as { outputs: { datatype: string; shape: number[]; parameters: { binary_data_size: number } }[] }
+  ).outputs[0];
+  assert.deepEqual(
+    [head.datatype, head.shape, head.parameters.binary_data_size],
+    ['BYTES', [n, 3], tail.length],
+  );
+  const strings: string[] = [];
+  for (let at = 0; at < tail.length;) {
+    const length = tail.readUInt32LE(at);
+    strings.push(tail.subarray(at + 4, at + 4 + length).toString('utf8'));
+    at += 4 + length;
+  }
+  check(strings);
+});
+
 test('embed answers with the JSON of embed --json; the page is served at /', async () => {
   const [png] = distinctPngs(1, 96, 96, 3);
   const r = await fetch(`${server.url}/v1/embed?layer=layer3`, { method: 'POST', body: png });
@@ -576,7 +667,7 @@ test('a web folder is served at /, and no path leaves it', async () => {
   }
 });
 
-test('50 kinds of malformed requests, each followed by a good one: every answer is a JSON 4xx, the good ones succeed', async () => {
+test('54 kinds of malformed requests, each followed by a good one: every answer is a JSON 4xx, the good ones succeed', async () => {
   const [good] = distinctPngs(1, 96, 96, 11);
   const truncated = readFileSync(join(IMAGES, 'truncated.jpg'));
   const json = { 'Content-Type': 'application/json' };
@@ -670,8 +761,19 @@ test('50 kinds of malformed requests, each followed by a good one: every answer 
       JSON.stringify({ ...JSON.parse(input({})), parameters: { binary_data_output: 'yes' } }),
       json,
     ],
+    ...[0, 11, 'three'].map((classification): (typeof bad)[number] => [
+      400,
+      'POST',
+      infer,
+      JSON.stringify({
+        ...JSON.parse(input({})),
+        outputs: [{ name: 'logits', parameters: { classification } }],
+      }),
+      json,
+    ]),
+    [404, 'GET', '/v2/models/resnet50/versions/2/config'],
   ];
-  assert.equal(bad.length, 50);
+  assert.equal(bad.length, 54);
   for (const [status, method, path, body, headers] of bad) {
     const r = await rawRequest(server.url, method, path, body, headers);
     const what = `${method} ${path} ${typeof body === 'string' ? body.slice(0, 40) : ''}`;

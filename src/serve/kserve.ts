@@ -4,7 +4,8 @@
  * to images and of the logits back to an output tensor, with the binary tensor data extension
  * (Triton's `binary_tensor_data`: the JSON header is `Inference-Header-Content-Length` bytes long and
  * the input's raw little-endian FP32 values follow it; outputs asked for with `binary_data` come back
- * the same way). Requests are parsed in a decoder thread (parseInferBody), so that megabytes of JSON never hold
+ * the same way), and the classification extension (an output with `"classification": K` comes back
+ * as BYTES [N, K], the strings "<value>:<index>[:<label>]" of its K highest values). Requests are parsed in a decoder thread (parseInferBody), so that megabytes of JSON never hold
  * the event loop; what does not fit is a UserError, which the server answers as a 400.
  */
 import { checkInputSize } from '../limits.js';
@@ -39,9 +40,36 @@ export function modelMetadata(facts: ModelFacts): object {
   };
 }
 
+/**
+ * GET /v2/models/resnet50/config (the model configuration extension): the model's configuration as
+ * Triton gives it, in JSON: what `resnet50 export --format triton` writes as config.pbtxt, with this
+ * server's batching.
+ */
+export function modelConfig(facts: ModelFacts, batching: { maxBatch: number; maxDelayMs: number }): object {
+  return {
+    name: MODEL_NAME,
+    platform: facts.platform,
+    max_batch_size: batching.maxBatch,
+    input: [{ name: INPUT_NAME, data_type: 'TYPE_FP32', format: 'FORMAT_NCHW', dims: [3, -1, -1] }],
+    output: [
+      { name: 'logits', data_type: 'TYPE_FP32', dims: [facts.numClasses] },
+      { name: 'pool', data_type: 'TYPE_FP32', dims: [facts.poolChannels] },
+    ],
+    dynamic_batching: {
+      preferred_batch_size: [batching.maxBatch],
+      max_queue_delay_microseconds: Math.round(batching.maxDelayMs * 1000),
+    },
+    instance_group: [{ count: 1, kind: 'KIND_CPU' }],
+  };
+}
+
 /** GET /v2 */
 export function serverMetadata(version: string): object {
-  return { name: 'resnet50', version, extensions: ['binary_tensor_data'] };
+  return {
+    name: 'resnet50',
+    version,
+    extensions: ['binary_tensor_data', 'classification', 'model_configuration'],
+  };
 }
 
 export interface InferRequest {
@@ -53,6 +81,15 @@ export interface InferRequest {
   outputs: OutputName[];
   /** Per output: answered as binary data after the JSON (true) or as JSON numbers. */
   binary: boolean[];
+  /** Per output: how many top classes the classification extension returns (0: the raw tensor). */
+  classes: number[];
+}
+
+/** What a request may ask for: images per request, values in its tensor, and each output's size. */
+export interface InferLimits {
+  maxImages: number;
+  maxValues: number;
+  outputSizes: Readonly<Record<OutputName, number>>;
 }
 
 /** Whether this machine stores floats little-endian, as the binary tensor data is sent. */
@@ -82,12 +119,7 @@ function flatten(data: unknown, out: Float32Array, at: number): number {
  * `headerLength` is the request's `Inference-Header-Content-Length` (undefined when it has none): the
  * JSON is that many bytes and the binary tensor data follows it.
  */
-export function parseInferBody(
-  bytes: Uint8Array,
-  maxImages: number,
-  maxValues: number,
-  headerLength?: string,
-): InferRequest {
+export function parseInferBody(bytes: Uint8Array, limits: InferLimits, headerLength?: string): InferRequest {
   let jsonEnd = bytes.length;
   if (headerLength !== undefined) {
     jsonEnd = /^\s*\d{1,15}\s*$/.test(headerLength) ? Number(headerLength) : NaN;
@@ -107,12 +139,7 @@ export function parseInferBody(
         : `The first ${jsonEnd} bytes of the request body (its Inference-Header-Content-Length) are not valid JSON.`,
     );
   }
-  return parseInferRequest(
-    body,
-    maxImages,
-    maxValues,
-    headerLength === undefined ? undefined : bytes.subarray(jsonEnd),
-  );
+  return parseInferRequest(body, limits, headerLength === undefined ? undefined : bytes.subarray(jsonEnd));
 }
 
 /** A `parameters` object (absent: empty), or a UserError naming where it is. */
@@ -134,6 +161,15 @@ function booleanParameter(
   if (v === undefined) return fallback;
   if (typeof v !== 'boolean') throw bad(`The '${key}' parameter of ${where} must be true or false.`);
   return v;
+}
+
+/** The classification parameter of an output: 0 when absent, else 1 … the output's size. */
+function classCount(value: unknown, where: string, size: number): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > size) {
+    throw bad(`The 'classification' parameter of ${where} must be a whole number from 1 to ${size}.`);
+  }
+  return value;
 }
 
 /** The input's values from its binary data: little-endian FP32, exactly the shape's size. */
@@ -178,12 +214,8 @@ function binaryValues(
  * the model (names, datatype, shape, data length, finiteness). `maxImages` bounds N; `maxValues` the
  * values the shape may claim (checked before any memory is set aside for them).
  */
-export function parseInferRequest(
-  body: unknown,
-  maxImages: number,
-  maxValues: number,
-  binary?: Uint8Array,
-): InferRequest {
+export function parseInferRequest(body: unknown, limits: InferLimits, binary?: Uint8Array): InferRequest {
+  const { maxImages, maxValues } = limits;
   if (!isObject(body)) throw bad('The inference request must be a JSON object.');
   const { id, inputs, outputs } = body;
   if (id !== undefined && typeof id !== 'string') throw bad("The request's 'id' must be a string.");
@@ -244,11 +276,13 @@ export function parseInferRequest(
   );
   let wanted: OutputName[] = ['logits'];
   let binaryOut = [allBinary];
+  let classes = [0];
   if (outputs !== undefined) {
     if (!Array.isArray(outputs) || outputs.length === 0)
       throw bad("The request's 'outputs' must be a non-empty array.");
     wanted = [];
     binaryOut = [];
+    classes = [];
     for (const o of outputs as unknown[]) {
       const name = isObject(o) ? o.name : undefined;
       if (!isObject(o) || !(OUTPUT_NAMES as readonly unknown[]).includes(name)) {
@@ -257,11 +291,13 @@ export function parseInferRequest(
         );
       }
       const where = `output '${String(name)}'`;
+      const parameters = parametersOf(o, where);
       wanted.push(name as OutputName);
-      binaryOut.push(booleanParameter(parametersOf(o, where), 'binary_data', where, allBinary));
+      binaryOut.push(booleanParameter(parameters, 'binary_data', where, allBinary));
+      classes.push(classCount(parameters.classification, where, limits.outputSizes[name as OutputName]));
     }
   }
-  return { id, images, height: h, width: w, outputs: wanted, binary: binaryOut };
+  return { id, images, height: h, width: w, outputs: wanted, binary: binaryOut, classes };
 }
 
 /** An encoded response: the body, and the JSON header's length when binary data follows it. */
@@ -270,27 +306,61 @@ export interface EncodedInferResponse {
   headerLength: number | undefined;
 }
 
+/** The `k` highest values of `row` as the classification extension's strings, highest first. */
+function classStrings(row: Float32Array, k: number, labels: readonly string[] | undefined): string[] {
+  const order = Array.from(row.keys()).sort((a, b) => row[b] - row[a] || a - b);
+  return order.slice(0, k).map((i) => {
+    const label = labels?.[i];
+    // Six decimals, as Triton prints a value (std::to_string).
+    return `${row[i].toFixed(6)}:${i}${label === undefined ? '' : `:${label}`}`;
+  });
+}
+
+/** BYTES elements as binary data: each a 4-byte little-endian length, then its UTF-8 bytes. */
+function bytesTensor(strings: readonly string[]): Buffer {
+  return Buffer.concat(
+    strings.flatMap((text) => {
+      const bytes = Buffer.from(text, 'utf8');
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(bytes.length);
+      return [length, bytes];
+    }),
+  );
+}
+
+/** FP32 values as binary data, little-endian. */
+function fp32Tensor(rows: readonly Float32Array[], k: number): Buffer {
+  const tail = Buffer.alloc(rows.length * k * 4);
+  rows.forEach((r, i) => {
+    for (let j = 0; j < k; j++) tail.writeFloatLE(r[j], (i * k + j) * 4);
+  });
+  return tail;
+}
+
 /**
- * The response: each output asked for, [N, K] FP32, flat row-major; outputs asked for as binary data
- * carry `binary_data_size` and their little-endian values follow the JSON, in the outputs' order.
+ * The response: each output asked for, [N, K] FP32 flat row-major, or with `classification` the
+ * BYTES [N, count] of its top classes (the logits' labels after the index); outputs asked for as
+ * binary data carry `binary_data_size` and their bytes follow the JSON, in the outputs' order.
  */
 export function encodeInferResponse(
   request: InferRequest,
   results: ReadonlyMap<OutputName, readonly Float32Array[]>,
+  labels: readonly string[],
 ): EncodedInferResponse {
   const tails: Buffer[] = [];
   const outputs = request.outputs.map((name, o) => {
     const rows = results.get(name)!;
-    const k = rows[0].length;
-    const head = { name, datatype: 'FP32', shape: [rows.length, k] };
+    const count = request.classes[o];
+    const k = count > 0 ? count : rows[0].length;
+    const head = { name, datatype: count > 0 ? 'BYTES' : 'FP32', shape: [rows.length, k] };
+    const strings =
+      count > 0 ? rows.flatMap((r) => classStrings(r, count, name === 'logits' ? labels : undefined)) : null;
     if (request.binary[o]) {
-      const tail = Buffer.alloc(rows.length * k * 4);
-      rows.forEach((r, i) => {
-        for (let j = 0; j < k; j++) tail.writeFloatLE(r[j], (i * k + j) * 4);
-      });
+      const tail = strings === null ? fp32Tensor(rows, k) : bytesTensor(strings);
       tails.push(tail);
       return { ...head, parameters: { binary_data_size: tail.length } };
     }
+    if (strings !== null) return { ...head, data: strings };
     const data = new Array<number>(rows.length * k);
     rows.forEach((r, i) => {
       for (let j = 0; j < k; j++) data[i * k + j] = r[j];

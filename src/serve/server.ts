@@ -45,6 +45,7 @@ import {
   encodeInferResponse,
   MODEL_NAME,
   MODEL_VERSION,
+  modelConfig,
   modelMetadata,
   serverMetadata,
   type OutputName,
@@ -275,6 +276,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
   const labels = labelsFor(numClasses, options.labels ?? card.classNames);
   const shape = ARCHITECTURES[arch];
   const poolChannels = 512 * shape.block.expansion;
+  const modelFacts = { numClasses, poolChannels, platform: `resnet50-typescript/${runner.backend}` };
   const engine = runner.backend === 'native' ? nativeAddon()?.configure() : undefined;
   const backendText =
     engine === undefined ? runner.backend : `native (${engine.isa}, ${engine.threads} threads)`;
@@ -522,12 +524,15 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
       {
         methods: ['GET'],
         endpoint: '/v2/models/resnet50',
-        handle: ({ res }) =>
-          sendJson(
-            res,
-            200,
-            modelMetadata({ numClasses, poolChannels, platform: `resnet50-typescript/${runner.backend}` }),
-          ),
+        handle: ({ res }) => sendJson(res, 200, modelMetadata(modelFacts)),
+      },
+    ],
+    [
+      `/v2/models/${MODEL_NAME}/config`,
+      {
+        methods: ['GET'],
+        endpoint: '/v2/models/resnet50/config',
+        handle: ({ res }) => sendJson(res, 200, modelConfig(modelFacts, { maxBatch, maxDelayMs })),
       },
     ],
     [
@@ -548,8 +553,11 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
           const headerLength = ctx.req.headers['inference-header-content-length'];
           const request = await workers.parseInfer(
             body,
-            maxQueue,
-            Math.floor(maxBodyBytes / 2),
+            {
+              maxImages: maxQueue,
+              maxValues: Math.floor(maxBodyBytes / 2),
+              outputSizes: { logits: numClasses, pool: poolChannels },
+            },
             Array.isArray(headerLength) ? headerLength.join(',') : headerLength,
           );
           try {
@@ -580,7 +588,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
               (await batcher.submit(key, inputs, ctx.signal)).map((r) => r.y.data),
             );
           }
-          const answer = encodeInferResponse(request, results);
+          const answer = encodeInferResponse(request, results, labels);
           if (answer.headerLength === undefined) return sendBytes(ctx.res, answer.body, 'application/json');
           sendBytes(ctx.res, answer.body, 'application/octet-stream', {
             'Inference-Header-Content-Length': String(answer.headerLength),
@@ -594,6 +602,14 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
         methods: ['GET'],
         endpoint: '/v2/models/resnet50',
         handle: (ctx): Promise<void> | void => routes.get(`/v2/models/${MODEL_NAME}`)!.handle(ctx),
+      },
+    ],
+    [
+      `/v2/models/${MODEL_NAME}/versions/${MODEL_VERSION}/config`,
+      {
+        methods: ['GET'],
+        endpoint: '/v2/models/resnet50/config',
+        handle: (ctx): Promise<void> | void => routes.get(`/v2/models/${MODEL_NAME}/config`)!.handle(ctx),
       },
     ],
     [

@@ -46,7 +46,7 @@ async function answer(request: WorkRequest): Promise<[unknown, ArrayBuffer[]]> {
       return [{ data: x.data, shape: x.shape, ms: performance.now() - t0 }, [x.data.buffer as ArrayBuffer]];
     }
     case 'infer': {
-      const r = parseInferBody(request.body, request.maxImages, request.maxValues, request.headerLength);
+      const r = parseInferBody(request.body, request.limits, request.headerLength);
       // The images are views of one buffer (parseInferRequest fills one Float32Array).
       const first = r.images[0];
       const data = new Float32Array(first.buffer, first.byteOffset, first.length * r.images.length);
@@ -58,6 +58,7 @@ async function answer(request: WorkRequest): Promise<[unknown, ArrayBuffer[]]> {
         width: r.width,
         outputs: r.outputs,
         binary: r.binary,
+        classes: r.classes,
       };
       return [parsed, [data.buffer as ArrayBuffer]];
     }

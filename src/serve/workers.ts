@@ -14,7 +14,7 @@ import type { FasterRCNNOptions } from '../model/detection/faster_rcnn.js';
 import type { CamFileResult, CamLayer, CamMethod } from '../tasks/cam.js';
 import type { FileDetections } from '../tasks/detect.js';
 import type { Upload } from './body.js';
-import type { InferRequest, OutputName } from './kserve.js';
+import type { InferLimits, InferRequest, OutputName } from './kserve.js';
 
 /** What the model worker loads (once) when a request needs it. */
 export interface ModelWorkerData {
@@ -35,7 +35,7 @@ export interface CamWork {
 
 export type WorkRequest =
   | { op: 'prepare'; upload: Upload; preset: Preset; reuse: ArrayBuffer | undefined }
-  | { op: 'infer'; body: Uint8Array; maxImages: number; maxValues: number; headerLength: string | undefined }
+  | { op: 'infer'; body: Uint8Array; limits: InferLimits; headerLength: string | undefined }
   | { op: 'cam'; upload: Upload; cam: CamWork; png: boolean }
   | { op: 'detect'; upload: Upload; threshold: number; png: boolean }
   | { op: 'loadDetector' };
@@ -57,6 +57,7 @@ export interface ParsedInfer {
   width: number;
   outputs: OutputName[];
   binary: boolean[];
+  classes: number[];
 }
 
 /** A CAM or detection answer: the result, the PNG when one was asked for, the worker's time. */
@@ -210,12 +211,11 @@ export class ServeWorkers {
    */
   async parseInfer(
     body: Uint8Array,
-    maxImages: number,
-    maxValues: number,
+    limits: InferLimits,
     headerLength: string | undefined,
   ): Promise<InferRequest> {
     const worker = this.decoders.reduce((a, b) => (b.load < a.load ? b : a));
-    const r = await worker.call({ op: 'infer', body, maxImages, maxValues, headerLength }, ownBuffer(body));
+    const r = await worker.call({ op: 'infer', body, limits, headerLength }, ownBuffer(body));
     const per = r.data.length / r.count;
     return {
       ...(r.id === undefined ? {} : { id: r.id }),
@@ -224,6 +224,7 @@ export class ServeWorkers {
       width: r.width,
       outputs: r.outputs,
       binary: r.binary,
+      classes: r.classes,
     };
   }
 
