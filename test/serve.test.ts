@@ -293,7 +293,12 @@ test('KServe v2 binary tensor data extension: raw FP32 in after the JSON header,
 
 test('KServe v2 classification extension and model configuration: top classes as BYTES strings, the config as Triton gives it', async () => {
   const meta = (await (await fetch(`${server.url}/v2`)).json()) as { extensions: string[] };
-  assert.deepEqual(meta.extensions, ['binary_tensor_data', 'classification', 'model_configuration']);
+  assert.deepEqual(meta.extensions, [
+    'binary_tensor_data',
+    'classification',
+    'model_configuration',
+    'statistics',
+  ]);
   for (const path of ['/v2/models/resnet50/config', '/v2/models/resnet50/versions/1/config']) {
     const config = (await (await fetch(`${server.url}${path}`)).json()) as Record<string, unknown>;
     assert.equal(config.name, 'resnet50');
@@ -380,6 +385,70 @@ test('KServe v2 classification extension and model configuration: top classes as
     at += 4 + length;
   }
   check(strings);
+});
+
+test('KServe v2 statistics extension: inferences, executions, queue and model time as Triton counts them', async () => {
+  interface Duration {
+    count: number;
+    ns: number;
+  }
+  interface Stats {
+    name: string;
+    version: string;
+    last_inference: number;
+    inference_count: number;
+    execution_count: number;
+    inference_stats: Record<
+      'success' | 'fail' | 'queue' | 'compute_input' | 'compute_infer' | 'compute_output',
+      Duration
+    >;
+    batch_stats: { batch_size: number; compute_infer: Duration }[];
+  }
+  const stats = async (path = '/v2/models/resnet50/stats'): Promise<Stats> => {
+    const body = (await (await fetch(`${server.url}${path}`)).json()) as { model_stats: Stats[] };
+    assert.equal(body.model_stats.length, 1);
+    return body.model_stats[0];
+  };
+  const before = await stats();
+  const t0 = Date.now();
+  const [n, h, w] = [3, 36, 36];
+  const r = await fetch(`${server.url}/v2/models/resnet50/infer`, {
+    method: 'POST',
+    body: JSON.stringify({
+      inputs: [
+        { name: 'input', shape: [n, 3, h, w], datatype: 'FP32', data: new Array(n * 3 * h * w).fill(0.25) },
+      ],
+    }),
+  });
+  assert.equal(r.status, 200);
+  const [png] = distinctPngs(1, 64, 64, 5);
+  assert.equal((await fetch(`${server.url}/v1/classify`, { method: 'POST', body: png })).status, 200);
+  const after = await stats();
+  for (const path of ['/v2/models/stats', '/v2/models/resnet50/versions/1/stats']) {
+    assert.equal((await stats(path)).inference_count, after.inference_count, path);
+  }
+  assert.deepEqual([after.name, after.version], ['resnet50', '1']);
+  const d = (key: keyof Stats['inference_stats']): Duration => ({
+    count: after.inference_stats[key].count - before.inference_stats[key].count,
+    ns: after.inference_stats[key].ns - before.inference_stats[key].ns,
+  });
+  // Four images: three of the v2 request (one pass: they share a shape), one upload.
+  assert.equal(after.inference_count - before.inference_count, 4);
+  assert.equal(after.execution_count - before.execution_count, 2);
+  assert.equal(d('success').count, 4);
+  assert.equal(d('queue').count, 4);
+  assert.equal(d('compute_infer').count, 4);
+  assert.equal(d('fail').count, 0);
+  assert.ok(d('compute_infer').ns > 0 && d('queue').ns >= 0, JSON.stringify(after.inference_stats));
+  assert.ok(d('success').ns >= d('compute_infer').ns);
+  assert.ok(after.last_inference >= t0 && after.last_inference <= Date.now());
+  // Executions by batch size add up to the inferences.
+  const total = after.batch_stats.reduce((sum, b) => sum + b.batch_size * b.compute_infer.count, 0);
+  assert.equal(total, after.inference_count);
+  assert.equal(
+    after.batch_stats.reduce((sum, b) => sum + b.compute_infer.count, 0),
+    after.execution_count,
+  );
 });
 
 test('embed answers with the JSON of embed --json; the page is served at /', async () => {

@@ -18,8 +18,11 @@ export interface BatcherOptions {
   onBatch?: (size: number) => void;
 }
 
-/** Runs one pass: `inputs` share `key`; resolves to one output per input, in order. */
-export type RunBatch<I, O> = (key: string, inputs: I[]) => Promise<O[]>;
+/**
+ * Runs one pass: `inputs` share `key`; resolves to one output per input, in order. `queuedMs`: how
+ * long the inputs waited for this pass, summed over them.
+ */
+export type RunBatch<I, O> = (key: string, inputs: I[], queuedMs: number) => Promise<O[]>;
 
 interface Pending<I, O> {
   key: string;
@@ -130,9 +133,11 @@ export class Batcher<I, O> {
       this.running = false;
       this.schedule();
     };
+    const now = performance.now();
     this.run(
       oldest.key,
       batch.map((p) => p.input),
+      batch.reduce((sum, p) => sum + (now - p.since), 0),
     ).then(
       (outputs) => {
         next();

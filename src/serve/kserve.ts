@@ -68,7 +68,7 @@ export function serverMetadata(version: string): object {
   return {
     name: 'resnet50',
     version,
-    extensions: ['binary_tensor_data', 'classification', 'model_configuration'],
+    extensions: ['binary_tensor_data', 'classification', 'model_configuration', 'statistics'],
   };
 }
 

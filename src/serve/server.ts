@@ -1,10 +1,10 @@
 /**
  * `startServer(options)`: the HTTP inference service. Weights are loaded once; the v1 endpoints
  * (classify, embed, cam, detect) answer with the JSON the CLI prints, the v2 endpoints speak the Open
- * Inference Protocol (kserve.ts); classify, embed and v2 inputs go through one dynamic batcher
- * (batcher.ts) whose passes run on the runner off the event loop. Uploads are decoded in worker
- * threads, and CAM and detection run one at a time in a model worker that loads their models once
- * (workers.ts). GET / is the web page in its server mode (page_config.ts) when it is built, else a
+ * Inference Protocol (kserve.ts, with Triton's statistics in model_stats.ts); classify, embed and
+ * v2 inputs go through one dynamic batcher (batcher.ts) whose passes run on the runner off the event
+ * loop. Uploads are decoded in worker threads, and CAM and detection run one at a time in a model
+ * worker that loads their models once (workers.ts). GET / is the web page in its server mode (page_config.ts) when it is built, else a
  * small upload page. Every error is `{"error": sentence}` with its status (http_error.ts).
  */
 import {
@@ -39,6 +39,7 @@ import { EMBED_LAYERS, topK, type EmbedLayer } from '../tasks/results.js';
 import { UserError } from '../errors.js';
 import { bearerAuth } from './auth.js';
 import { Batcher } from './batcher.js';
+import { ModelStats } from './model_stats.js';
 import { imageUpload, readBody, type Upload } from './body.js';
 import { HttpError, toHttpError } from './http_error.js';
 import {
@@ -314,6 +315,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
     () => batcher.depth + jobs.depth,
     () => inFlight,
   );
+  const modelStats = new ModelStats();
   /** Inputs decoded by the decoders: once batched, their buffers go back to them (workers.recycle). */
   const decoded = new WeakSet<Float32Array>();
   /**
@@ -321,13 +323,20 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
    * batch first), the output named by the key, split per image, each with the pass's time and size.
    */
   const batcher = new Batcher<Tensor, Ran>(
-    async (key, inputs) => {
+    async (key, inputs, queuedMs) => {
       const output = key.slice(0, key.indexOf('|')) as ResNetOutput;
       const started = performance.now();
-      const [y] = await runner.outputsOfImages(inputs, [output]);
+      let y: Tensor;
+      try {
+        [y] = await runner.outputsOfImages(inputs, [output]);
+      } catch (e) {
+        modelStats.pass(inputs.length, queuedMs, performance.now() - started, false);
+        throw e;
+      }
       for (const input of inputs) if (decoded.has(input.data)) workers.recycle(input.data);
       const passMs = performance.now() - started;
       metrics.passDone(inputs.length, passMs / 1000);
+      modelStats.pass(inputs.length, queuedMs, passMs, true);
       const per = y.size / inputs.length;
       const shape = [1, ...y.shape.slice(1)];
       return inputs.map((_, i) => ({
@@ -602,6 +611,30 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
         methods: ['GET'],
         endpoint: '/v2/models/resnet50',
         handle: (ctx): Promise<void> | void => routes.get(`/v2/models/${MODEL_NAME}`)!.handle(ctx),
+      },
+    ],
+    [
+      `/v2/models/${MODEL_NAME}/stats`,
+      {
+        methods: ['GET'],
+        endpoint: '/v2/models/resnet50/stats',
+        handle: ({ res }) => sendJson(res, 200, modelStats.json()),
+      },
+    ],
+    [
+      '/v2/models/stats',
+      {
+        methods: ['GET'],
+        endpoint: '/v2/models/resnet50/stats',
+        handle: (ctx): Promise<void> | void => routes.get(`/v2/models/${MODEL_NAME}/stats`)!.handle(ctx),
+      },
+    ],
+    [
+      `/v2/models/${MODEL_NAME}/versions/${MODEL_VERSION}/stats`,
+      {
+        methods: ['GET'],
+        endpoint: '/v2/models/resnet50/stats',
+        handle: (ctx): Promise<void> | void => routes.get(`/v2/models/${MODEL_NAME}/stats`)!.handle(ctx),
       },
     ],
     [
