@@ -1,12 +1,13 @@
 /**
  * The Open Inference Protocol (KServe v2, spoken by Triton), REST/JSON: server and model metadata,
- * and the mapping of an inference request (one FP32 input [N, 3, H, W], row-major, flat or nested)
- * to images and of the logits back to an output tensor, with the binary tensor data extension
- * (Triton's `binary_tensor_data`: the JSON header is `Inference-Header-Content-Length` bytes long and
- * the input's raw little-endian FP32 values follow it; outputs asked for with `binary_data` come back
- * the same way), and the classification extension (an output with `"classification": K` comes back
- * as BYTES [N, K], the strings "<value>:<index>[:<label>]" of its K highest values). Requests are parsed in a decoder thread (parseInferBody), so that megabytes of JSON never hold
- * the event loop; what does not fit is a UserError, which the server answers as a 400.
+ * the model configuration, and the mapping of an inference request (one FP32 input [N, 3, H, W],
+ * row-major, flat or nested) to images and of the outputs back to tensors. Two of Triton's
+ * extensions: binary tensor data (the JSON header is `Inference-Header-Content-Length` bytes long
+ * and the input's raw little-endian FP32 values follow it; outputs asked for with `binary_data`
+ * come back the same way) and classification (an output with `"classification": K` comes back as
+ * BYTES [N, K], the strings "<value>:<index>[:<label>]" of its K highest values). Requests are
+ * parsed in a decoder thread (parseInferBody), so that megabytes of JSON never hold the event loop;
+ * what does not fit is a UserError, which the server answers as a 400.
  */
 import { checkInputSize } from '../limits.js';
 import { MIN_INPUT_SIZE } from '../model/resnet.js';
