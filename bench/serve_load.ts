@@ -15,7 +15,11 @@
  * no decoding in the server).
  *
  *   npm run build && node dist/bench/serve_load.js [--requests 128] [--rss-requests 5000] [--pairs 3]
- *       [--out bench/results/serve.md]
+ *       [--threads T] [--out bench/results/serve.md]
+ *
+ * --threads T gives the engine T threads in the server and in the anchor alike (default: all
+ * cores); with fewer threads than cores, HTTP, decoding and the load generator get a core the engine
+ * does not use.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,11 +41,13 @@ const { values } = parseArgs({
     'rss-requests': { type: 'string', default: '5000' },
     out: { type: 'string', default: 'bench/results/serve.md' },
     pairs: { type: 'string', default: '3' },
+    threads: { type: 'string' },
   },
 });
 const REQUESTS = Number(values.requests);
 const RSS_REQUESTS = Number(values['rss-requests']);
 const PAIRS = Number(values.pairs);
+const THREADS = values.threads;
 const LEVELS = [1, 4, 16, 64];
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -54,10 +60,12 @@ function cpu(): { model: string; flags: string } {
 }
 
 function anchor(): number {
-  const out = execFileSync(process.execPath, [CLI, 'bench', '--batch', '8', '--iters', '10', '--json'], {
-    cwd: REPO,
-    encoding: 'utf8',
-  });
+  const threads = THREADS === undefined ? [] : ['--threads', THREADS];
+  const out = execFileSync(
+    process.execPath,
+    [CLI, 'bench', '--batch', '8', '--iters', '10', ...threads, '--json'],
+    { cwd: REPO, encoding: 'utf8' },
+  );
   return (JSON.parse(out) as { imgPerSec: number }).imgPerSec;
 }
 
@@ -89,7 +97,11 @@ async function serve(weights: string, maxBatch: number): Promise<Served> {
       '--timeout-ms',
       '300000',
     ],
-    { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] },
+    {
+      cwd: REPO,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: THREADS === undefined ? process.env : { ...process.env, RESNET50_THREADS: THREADS },
+    },
   );
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -333,9 +345,9 @@ try {
     `CPU: ${cpuModel}, ${availableParallelism()} cores, ${process.version}, run ${new Date().toISOString().slice(0, 16)}Z.`,
     `Load average (1 min): ${loadStart} at the start, ${loadavg()[0].toFixed(1)} at the end (other sessions share these cores).`,
     '',
-    `ResNet-50 (random weights), native engine, ${REQUESTS} requests per row, POST /v1/classify with 224×224 PNG bodies (8 distinct), \`--preset none\` (decode and normalize, no resize), loopback, keep-alive.`,
+    `ResNet-50 (random weights), native engine (${THREADS === undefined ? 'all cores' : `${THREADS} thread${THREADS === '1' ? '' : 's'}, in the server and the anchor`}), ${REQUESTS} requests per row, POST /v1/classify with 224×224 PNG bodies (8 distinct), \`--preset none\` (decode and normalize, no resize), loopback, keep-alive.`,
     '',
-    `Anchor, \`resnet50 bench --batch 8\` in the same run: ${anchorBefore.toFixed(1)} img/s before the load, ${anchorAfter.toFixed(1)} after (mean ${anchorMean.toFixed(1)}).`,
+    `Anchor, \`resnet50 bench --batch 8${THREADS === undefined ? '' : ` --threads ${THREADS}`}\` in the same run: ${anchorBefore.toFixed(1)} img/s before the load, ${anchorAfter.toFixed(1)} after (mean ${anchorMean.toFixed(1)}).`,
     `At concurrency 16 with batching the service reaches ${c16.imgPerSec.toFixed(1)} img/s = ${((100 * c16.imgPerSec) / anchorMean).toFixed(0)} % of the anchor (target ≥ 90 %); without batching ${c16off.imgPerSec.toFixed(1)} img/s (batching gain ×${(c16.imgPerSec / c16off.imgPerSec).toFixed(2)}).` +
       (Math.abs(anchorBefore - anchorAfter) > 0.1 * anchorMean
         ? ` The two anchors differ by ${((100 * Math.abs(anchorBefore - anchorAfter)) / anchorMean).toFixed(0)} %: the machine's speed moved during the run, so that ratio means little; the paired rows below do not depend on it.`
