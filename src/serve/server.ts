@@ -606,51 +606,11 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
       },
     ],
     [
-      `/v2/models/${MODEL_NAME}/versions/${MODEL_VERSION}`,
-      {
-        methods: ['GET'],
-        endpoint: '/v2/models/resnet50',
-        handle: (ctx): Promise<void> | void => routes.get(`/v2/models/${MODEL_NAME}`)!.handle(ctx),
-      },
-    ],
-    [
       `/v2/models/${MODEL_NAME}/stats`,
       {
         methods: ['GET'],
         endpoint: '/v2/models/resnet50/stats',
         handle: ({ res }) => sendJson(res, 200, modelStats.json()),
-      },
-    ],
-    [
-      '/v2/models/stats',
-      {
-        methods: ['GET'],
-        endpoint: '/v2/models/resnet50/stats',
-        handle: (ctx): Promise<void> | void => routes.get(`/v2/models/${MODEL_NAME}/stats`)!.handle(ctx),
-      },
-    ],
-    [
-      `/v2/models/${MODEL_NAME}/versions/${MODEL_VERSION}/stats`,
-      {
-        methods: ['GET'],
-        endpoint: '/v2/models/resnet50/stats',
-        handle: (ctx): Promise<void> | void => routes.get(`/v2/models/${MODEL_NAME}/stats`)!.handle(ctx),
-      },
-    ],
-    [
-      `/v2/models/${MODEL_NAME}/versions/${MODEL_VERSION}/config`,
-      {
-        methods: ['GET'],
-        endpoint: '/v2/models/resnet50/config',
-        handle: (ctx): Promise<void> | void => routes.get(`/v2/models/${MODEL_NAME}/config`)!.handle(ctx),
-      },
-    ],
-    [
-      `/v2/models/${MODEL_NAME}/versions/${MODEL_VERSION}/infer`,
-      {
-        methods: ['POST'],
-        endpoint: '/v2/models/resnet50/infer',
-        handle: (ctx): Promise<void> | void => routes.get(`/v2/models/${MODEL_NAME}/infer`)!.handle(ctx),
       },
     ],
     [
@@ -669,6 +629,18 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
       },
     ],
   ]);
+  // The versioned paths, and the statistics of all models, answer as the unversioned ones.
+  const model = `/v2/models/${MODEL_NAME}`;
+  const version = `${model}/versions/${MODEL_VERSION}`;
+  for (const [alias, target] of [
+    [version, model],
+    [`${version}/infer`, `${model}/infer`],
+    [`${version}/config`, `${model}/config`],
+    [`${version}/stats`, `${model}/stats`],
+    ['/v2/models/stats', `${model}/stats`],
+  ]) {
+    routes.set(alias, routes.get(target)!);
+  }
 
   const authorize = options.token === undefined ? null : bearerAuth(options.token);
 
