@@ -158,33 +158,26 @@ interface Context {
   signal: AbortSignal;
 }
 
+/** An answer of `contentType`; a request that timed out was answered already, so a late one goes nowhere. */
+function send(
+  res: ServerResponse,
+  status: number,
+  body: Uint8Array,
+  contentType: string,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': body.length, ...headers });
+  res.end(body);
+}
+
 function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  // A request that timed out was answered already; its handler's late result goes nowhere.
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
-
-/** A 200 with `body` as it is (a late answer to a request that timed out goes nowhere, as sendJson's). */
-function sendBytes(
-  res: ServerResponse,
-  body: Uint8Array,
-  contentType: string,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': body.length, ...headers });
-  res.end(body);
+  send(res, status, Buffer.from(JSON.stringify(body)), 'application/json', headers);
 }
 
 /** An upload that is not a PNG or JPEG is 415; one that claims a format and breaks it is 400. */
@@ -486,7 +479,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
           () => workers.run({ op: 'cam', upload, cam: { method, layer, classIndex, threshold, size }, png }),
           ctx.signal,
         );
-        if (answer.png !== undefined) return sendBytes(ctx.res, answer.png, 'image/png', timing);
+        if (answer.png !== undefined) return send(ctx.res, 200, answer.png, 'image/png', timing);
         const classSource = classIndex === undefined ? TOP1_CLASS_SOURCE : 'class';
         sendJson(ctx.res, 200, camResultJson(answer.result, classSource), timing);
       }),
@@ -502,7 +495,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
           () => workers.run({ op: 'detect', upload, threshold, png }),
           ctx.signal,
         );
-        if (answer.png !== undefined) return sendBytes(ctx.res, answer.png, 'image/png', timing);
+        if (answer.png !== undefined) return send(ctx.res, 200, answer.png, 'image/png', timing);
         sendJson(ctx.res, 200, answer.result, timing);
       }),
     ],
@@ -598,8 +591,8 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
             );
           }
           const answer = encodeInferResponse(request, results, labels);
-          if (answer.headerLength === undefined) return sendBytes(ctx.res, answer.body, 'application/json');
-          sendBytes(ctx.res, answer.body, 'application/octet-stream', {
+          if (answer.headerLength === undefined) return send(ctx.res, 200, answer.body, 'application/json');
+          send(ctx.res, 200, answer.body, 'application/octet-stream', {
             'Inference-Header-Content-Length': String(answer.headerLength),
           });
         },
