@@ -139,6 +139,10 @@ test('24 concurrent distinct images of two sizes: each response is its own one-b
 test('KServe v2: health, metadata and an inference request written from the protocol specification', async () => {
   assert.equal((await fetch(`${server.url}/v2/health/live`)).status, 200);
   assert.equal((await fetch(`${server.url}/v2/health/ready`)).status, 200);
+  for (const path of ['/v2/models/resnet50/ready', '/v2/models/resnet50/versions/1/ready']) {
+    const r = await fetch(`${server.url}${path}`);
+    assert.deepEqual([r.status, await r.json()], [200, { name: 'resnet50', ready: true }], path);
+  }
   const meta = (await (await fetch(`${server.url}/v2/models/resnet50`)).json()) as Record<string, unknown>;
   assert.deepEqual(meta.inputs, [{ name: 'input', datatype: 'FP32', shape: [-1, 3, -1, -1] }]);
   assert.deepEqual((meta.outputs as { name: string; shape: number[] }[])[0], {

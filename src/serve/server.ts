@@ -627,6 +627,7 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
   const version = `${model}/versions/${MODEL_VERSION}`;
   for (const [alias, target] of [
     [version, model],
+    [`${version}/ready`, `${model}/ready`],
     [`${version}/infer`, `${model}/infer`],
     [`${version}/config`, `${model}/config`],
     [`${version}/stats`, `${model}/stats`],
