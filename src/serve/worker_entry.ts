@@ -46,20 +46,11 @@ async function answer(request: WorkRequest): Promise<[unknown, ArrayBuffer[]]> {
       return [{ data: x.data, shape: x.shape, ms: performance.now() - t0 }, [x.data.buffer as ArrayBuffer]];
     }
     case 'infer': {
-      const r = parseInferBody(request.body, request.limits, request.headerLength);
+      const { images, ...r } = parseInferBody(request.body, request.limits, request.headerLength);
       // The images are views of one buffer (parseInferRequest fills one Float32Array).
-      const first = r.images[0];
-      const data = new Float32Array(first.buffer, first.byteOffset, first.length * r.images.length);
-      const parsed: ParsedInfer = {
-        id: r.id,
-        data,
-        count: r.images.length,
-        height: r.height,
-        width: r.width,
-        outputs: r.outputs,
-        binary: r.binary,
-        classes: r.classes,
-      };
+      const first = images[0];
+      const data = new Float32Array(first.buffer, first.byteOffset, first.length * images.length);
+      const parsed: ParsedInfer = { ...r, data, count: images.length };
       return [parsed, [data.buffer as ArrayBuffer]];
     }
     case 'cam': {

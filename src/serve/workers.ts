@@ -14,7 +14,7 @@ import type { FasterRCNNOptions } from '../model/detection/faster_rcnn.js';
 import type { CamFileResult, CamLayer, CamMethod } from '../tasks/cam.js';
 import type { FileDetections } from '../tasks/detect.js';
 import type { Upload } from './body.js';
-import type { InferLimits, InferRequest, OutputName } from './kserve.js';
+import type { InferLimits, InferRequest } from './kserve.js';
 
 /** What the model worker loads (once) when a request needs it. */
 export interface ModelWorkerData {
@@ -48,17 +48,8 @@ export interface Prepared {
   ms: number;
 }
 
-/** A KServe v2 request parsed in a decoder thread: InferRequest's fields, the N images in one buffer. */
-export interface ParsedInfer {
-  id: string | undefined;
-  data: Float32Array;
-  count: number;
-  height: number;
-  width: number;
-  outputs: OutputName[];
-  binary: boolean[];
-  classes: number[];
-}
+/** A KServe v2 request parsed in a decoder thread: InferRequest with its N images in one buffer. */
+export type ParsedInfer = Omit<InferRequest, 'images'> & { data: Float32Array; count: number };
 
 /** A CAM or detection answer: the result, the PNG when one was asked for, the worker's time. */
 export interface ModelAnswer<R> {
@@ -216,15 +207,11 @@ export class ServeWorkers {
   ): Promise<InferRequest> {
     const worker = this.decoders.reduce((a, b) => (b.load < a.load ? b : a));
     const r = await worker.call({ op: 'infer', body, limits, headerLength }, ownBuffer(body));
-    const per = r.data.length / r.count;
+    const { data, count, ...request } = r;
+    const per = data.length / count;
     return {
-      ...(r.id === undefined ? {} : { id: r.id }),
-      images: Array.from({ length: r.count }, (_, i) => r.data.subarray(i * per, (i + 1) * per)),
-      height: r.height,
-      width: r.width,
-      outputs: r.outputs,
-      binary: r.binary,
-      classes: r.classes,
+      ...request,
+      images: Array.from({ length: count }, (_, i) => data.subarray(i * per, (i + 1) * per)),
     };
   }
 
