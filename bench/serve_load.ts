@@ -32,7 +32,7 @@ import { saveWeightsFile } from '../src/io/weights/index.js';
 import { resnet } from '../src/model/resnet.js';
 import { PRESETS } from '../src/data/transforms.js';
 import { imageTensor } from '../src/tasks/input.js';
-import { binaryTensorBody, distinctPngs, parsePrometheus } from '../test/helpers/serve.js';
+import { binaryTensorBody, distinctPngs, parsePrometheus, rawRequest } from '../test/helpers/serve.js';
 import { writeMarkdown } from './markdown.js';
 
 const { values } = parseArgs({
@@ -204,18 +204,9 @@ const percentile = (xs: readonly number[], p: number): number => {
 
 /** Images batched, passes, and the model's seconds over all passes, from the server's /metrics. */
 async function batchStats(url: string): Promise<{ sum: number; count: number; passSeconds: number }> {
-  // A connection of its own: a kept-alive one may be closed by the server while an anchor runs.
-  const text = await new Promise<string>((resolve, reject) => {
-    const req = request(`${url}/metrics`, { agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(body));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  // A connection of its own (rawRequest's): a kept-alive one may be closed by the server while an
+  // anchor runs.
+  const text = (await rawRequest(url, 'GET', '/metrics')).body.toString('utf8');
   const samples = parsePrometheus(text);
   const get = (name: string): number => samples.find((s) => s.name === name)?.value ?? 0;
   return {

@@ -66,7 +66,7 @@ export type Inflate = (data: Uint8Array, maxOutput: number) => Uint8Array;
 /**
  * Reverses the filters of `rows` scanlines at `data[start..]` in place (each a filter-type byte and
  * `rowBytes` bytes; `bpp` bytes per complete pixel, at least 1); -1, or the first filter type above
- * 4 (the lines before it are done). What `unfilter` below does line by line, as one call.
+ * 4 (the lines before it are done). unfilterScanlinesTs below, or the native engine's.
  */
 export type UnfilterScanlines = (
   data: Uint8Array,
@@ -79,14 +79,14 @@ export type UnfilterScanlines = (
 /**
  * Decodes PNG bytes (signature already checked); `source` names the file in errors. `inflate` is the
  * TypeScript inflater unless the caller has a faster one with the same contract (Node's zlib);
- * `unfilterScanlines`, when given, reverses each pass's filters in one call (the native engine's:
- * the same bytes, faster) instead of the TypeScript loop.
+ * `unfilterScanlines` reverses each pass's filters in one call: the TypeScript loop unless the
+ * caller has the native engine's (the same bytes, faster).
  */
 export function decodePng(
   bytes: Uint8Array,
   source: string,
   inflate: Inflate = inflateZlib,
-  unfilterScanlines?: UnfilterScanlines,
+  unfilterScanlines: UnfilterScanlines = unfilterScanlinesTs,
 ): RgbImage {
   const fail = (what: string) => new FileFormatError(`${source}: invalid or truncated PNG image (${what}).`);
   const { header, palette, data } = readChunks(bytes, source, fail);
@@ -113,20 +113,14 @@ export function decodePng(
   let at = 0;
   for (const p of passes) {
     if (p.width === 0) continue;
-    if (unfilterScanlines !== undefined) {
-      const bad = unfilterScanlines(raw, at, p.height, p.rowBytes, bpp);
-      if (bad >= 0) throw fail(`unknown scanline filter ${bad}`);
-    }
-    let prev: Uint8Array | null = null;
+    const bad = unfilterScanlines(raw, at, p.height, p.rowBytes, bpp);
+    if (bad >= 0) throw fail(`unknown scanline filter ${bad}`);
     for (let j = 0; j < p.height; j++) {
-      const filter = raw[at]!;
       const line = raw.subarray(at + 1, at + 1 + p.rowBytes);
       at += 1 + p.rowBytes;
-      if (unfilterScanlines === undefined) unfilter(filter, line, prev, bpp, fail);
       const rowStart = (p.y0 + j * p.dy) * header.width;
       if (rgb8 && p.dx === 1) out.set(line, rowStart * 3);
       else for (let i = 0; i < p.width; i++) put(line, i, out, (rowStart + p.x0 + i * p.dx) * 3);
-      prev = line;
     }
   }
   return { width: header.width, height: header.height, data: out };
@@ -223,25 +217,22 @@ function inflateImageData(
   return raw;
 }
 
-/** Reverses one scanline's filter in place; `prev` is the previous (already unfiltered) line of the pass. */
-function unfilter(
-  filter: number,
-  line: Uint8Array,
-  prev: Uint8Array | null,
-  bpp: number,
-  fail: (what: string) => FileFormatError,
-): void {
+/**
+ * Reverses one scanline's filter in place; `prev` is the previous (already unfiltered) line of the pass.
+ * False for a filter type above 4.
+ */
+function unfilter(filter: number, line: Uint8Array, prev: Uint8Array | null, bpp: number): boolean {
   const n = line.length;
   const first = Math.min(bpp, n);
   switch (filter) {
     case 0:
-      return;
+      return true;
     case 1:
       for (let i = bpp; i < n; i++) line[i] += line[i - bpp];
-      return;
+      return true;
     case 2:
       if (prev !== null) for (let i = 0; i < n; i++) line[i] += prev[i];
-      return;
+      return true;
     case 3:
       if (prev === null) {
         for (let i = bpp; i < n; i++) line[i] += line[i - bpp] >> 1;
@@ -249,12 +240,12 @@ function unfilter(
         for (let i = 0; i < first; i++) line[i] += prev[i] >> 1;
         for (let i = bpp; i < n; i++) line[i] += (line[i - bpp] + prev[i]) >> 1;
       }
-      return;
+      return true;
     case 4:
       // Paeth with no line above predicts from the left neighbour (b = c = 0 always picks a).
       if (prev === null) {
         for (let i = bpp; i < n; i++) line[i] += line[i - bpp];
-        return;
+        return true;
       }
       for (let i = 0; i < first; i++) line[i] += prev[i]; // a = c = 0: picks b
       for (let i = bpp; i < n; i++) {
@@ -266,11 +257,22 @@ function unfilter(
         const pc = Math.abs(a + b - 2 * c);
         line[i] += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       }
-      return;
+      return true;
     default:
-      throw fail(`unknown scanline filter ${filter}`);
+      return false;
   }
 }
+
+/** The TypeScript UnfilterScanlines: each line against the one above it, in order. */
+export const unfilterScanlinesTs: UnfilterScanlines = (data, start, rows, rowBytes, bpp) => {
+  let prev: Uint8Array | null = null;
+  for (let j = 0, at = start; j < rows; j++, at += 1 + rowBytes) {
+    const line = data.subarray(at + 1, at + 1 + rowBytes);
+    if (!unfilter(data[at]!, line, prev, bpp)) return data[at]!;
+    prev = line;
+  }
+  return -1;
+};
 
 /** Writes pixel `i` of an unfiltered scanline as RGB at `out[at..at+2]`, converted as Pillow does. */
 type PixelWriter = (line: Uint8Array, i: number, out: Uint8Array, at: number) => void;

@@ -12,6 +12,7 @@
 import { checkInputSize } from '../limits.js';
 import { MIN_INPUT_SIZE } from '../model/resnet.js';
 import { UserError } from '../errors.js';
+import { topK } from '../tasks/results.js';
 
 export const MODEL_NAME = 'resnet50';
 export const MODEL_VERSION = '1';
@@ -308,13 +309,12 @@ export interface EncodedInferResponse {
 }
 
 /** The `k` highest values of `row` as the classification extension's strings, highest first. */
-function classStrings(row: Float32Array, k: number, labels: readonly string[] | undefined): string[] {
-  const order = Array.from(row.keys()).sort((a, b) => row[b] - row[a] || a - b);
-  return order.slice(0, k).map((i) => {
-    const label = labels?.[i];
-    // Six decimals, as Triton prints a value (std::to_string).
-    return `${row[i].toFixed(6)}:${i}${label === undefined ? '' : `:${label}`}`;
-  });
+function classStrings(row: Float32Array, k: number, labels: readonly string[]): string[] {
+  // Six decimals, as Triton prints a value (std::to_string); no label where there is none (pool).
+  return topK(row, k, labels).map(
+    ({ classIndex, label, score }) =>
+      `${score.toFixed(6)}:${classIndex}${label === undefined ? '' : `:${label}`}`,
+  );
 }
 
 /** BYTES elements as binary data: each a 4-byte little-endian length, then its UTF-8 bytes. */
@@ -355,7 +355,7 @@ export function encodeInferResponse(
     const k = count > 0 ? count : rows[0].length;
     const head = { name, datatype: count > 0 ? 'BYTES' : 'FP32', shape: [rows.length, k] };
     const strings =
-      count > 0 ? rows.flatMap((r) => classStrings(r, count, name === 'logits' ? labels : undefined)) : null;
+      count > 0 ? rows.flatMap((r) => classStrings(r, count, name === 'logits' ? labels : [])) : null;
     if (request.binary[o]) {
       const tail = strings === null ? fp32Tensor(rows, k) : bytesTensor(strings);
       tails.push(tail);

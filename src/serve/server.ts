@@ -4,8 +4,9 @@
  * Inference Protocol (kserve.ts, with Triton's statistics in model_stats.ts); classify, embed and
  * v2 inputs go through one dynamic batcher (batcher.ts) whose passes run on the runner off the event
  * loop. Uploads are decoded in worker threads, and CAM and detection run one at a time in a model
- * worker that loads their models once (workers.ts). GET / is the web page in its server mode (page_config.ts) when it is built, else a
- * small upload page. Every error is `{"error": sentence}` with its status (http_error.ts).
+ * worker that loads their models once (workers.ts). GET / is the web page in its server mode
+ * (page_config.ts) when it is built, else a small upload page. Every error is `{"error": sentence}`
+ * with its status (http_error.ts).
  */
 import {
   createServer,
