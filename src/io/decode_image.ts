@@ -5,7 +5,7 @@
  * hands over a Blob's bytes, and both get the same pixels.
  */
 import { FileFormatError } from '../errors.js';
-import { decodePng, type Inflate, type UnfilterScanlines } from './png.js';
+import { decodePng, type PngKernels } from './png.js';
 import { decodeJpeg } from './jpeg/decode.js';
 import type { RgbImage } from './rgb_image.js';
 
@@ -19,19 +19,14 @@ export function imageFormat(bytes: Uint8Array): 'png' | 'jpeg' | null {
 }
 
 /**
- * Decodes PNG or JPEG bytes; `source` names the file in error messages. `inflate` and `unfilter`
- * replace the TypeScript inflater and scanline unfilter for PNG data (Node's readers pass zlib's
- * and, when it is built, the native engine's: same pixels, faster).
+ * Decodes PNG or JPEG bytes; `source` names the file in error messages. `pngKernels` replace the
+ * PNG decoder's TypeScript inflater, CRC and scanline unfilter (Node's readers pass zlib's and,
+ * when it is built, the native engine's: same pixels, faster).
  */
-export function decodeImage(
-  bytes: Uint8Array,
-  source: string,
-  inflate?: Inflate,
-  unfilter?: UnfilterScanlines,
-): RgbImage {
+export function decodeImage(bytes: Uint8Array, source: string, pngKernels?: Partial<PngKernels>): RgbImage {
   if (bytes.length === 0) throw new FileFormatError(`${source}: file is empty, not a PNG or JPEG image.`);
   const format = imageFormat(bytes);
-  if (format === 'png') return decodePng(bytes, source, inflate, unfilter);
+  if (format === 'png') return decodePng(bytes, source, pngKernels);
   if (format === 'jpeg') return decodeJpeg(bytes, source);
   throw new FileFormatError(`${source}: not a PNG or JPEG image (starts with ${describeStart(bytes)}).`);
 }

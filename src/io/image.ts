@@ -5,10 +5,11 @@
  * where the rest of the library gets image I/O from.
  */
 import { readFileSync, statSync } from 'node:fs';
+import * as zlib from 'node:zlib';
 import { FileFormatError } from '../errors.js';
 import { decodeImage as decodeWith } from './decode_image.js';
 import { inflateZlibNode } from './inflate_node.js';
-import type { UnfilterScanlines } from './png.js';
+import type { PngKernels, UnfilterScanlines } from './png.js';
 import type { RgbImage } from './rgb_image.js';
 
 export type { RgbImage } from './rgb_image.js';
@@ -16,12 +17,22 @@ export { encodePng, writePng } from './png_encode.js';
 
 export type { UnfilterScanlines } from './png.js';
 
+/** Node's zlib for the PNG decoder: its inflate, and its CRC-32 where Node has one (20.15 and later). */
+const ZLIB_KERNELS: Partial<PngKernels> = {
+  inflate: inflateZlibNode,
+  ...(typeof zlib.crc32 === 'function' && { crc32: (bytes: Uint8Array) => zlib.crc32(bytes) }),
+};
+
 /**
  * Decodes PNG or JPEG bytes (decode_image.ts) with Node's zlib for PNG data and `unfilter` for its
  * scanlines when given (the native engine's, `nativeUnfilter()`); `source` names them in errors.
  */
 export function decodeImage(bytes: Uint8Array, source: string, unfilter?: UnfilterScanlines): RgbImage {
-  return decodeWith(bytes, source, inflateZlibNode, unfilter);
+  return decodeWith(
+    bytes,
+    source,
+    unfilter === undefined ? ZLIB_KERNELS : { ...ZLIB_KERNELS, unfilterScanlines: unfilter },
+  );
 }
 
 /** Image bytes already in memory (e.g. read from standard input); `name` is what errors call them. */

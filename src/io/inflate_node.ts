@@ -7,9 +7,17 @@
 import { inflateSync } from 'node:zlib';
 import { InflateError } from './inflate.js';
 
+/**
+ * The largest output chunk zlib is given at once: images up to this size inflate into one buffer;
+ * larger ones grow chunk by chunk (a header's claimed size is never allocated up front).
+ */
+const OUTPUT_CHUNK = 8 * 1024 * 1024;
+
 export function inflateZlibNode(data: Uint8Array, maxOutput: number): Uint8Array {
   try {
-    const out = inflateSync(data, { maxOutputLength: Math.max(1, maxOutput) });
+    // One output chunk for the whole image up to OUTPUT_CHUNK (no concatenation copy at the end).
+    const chunkSize = Math.min(Math.max(maxOutput + 1, 64), OUTPUT_CHUNK);
+    const out = inflateSync(data, { maxOutputLength: Math.max(1, maxOutput), chunkSize });
     if (out.length > maxOutput) throw new InflateError('too-large', 'output beyond the limit');
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
   } catch (e) {

@@ -76,20 +76,28 @@ export type UnfilterScanlines = (
   bpp: number,
 ) => number;
 
+/** A CRC-32 (ISO 3309, as PNG chunks carry it) of the bytes. */
+export type Crc32 = (bytes: Uint8Array) => number;
+
 /**
- * Decodes PNG bytes (signature already checked); `source` names the file in errors. `inflate` is the
- * TypeScript inflater unless the caller has a faster one with the same contract (Node's zlib);
- * `unfilterScanlines` reverses each pass's filters in one call: the TypeScript loop unless the
- * caller has the native engine's (the same bytes, faster).
+ * The decoder's three hot steps, each replaceable by a faster one with the same contract: the
+ * TypeScript ones by default (what a browser runs); Node's readers pass zlib's inflate and CRC and
+ * the native engine's unfilter when it is built (image.ts): the same pixels, faster.
  */
-export function decodePng(
-  bytes: Uint8Array,
-  source: string,
-  inflate: Inflate = inflateZlib,
-  unfilterScanlines: UnfilterScanlines = unfilterScanlinesTs,
-): RgbImage {
+export interface PngKernels {
+  inflate: Inflate;
+  unfilterScanlines: UnfilterScanlines;
+  crc32: Crc32;
+}
+
+/**
+ * Decodes PNG bytes (signature already checked); `source` names the file in errors; `kernels`
+ * replaces any of the TypeScript steps.
+ */
+export function decodePng(bytes: Uint8Array, source: string, kernels: Partial<PngKernels> = {}): RgbImage {
+  const { inflate = inflateZlib, unfilterScanlines = unfilterScanlinesTs, crc32: crc = crc32 } = kernels;
   const fail = (what: string) => new FileFormatError(`${source}: invalid or truncated PNG image (${what}).`);
-  const { header, palette, data } = readChunks(bytes, source, fail);
+  const { header, palette, data } = readChunks(bytes, source, fail, crc);
   const bitsPerPixel = COLOR_TYPES[header.colorType]!.channels * header.depth;
   const passes: Pass[] = (header.interlaced ? ADAM7 : [[0, 0, 1, 1] as const]).map(([x0, y0, dx, dy]) => {
     const width = Math.ceil((header.width - x0) / dx);
@@ -105,11 +113,20 @@ export function decodePng(
   });
   const expected = passes.reduce((n, p) => n + (p.width > 0 ? p.height * (1 + p.rowBytes) : 0), 0);
   const raw = inflateImageData(data, expected, header, fail, inflate);
+  const bpp = Math.max(1, bitsPerPixel >> 3);
+  const rgb8 = header.colorType === COLOR_RGB && header.depth === 8;
+  if (rgb8 && !header.interlaced) {
+    // 8-bit RGB scanlines are the output's rows as they are: each moves down over the filter bytes
+    // before it, and the image is the start of the inflated buffer (no second buffer, no copy).
+    const { height, rowBytes } = passes[0]!;
+    const bad = unfilterScanlines(raw, 0, height, rowBytes, bpp);
+    if (bad >= 0) throw fail(`unknown scanline filter ${bad}`);
+    for (let j = 0, at = 1; j < height; j++, at += 1 + rowBytes)
+      raw.copyWithin(j * rowBytes, at, at + rowBytes);
+    return { width: header.width, height, data: raw.subarray(0, height * rowBytes) };
+  }
   const out = new Uint8Array(header.width * header.height * 3);
   const put = pixelWriter(header, palette);
-  const bpp = Math.max(1, bitsPerPixel >> 3);
-  // 8-bit RGB scanlines are the output's rows as they are.
-  const rgb8 = header.colorType === COLOR_RGB && header.depth === 8;
   let at = 0;
   for (const p of passes) {
     if (p.width === 0) continue;
@@ -131,6 +148,7 @@ function readChunks(
   bytes: Uint8Array,
   source: string,
   fail: (what: string) => FileFormatError,
+  crc: Crc32,
 ): { header: PngHeader; palette: Uint8Array | null; data: Uint8Array } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let header: PngHeader | null = null;
@@ -142,7 +160,7 @@ function readChunks(
     const end = pos + 12 + length;
     if (end > bytes.length) throw fail('data ends early');
     const body = bytes.subarray(pos + 8, pos + 8 + length);
-    if (crc32(bytes.subarray(pos + 4, pos + 8 + length)) !== view.getUint32(end - 4))
+    if (crc(bytes.subarray(pos + 4, pos + 8 + length)) !== view.getUint32(end - 4))
       throw fail(`CRC error in ${type} chunk`);
     if (header === null && type !== 'IHDR') throw fail('the first chunk is not IHDR');
     if (type === 'IHDR' && header === null) {
