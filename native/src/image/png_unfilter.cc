@@ -36,6 +36,7 @@ void paeth_pixels(uint8_t* line, const uint8_t* prev, size_t n) {
 // One line; `prev` is the previous line of the pass, already unfiltered, or null on its first line
 // (then b = c = 0).
 void unfilter_line(int filter, uint8_t* line, const uint8_t* prev, size_t n, size_t bpp) {
+  if (unfilter_line_simd(filter, line, prev, n, bpp)) return;
   const size_t first = bpp < n ? bpp : n;
   switch (filter) {
     case 1:

@@ -11,4 +11,9 @@ namespace rn {
 
 int unfilter_scanlines(uint8_t* data, size_t rows, size_t row_bytes, int bpp);
 
+// One line's Sub, Average (with a line above) or Paeth (with a line above) on whole 3- or 4-byte
+// pixels in vectors (png_unfilter_sse2.cc; false, nothing done, for any other line or where the
+// CPU family has no such kernel): the same bytes as the scalar loops.
+bool unfilter_line_simd(int filter, uint8_t* line, const uint8_t* prev, size_t n, size_t bpp);
+
 }  // namespace rn
