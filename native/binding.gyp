@@ -32,7 +32,7 @@
     },
     {
       "target_name": "resnet50_native",
-      "sources": ["src/addon.cc", "src/plan_reader.cc", "src/plan.cc", "src/thread_pool.cc", "src/train/gemm.cc", "src/train/conv.cc", "src/train/batch_norm.cc", "src/train/pointwise.cc", "src/train/pooling.cc", "src/detect_kernels.cc", "src/image/png_unfilter.cc"],
+      "sources": ["src/addon.cc", "src/plan_reader.cc", "src/plan.cc", "src/thread_pool.cc", "src/train/gemm.cc", "src/train/conv.cc", "src/train/batch_norm.cc", "src/train/pointwise.cc", "src/train/pooling.cc", "src/detect_kernels.cc", "src/image/png_unfilter.cc", "src/image/png_unfilter_sse2.cc", "src/image/normalize_rgb.cc"],
       "dependencies": ["kernels_portable", "kernels_bf16_emulated", "kernels_int8_emulated", "kernels_amx_emulated"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],

@@ -20,6 +20,7 @@
 #include "plan.h"
 #include "plan_reader.h"
 #include "detect_kernels.h"
+#include "image/normalize_rgb.h"
 #include "image/png_unfilter.h"
 #include "train/kernels.h"
 
@@ -624,6 +625,26 @@ Napi::Value UnfilterScanlines(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, rn::unfilter_scanlines(data.Data() + start, rows, row_bytes, int(bpp)));
 }
 
+// normalizeRgb(rgb: Uint8Array, tables: Float32Array, out: Float32Array): out's three planes from
+// the interleaved pixels through the 3 × 256 tables (image/normalize_rgb.h); rgb holds out.length
+// bytes.
+Napi::Value NormalizeRgb(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  auto typed = [&](int arg, napi_typedarray_type type, const char* what) {
+    if (!info[arg].IsTypedArray() || info[arg].As<Napi::TypedArray>().TypedArrayType() != type)
+      throw Napi::TypeError::New(env, std::string("normalizeRgb: ") + what);
+    return info[arg].As<Napi::TypedArray>();
+  };
+  Napi::Uint8Array rgb = typed(0, napi_uint8_array, "rgb must be a Uint8Array").As<Napi::Uint8Array>();
+  Napi::Float32Array tables = typed(1, napi_float32_array, "tables must be a Float32Array").As<Napi::Float32Array>();
+  Napi::Float32Array out = typed(2, napi_float32_array, "out must be a Float32Array").As<Napi::Float32Array>();
+  if (tables.ElementLength() != 768) throw Napi::RangeError::New(env, "normalizeRgb: tables must hold 3 × 256 values");
+  if (out.ElementLength() != rgb.ElementLength() || out.ElementLength() % 3 != 0)
+    throw Napi::RangeError::New(env, "normalizeRgb: out must hold one value per byte of rgb, whole pixels");
+  rn::normalize_rgb(rgb.Data(), rgb.ElementLength() / 3, tables.Data(), out.Data());
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // Once per process: a worker thread that loads the addon again (a server's decoders) must not undo
   // the kernels the main thread chose with configure().
@@ -650,6 +671,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bnAffine", Napi::Function::New(env, BnAffine));
   exports.Set("elementwise", Napi::Function::New(env, Elementwise));
   exports.Set("unfilterScanlines", Napi::Function::New(env, UnfilterScanlines));
+  exports.Set("normalizeRgb", Napi::Function::New(env, NormalizeRgb));
   return exports;
 }
 

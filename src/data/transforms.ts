@@ -43,15 +43,21 @@ export type PresetName = keyof typeof PRESETS;
 
 /**
  * Runs a preset's full pipeline (grayscale, resize, crop, ToTensor + Normalize), returning a
- * (1, 3, H, W) float32 tensor (written into `reuse` when it has exactly the tensor's size).
+ * (1, 3, H, W) float32 tensor (written into `reuse` when it has exactly the tensor's size);
+ * `normalize` replaces the TypeScript pixel loop of the last step (toNormalizedTensor).
  */
-export function preprocess(img: RgbImage, preset: PresetName | Preset, reuse?: Float32Array): Tensor {
+export function preprocess(
+  img: RgbImage,
+  preset: PresetName | Preset,
+  reuse?: Float32Array,
+  normalize?: NormalizeRgb,
+): Tensor {
   const p: Preset = typeof preset === 'string' ? PRESETS[preset] : preset;
   let image = p.grayscale ? grayscaleRgb(img) : img;
   if (typeof p.resize === 'number') image = resizeShorter(image, p.resize);
   else if (p.resize !== null) image = resizePil(image, p.resize[1], p.resize[0]);
   if (p.crop !== null) image = centerCrop(image, p.crop);
-  return toNormalizedTensor(image, p.mean, p.std, reuse);
+  return toNormalizedTensor(image, p.mean, p.std, reuse, normalize);
 }
 
 /** The side of the square network input a preset produces (its crop or exact square resize), if fixed. */
@@ -224,34 +230,50 @@ function cropWithPadding(img: RgbImage, cropW: number, cropH: number): RgbImage 
 }
 
 /**
+ * Writes the three planes of `out` from interleaved 8-bit RGB through three 256-entry tables:
+ * `out[c·n + i] = tables[c·256 + rgb[3i + c]]` with n = rgb.length / 3. The TypeScript loop below,
+ * or the native engine's (the same floats, faster), which `tasks/` hands down.
+ */
+export type NormalizeRgb = (rgb: Uint8Array, tables: Float32Array, out: Float32Array) => void;
+
+/** The TypeScript NormalizeRgb: one pass over the interleaved pixels, writing the three planes. */
+export const normalizeRgbTs: NormalizeRgb = (rgb, tables, out) => {
+  const plane = rgb.length / 3;
+  for (let i = 0, j = 0; i < plane; i++, j += 3) {
+    out[i] = tables[rgb[j]];
+    out[plane + i] = tables[256 + rgb[j + 1]];
+    out[2 * plane + i] = tables[512 + rgb[j + 2]];
+  }
+};
+
+/** ((v / 255) - mean[c]) / std[c] for every byte v and channel c, each step rounded to float32. */
+function normalizeTables(mean: readonly number[], std: readonly number[]): Float32Array {
+  const f = Math.fround;
+  const tables = new Float32Array(768);
+  for (let c = 0; c < 3; c++) {
+    const m = f(mean[c]);
+    const s = f(std[c]);
+    for (let v = 0; v < 256; v++) tables[c * 256 + v] = f(f(f(v / 255) - m) / s);
+  }
+  return tables;
+}
+
+/**
  * torchvision `ToTensor()` + `Normalize(mean, std)` in float32: `((v / 255) - mean) / std`, each
  * step rounded to float32 as torch does. Returns shape (1, 3, H, W), in `reuse` when it has exactly
- * that size (a server recycling its buffers), else in a new buffer.
+ * that size (a server recycling its buffers), else in a new buffer; `normalize` does the pixels.
  */
 export function toNormalizedTensor(
   img: RgbImage,
   mean: readonly number[] = IMAGENET_MEAN,
   std: readonly number[] = IMAGENET_STD,
   reuse?: Float32Array,
+  normalize: NormalizeRgb = normalizeRgbTs,
 ): Tensor {
   const { width, height, data } = img;
-  const plane = width * height;
-  const out = reuse?.length === 3 * plane ? reuse : new Float32Array(3 * plane);
-  const f = Math.fround;
-  const lut = (c: number): Float32Array => {
-    const m = f(mean[c]);
-    const s = f(std[c]);
-    const table = new Float32Array(256);
-    for (let v = 0; v < 256; v++) table[v] = f(f(f(v / 255) - m) / s);
-    return table;
-  };
-  const [r, g, b] = [lut(0), lut(1), lut(2)];
-  // One pass over the interleaved pixels, writing the three planes.
-  for (let i = 0, j = 0; i < plane; i++, j += 3) {
-    out[i] = r[data[j]];
-    out[plane + i] = g[data[j + 1]];
-    out[2 * plane + i] = b[data[j + 2]];
-  }
+  const size = 3 * width * height;
+  const out = reuse?.length === size ? reuse : new Float32Array(size);
+  normalize(data, normalizeTables(mean, std), out);
   return new Tensor(out, [1, 3, height, width]);
 }
 

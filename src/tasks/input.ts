@@ -2,7 +2,7 @@
  * One image for a model (read, preprocessed, named when it cannot be used) and what the batch
  * functions (classifyFiles, embedFiles, camFiles, detectFiles) report for each image as it is done.
  */
-import { nativeUnfilter } from '../backends/native/addon.js';
+import { nativeNormalize, nativeUnfilter } from '../backends/native/addon.js';
 import { preprocess, type Preset, type PresetName } from '../data/transforms.js';
 import { imageName, readImage, type ImageSource, type RgbImage } from '../io/image.js';
 import { MIN_INPUT_SIZE } from '../model/resnet.js';
@@ -19,10 +19,11 @@ export function readInputImage(source: ImageSource): RgbImage {
 
 /**
  * An image read and preprocessed into a (1, 3, H, W) tensor (in `reuse` when that has exactly its
- * size); a ShapeError naming the image when it is smaller than the network's minimum.
+ * size; the pixels normalized by the native engine when it is built); a ShapeError naming the
+ * image when it is smaller than the network's minimum.
  */
 export function imageTensor(source: ImageSource, preset: PresetName | Preset, reuse?: Float32Array): Tensor {
-  const x = preprocess(readInputImage(source), preset, reuse);
+  const x = preprocess(readInputImage(source), preset, reuse, nativeNormalize());
   const [, , H, W] = x.shape;
   if (H < MIN_INPUT_SIZE || W < MIN_INPUT_SIZE) {
     throw new ShapeError(

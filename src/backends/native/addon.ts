@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { FileFormatError } from '../../errors.js';
+import type { NormalizeRgb } from '../../data/transforms.js';
 import type { UnfilterScanlines } from '../../io/png.js';
 import { checkThreads } from '../../limits.js';
 import type { MaxPool2dParams } from '../backend.js';
@@ -184,6 +185,8 @@ export interface NativeAddon {
   ): Float32Array;
   /** PNG scanlines unfiltered in place (io/png.ts's UnfilterScanlines). */
   unfilterScanlines(data: Uint8Array, start: number, rows: number, rowBytes: number, bpp: number): number;
+  /** Interleaved RGB to normalized planes through tables (data/transforms.ts's NormalizeRgb). */
+  normalizeRgb(rgb: Uint8Array, tables: Float32Array, out: Float32Array): void;
   elementwise(kind: 'relu', a: Float32Array): Float32Array;
   elementwise(kind: 'add' | 'reluBackward', a: Float32Array, b: Float32Array): Float32Array;
   configure(options?: {
@@ -225,6 +228,15 @@ let loadError = '';
 export function nativeUnfilter(): UnfilterScanlines | undefined {
   const loaded = nativeAddon();
   return loaded === null ? undefined : loaded.unfilterScanlines;
+}
+
+/**
+ * The native engine's pixel loop of ToTensor + Normalize for the preprocessing (`preprocess(image,
+ * preset, reuse, normalize)`): the same floats as the TypeScript loop; undefined without the engine.
+ */
+export function nativeNormalize(): NormalizeRgb | undefined {
+  const loaded = nativeAddon();
+  return loaded === null ? undefined : loaded.normalizeRgb;
 }
 
 /** The addon, or null when it is not built or cannot load on this machine. */
