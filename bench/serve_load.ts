@@ -5,8 +5,9 @@
  * with batching on (--max-batch 8) and off (--max-batch 1); throughput, p50/p99 latency, mean batch
  * size (from /metrics), peak RSS of the server process. The anchor is `resnet50 bench --batch 8` in
  * the same run (before and after the load; both shown). Then 5,000 requests (64×64 uploads, to
- * bound the time) with the server's RSS every 500 requests. The client is Node's http with
- * keep-alive (an equivalent of autocannon without a new dependency).
+ * bound the time) with the server's RSS every 500 requests. The client (load_client.ts) keeps its
+ * connections alive and writes requests prepared in advance, as autocannon does, without a new
+ * dependency; each row reports the CPU it and the server used.
  *
  * Then the c16 target again, paired: the anchor and a c16 row in turn (--pairs rows of each kind),
  * each row against the mean of the anchors on either side, and the median of those ratios; the
@@ -23,7 +24,6 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,7 @@ import { resnet } from '../src/model/resnet.js';
 import { PRESETS } from '../src/data/transforms.js';
 import { imageTensor } from '../src/tasks/input.js';
 import { binaryTensorBody, distinctPngs, parsePrometheus, rawRequest } from '../test/helpers/serve.js';
+import { LoadConnection, rawPost } from './load_client.js';
 import { writeMarkdown } from './markdown.js';
 
 const { values } = parseArgs({
@@ -71,6 +72,13 @@ function anchor(): number {
 
 const rssKb = (pid: number, field: 'VmRSS' | 'VmHWM'): number =>
   Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+
+/** CPU seconds a process has used, all its threads (/proc/PID/stat utime + stime, 100 ticks a second). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 interface Served {
   url: string;
@@ -157,44 +165,53 @@ const binaryTensors = (pngs: readonly Uint8Array[]): Bodies => ({
   }),
 });
 
-/** `total` POSTs of `kind`'s bodies (round robin) with `concurrency` at once; latencies in ms. */
+/** What a row of load cost: the generator's CPU seconds, and the server's (all its threads). */
+interface LoadResult {
+  seconds: number;
+  latencies: number[];
+  failed: number;
+  generatorCpu: number;
+}
+
+/**
+ * `total` POSTs of `kind`'s bodies (round robin) on `concurrency` keep-alive connections (one
+ * request at a time each, load_client.ts); latencies in ms.
+ */
 async function load(
   url: string,
   kind: Bodies,
   concurrency: number,
   total: number,
   onDone?: (done: number) => void,
-): Promise<{ seconds: number; latencies: number[]; failed: number }> {
+): Promise<LoadResult> {
   const { hostname, port } = new URL(url);
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const requests = kind.bodies.map(({ body, headers }) => rawPost(hostname, kind.path, body, headers));
+  const connections = await Promise.all(
+    Array.from({ length: concurrency }, () => LoadConnection.open(hostname, Number(port))),
+  );
   const latencies: number[] = [];
   let next = 0;
   let failed = 0;
-  const one = ({ body, headers }: Bodies['bodies'][number]): Promise<number> =>
-    new Promise((resolve, reject) => {
-      const t0 = performance.now();
-      const req = request({ hostname, port, method: 'POST', path: kind.path, headers, agent }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode !== 200) failed++;
-          resolve(performance.now() - t0);
-        });
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        const i = next++;
-        latencies.push(await one(kind.bodies[i % kind.bodies.length]));
-        onDone?.(latencies.length);
-      }
-    }),
-  );
-  agent.destroy();
-  return { seconds: (performance.now() - t0) / 1000, latencies, failed };
+  try {
+    await Promise.all(
+      connections.map(async (connection) => {
+        while (next < total) {
+          const i = next++;
+          const sent = performance.now();
+          if ((await connection.send(requests[i % requests.length]!)) !== 200) failed++;
+          latencies.push(performance.now() - sent);
+          onDone?.(latencies.length);
+        }
+      }),
+    );
+  } finally {
+    for (const c of connections) c.close();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { seconds, latencies, failed, generatorCpu: (cpu.user + cpu.system) / 1e6 };
 }
 
 const percentile = (xs: readonly number[], p: number): number => {
@@ -228,16 +245,22 @@ interface Row {
   engineBusy: number;
   peakRssMb: number;
   failed: number;
+  /** Shares of the machine's CPU time during the row: the server process and the load generator. */
+  serverCpu: number;
+  generatorCpu: number;
 }
 
 async function level(s: Served, label: string, bodies: Bodies, concurrency: number): Promise<Row> {
   const before = await batchStats(s.url);
+  const serverCpu0 = cpuSeconds(s.child.pid!);
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, rssKb(s.child.pid!, 'VmRSS'))), 100);
   const r = await load(s.url, bodies, concurrency, REQUESTS);
   clearInterval(sampler);
   peak = Math.max(peak, rssKb(s.child.pid!, 'VmRSS'));
+  const serverCpu = cpuSeconds(s.child.pid!) - serverCpu0;
   const after = await batchStats(s.url);
+  const machine = availableParallelism() * r.seconds;
   const row: Row = {
     batching: label,
     concurrency,
@@ -249,9 +272,11 @@ async function level(s: Served, label: string, bodies: Bodies, concurrency: numb
     engineBusy: (after.passSeconds - before.passSeconds) / r.seconds,
     peakRssMb: peak / 1024,
     failed: r.failed,
+    serverCpu: serverCpu / machine,
+    generatorCpu: r.generatorCpu / machine,
   };
   progress(
-    `${label} c=${concurrency}: ${row.imgPerSec.toFixed(1)} img/s, p50 ${row.p50.toFixed(0)} ms, p99 ${row.p99.toFixed(0)} ms, mean batch ${row.meanBatch.toFixed(2)}, passes ${row.passImgPerSec.toFixed(1)} img/s busy ${(100 * row.engineBusy).toFixed(0)} %, RSS ${row.peakRssMb.toFixed(0)} MB`,
+    `${label} c=${concurrency}: ${row.imgPerSec.toFixed(1)} img/s, p50 ${row.p50.toFixed(0)} ms, p99 ${row.p99.toFixed(0)} ms, mean batch ${row.meanBatch.toFixed(2)}, passes ${row.passImgPerSec.toFixed(1)} img/s busy ${(100 * row.engineBusy).toFixed(0)} %, RSS ${row.peakRssMb.toFixed(0)} MB, CPU server ${(100 * row.serverCpu).toFixed(0)} % generator ${(100 * row.generatorCpu).toFixed(1)} %`,
   );
   return row;
 }
@@ -336,7 +361,7 @@ try {
     `CPU: ${cpuModel}, ${availableParallelism()} cores, ${process.version}, run ${new Date().toISOString().slice(0, 16)}Z.`,
     `Load average (1 min): ${loadStart} at the start, ${loadavg()[0].toFixed(1)} at the end (other sessions share these cores).`,
     '',
-    `ResNet-50 (random weights), native engine (${THREADS === undefined ? 'all cores' : `${THREADS} thread${THREADS === '1' ? '' : 's'}, in the server and the anchor`}), ${REQUESTS} requests per row, POST /v1/classify with 224×224 PNG bodies (8 distinct), \`--preset none\` (decode and normalize, no resize), loopback, keep-alive.`,
+    `ResNet-50 (random weights), native engine (${THREADS === undefined ? 'all cores' : `${THREADS} thread${THREADS === '1' ? '' : 's'}, in the server and the anchor`}), ${REQUESTS} requests per row, POST /v1/classify with 224×224 PNG bodies (8 distinct), \`--preset none\` (decode and normalize, no resize), loopback, keep-alive connections (bench/load_client.ts: requests written in advance, answers framed by Content-Length, as autocannon).`,
     '',
     `Anchor, \`resnet50 bench --batch 8${THREADS === undefined ? '' : ` --threads ${THREADS}`}\` in the same run: ${anchorBefore.toFixed(1)} img/s before the load, ${anchorAfter.toFixed(1)} after (mean ${anchorMean.toFixed(1)}).`,
     `At concurrency 16 with batching the service reaches ${c16.imgPerSec.toFixed(1)} img/s = ${((100 * c16.imgPerSec) / anchorMean).toFixed(0)} % of the anchor (target ≥ 90 %); without batching ${c16off.imgPerSec.toFixed(1)} img/s (batching gain ×${(c16.imgPerSec / c16off.imgPerSec).toFixed(2)}).` +
@@ -346,11 +371,11 @@ try {
     '',
     pairedText,
     '',
-    '| batching (--max-batch) | concurrency | img/s | p50 ms | p99 ms | mean batch | img/s within passes | engine busy | peak RSS MB | non-200 |',
-    '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
+    '| batching (--max-batch) | concurrency | img/s | p50 ms | p99 ms | mean batch | img/s within passes | engine busy | peak RSS MB | non-200 | CPU: server | CPU: load generator |',
+    '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
     ...rows.map(
       (x) =>
-        `| ${x.batching} | ${x.concurrency} | ${x.imgPerSec.toFixed(1)} | ${x.p50.toFixed(0)} | ${x.p99.toFixed(0)} | ${x.meanBatch.toFixed(2)} | ${x.passImgPerSec.toFixed(1)} | ${(100 * x.engineBusy).toFixed(0)} % | ${x.peakRssMb.toFixed(0)} | ${x.failed} |`,
+        `| ${x.batching} | ${x.concurrency} | ${x.imgPerSec.toFixed(1)} | ${x.p50.toFixed(0)} | ${x.p99.toFixed(0)} | ${x.meanBatch.toFixed(2)} | ${x.passImgPerSec.toFixed(1)} | ${(100 * x.engineBusy).toFixed(0)} % | ${x.peakRssMb.toFixed(0)} | ${x.failed} | ${(100 * x.serverCpu).toFixed(0)} % | ${(100 * x.generatorCpu).toFixed(1)} % |`,
     ),
     '',
     `## RSS over ${RSS_REQUESTS} requests`,
