@@ -552,8 +552,9 @@ export async function startServer(options: ServeOptions = {}): Promise<Inference
         methods: ['POST'],
         endpoint: '/v2/models/resnet50/infer',
         handle: async (ctx) => {
-          const body = await readBody(ctx.req, maxBodyBytes);
           const headerLength = ctx.req.headers['inference-header-content-length'];
+          // Binary tensor data follows a JSON header of that many bytes: read it 4-byte aligned.
+          const body = await readBody(ctx.req, maxBodyBytes, Number(headerLength) || 0);
           const request = await workers.parseInfer(
             body,
             {

@@ -143,14 +143,19 @@ class ServeWorker {
 }
 
 /**
- * The buffer behind `bytes` when the view covers all of it (a request body of its own), to be moved
- * to the thread instead of copied; the caller reads `bytes` no more after sending it.
+ * The buffer behind `bytes` when it is a request body of its own, to be moved to the thread instead
+ * of copied; the caller reads `bytes` no more after sending it. readBody's bodies qualify: they run
+ * to the end of a buffer of their own and start at most 3 bytes in (bodyPad); Node's shared pool
+ * of small buffers (never larger than Buffer.poolSize) is never moved.
  */
 function ownBuffer(bytes: Uint8Array): ArrayBuffer[] {
   const buffer = bytes.buffer;
-  return buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength
-    ? [buffer]
-    : [];
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength;
+  const padded =
+    bytes.byteOffset <= 3 &&
+    bytes.byteOffset + bytes.byteLength === buffer.byteLength &&
+    buffer.byteLength > Buffer.poolSize;
+  return buffer instanceof ArrayBuffer && (whole || padded) ? [buffer] : [];
 }
 
 /** Input buffers kept for the decoders to fill again (enough for a full batch and the next one). */
