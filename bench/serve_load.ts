@@ -165,7 +165,7 @@ const binaryTensors = (pngs: readonly Uint8Array[]): Bodies => ({
   }),
 });
 
-/** What a row of load cost: the generator's CPU seconds, and the server's (all its threads). */
+/** A row of load: its seconds, each request's latency, the answers other than 200 and the generator's CPU seconds. */
 interface LoadResult {
   seconds: number;
   latencies: number[];

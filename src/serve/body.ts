@@ -36,35 +36,22 @@ export function bodyPad(alignAt: number): number {
  * (the rest is not read; the caller closes the connection after answering). The body is a view
  * into a buffer of its own (never Node's shared pool, so a worker thread can take it without a
  * copy), `bodyPad(alignAt)` bytes in: a KServe v2 request's binary tensor data starts at its
- * `alignAt` and can then be read as floats where it lies. With a Content-Length each chunk is copied
- * straight to its place.
+ * `alignAt` and can then be read as floats where it lies. Memory follows the bytes that arrived,
+ * never a declared length.
  */
 export async function readBody(req: IncomingMessage, limit: number, alignAt = 0): Promise<Buffer> {
   const tooLarge = (): HttpError =>
     new HttpError(413, `The request body is larger than the server's limit of ${formatBytes(limit)}.`);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge();
-  const pad = bodyPad(alignAt);
-  const known = Number.isSafeInteger(declared) && declared >= 0;
-  const buffer = known ? Buffer.allocUnsafeSlow(pad + declared) : null;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
-    if (size + chunk.length > limit) throw tooLarge();
-    // Node's parser stops a body at its Content-Length; the check keeps the copy in bounds anyway.
-    if (buffer === null) chunks.push(chunk);
-    else if (pad + size + chunk.length <= buffer.length) chunk.copy(buffer, pad + size);
-    else throw new HttpError(400, 'The request body is longer than its Content-Length.');
     size += chunk.length;
+    if (size > limit) throw tooLarge();
+    chunks.push(chunk);
   }
-  if (buffer !== null) {
-    if (size !== declared)
-      throw new HttpError(
-        400,
-        `The request body ended after ${size} of the ${declared} bytes its Content-Length declared.`,
-      );
-    return buffer.subarray(pad, pad + size);
-  }
+  const pad = bodyPad(alignAt);
   const out = Buffer.allocUnsafeSlow(pad + size);
   let at = pad;
   for (const chunk of chunks) at += chunk.copy(out, at);
