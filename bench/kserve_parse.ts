@@ -1,13 +1,16 @@
 /**
  * What a KServe v2 request costs the server before the model runs: parsing and checking one
  * request of N 224×224 images sent as JSON numbers (the protocol's default) and as binary tensor
- * data (Triton's extension), in one thread (the server does this in a decoder thread), the two
- * kinds taking turns; request size and median milliseconds per image.
+ * data (Triton's extension), in one thread (the server does this in a decoder thread), the kinds
+ * taking turns; request size and median milliseconds per image. The binary body is placed as the
+ * server's readBody places it (its floats 4-byte aligned: read where they lie) and one byte off
+ * (copied out first).
  *
  *   npm run build && node dist/bench/kserve_parse.js [--images 1,8] [--rounds 5] [--iters 10]
  *       > bench/results/kserve_parse.md
  */
 import { parseArgs } from 'node:util';
+import { bodyPad } from '../src/serve/body.js';
 import { parseInferBody, type InferLimits } from '../src/serve/kserve.js';
 import { binaryTensorBody } from '../test/helpers/serve.js';
 import { cpuLine, loadAverage } from './machine.js';
@@ -24,6 +27,13 @@ const ITERS = Number(values.iters);
 const LIMITS: InferLimits = { maxImages: 64, maxValues: 2 ** 28, outputSizes: { logits: 1000, pool: 2048 } };
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** `body` copied `offset` bytes into a buffer of its own. */
+function placed(body: Uint8Array, offset: number): Uint8Array {
+  const out = new Uint8Array(offset + body.length).subarray(offset);
+  out.set(body);
+  return out;
+}
 
 process.stdout.write('# KServe v2 request parsing: JSON numbers vs binary tensor data\n\n');
 process.stdout.write(
@@ -44,13 +54,20 @@ for (const n of values.images!.split(',').map(Number)) {
     { inputs: [{ ...input, parameters: { binary_data_size: x.length * 4 } }] },
     [x],
   );
-  const header = binary.headers['Inference-Header-Content-Length'];
+  const header = binary.headers['Inference-Header-Content-Length']!;
+  const inPlace = placed(binary.body, bodyPad(Number(header)));
+  const offByOne = placed(binary.body, bodyPad(Number(header)) + 1);
   const kinds = [
     { kind: 'JSON numbers', bytes: json, run: () => parseInferBody(json, LIMITS) },
     {
-      kind: 'binary tensor data',
-      bytes: binary.body,
-      run: () => parseInferBody(binary.body, LIMITS, header),
+      kind: 'binary tensor data, aligned (read in place)',
+      bytes: inPlace,
+      run: () => parseInferBody(inPlace, LIMITS, header),
+    },
+    {
+      kind: 'binary tensor data, one byte off (copied)',
+      bytes: offByOne,
+      run: () => parseInferBody(offByOne, LIMITS, header),
     },
   ];
   const times = kinds.map(() => [] as number[]);
