@@ -59,7 +59,8 @@ void unfilter_line(int filter, uint8_t* line, const uint8_t* prev, size_t n, siz
         for (size_t i = bpp; i < n; i++) line[i] = uint8_t(line[i] + line[i - bpp]);
         return;
       }
-      // 8-bit RGB and RGBA lines hold whole pixels.
+      // 8-bit RGB and RGBA lines hold whole pixels (reached where unfilter_line_simd has no
+      // kernel: CPUs other than x86-64).
       if (bpp == 3 && n % 3 == 0 && n > 0) return paeth_pixels<3>(line, prev, n);
       if (bpp == 4 && n % 4 == 0 && n > 0) return paeth_pixels<4>(line, prev, n);
       for (size_t i = 0; i < first; i++) line[i] = uint8_t(line[i] + prev[i]);  // a = c = 0: picks b
